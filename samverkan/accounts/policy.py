@@ -1,0 +1,209 @@
+"""The access policy: role × record type × action → scope.
+
+This module is the single place where Samverkan decides who may do what
+(DESIGN.md §4). Querysets (``visible_to``), access functions and views ask it;
+none of them decides on its own. ``tests/test_policy.py`` walks every cell.
+
+A *scope* says how far a permission reaches, not only whether it exists:
+a social worker may read clients of their own agency only, a police officer
+may read a client only through what a disclosure granted, and a manager sees
+counts but never a record.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.accounts.models import Role
+
+if TYPE_CHECKING:
+    from samverkan.accounts.models import User
+
+
+class RecordType(models.TextChoices):
+    SHIFT = "shift", _("Shift")
+    VENUE = "venue", _("Venue")
+    ENCOUNTER = "encounter", _("Encounter")
+    CLIENT = "client", _("Client")
+    SUPPORT_ACTION = "support_action", _("Support action")
+    REFERRAL = "referral", _("Referral")
+    CHILD_CONCERN_REPORT = "child_concern_report", _("Child-concern report")
+    CRIME_REPORT = "crime_report", _("Crime report")
+    SUSPECT = "suspect", _("Suspect")
+    TIP = "tip", _("Tip")
+    INTEL_ITEM = "intel_item", _("Intelligence item")
+    ENTITY = "entity", _("Entity")
+    NETWORK = "network", _("Network")
+    DISCLOSURE = "disclosure", _("Disclosure")
+    AUDIT_EVENT = "audit_event", _("Audit event")
+    USER = "user", _("User")
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("view")
+    LIST = "list", _("list")
+    CREATE = "create", _("create")
+    UPDATE = "update", _("update")
+    DELETE = "delete", _("delete")
+    EXPORT = "export", _("export")
+    AGGREGATE = "aggregate", _("aggregate")
+
+
+class Scope(enum.Enum):
+    """How far a granted action reaches. ``NONE`` is a denial."""
+
+    NONE = "none"
+    # Shared facts of every collaboration the user's agency belongs to.
+    COLLABORATION = "collaboration"
+    # Records that belong to the user's own agency.
+    OWN_AGENCY = "own_agency"
+    # Records the user's own agency created (police: child-concern reports it filed).
+    CREATED_BY_OWN_AGENCY = "created_by_own_agency"
+    # Only the fields of the other agency's records that a disclosure granted.
+    DISCLOSED = "disclosed"
+    # Counts over the collaboration; never a single record.
+    AGGREGATE = "aggregate"
+
+    def __bool__(self) -> bool:
+        return self is not Scope.NONE
+
+
+_PO, _PI, _PA = Role.POLICE_OFFICER, Role.POLICE_INVESTIGATOR, Role.POLICE_ANALYST
+_SW, _CO, _MA, _AU, _AD = (
+    Role.SOCIAL_WORKER,
+    Role.COORDINATOR,
+    Role.MANAGER,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+_POLICE = (_PO, _PI, _PA)
+
+_V, _L, _C, _U, _D, _E, _G = (
+    Action.VIEW,
+    Action.LIST,
+    Action.CREATE,
+    Action.UPDATE,
+    Action.DELETE,
+    Action.EXPORT,
+    Action.AGGREGATE,
+)
+
+Cell = dict[Action, Scope]
+
+
+def _grant(scope: Scope, *actions: Action) -> Cell:
+    return dict.fromkeys(actions, scope)
+
+
+_READ_WRITE = (_V, _L, _C, _U)
+_READ = (_V, _L)
+_AGG = _grant(Scope.AGGREGATE, _G)
+
+
+def _build() -> dict[tuple[Role, RecordType], Cell]:
+    t: dict[tuple[Role, RecordType], Cell] = {}
+
+    def put(roles: Iterable[Role], records: Iterable[RecordType], cell: Cell) -> None:
+        for role in roles:
+            for record in records:
+                t.setdefault((role, record), {}).update(cell)
+
+    rt = RecordType
+    # Shared minimal facts: shifts and venues are planned and run together.
+    put((*_POLICE, _SW, _CO), (rt.SHIFT, rt.VENUE), _grant(Scope.COLLABORATION, *_READ_WRITE, _G))
+    put((*_POLICE, _SW), (rt.ENCOUNTER,), _grant(Scope.COLLABORATION, *_READ_WRITE, _G))
+    put((_CO,), (rt.ENCOUNTER,), _grant(Scope.COLLABORATION, *_READ, _G))
+    put((_MA,), (rt.SHIFT, rt.VENUE, rt.ENCOUNTER), _AGG)
+
+    # Social services' own records.
+    social = (rt.CLIENT, rt.SUPPORT_ACTION, rt.REFERRAL)
+    put((_SW,), social, _grant(Scope.OWN_AGENCY, *_READ_WRITE, _G))
+    put(_POLICE, social, _grant(Scope.DISCLOSED, _V, _L))
+    put((_MA,), social, _AGG)
+
+    # Child-concern reports: the police file them and read their own; social services handle.
+    put(_POLICE, (rt.CHILD_CONCERN_REPORT,), _grant(Scope.OWN_AGENCY, _C))
+    put(_POLICE, (rt.CHILD_CONCERN_REPORT,), _grant(Scope.CREATED_BY_OWN_AGENCY, _V, _L))
+    put((_SW,), (rt.CHILD_CONCERN_REPORT,), _grant(Scope.OWN_AGENCY, _V, _L, _U, _G))
+    put((_MA,), (rt.CHILD_CONCERN_REPORT,), _AGG)
+
+    # Police records.
+    police = (rt.CRIME_REPORT, rt.SUSPECT)
+    put((_PO, _PI), police, _grant(Scope.OWN_AGENCY, *_READ_WRITE, _G))
+    put((_PA,), police, _grant(Scope.OWN_AGENCY, *_READ, _G))
+    put((_SW,), police, _grant(Scope.DISCLOSED, _V, _L))
+    put((_MA,), police, _AGG)
+
+    # Tips: anyone working cases may submit one; police analysts read them.
+    put((*_POLICE, _SW, _CO), (rt.TIP,), _grant(Scope.OWN_AGENCY, _C))
+    put((_PA,), (rt.TIP,), _grant(Scope.OWN_AGENCY, *_READ, _U))
+
+    # Intelligence: police analysts and investigators only.
+    intel = (rt.INTEL_ITEM, rt.ENTITY, rt.NETWORK)
+    put((_PA, _PI), intel, _grant(Scope.OWN_AGENCY, *_READ_WRITE, _E))
+
+    # Disclosures: each agency requests and decides about its own agency's data.
+    put((*_POLICE, _SW), (rt.DISCLOSURE,), _grant(Scope.OWN_AGENCY, *_READ_WRITE))
+    put((_MA,), (rt.DISCLOSURE,), _AGG)
+
+    # The audit log: an agency's auditors read and export their own agency's log.
+    put((_AU,), (rt.AUDIT_EVENT,), _grant(Scope.OWN_AGENCY, _V, _L, _E))
+
+    # User accounts: administrators manage their own agency's users, and see no case data.
+    put((_AD,), (rt.USER,), _grant(Scope.OWN_AGENCY, _V, _L, _C, _U, _D))
+    return t
+
+
+POLICY: dict[tuple[Role, RecordType], Cell] = _build()
+
+
+def scope(role: Role | str | None, record: RecordType, action: Action) -> Scope:
+    """The scope that ``role`` has for ``action`` on ``record``; ``Scope.NONE`` if denied."""
+    if role is None:
+        return Scope.NONE
+    try:
+        role = Role(role)
+    except ValueError:
+        return Scope.NONE
+    return POLICY.get((role, record), {}).get(action, Scope.NONE)
+
+
+def user_scope(user: User | None, record: RecordType, action: Action) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope.NONE
+    return scope(user.role, record, action)
+
+
+def can(user: User | None, record: RecordType, action: Action) -> bool:
+    return bool(user_scope(user, record, action))
+
+
+def can_read_records(user: User | None, record: RecordType) -> bool:
+    """Whether the user may read single records of this type (not only counts)."""
+    s = user_scope(user, record, Action.VIEW)
+    return s not in (Scope.NONE, Scope.AGGREGATE)
+
+
+# --- The disclosure hook ------------------------------------------------------
+# Cross-agency reads are denied unless a disclosure grants them. The sharing app
+# registers a provider here; until then nothing is disclosed to anyone.
+
+DisclosureProvider = Callable[["User", RecordType], dict[int, frozenset[str]]]
+_disclosure_provider: DisclosureProvider | None = None
+
+
+def register_disclosure_provider(provider: DisclosureProvider | None) -> None:
+    global _disclosure_provider  # noqa: PLW0603 - a single registration point by design
+    _disclosure_provider = provider
+
+
+def disclosed_fields(user: User, record: RecordType) -> dict[int, frozenset[str]]:
+    """Record id → the field names that accepted disclosures grant this user's agency."""
+    if _disclosure_provider is None:
+        return {}
+    return _disclosure_provider(user, record)

@@ -1,0 +1,8 @@
+from django.utils.translation import gettext_lazy as _
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "samverkan.audit"
+    label = "audit"
+    verbose_name = _("Audit log")

@@ -1,0 +1,46 @@
+"""Shared test fixtures: the fixed cast of personas and a two-factor login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from samverkan.accounts.models import User
+from samverkan.demo.personas import ensure_personas
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def personas(db: None) -> dict[str, User]:
+    """Every persona of ``samverkan.demo.personas`` by username, password ``PASSWORD``."""
+    return {u.username: u for u in ensure_personas(PASSWORD)}
+
+
+def login_verified(client: Client, user: User) -> Client:
+    """Log ``client`` in as ``user`` with a session verified by a TOTP device."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[User], Client]:
+    """``login(user)`` → a test client logged in as ``user`` with both factors."""
+
+    def _login(user: User) -> Client:
+        return login_verified(Client(), user)
+
+    return _login

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from samverkan.accounts.admin import user_admin_site
+
+urlpatterns = [
+    path("", include("samverkan.web.urls")),
+    path("konto/", include("samverkan.accounts.urls")),
+    path("logg/", include("samverkan.audit.urls")),
+    path("anvandare/", user_admin_site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+handler400 = "samverkan.web.views.error_400"
+handler403 = "samverkan.web.views.error_403"
+handler404 = "samverkan.web.views.error_404"
+handler500 = "samverkan.web.views.error_500"

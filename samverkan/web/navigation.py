@@ -1,0 +1,47 @@
+"""The main menu: one entry per page a role works with, decided by the access policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.accounts.models import User
+from samverkan.accounts.policy import Action, RecordType, can
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str | Promise
+    url_name: str
+    record: RecordType | None
+    action: Action
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+# Order is the menu's order. Entries whose page does not exist yet are skipped.
+ENTRIES: tuple[NavEntry, ...] = (
+    NavEntry(_("Start"), "web:start", None, Action.VIEW),
+    NavEntry(_("Audit log"), "audit:event_list", RecordType.AUDIT_EVENT, Action.LIST),
+    NavEntry(_("Users"), "useradmin:index", RecordType.USER, Action.LIST),
+)
+
+
+def nav_items(user: User) -> list[NavItem]:
+    items: list[NavItem] = []
+    for entry in ENTRIES:
+        if entry.record is not None and not can(user, entry.record, entry.action):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        items.append(NavItem(str(entry.label), url))
+    return items
