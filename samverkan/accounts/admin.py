@@ -6,14 +6,16 @@ data can ever be registered on it by accident. Every change is audited.
 
 from __future__ import annotations
 
+from functools import update_wrapper
 from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -37,6 +39,20 @@ class UserAdminSite(admin.AdminSite):
             return False
         return bool(user.is_superuser or can(user, RecordType.USER, Action.LIST))  # type: ignore[arg-type]
 
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        """Logged-in users without the admin role get 404, as for any hidden page."""
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("accounts:login"))
+            if not self.has_permission(request):
+                raise Http404
+            response: HttpResponse = inner(request, *args, **kwargs)
+            return response
+
+        return update_wrapper(guarded, inner)
+
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         # One login for the whole application: password and two-factor code.
         return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
@@ -56,12 +72,38 @@ def _acting(request: HttpRequest) -> User:
     return user
 
 
-class MembershipInline(admin.StackedInline):  # type: ignore[type-arg]
+class UserPolicyPermissions:
+    """Django admin permissions answered by the access policy, not by model permissions."""
+
+    def _allowed(self, request: HttpRequest, action: Action) -> bool:
+        acting = _acting(request)
+        return bool(acting.is_superuser or can(acting, RecordType.USER, action))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, Action.VIEW)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, Action.CREATE)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, Action.UPDATE)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, Action.DELETE)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request, Action.LIST)
+
+
+class MembershipInline(UserPolicyPermissions, admin.StackedInline):  # type: ignore[type-arg]
     model = Membership
     can_delete = False
     min_num = 1
     extra = 0
     filter_horizontal = ("areas",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a user always has exactly one membership
 
     def formfield_for_foreignkey(self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any) -> ModelChoiceField | None:  # type: ignore[override]
         acting = _acting(request)
@@ -76,7 +118,7 @@ class MembershipInline(admin.StackedInline):  # type: ignore[type-arg]
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class SamverkanUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class SamverkanUserAdmin(UserPolicyPermissions, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
     list_display = ("username", "first_name", "last_name", "role_display", "is_active", "has_2fa", "last_login")
     list_filter = ("is_active", "membership_record__role")
@@ -104,25 +146,6 @@ class SamverkanUserAdmin(UserAdmin):  # type: ignore[type-arg]
         if acting.is_superuser:
             return qs
         return qs.filter(membership_record__agency=acting.agency)
-
-    def _allowed(self, request: HttpRequest, action: Action) -> bool:
-        acting = _acting(request)
-        return bool(acting.is_superuser or can(acting, RecordType.USER, action))
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request, Action.VIEW)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request, Action.CREATE)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request, Action.UPDATE)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._allowed(request, Action.DELETE)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request, Action.LIST)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

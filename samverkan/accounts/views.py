@@ -151,6 +151,20 @@ def _code_failed(request: HttpRequest, user: User, form: CodeForm, template: str
     return render(request, template, {**context, "form": form}, status=400)
 
 
+def _check_code(
+    request: HttpRequest, user: User, device: TOTPDevice, form: CodeForm, template: str, context: dict[str, Any]
+) -> HttpResponse | None:
+    """None if the code is right; otherwise the page that says why not."""
+    allowed, _data = device.verify_is_allowed()
+    if not allowed:
+        # django-otp's throttle: each failure doubles the wait before the next try.
+        form.add_error("code", _("Too many attempts in a row. Wait a moment and try again."))
+        return render(request, template, {**context, "form": form}, status=429)
+    if not device.verify_token(form.cleaned_data["code"]):
+        return _code_failed(request, user, form, template, context)
+    return None
+
+
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -167,12 +181,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if not form.is_valid():
         return render(request, "accounts/verify.html", {"form": form}, status=400)
-    allowed, _data = device.verify_is_allowed()
-    if not allowed:
-        form.add_error("code", _("Too many attempts in a row. Wait a moment and try again."))
-        return render(request, "accounts/verify.html", {"form": form}, status=429)
-    if not device.verify_token(form.cleaned_data["code"]):
-        return _code_failed(request, user, form, "accounts/verify.html", {})
+    refused = _check_code(request, user, device, form, "accounts/verify.html", {})
+    if refused is not None:
+        return refused
     return _complete_login(request, user, request.session[PENDING_BACKEND], device)
 
 
@@ -207,8 +218,9 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
     if not form.is_valid():
         return render(request, "accounts/enrol.html", {**context, "form": form}, status=400)
-    if not device.verify_token(form.cleaned_data["code"]):
-        return _code_failed(request, user, form, "accounts/enrol.html", context)
+    refused = _check_code(request, user, device, form, "accounts/enrol.html", context)
+    if refused is not None:
+        return refused
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return _complete_login(request, user, request.session[PENDING_BACKEND], device)
