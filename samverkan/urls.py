@@ -6,6 +6,10 @@ from samverkan.accounts.admin import user_admin_site
 urlpatterns = [
     path("", include("samverkan.web.urls")),
     path("konto/", include("samverkan.accounts.urls")),
+    path("pass/", include("samverkan.operations.urls")),
+    path("stod/", include("samverkan.support.urls")),
+    path("anmalningar/", include("samverkan.investigations.urls")),
+    path("utlamnanden/", include("samverkan.sharing.urls")),
     path("logg/", include("samverkan.audit.urls")),
     path("anvandare/", user_admin_site.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -29,6 +29,12 @@ class NavItem:
 # Order is the menu's order. Entries whose page does not exist yet are skipped.
 ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(_("Start"), "web:start", None, Action.VIEW),
+    NavEntry(_("Shifts"), "operations:shift_list", RecordType.SHIFT, Action.LIST),
+    NavEntry(_("Venues"), "operations:venue_list", RecordType.VENUE, Action.LIST),
+    NavEntry(_("Clients"), "support:client_list", RecordType.CLIENT, Action.LIST),
+    NavEntry(_("Child-concern reports"), "support:concern_inbox", RecordType.CHILD_CONCERN_REPORT, Action.UPDATE),
+    NavEntry(_("Crime reports"), "investigations:report_list", RecordType.CRIME_REPORT, Action.LIST),
+    NavEntry(_("Disclosures"), "sharing:inbox", RecordType.DISCLOSURE, Action.LIST),
     NavEntry(_("Audit log"), "audit:event_list", RecordType.AUDIT_EVENT, Action.LIST),
     NavEntry(_("Users"), "useradmin:index", RecordType.USER, Action.LIST),
 )

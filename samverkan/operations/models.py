@@ -1,0 +1,376 @@
+"""Operations, joint shifts, venues, encounters and child-concern reports.
+
+These are the shared, minimal facts of a collaboration: both agencies plan
+and run shifts, and both record whom they met — by role and age band only,
+never by identity. Identities live in each agency's own records (``support``
+for social services, ``investigations`` for the police) and link back here.
+
+A child-concern report (orosanmälan) is created here, in the same transaction
+as the encounter or suspect that shows a minor, and handled by social services
+in ``support``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.accounts.access import visible
+from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration
+from samverkan.accounts.policy import Action, RecordType
+
+
+def normalise_key(*parts: str) -> str:
+    """Case-, accent- and punctuation-insensitive key, so a venue is found again."""
+    text = " ".join(p for p in parts if p)
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^0-9a-z]+", " ", text).strip()
+
+
+class Operation(models.Model):
+    """A named campaign (insats), e.g. the police operation Torsk."""
+
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="operations", verbose_name=_("collaboration"))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operation")
+        verbose_name_plural = _("operations")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["collaboration", "name"], name="operation_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VenueKind(models.TextChoices):
+    HOTEL = "hotel", _("Hotel")
+    SHORT_TERM_RENTAL = "short_term_rental", _("Short-term rental")
+    MASSAGE_PARLOUR = "massage_parlour", _("Massage parlour")
+    STREET = "street", _("Street")
+    ONLINE = "online", _("Online")
+    OTHER = "other", _("Other")
+
+
+class VenueQuerySet(models.QuerySet["Venue"]):
+    def visible_to(self, user: Any, action: Action = Action.LIST) -> VenueQuerySet:
+        return visible(self, user, RecordType.VENUE, action)
+
+    def search(self, text: str) -> VenueQuerySet:
+        key = normalise_key(text)
+        if not key:
+            return self
+        query = Q()
+        for word in key.split():
+            query &= Q(search_key__contains=word)
+        return self.filter(query)
+
+
+class Venue(models.Model):
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="venues", verbose_name=_("collaboration"))
+    kind = models.CharField(_("kind"), max_length=32, choices=VenueKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address or web address"), max_length=300, blank=True)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="venues", verbose_name=_("area"))
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # name + address normalised; unique per kind within a collaboration.
+    search_key = models.CharField(max_length=520, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = VenueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["collaboration", "kind", "search_key"], name="venue_found_again"),
+            models.CheckConstraint(condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="venue_latitude_range"),
+            models.CheckConstraint(condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180), name="venue_longitude_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.address}" if self.address else self.name
+
+    def compute_search_key(self) -> str:
+        return normalise_key(self.name, self.address)
+
+
+class ShiftBasis(models.TextChoices):
+    OUTREACH = "outreach", _("Outreach")
+    INTELLIGENCE = "intelligence", _("Intelligence")
+    TIP = "tip", _("Tip")
+
+
+class ShiftStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ShiftQuerySet(models.QuerySet["Shift"]):
+    def visible_to(self, user: Any, action: Action = Action.LIST) -> ShiftQuerySet:
+        return visible(self, user, RecordType.SHIFT, action)
+
+    def completed(self) -> ShiftQuerySet:
+        return self.filter(status=ShiftStatus.COMPLETED)
+
+    def starting_between(self, start: dt.datetime, end: dt.datetime) -> ShiftQuerySet:
+        return self.filter(starts_at__gte=start, starts_at__lt=end)
+
+
+class Shift(models.Model):
+    """A joint shift (samverkanspass): a police officer and a social worker out together."""
+
+    MAX_LENGTH = dt.timedelta(hours=24)
+
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("collaboration"))
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, null=True, blank=True, related_name="shifts", verbose_name=_("operation"))
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("area"))
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    basis = models.CharField(_("basis"), max_length=16, choices=ShiftBasis.choices)
+    status = models.CharField(_("status"), max_length=16, choices=ShiftStatus.choices, default=ShiftStatus.PLANNED)
+    planned_venues = models.ManyToManyField(Venue, blank=True, related_name="planned_shifts", verbose_name=_("planned venues"))
+    briefing = models.TextField(_("briefing"), blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["collaboration", "status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{local:%Y-%m-%d %H:%M} {self.area.name}"
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at:
+            if self.ends_at <= self.starts_at:
+                raise ValidationError({"ends_at": _("The shift must end after it starts.")})
+            if self.ends_at - self.starts_at > self.MAX_LENGTH:
+                raise ValidationError({"ends_at": _("A shift cannot be longer than 24 hours.")})
+        if self.area_id and self.starts_at and not self.area.is_valid_on(timezone.localdate(self.starts_at)):
+            raise ValidationError({"area": _("The area was not in use on the shift's date.")})
+
+    @property
+    def is_open_for_encounters(self) -> bool:
+        return self.status == ShiftStatus.ONGOING
+
+    def staffing(self) -> set[str]:
+        """Agency kinds among the participants."""
+        return set(self.participants.values_list("agency__kind", flat=True))
+
+    def can_complete(self) -> bool:
+        kinds = self.staffing()
+        return AgencyKind.POLICE in kinds and AgencyKind.SOCIAL_SERVICES in kinds
+
+
+class ShiftParticipant(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="participants", verbose_name=_("shift"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shift_participations", verbose_name=_("user"))
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency"))
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [models.UniqueConstraint(fields=["shift", "user"], name="participant_once")]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ShiftLogEntry(models.Model):
+    """The shift's running log: what happened, when, written by whom. No identities."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="log_entries", verbose_name=_("shift"))
+    written_at = models.DateTimeField(_("time"), default=timezone.now)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("author"))
+    text = models.TextField(_("entry"), max_length=2000)
+
+    class Meta:
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+        ordering = ["written_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.written_at:%H:%M} {self.text[:40]}"
+
+
+class EncounterRole(models.TextChoices):
+    EXPLOITED = "exploited", _("Person in prostitution")
+    BUYER = "buyer", _("Buyer")
+    OTHER = "other", _("Other")
+
+
+class AgeBand(models.TextChoices):
+    UNDER_18 = "under_18", _("Under 18")
+    ADULT = "adult", _("18 or over")
+    UNCERTAIN = "uncertain", _("Uncertain")
+
+
+# Presumption of childhood: an uncertain age counts as a minor.
+MINOR_AGE_BANDS = (AgeBand.UNDER_18, AgeBand.UNCERTAIN)
+
+
+class EncounterQuerySet(models.QuerySet["Encounter"]):
+    def visible_to(self, user: Any, action: Action = Action.LIST) -> EncounterQuerySet:
+        return visible(self, user, RecordType.ENCOUNTER, action)
+
+    def possible_minors(self) -> EncounterQuerySet:
+        return self.filter(age_band__in=MINOR_AGE_BANDS)
+
+
+class Encounter(models.Model):
+    """A person met on a shift: role, age band, venue, time — and nothing that identifies them."""
+
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="encounters", verbose_name=_("collaboration"))
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="encounters", verbose_name=_("shift"))
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="encounters", verbose_name=_("venue"))
+    role = models.CharField(_("role"), max_length=16, choices=EncounterRole.choices)
+    age_band = models.CharField(_("age"), max_length=16, choices=AgeBand.choices)
+    occurred_at = models.DateTimeField(_("time"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorder_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by agency"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+    # Generated by the form; a retried or double-tapped submission finds the first one.
+    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    objects = EncounterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("encounter")
+        verbose_name_plural = _("encounters")
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [models.Index(fields=["collaboration", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} ({self.get_age_band_display()}) {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_possible_minor(self) -> bool:
+        return self.age_band in MINOR_AGE_BANDS
+
+
+class ConcernSubject(models.TextChoices):
+    EXPLOITED = "exploited", _("Child in prostitution")
+    BUYER = "buyer", _("Child who bought or tried to buy sex")
+
+
+class ConcernStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSESSED = "assessed", _("Protection assessed")
+    INVESTIGATING = "investigating", _("Investigation opened")
+    NOT_INVESTIGATED = "not_investigated", _("No investigation opened")
+    CLOSED = "closed", _("Closed")
+
+
+class ConcernDecision(models.TextChoices):
+    OPEN = "open", _("Open an investigation")
+    NO_INVESTIGATION = "none", _("Do not open an investigation")
+
+
+class ChildConcernReportQuerySet(models.QuerySet["ChildConcernReport"]):
+    def visible_to(self, user: Any, action: Action = Action.LIST) -> ChildConcernReportQuerySet:
+        return visible(self, user, RecordType.CHILD_CONCERN_REPORT, action, agency="addressed_to")
+
+    def open(self) -> ChildConcernReportQuerySet:
+        return self.exclude(status=ConcernStatus.CLOSED)
+
+
+class ChildConcernReport(models.Model):
+    """Orosanmälan: a report of concern for a child, addressed to social services.
+
+    Deadlines follow the Social Services Act: an immediate protection
+    assessment, a decision whether to open an investigation within 14 days,
+    and the investigation finished within four months of that decision.
+    """
+
+    PROTECTION_WITHIN = dt.timedelta(days=1)
+    DECISION_WITHIN = dt.timedelta(days=14)
+    INVESTIGATION_MONTHS = 4
+
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="concern_reports", verbose_name=_("collaboration"))
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, null=True, blank=True, related_name="concern_reports", verbose_name=_("encounter"))
+    subject = models.CharField(_("concerning"), max_length=16, choices=ConcernSubject.choices)
+    reporter_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by agency"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by"))
+    addressed_to = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="concern_reports_received", verbose_name=_("addressed to"))
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    summary = models.TextField(_("what happened"), blank=True)
+    guardians_to_notify = models.BooleanField(_("guardians must be notified"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED)
+    protection_assessed_at = models.DateTimeField(_("protection assessed"), null=True, blank=True)
+    protection_assessment = models.TextField(_("protection assessment"), blank=True)
+    decision = models.CharField(_("decision"), max_length=8, choices=ConcernDecision.choices, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    investigation_closed_at = models.DateTimeField(_("investigation finished"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure_reason = models.TextField(_("reason for closing without a referral"), blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("handled by"))
+
+    objects = ChildConcernReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("child-concern report")
+        verbose_name_plural = _("child-concern reports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{_('Child-concern report')} #{self.pk} ({timezone.localtime(self.created_at):%Y-%m-%d})"
+
+    @property
+    def protection_due(self) -> dt.datetime:
+        return self.created_at + self.PROTECTION_WITHIN
+
+    @property
+    def decision_due(self) -> dt.datetime:
+        return self.created_at + self.DECISION_WITHIN
+
+    @property
+    def investigation_due(self) -> dt.datetime | None:
+        if self.decided_at is None or self.decision != ConcernDecision.OPEN:
+            return None
+        return self.decided_at + relativedelta(months=self.INVESTIGATION_MONTHS)
+
+    def deadlines(self, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime, bool]]:
+        """Open deadlines as (name, due, overdue)."""
+        now = now or timezone.now()
+        out: list[tuple[str, dt.datetime, bool]] = []
+        if self.status == ConcernStatus.CLOSED:
+            return out
+        if self.protection_assessed_at is None:
+            out.append(("protection", self.protection_due, now > self.protection_due))
+        if self.decided_at is None:
+            out.append(("decision", self.decision_due, now > self.decision_due))
+        due = self.investigation_due
+        if due is not None and self.investigation_closed_at is None:
+            out.append(("investigation", due, now > due))
+        return out
