@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import models
 from django.http import Http404
 
 from samverkan.accounts.models import User
@@ -60,18 +60,15 @@ def access_or_404(
         obj = qs.get(pk=pk)
     except (qs.model.DoesNotExist, ValueError, TypeError, models.ObjectDoesNotExist):
         obj = None
-    with transaction.atomic():
-        if obj is None:
-            do_record_event(
-                user=user, action=AuditAction.DENIED, record_type=record, record_id=str(pk)[:64],
-                detail=str(action),
-            )
-            raise Http404
-        # A write is audited by the action that performs it; here only reads.
-        if audit and action is Action.VIEW:
-            do_record_event(
-                user=user, action=AuditAction.VIEW, record_type=record, record_id=obj.pk, purpose=purpose
-            )
+    if obj is None:
+        # Committed before the 404 is raised: a rollback must not erase the denial.
+        do_record_event(
+            user=user, action=AuditAction.DENIED, record_type=record, record_id=str(pk)[:64], detail=str(action)
+        )
+        raise Http404
+    # A write is audited by the action that performs it; here only reads.
+    if audit and action is Action.VIEW:
+        do_record_event(user=user, action=AuditAction.VIEW, record_type=record, record_id=obj.pk, purpose=purpose)
     return obj
 
 

@@ -327,3 +327,18 @@ def do_record_encounter(
             guardians_to_notify=role == EncounterRole.BUYER,
         )
     return encounter, True
+
+
+@transaction.atomic
+def do_create_operation(
+    *, collaboration: Any, name: str, description: str = "", starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None, acting_user: User,
+) -> Operation:
+    require(acting_user, RecordType.SHIFT, Action.CREATE)
+    operation = Operation(
+        collaboration=collaboration, name=name.strip(), description=description, starts_on=starts_on, ends_on=ends_on
+    )
+    operation.full_clean()
+    operation.save()
+    do_record_event(user=acting_user, action=AuditAction.CREATE, record_type="operation", record_id=operation.pk)
+    return operation

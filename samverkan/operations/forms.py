@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.accounts.models import Area, AreaKind, User
+from samverkan.operations.models import (
+    AgeBand,
+    EncounterRole,
+    Operation,
+    Shift,
+    ShiftBasis,
+    ShiftStatus,
+    Venue,
+    VenueKind,
+)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _areas_for(user: User) -> Any:
+    agencies = [a for c in user.collaborations() for a in c.agencies.all()]
+    return Area.objects.filter(agency__in=agencies).exclude(kind=AreaKind.POLICE_DISTRICT).order_by("kind", "name")
+
+
+class ShiftForm(forms.ModelForm[Shift]):
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+
+    class Meta:
+        model = Shift
+        fields = ["area", "starts_at", "ends_at", "basis", "operation", "planned_venues", "briefing"]
+        widgets = {
+            "planned_venues": forms.CheckboxSelectMultiple,
+            "briefing": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, user: User, collaboration: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = _areas_for(user)  # type: ignore[attr-defined]
+        self.fields["operation"].queryset = Operation.objects.filter(collaboration=collaboration)  # type: ignore[attr-defined]
+        self.fields["planned_venues"].queryset = Venue.objects.visible_to(user).filter(collaboration=collaboration)  # type: ignore[attr-defined]
+        self.fields["planned_venues"].required = False
+        self.fields["briefing"].help_text = _("What the shift is about. Do not write names or other identities here.")
+        self.instance.collaboration = collaboration
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The shift must end after it starts."))
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=300)
+
+
+class LogEntryForm(forms.Form):
+    text = forms.CharField(
+        label=_("Log entry"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("No names or other identities: they belong in each agency's own records."),
+    )
+
+
+class ParticipantForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Participant"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, shift: Shift, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, membership_record__agency__in=shift.collaboration.agencies.all())
+            .exclude(shift_participations__shift=shift)
+            .select_related("membership_record__agency")
+            .order_by("membership_record__agency__name", "first_name", "username")
+        )
+        self.fields["user"].label_from_instance = lambda u: f"{u.display_name} – {u.membership_record.get_role_display()}, {u.membership_record.agency.name}"  # type: ignore[attr-defined]
+
+
+class EncounterForm(forms.Form):
+    """The field form: a handful of taps on a phone."""
+
+    role = forms.ChoiceField(label=_("Who"), choices=EncounterRole.choices, widget=forms.RadioSelect)
+    age_band = forms.ChoiceField(
+        label=_("Age"),
+        choices=AgeBand.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Uncertain age counts as a child: a child-concern report is made."),
+    )
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), empty_label=None)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, shift: Shift, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        planned = list(shift.planned_venues.all())
+        queryset = Venue.objects.visible_to(user).filter(collaboration=shift.collaboration)
+        if planned:
+            queryset = queryset.filter(pk__in=[v.pk for v in planned] + list(shift.encounters.values_list("venue_id", flat=True)))
+        self.fields["venue"].queryset = queryset.order_by("name")  # type: ignore[attr-defined]
+        if planned and "venue" not in kwargs["initial"]:
+            self.initial["venue"] = planned[0].pk
+
+
+class VenueForm(forms.ModelForm[Venue]):
+    class Meta:
+        model = Venue
+        fields = ["kind", "name", "address", "area", "latitude", "longitude"]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = _areas_for(user)  # type: ignore[attr-defined]
+        self.fields["address"].help_text = _("Street address, or the web address or handle for an online venue.")
+
+
+class VenueSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or address"), required=False, max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *VenueKind.choices])
+
+
+class ShiftFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *ShiftStatus.choices])
+    basis = forms.ChoiceField(label=_("Basis"), required=False, choices=[("", _("All")), *ShiftBasis.choices])
+    month = forms.DateField(label=_("Month"), required=False, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+
+    def month_range(self) -> tuple[dt.datetime, dt.datetime] | None:
+        month = self.cleaned_data.get("month") if self.is_valid() else None
+        if not month:
+            return None
+        start = timezone.make_aware(dt.datetime(month.year, month.month, 1))
+        end_month = dt.date(month.year + (month.month // 12), month.month % 12 + 1, 1)
+        return start, timezone.make_aware(dt.datetime(end_month.year, end_month.month, 1))
+
+
+class OperationForm(forms.ModelForm[Operation]):
+    class Meta:
+        model = Operation
+        fields = ["name", "description", "starts_on", "ends_on"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The operation must end after it starts."))
+        return data

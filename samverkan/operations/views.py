@@ -1,0 +1,491 @@
+"""Shift planning, the live shift page used in the field, and venues."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from samverkan.accounts.access import access_or_404, require
+from samverkan.accounts.models import Collaboration, User
+from samverkan.accounts.policy import Action, RecordType, can
+from samverkan.operations import actions
+from samverkan.operations.forms import (
+    CancelForm,
+    EncounterForm,
+    LogEntryForm,
+    OperationForm,
+    ParticipantForm,
+    ShiftFilterForm,
+    ShiftForm,
+    VenueForm,
+    VenueSearchForm,
+)
+from samverkan.operations.models import Operation, Shift, ShiftStatus, Venue
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _collaboration(user: User) -> Collaboration:
+    """The collaboration the user works in (the first of their agency's)."""
+    collaboration = user.collaborations().order_by("pk").first()
+    if collaboration is None:
+        raise Http404
+    return collaboration
+
+
+def _shift(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Shift:
+    user = _user(request)
+    qs = Shift.objects.visible_to(user, Action.VIEW).select_related("area", "operation", "collaboration")
+    shift = access_or_404(qs, user, RecordType.SHIFT, pk, action=action)
+    if action is not Action.VIEW:
+        require(user, RecordType.SHIFT, action)
+    return shift
+
+
+def _visible_or_404(request: HttpRequest, record: RecordType) -> User:
+    user = _user(request)
+    if not can(user, record, Action.LIST) or not can(user, record, Action.VIEW):
+        raise Http404
+    return user
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Shifts -----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def shift_list(request: HttpRequest) -> HttpResponse:
+    user = _visible_or_404(request, RecordType.SHIFT)
+    form = ShiftFilterForm(request.GET or None)
+    shifts = Shift.objects.visible_to(user).select_related("area", "operation").prefetch_related("participants__agency")
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    elif form.is_bound:
+        if form.cleaned_data.get("status"):
+            shifts = shifts.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data.get("basis"):
+            shifts = shifts.filter(basis=form.cleaned_data["basis"])
+        period = form.month_range()
+        if period:
+            shifts = shifts.starting_between(*period)
+    now = timezone.now()
+    upcoming = (
+        Shift.objects.visible_to(user)
+        .filter(status__in=[ShiftStatus.PLANNED, ShiftStatus.ONGOING], ends_at__gte=now - dt.timedelta(hours=12))
+        .select_related("area")
+        .order_by("starts_at")[:10]
+    )
+    page = Paginator(shifts, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "operations/shift_list.html",
+        {"form": form, "page": page, "upcoming": upcoming, "can_create": can(user, RecordType.SHIFT, Action.CREATE)},
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def shift_calendar(request: HttpRequest) -> HttpResponse:
+    user = _visible_or_404(request, RecordType.SHIFT)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        first = dt.date(year, month, 1)
+    except (TypeError, ValueError):
+        return render(request, "errors/400.html", status=400)
+    if not 2000 <= year <= 2100:
+        return render(request, "errors/400.html", status=400)
+    start = timezone.make_aware(dt.datetime(first.year, first.month, 1))
+    nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    end = timezone.make_aware(dt.datetime(nxt.year, nxt.month, 1))
+    by_day: dict[dt.date, list[Shift]] = {}
+    for shift in Shift.objects.visible_to(user).starting_between(start, end).select_related("area").order_by("starts_at"):
+        by_day.setdefault(timezone.localdate(shift.starts_at), []).append(shift)
+    weeks = [
+        [(day, by_day.get(day, []), day.month == first.month) for day in week]
+        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    ]
+    prev = (first - dt.timedelta(days=1)).replace(day=1)
+    return render(
+        request,
+        "operations/shift_calendar.html",
+        {"weeks": weeks, "first": first, "prev": prev, "next": nxt, "today": today},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def shift_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can(user, RecordType.SHIFT, Action.LIST):
+        raise Http404
+    require(user, RecordType.SHIFT, Action.CREATE)
+    collaboration = _collaboration(user)
+    form = ShiftForm(request.POST or None, user=user, collaboration=collaboration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shift = actions.do_create_shift(
+                collaboration=collaboration,
+                area=form.cleaned_data["area"],
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                basis=form.cleaned_data["basis"],
+                operation=form.cleaned_data["operation"],
+                planned_venues=form.cleaned_data["planned_venues"],
+                participants=[user],
+                briefing=form.cleaned_data["briefing"],
+                acting_user=user,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The shift is planned."))
+            return redirect("operations:shift_detail", pk=shift.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/shift_form.html", {"form": form, "shift": None}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    shift = _shift(request, pk, Action.UPDATE)
+    form = ShiftForm(request.POST or None, instance=shift, user=user, collaboration=shift.collaboration)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in ("area", "starts_at", "ends_at", "basis", "operation", "briefing")}
+        try:
+            actions.do_update_shift(shift, acting_user=user, planned_venues=form.cleaned_data["planned_venues"], **fields)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The shift is saved."))
+            return redirect("operations:shift_detail", pk=shift.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/shift_form.html", {"form": form, "shift": shift}, status=status)
+
+
+def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dict[str, Any]:
+    user = _user(request)
+    encounters = shift.encounters.select_related("venue").order_by("-occurred_at", "-pk")
+    from samverkan.operations.models import ChildConcernReport
+
+    concern_reports = ChildConcernReport.objects.visible_to(user).filter(encounter__shift=shift)
+    return {
+        "shift": shift,
+        "participants": shift.participants.select_related("user", "agency").order_by("agency__name"),
+        "log_entries": shift.log_entries.select_related("author"),
+        "encounters": encounters,
+        "encounter_count": encounters.count(),
+        "concern_reports": concern_reports,
+        "planned_venues": shift.planned_venues.all(),
+        "can_update": can(user, RecordType.SHIFT, Action.UPDATE),
+        "can_record": can(user, RecordType.ENCOUNTER, Action.CREATE) and shift.is_open_for_encounters,
+        "can_complete": shift.can_complete(),
+        "encounter_form": forms.get("encounter_form") or EncounterForm(shift=shift, user=user),
+        "log_form": forms.get("log_form") or LogEntryForm(),
+        "participant_form": forms.get("participant_form") or ParticipantForm(shift=shift),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "venue_form": forms.get("venue_form") or VenueForm(user=user),
+        "is_participant": shift.participants.filter(user=user).exists(),
+        "htmx": bool(request.headers.get("HX-Request")),
+    }
+
+
+@require_GET
+@login_required
+def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk)
+    return render(request, "operations/shift_detail.html", _shift_page_context(request, shift))
+
+
+def _after_post(request: HttpRequest, shift: Shift, error: ValidationError | None = None, **forms: Any) -> HttpResponse:
+    if error is None and not forms:
+        return redirect("operations:shift_detail", pk=shift.pk)
+    if error is not None:
+        for message in error.messages:
+            messages.error(request, message)
+    context = _shift_page_context(request, shift, **forms)
+    return render(request, "operations/shift_detail.html", context, status=400)
+
+
+@require_POST
+@login_required
+def shift_start(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    try:
+        actions.do_start_shift(shift, acting_user=_user(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    messages.success(request, _("The shift has started."))
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def shift_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    try:
+        actions.do_complete_shift(shift, acting_user=_user(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    messages.success(request, _("The shift is completed."))
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def shift_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _after_post(request, shift, cancel_form=form)
+    try:
+        actions.do_cancel_shift(shift, reason=form.cleaned_data["reason"], acting_user=_user(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    messages.success(request, _("The shift is cancelled."))
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def shift_join(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    user = _user(request)
+    try:
+        actions.do_add_participant(shift, user=user, acting_user=user)
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    form = ParticipantForm(request.POST, shift=shift)
+    if not form.is_valid():
+        return _after_post(request, shift, participant_form=form)
+    try:
+        actions.do_add_participant(shift, user=form.cleaned_data["user"], acting_user=_user(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def participant_remove(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    participant = shift.participants.filter(user_id=user_id).select_related("user").first()
+    if participant is None:
+        raise Http404
+    try:
+        actions.do_remove_participant(shift, user=participant.user, acting_user=_user(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def log_add(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    form = LogEntryForm(request.POST)
+    if not form.is_valid():
+        return _after_post(request, shift, log_form=form)
+    try:
+        actions.do_write_log(shift, text=form.cleaned_data["text"], acting_user=_user(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    if request.headers.get("HX-Request"):
+        context = _shift_page_context(request, shift)
+        return render(request, "operations/_shift_log.html", context)
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The field entry. Works with and without htmx; a repeated key creates nothing."""
+    user = _user(request)
+    shift = _shift(request, pk)
+    require(user, RecordType.ENCOUNTER, Action.CREATE)
+    form = EncounterForm(request.POST, shift=shift, user=user)
+    htmx = bool(request.headers.get("HX-Request"))
+    template = "operations/_encounter_panel.html" if htmx else "operations/shift_detail.html"
+    if not form.is_valid():
+        return render(request, template, _shift_page_context(request, shift, encounter_form=form), status=400)
+    try:
+        encounter, created = actions.do_record_encounter(
+            shift,
+            role=form.cleaned_data["role"],
+            age_band=form.cleaned_data["age_band"],
+            venue=form.cleaned_data["venue"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            acting_user=user,
+        )
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return render(request, template, _shift_page_context(request, shift, encounter_form=form), status=400)
+    if not created:
+        messages.info(request, _("This encounter was already recorded."))
+    elif encounter.is_possible_minor and encounter.role != "other":
+        messages.warning(request, _("Encounter recorded. A child-concern report has been sent to social services."))
+    else:
+        messages.success(request, _("Encounter recorded."))
+    if htmx:
+        # A fresh form (new idempotency key) keeps the chosen venue for the next person.
+        fresh = EncounterForm(shift=shift, user=user, initial={"venue": encounter.venue_id})
+        return render(request, template, _shift_page_context(request, shift, encounter_form=fresh))
+    return redirect("operations:shift_detail", pk=shift.pk)
+
+
+@require_POST
+@login_required
+def shift_venue_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a venue to the shift on the spot: an existing one is found again."""
+    user = _user(request)
+    shift = _shift(request, pk, Action.UPDATE)
+    require(user, RecordType.VENUE, Action.CREATE)
+    form = VenueForm(request.POST, user=user)
+    if not form.is_valid():
+        return _after_post(request, shift, venue_form=form)
+    try:
+        with transaction.atomic():
+            venue, created = actions.do_find_or_create_venue(
+                collaboration=shift.collaboration, acting_user=user, **form.cleaned_data
+            )
+            shift.planned_venues.add(venue)
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return _after_post(request, shift, venue_form=form)
+    if not created:
+        messages.info(request, _("The venue already existed and was added to the shift."))
+    return _after_post(request, shift)
+
+
+# --- Venues -----------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def venue_list(request: HttpRequest) -> HttpResponse:
+    user = _visible_or_404(request, RecordType.VENUE)
+    form = VenueSearchForm(request.GET or None)
+    venues = Venue.objects.visible_to(user).select_related("area")
+    status = 200
+    if form.is_bound and form.is_valid():
+        venues = venues.search(form.cleaned_data.get("q") or "")
+        if form.cleaned_data.get("kind"):
+            venues = venues.filter(kind=form.cleaned_data["kind"])
+    elif form.is_bound:
+        status = 400
+    page = Paginator(venues.order_by("name"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "operations/venue_list.html",
+        {"form": form, "page": page, "can_create": can(user, RecordType.VENUE, Action.CREATE)},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def venue_create(request: HttpRequest) -> HttpResponse:
+    user = _visible_or_404(request, RecordType.VENUE)
+    require(user, RecordType.VENUE, Action.CREATE)
+    form = VenueForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            venue, created = actions.do_find_or_create_venue(
+                collaboration=_collaboration(user), acting_user=user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("The venue is saved."))
+            else:
+                messages.info(request, _("The venue already existed; here it is."))
+            return redirect("operations:venue_detail", pk=venue.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/venue_form.html", {"form": form, "venue": None}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    venue = access_or_404(Venue.objects.visible_to(user, Action.VIEW).select_related("area"), user, RecordType.VENUE, pk, audit=False)
+    form = VenueForm(request.POST or None, instance=venue, user=user)
+    if request.method == "POST":
+        require(user, RecordType.VENUE, Action.UPDATE)
+        if form.is_valid():
+            try:
+                actions.do_update_venue(venue, acting_user=user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("The venue is saved."))
+                return redirect("operations:venue_detail", pk=venue.pk)
+    shifts = venue.planned_shifts.select_related("area").order_by("-starts_at")[:20]
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "operations/venue_form.html",
+        {"form": form, "venue": venue, "shifts": shifts, "can_update": can(user, RecordType.VENUE, Action.UPDATE)},
+        status=status,
+    )
+
+
+# --- Operations -------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def operation_list(request: HttpRequest) -> HttpResponse:
+    user = _visible_or_404(request, RecordType.SHIFT)
+    collaboration = _collaboration(user)
+    form = OperationForm(request.POST or None)
+    if request.method == "POST":
+        require(user, RecordType.SHIFT, Action.CREATE)
+        form.instance.collaboration = collaboration
+        if form.is_valid():
+            try:
+                actions.do_create_operation(collaboration=collaboration, acting_user=user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("The operation is saved."))
+                return redirect("operations:operation_list")
+    operations = Operation.objects.filter(collaboration__in=user.collaborations()).order_by("-starts_on", "name")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/operation_list.html", {"form": form, "operations": operations}, status=status)
