@@ -17,10 +17,11 @@ from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
 
 M = TypeVar("M", bound=models.Model)
+QS = TypeVar("QS", bound="models.QuerySet[Any]")
 
 
 def visible(
-    qs: models.QuerySet[M],
+    qs: QS,
     user: Any,
     record: RecordType,
     action: Action = Action.LIST,
@@ -28,7 +29,7 @@ def visible(
     collaboration: str = "collaboration",
     agency: str = "agency",
     created_by_agency: str = "reporter_agency",
-) -> models.QuerySet[M]:
+) -> QS:
     """The part of ``qs`` that ``user`` may reach with ``action`` (never aggregates-only)."""
     scope = user_scope(user, record, action)
     if scope is Scope.COLLABORATION:
@@ -58,7 +59,7 @@ def access_or_404(
 
     try:
         obj = qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError, models.ObjectDoesNotExist):
+    except (models.ObjectDoesNotExist, ValueError, TypeError):
         obj = None
     if obj is None:
         # Committed before the 404 is raised: a rollback must not erase the denial.

@@ -37,7 +37,7 @@ class UserAdminSite(admin.AdminSite):
         user = request.user
         if not (user.is_active and user.is_authenticated):
             return False
-        return bool(user.is_superuser or can(user, RecordType.USER, Action.LIST))  # type: ignore[arg-type]
+        return bool(user.is_superuser or can(user, RecordType.USER, Action.LIST))
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         """Logged-in users without the admin role get 404, as for any hidden page."""
@@ -57,7 +57,7 @@ class UserAdminSite(admin.AdminSite):
         # One login for the whole application: password and two-factor code.
         return HttpResponseRedirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
 
-    def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:  # type: ignore[override]
         from samverkan.accounts.views import logout_view
 
         return logout_view(request)
@@ -105,13 +105,13 @@ class MembershipInline(UserPolicyPermissions, admin.StackedInline):  # type: ign
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a user always has exactly one membership
 
-    def formfield_for_foreignkey(self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any) -> ModelChoiceField | None:  # type: ignore[override]
+    def formfield_for_foreignkey(self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any) -> ModelChoiceField[Any] | None:
         acting = _acting(request)
         if db_field.name == "agency" and not acting.is_superuser:
-            kwargs["queryset"] = Agency.objects.filter(pk=getattr(acting.agency, "pk", None))
+            kwargs["queryset"] = Agency.objects.filter(memberships__user=acting)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def formfield_for_manytomany(self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any) -> ModelMultipleChoiceField | None:  # type: ignore[override]
+    def formfield_for_manytomany(self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any) -> ModelMultipleChoiceField[Any] | None:
         acting = _acting(request)
         if db_field.name == "areas" and not acting.is_superuser:
             kwargs["queryset"] = Area.objects.filter(agency=acting.agency)
@@ -138,7 +138,7 @@ class SamverkanUserAdmin(UserPolicyPermissions, UserAdmin):  # type: ignore[type
 
     @admin.display(description=_("two-factor"), boolean=True)
     def has_2fa(self, obj: User) -> bool:
-        return TOTPDevice.objects.filter(user=obj, confirmed=True).exists()
+        return bool(TOTPDevice.objects.filter(user=obj, confirmed=True).exists())
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         qs = super().get_queryset(request)

@@ -25,7 +25,7 @@ class VerifiedSessionMiddleware:
         if (
             settings.SAMVERKAN_REQUIRE_2FA
             and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # installed by OTPMiddleware
         ):
             logout(request)
             return redirect_to_login(request.get_full_path())

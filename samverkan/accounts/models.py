@@ -177,8 +177,6 @@ def roles_for_agency_kind(kind: str) -> frozenset[Role]:
 class User(AbstractUser):
     """A person who logs in. Their agency and role come from their membership."""
 
-    objects: UserManager[User] = UserManager()
-
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

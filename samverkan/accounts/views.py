@@ -78,6 +78,19 @@ def _complete_login(request: HttpRequest, user: User, backend: str, device: TOTP
     return HttpResponseRedirect(_safe_next(request, next_url))
 
 
+def _record_failure(username: str, detail: str) -> None:
+    """A failed login, visible to the auditors of the account's agency when the account exists."""
+    account = User.objects.filter(username=username).select_related("membership_record__agency").first()
+    membership = getattr(account, "membership_record", None) if account else None
+    do_record_event(
+        user=None,
+        action=AuditAction.LOGIN_FAILED,
+        username=username,
+        detail=detail,
+        agency=membership.agency if membership else None,
+    )
+
+
 def _login_page(request: HttpRequest, form: LoginForm, *, error: str = "", status: int = 200) -> HttpResponse:
     return render(request, "accounts/login.html", {"form": form, "error": error}, status=status)
 
@@ -100,10 +113,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
     username = form.cleaned_data["username"]
     user = auth.authenticate(request, username=username, password=form.cleaned_data["password"])
     if getattr(request, "axes_locked_out", False):
-        do_record_event(user=None, action=AuditAction.LOGIN_FAILED, username=username, detail="locked out")
+        _record_failure(username, "locked out")
         return _login_page(request, form, error=locked_out_message(), status=429)
     if user is None:
-        do_record_event(user=None, action=AuditAction.LOGIN_FAILED, username=username, detail="wrong password")
+        _record_failure(username, "wrong password")
         return _login_page(request, form, error=_("Wrong username or password."), status=400)
     assert isinstance(user, User)
 
@@ -140,12 +153,11 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
 def _code_failed(request: HttpRequest, user: User, form: CodeForm, template: str, context: dict[str, Any]) -> HttpResponse:
     failures = int(request.session.get(PENDING_FAILURES, 0)) + 1
     request.session[PENDING_FAILURES] = failures
-    do_record_event(user=None, action=AuditAction.LOGIN_FAILED, username=user.username, detail="wrong code")
+    _record_failure(user.username, "wrong code")
     if failures >= MAX_CODE_FAILURES:
         _clear_pending(request)
-        form = LoginForm()
         return _login_page(
-            request, form, error=_("Too many wrong codes. Log in again with your password."), status=400
+            request, LoginForm(), error=_("Too many wrong codes. Log in again with your password."), status=400
         )
     form.add_error("code", _("The code is wrong or has expired. Try the current code."))
     return render(request, template, {**context, "form": form}, status=400)

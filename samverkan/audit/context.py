@@ -12,4 +12,7 @@ class RequestContext:
     client_ip: str | None = None
 
 
-current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=RequestContext())
+# Outside a request (management commands, tests): no request id, no address.
+NO_REQUEST = RequestContext()
+
+current: ContextVar[RequestContext] = ContextVar("audit_request_context", default=NO_REQUEST)

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.models import Agency
+from samverkan.accounts.models import Agency, Role
 
 GENESIS_HASH = "0" * 64
 
@@ -86,6 +86,23 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.record_type}:{self.record_id} by {self.username}"
 
+    @property
+    def role_label(self) -> str:
+        """The role's name in the current language; the stored code if it is no longer a role."""
+        try:
+            return str(Role(self.role).label)
+        except ValueError:
+            return self.role
+
+    @property
+    def record_type_label(self) -> str:
+        from samverkan.accounts.policy import RecordType
+
+        try:
+            return str(RecordType(self.record_type).label)
+        except ValueError:
+            return self.record_type
+
     def content(self) -> dict[str, Any]:
         """The fields the hash covers, in a canonical form."""
         return {
@@ -106,7 +123,9 @@ class AuditEvent(models.Model):
         }
 
     def compute_hash(self) -> str:
-        canonical = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        canonical = json.dumps(
+            self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -1,5 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from samverkan.audit import views
 
 app_name = "audit"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+    path("export/", views.event_export, name="event_export"),
+]

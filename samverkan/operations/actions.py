@@ -41,7 +41,7 @@ def _audit(user: User, action: AuditAction, record: RecordType, obj: Any, detail
 def social_services_of(shift_or_collaboration: Any) -> Agency:
     """The social-services agency a collaboration's child-concern reports go to."""
     collaboration = getattr(shift_or_collaboration, "collaboration", shift_or_collaboration)
-    agency = collaboration.agencies.filter(kind=AgencyKind.SOCIAL_SERVICES).order_by("pk").first()
+    agency: Agency | None = collaboration.agencies.filter(kind=AgencyKind.SOCIAL_SERVICES).order_by("pk").first()
     if agency is None:
         raise ValidationError(_("The collaboration has no social services to report concern for a child to."))
     return agency

@@ -47,6 +47,7 @@ def test_wrong_password_is_refused_in_swedish_and_audited(client: Client, person
     event = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
     assert event.username == "polis.inre"
     assert event.user_id is None
+    assert event.agency == personas["polis.inre"].agency  # the agency's auditors see it
     assert "_auth_user_id" not in client.session
 
 

@@ -25,12 +25,13 @@ DROP FUNCTION IF EXISTS audit_event_refuse_change();
 
 def forwards(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # params=None: the SQL holds a literal % for RAISE, not a placeholder.
+        schema_editor.execute(CREATE, params=None)
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

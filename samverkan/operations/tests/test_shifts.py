@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 
@@ -132,7 +133,7 @@ def test_completing_needs_both_agencies(personas: dict[str, User], login: Callab
     start = timezone.now()
     shift = actions.do_create_shift(
         collaboration=stockholm, area=Area.objects.get(code="lpo-globen"), starts_at=start,
-        ends_at=start + timezone.timedelta(hours=4), basis="tip", participants=[personas["polis.inre"]],
+        ends_at=start + dt.timedelta(hours=4), basis="tip", participants=[personas["polis.inre"]],
         acting_user=personas["polis.inre"],
     )
     client = login(personas["polis.inre"])

@@ -1,0 +1,181 @@
+"""The auditor's view of the log: a filtered list and a CSV export.
+
+An agency's auditors see their own agency's events (``AuditEvent.objects.visible_to``);
+anyone else gets 404, so that the page's existence tells them nothing, and the
+attempt is itself logged as ``denied``. Reading the log is logged too.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from samverkan.accounts.models import User
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.forms import AuditEventFilterForm
+from samverkan.audit.models import AuditAction, AuditEvent, AuditEventQuerySet
+
+PAGE_SIZE = 50
+
+CSV_COLUMNS = (
+    "seq",
+    "timestamp",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "record_type",
+    "record_id",
+    "purpose",
+    "detail",
+    "request_id",
+    "client_ip",
+    "prev_hash",
+    "hash",
+)
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def access_audit_log(user: User, action: Action) -> AuditEventQuerySet:
+    """The events ``user`` may read for ``action``; 404 (logged as ``denied``) for anyone else."""
+    if user_scope(user, RecordType.AUDIT_EVENT, action) is not Scope.OWN_AGENCY:
+        do_record_event(
+            user=user,
+            action=AuditAction.DENIED,
+            record_type=RecordType.AUDIT_EVENT,
+            detail=f"audit log {action}",
+        )
+        raise Http404
+    return AuditEvent.objects.visible_to(user)
+
+
+def _signed_in(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by @login_required
+    return user
+
+
+def _filter_query(query: QueryDict) -> str:
+    """The filter as a query string, for page links and the export link."""
+    data = query.copy()
+    data.pop("page", None)
+    return data.urlencode()
+
+
+def _invalid_filter(request: HttpRequest, form: AuditEventFilterForm) -> HttpResponse:
+    return render(request, "audit/event_list.html", {"form": form, "page": None}, status=400)
+
+
+@require_GET
+@login_required
+@never_cache
+def event_list(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    events = access_audit_log(user, Action.LIST)
+    form = AuditEventFilterForm(request.GET)
+    if not form.is_valid():
+        return _invalid_filter(request, form)
+
+    paginator = Paginator(form.filter(events).order_by("-seq"), PAGE_SIZE)
+    with transaction.atomic():
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        summary = form.summary()
+        do_record_event(
+            user=user,
+            action=AuditAction.LIST,
+            record_type=RecordType.AUDIT_EVENT,
+            detail=f"page={page.number}; {summary}" if summary else f"page={page.number}",
+        )
+    context: dict[str, Any] = {
+        "form": form,
+        "page": page,
+        "filter_query": _filter_query(request.GET),
+        "filtered": bool(summary),
+    }
+    return render(request, "audit/event_list.html", context)
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back, for streaming csv output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def neutralise_formula(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def _csv_row(event: AuditEvent) -> list[str]:
+    values = {
+        "seq": event.seq,
+        "timestamp": timezone.localtime(event.timestamp).isoformat(timespec="seconds"),
+        "user_id": event.user_id,
+        "username": event.username,
+        "role": event.role,
+        "action": event.action,
+        "record_type": event.record_type,
+        "record_id": event.record_id,
+        "purpose": event.purpose,
+        "detail": event.detail,
+        "request_id": event.request_id,
+        "client_ip": event.client_ip,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+    return [neutralise_formula(values[column]) for column in CSV_COLUMNS]
+
+
+def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    # A byte-order mark, so that spreadsheets read the file as UTF-8 (å, ä, ö).
+    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
+    for event in events:
+        yield writer.writerow(_csv_row(event))
+
+
+@require_GET
+@login_required
+@never_cache
+def event_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    user = _signed_in(request)
+    events = access_audit_log(user, Action.EXPORT)
+    form = AuditEventFilterForm(request.GET)
+    if not form.is_valid():
+        return _invalid_filter(request, form)
+
+    # The export event is committed before the first row leaves the server: a
+    # transaction held open while streaming would be rolled back, and the export
+    # forgotten, if the download were broken off. The rows are bounded by the
+    # event's own number, so the file is exactly the log as it stood when logged.
+    with transaction.atomic():
+        export_event = do_record_event(
+            user=user,
+            action=AuditAction.EXPORT,
+            record_type=RecordType.AUDIT_EVENT,
+            detail=form.summary(),
+        )
+    rows = form.filter(events).filter(seq__lt=export_event.seq).order_by("-seq")
+    agency_code = user.agency.code if user.agency else "none"
+    stamp = timezone.localtime(export_event.timestamp).strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(
+        _csv_lines(rows.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-{agency_code}-{stamp}.csv"'
+    return response
