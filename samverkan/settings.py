@@ -198,7 +198,9 @@ AXES_VERBOSE = False
 # Locked per username only: officers share a station's NAT address, so an
 # address lock-out would shut a whole station out. Rotating user agents or
 # cookies does not help an attacker against a per-username lock.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# HSTS preload (security.W021) is the domain owner's decision, made with the
+# browser vendors' preload list; SECURE_HSTS_PRELOAD turns it on.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
 
 # Idle timeout: the session expires this long after the last request.
 SAMVERKAN_IDLE_MINUTES = env_int("SAMVERKAN_IDLE_MINUTES", 30)

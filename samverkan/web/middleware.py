@@ -19,8 +19,9 @@ def client_ip(request: HttpRequest) -> str | None:
     header = settings.SAMVERKAN_CLIENT_IP_HEADER
     raw = ""
     if header:
-        # A trusted proxy puts the original client first.
-        raw = request.META.get(header, "").split(",")[0].strip()
+        # The proxy in front of us appends the address it saw: the last value is
+        # the one we can trust (earlier ones come from the client and can be forged).
+        raw = request.META.get(header, "").split(",")[-1].strip()
     if not raw:
         raw = request.META.get("REMOTE_ADDR", "")
     try:

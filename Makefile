@@ -1,0 +1,117 @@
+# Samverkan: developer commands. `make help` lists them.
+#
+# Needs only Python 3.11 and make: everything else comes from the locked
+# requirements into .venv. GNU gettext is not needed to build (Babel compiles
+# the translations); only `make makemessages` uses it.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+# The interpreter that creates the virtualenv; its version is checked below.
+PYTHON ?= $(shell command -v python3.11 || command -v python3 || echo python3)
+
+# Settings refuse to start without SECRET_KEY unless in DEBUG or demo mode.
+DEV := DEBUG=1
+DEMO := SAMVERKAN_DEMO=1
+# Tests run on SQLite with two-factor auth enforced, whatever the shell exports.
+TEST_ENV := DEBUG= SAMVERKAN_DEMO= SAMVERKAN_REQUIRE_2FA= DATABASE_URL=
+PYTEST_ARGS ?=
+# `make test-postgres`: pytest-django creates and drops test_<name> on this server.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/samverkan
+
+CHROMIUM := /usr/bin/chromium
+
+PO_FILES := $(wildcard samverkan/locale/*/LC_MESSAGES/*.po samverkan/*/locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: help install messages demo test test-postgres lint format typecheck check makemessages clean
+
+help:
+	@echo "make demo           install if needed, migrate, load the demo users, run http://127.0.0.1:8000"
+	@echo "make test           the whole test suite on SQLite (browser tests need $(CHROMIUM))"
+	@echo "make test-postgres  the whole test suite on PostgreSQL (PG_URL=$(PG_URL))"
+	@echo "make install        .venv with the locked dependencies, translations compiled"
+	@echo "make messages       compile the .po translations to .mo (Babel)"
+	@echo "make makemessages   extract new strings into the .po files (needs GNU gettext)"
+	@echo "make lint           ruff check"
+	@echo "make format         ruff format (rewrites files)"
+	@echo "make typecheck      mypy --strict"
+	@echo "make check          Django's system checks, migrations check, deployment checks"
+	@echo "make clean          remove .venv, compiled translations and caches"
+
+install: $(STAMP) messages
+
+$(STAMP): requirements-dev.lock requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "Samverkan needs Python 3.11; '$(PYTHON)' is not. Install it, or run: make PYTHON=/path/to/python3.11 ..." >&2; \
+	  exit 1; }
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+	  echo "Creating $(VENV) with $(PYTHON)"; \
+	  $(PYTHON) -m venv --clear $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	@touch $@
+
+messages: $(MO_FILES)
+
+%.mo: %.po | $(STAMP)
+	$(PY) scripts/compile_messages.py $<
+
+demo: install
+	@mkdir -p staticfiles  # whitenoise serves from the finders in demo mode; this keeps it quiet
+	$(DEMO) $(PY) manage.py migrate --noinput
+	$(DEMO) $(PY) manage.py load_demo
+	@echo "Samverkan demo: http://127.0.0.1:8000 (log in as a user above, password: demo)"
+	$(DEMO) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Browser tests run only where Debian's chromium is installed.
+define run_pytest
+	@if [ -x $(CHROMIUM) ]; then \
+	  $(1) $(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+	  status=0; \
+	  $(1) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS) || status=$$?; \
+	  echo "Browser tests SKIPPED: $(CHROMIUM) not found (apt-get install chromium)"; \
+	  exit $$status; \
+	fi
+endef
+
+test: install
+	$(call run_pytest,$(TEST_ENV))
+
+test-postgres: install
+	$(call run_pytest,$(TEST_ENV) DATABASE_URL=$(PG_URL))
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(DEV) $(BIN)/mypy samverkan scripts
+
+check: install
+	$(DEV) $(PY) manage.py check
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+	@echo "$(PY) manage.py check --deploy --fail-level WARNING  (production settings)"
+	@DEBUG=0 SAMVERKAN_DEMO=0 ALLOWED_HOSTS=samverkan.example.se \
+	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# Django's makemessages calls xgettext and msgmerge (apt-get install gettext).
+makemessages: install
+	$(DEV) $(PY) manage.py makemessages --locale=sv --locale=en --no-location --no-obsolete \
+	  --ignore='staticfiles/*' --ignore='scripts/*' --ignore='docs/*'
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache staticfiles
+	rm -f $(MO_FILES)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,24 @@
+"""Helpers for the browser tests (plain functions; the fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+PASSWORD = "correct horse battery staple"
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The six digits the user's authenticator app shows right now."""
+    code = totp(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift
+    )
+    return f"{code:0{device.digits}d}"
+
+
+def ui_text(language: str, message: str, **kwargs: object) -> str:
+    """``message`` as the UI shows it in ``language`` (English until it is translated)."""
+    with translation.override(language):
+        text = translation.gettext(message)
+    return text % kwargs if kwargs else text
