@@ -198,7 +198,7 @@ _disclosure_provider: DisclosureProvider | None = None
 
 
 def register_disclosure_provider(provider: DisclosureProvider | None) -> None:
-    global _disclosure_provider  # noqa: PLW0603 - a single registration point by design
+    global _disclosure_provider
     _disclosure_provider = provider
 
 

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 from django.db import transaction
 
-from samverkan.accounts.reference import seed_stockholm
 from samverkan.accounts.models import Agency, AgencyKind, Collaboration, Membership, Role, User
+from samverkan.accounts.reference import seed_stockholm
 
 STOCKHOLM_POLICE = "polisregion-stockholm"
 STOCKHOLM_SOCIAL = "stockholms-stad"

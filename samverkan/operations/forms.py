@@ -140,9 +140,12 @@ class ShiftFilterForm(forms.Form):
         month = self.cleaned_data.get("month") if self.is_valid() else None
         if not month:
             return None
-        start = timezone.make_aware(dt.datetime(month.year, month.month, 1))
+        tz = timezone.get_current_timezone()
         end_month = dt.date(month.year + (month.month // 12), month.month % 12 + 1, 1)
-        return start, timezone.make_aware(dt.datetime(end_month.year, end_month.month, 1))
+        return (
+            dt.datetime.combine(month.replace(day=1), dt.time(), tzinfo=tz),
+            dt.datetime.combine(end_month, dt.time(), tzinfo=tz),
+        )
 
 
 class OperationForm(forms.ModelForm[Operation]):

@@ -58,6 +58,10 @@ def _shift(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Shift
     return shift
 
 
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+
 def _visible_or_404(request: HttpRequest, record: RecordType) -> User:
     user = _user(request)
     if not can(user, record, Action.LIST) or not can(user, record, Action.VIEW):
@@ -122,9 +126,9 @@ def shift_calendar(request: HttpRequest) -> HttpResponse:
         return render(request, "errors/400.html", status=400)
     if not 2000 <= year <= 2100:
         return render(request, "errors/400.html", status=400)
-    start = timezone.make_aware(dt.datetime(first.year, first.month, 1))
+    start = _midnight(first)
     nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    end = timezone.make_aware(dt.datetime(nxt.year, nxt.month, 1))
+    end = _midnight(nxt)
     by_day: dict[dt.date, list[Shift]] = {}
     for shift in Shift.objects.visible_to(user).starting_between(start, end).select_related("area").order_by("starts_at"):
         by_day.setdefault(timezone.localdate(shift.starts_at), []).append(shift)

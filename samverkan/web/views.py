@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from samverkan.accounts.models import Role, User
 from samverkan.accounts.policy import POLICY, Action, RecordType, Scope
 
+
 def role_intro(role: Role | None) -> str:
     intros = {
         Role.POLICE_OFFICER: _(
