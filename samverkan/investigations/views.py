@@ -1,0 +1,528 @@
+"""Pages for crime reports, suspects and parties.
+
+Police officers and investigators read and write their own agency's reports,
+analysts read them; social services see only the fields a disclosure
+granted. Everyone else gets 404, as do hidden and missing records, and every
+refusal and every read is audited (``access_or_404``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from samverkan.accounts.access import access_or_404, require
+from samverkan.accounts.models import User
+from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
+from samverkan.investigations.actions import (
+    do_add_party,
+    do_add_suspect,
+    do_change_crime_report_status,
+    do_correct_suspect_identity,
+    do_create_crime_report,
+)
+from samverkan.investigations.forms import (
+    DATETIME_INPUT,
+    CrimeReportFilterForm,
+    CrimeReportForm,
+    PartyForm,
+    StatusForm,
+    SuspectForm,
+    SuspectIdentityForm,
+)
+from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
+from samverkan.operations.models import Encounter, Shift
+
+PAGE_SIZE = 50
+NOT_GIVEN = "\N{EN DASH}"
+
+Grants = dict[int, frozenset[str]]
+
+
+def _signed_in(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by @login_required
+    return user
+
+
+def _grants(user: User, record: RecordType) -> Grants | None:
+    """``None`` when the user reads whole records; the granted fields when only disclosed."""
+    if user_scope(user, record, Action.VIEW) is Scope.DISCLOSED:
+        return disclosed_fields(user, record)
+    return None
+
+
+def _allowed(grants: Grants | None, pk: int) -> frozenset[str] | None:
+    return None if grants is None else grants.get(pk, frozenset())
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put an action's errors on the form's fields, or above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _report_for_write(user: User, pk: int) -> CrimeReport:
+    """404 for hidden or missing (audited as denied); 403 for a user who may only read."""
+    report = access_or_404(
+        CrimeReport.objects.visible_to(user, Action.VIEW).select_related("offence"),
+        user,
+        RecordType.CRIME_REPORT,
+        pk,
+        action=Action.UPDATE,
+    )
+    require(user, RecordType.CRIME_REPORT, Action.UPDATE)
+    return report
+
+
+# --- What a page shows of a record ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: str
+    long_text: bool = False
+
+
+def _local(value: Any) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+
+def report_rows(report: CrimeReport, allowed: frozenset[str] | None) -> list[Row]:
+    """The report's fields as label and value; only ``allowed`` ones when partly disclosed."""
+    offence = report.offence
+    candidates: list[tuple[str, str, str, bool]] = [
+        ("case_number", _("Case number"), report.case_number, False),
+        ("offence", _("Offence"), str(offence), False),
+        ("committed_at", _("Time of the offence"), _local(report.committed_at), False),
+        ("status", _("Status"), report.get_status_display(), False),
+        ("venue", _("Venue"), str(report.venue) if report.venue else NOT_GIVEN, False),
+        ("shift", _("Shift"), str(report.shift) if report.shift else NOT_GIVEN, False),
+        ("narrative", _("What happened"), report.narrative or NOT_GIVEN, True),
+    ]
+    if offence.child_victim:
+        candidates += [
+            (
+                "buyer_aware_of_age",
+                _("Was the buyer aware of the child's age?"),
+                report.get_buyer_aware_of_age_display() or NOT_GIVEN,
+                False,
+            ),
+            (
+                "awareness_basis",
+                _("Basis for the assessment of awareness"),
+                report.awareness_basis or NOT_GIVEN,
+                True,
+            ),
+        ]
+    if offence.human_trafficking:
+        candidates += [
+            (
+                "trafficking_purpose",
+                _("Purpose of the trafficking"),
+                report.get_trafficking_purpose_display() or NOT_GIVEN,
+                False,
+            ),
+            (
+                "trafficking_victim_age",
+                _("Age of the victim"),
+                report.get_trafficking_victim_age_display() or NOT_GIVEN,
+                False,
+            ),
+        ]
+    return [
+        Row(label, value, long)
+        for name, label, value, long in candidates
+        if allowed is None or name in allowed
+    ]
+
+
+def suspect_rows(suspect: Suspect, allowed: frozenset[str] | None) -> list[Row]:
+    candidates = [
+        ("name", _("Name"), suspect.name),
+        ("personnummer", _("Personal identity number"), suspect.personnummer_display or NOT_GIVEN),
+        ("birth_date", _("Date of birth"), f"{suspect.birth_date:%Y-%m-%d}"),
+        ("age_at_offence", _("Age at the offence"), str(suspect.age_at_offence)),
+        ("role", _("Role"), suspect.get_role_display()),
+    ]
+    return [
+        Row(label, value) for name, label, value in candidates if allowed is None or name in allowed
+    ]
+
+
+@dataclass(frozen=True)
+class SuspectCard:
+    suspect: Suspect
+    title: str
+    rows: list[Row]
+
+
+def _suspect_card(suspect: Suspect, allowed: frozenset[str] | None) -> SuspectCard:
+    rows = suspect_rows(suspect, allowed)
+    if allowed is None or "name" in allowed:
+        return SuspectCard(suspect, suspect.name, rows[1:])
+    return SuspectCard(suspect, _("Suspect"), rows)
+
+
+@dataclass(frozen=True)
+class ListRow:
+    pk: int
+    cells: list[str | None]  # None: not disclosed
+
+
+LIST_COLUMNS = ("case_number", "offence", "committed_at", "status")
+
+
+def _list_rows(reports: Iterable[CrimeReport], grants: Grants | None) -> list[ListRow]:
+    rows = []
+    for report in reports:
+        allowed = _allowed(grants, report.pk)
+        values = {
+            "case_number": report.case_number,
+            "offence": str(report.offence),
+            "committed_at": _local(report.committed_at),
+            "status": report.get_status_display(),
+        }
+        rows.append(
+            ListRow(
+                report.pk,
+                [values[c] if allowed is None or c in allowed else None for c in LIST_COLUMNS],
+            )
+        )
+    return rows
+
+
+# --- Crime reports ----------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    if user_scope(user, RecordType.CRIME_REPORT, Action.LIST) in (Scope.NONE, Scope.AGGREGATE):
+        do_record_event(
+            user=user, action=AuditAction.DENIED, record_type=RecordType.CRIME_REPORT, detail="list"
+        )
+        raise Http404
+    form = CrimeReportFilterForm(request.GET)
+    context: dict[str, Any] = {"form": form, "page": None, "rows": []}
+    if not form.is_valid():
+        return render(request, "investigations/report_list.html", context, status=400)
+
+    reports = form.filter(CrimeReport.objects.visible_to(user, Action.LIST))
+    grants = _grants(user, RecordType.CRIME_REPORT)
+    if grants is not None:
+        # Searching a field that was not disclosed would tell what it holds.
+        used = form.used_fields()
+        reports = reports.filter(pk__in=[pk for pk, fields in grants.items() if used <= fields])
+    reports = reports.select_related("offence").order_by("-committed_at", "-pk")
+    paginator = Paginator(reports, PAGE_SIZE)
+    with transaction.atomic():
+        page = paginator.get_page(request.GET.get("page"))
+        summary = form.summary()
+        do_record_event(
+            user=user,
+            action=AuditAction.LIST,
+            record_type=RecordType.CRIME_REPORT,
+            detail=f"page={page.number}; {summary}" if summary else f"page={page.number}",
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(
+        page=page,
+        rows=_list_rows(page.object_list, grants),
+        filter_query=query.urlencode(),
+        filtered=bool(summary),
+        can_create=user_scope(user, RecordType.CRIME_REPORT, Action.CREATE) is Scope.OWN_AGENCY,
+    )
+    return render(request, "investigations/report_list.html", context)
+
+
+def _initial_for_create(request: HttpRequest, user: User) -> dict[str, Any]:
+    """Preselect shift and venue when the report starts from a shift or an encounter."""
+    initial: dict[str, Any] = {}
+    if "encounter" in request.GET:
+        encounter = access_or_404(
+            Encounter.objects.visible_to(user, Action.VIEW).select_related("shift"),
+            user,
+            RecordType.ENCOUNTER,
+            request.GET["encounter"],
+            audit=False,
+        )
+        initial.update(
+            collaboration=encounter.collaboration_id,
+            shift=encounter.shift_id,
+            venue=encounter.venue_id,
+            committed_at=timezone.localtime(encounter.occurred_at).strftime(DATETIME_INPUT),
+        )
+    elif "shift" in request.GET:
+        shift = access_or_404(
+            Shift.objects.visible_to(user, Action.VIEW),
+            user,
+            RecordType.SHIFT,
+            request.GET["shift"],
+            audit=False,
+        )
+        initial.update(collaboration=shift.collaboration_id, shift=shift.pk)
+        venue_ids = list(shift.planned_venues.values_list("pk", flat=True)[:2])
+        if len(venue_ids) == 1:
+            initial["venue"] = venue_ids[0]
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def report_create(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    require(user, RecordType.CRIME_REPORT, Action.CREATE)
+    template = "investigations/report_form.html"
+    if request.method == "GET":
+        form = CrimeReportForm(user=user, initial=_initial_for_create(request, user))
+        return render(request, template, {"form": form})
+    form = CrimeReportForm(request.POST, user=user)
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    try:
+        report = do_create_crime_report(acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(request, template, {"form": form}, status=400)
+    messages.success(
+        request, _("Crime report %(number)s is registered.") % {"number": report.case_number}
+    )
+    return redirect("investigations:report_detail", pk=report.pk)
+
+
+@require_GET
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    report = access_or_404(
+        CrimeReport.objects.visible_to(user, Action.VIEW).select_related(
+            "offence", "venue", "shift__area", "created_by"
+        ),
+        user,
+        RecordType.CRIME_REPORT,
+        pk,
+    )
+    allowed = _allowed(_grants(user, RecordType.CRIME_REPORT), report.pk)
+    suspect_grants = _grants(user, RecordType.SUSPECT)
+    suspects = list(
+        Suspect.objects.visible_to(user, Action.VIEW)
+        .filter(crime_report=report)
+        .select_related("child_concern_report__addressed_to", "encounter__venue")
+    )
+    with transaction.atomic():
+        # The page shows the suspects' identities: each is a read of its own.
+        for suspect in suspects:
+            do_record_event(
+                user=user,
+                action=AuditAction.VIEW,
+                record_type=RecordType.SUSPECT,
+                record_id=suspect.pk,
+                detail=f"on crime report {report.pk}",
+            )
+    parties = list(
+        CrimeReportParty.objects.visible_to(user, Action.VIEW)
+        .filter(crime_report=report)
+        .select_related("encounter__venue")
+    )
+    whole = allowed is None
+    can_write = (
+        whole
+        and report.is_open
+        and user_scope(user, RecordType.CRIME_REPORT, Action.UPDATE) is Scope.OWN_AGENCY
+    )
+    context = {
+        "report": report,
+        "rows": report_rows(report, allowed),
+        "whole": whole,
+        "show_case_number": allowed is None or "case_number" in allowed,
+        "suspects": [_suspect_card(s, _allowed(suspect_grants, s.pk)) for s in suspects],
+        "minor_suspects": whole and any(s.is_minor_at_offence for s in suspects),
+        "parties": parties,
+        "show_parties": allowed is None or "parties" in allowed,
+        "can_write": can_write,
+        "next_statuses": report.next_statuses if can_write else [],
+    }
+    return render(request, "investigations/report_detail.html", context)
+
+
+@require_POST
+@login_required
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    report = _report_for_write(user, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status from the list."))
+        return redirect("investigations:report_detail", pk=report.pk)
+    try:
+        report = do_change_crime_report_status(
+            report, status=form.cleaned_data["status"], acting_user=user
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The status is now: %(status)s.") % {"status": report.get_status_display()}
+        )
+    return redirect("investigations:report_detail", pk=report.pk)
+
+
+# --- Suspects ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    report = _report_for_write(user, pk)
+    require(user, RecordType.SUSPECT, Action.CREATE)
+    if not report.is_open:
+        messages.error(request, _("The crime report is closed; no suspects can be added."))
+        return redirect("investigations:report_detail", pk=report.pk)
+    template = "investigations/suspect_form.html"
+    if request.method == "GET":
+        form = SuspectForm(report=report, user=user)
+        return render(request, template, {"form": form, "report": report})
+    form = SuspectForm(request.POST, report=report, user=user)
+    if not form.is_valid():
+        return render(request, template, {"form": form, "report": report}, status=400)
+    try:
+        suspect = do_add_suspect(report, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(request, template, {"form": form, "report": report}, status=400)
+    messages.success(request, _("The suspect is added."))
+    if suspect.child_concern_report is not None:
+        messages.warning(
+            request,
+            _(
+                "The suspect was under 18 at the offence. A child-concern report has been sent "
+                "to %(agency)s. Guardians must be notified (LUL)."
+            )
+            % {"agency": suspect.child_concern_report.addressed_to.name},
+        )
+    return redirect("investigations:report_detail", pk=report.pk)
+
+
+@require_GET
+@login_required
+def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    suspect = access_or_404(
+        Suspect.objects.visible_to(user, Action.VIEW).select_related(
+            "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"
+        ),
+        user,
+        RecordType.SUSPECT,
+        pk,
+    )
+    allowed = _allowed(_grants(user, RecordType.SUSPECT), suspect.pk)
+    report_visible = (
+        CrimeReport.objects.visible_to(user, Action.VIEW)
+        .filter(pk=suspect.crime_report_id)
+        .exists()
+    )
+    whole = allowed is None
+    context = {
+        "suspect": suspect,
+        "rows": suspect_rows(suspect, allowed),
+        "whole": whole,
+        "report_visible": report_visible,
+        "corrected_age": suspect.age_by_birth_date() if whole else None,
+        "can_write": whole
+        and user_scope(user, RecordType.SUSPECT, Action.UPDATE) is Scope.OWN_AGENCY,
+    }
+    return render(request, "investigations/suspect_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    suspect = access_or_404(
+        Suspect.objects.visible_to(user, Action.VIEW).select_related("crime_report"),
+        user,
+        RecordType.SUSPECT,
+        pk,
+        action=Action.UPDATE,
+    )
+    require(user, RecordType.SUSPECT, Action.UPDATE)
+    template = "investigations/suspect_correct.html"
+    if request.method == "GET":
+        form = SuspectIdentityForm(
+            initial={
+                "name": suspect.name,
+                "personnummer": suspect.personnummer_display,
+                "birth_date": suspect.birth_date,
+            }
+        )
+        return render(request, template, {"form": form, "suspect": suspect})
+    form = SuspectIdentityForm(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"form": form, "suspect": suspect}, status=400)
+    had_concern_report = suspect.child_concern_report_id is not None
+    try:
+        suspect = do_correct_suspect_identity(suspect, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(request, template, {"form": form, "suspect": suspect}, status=400)
+    messages.success(request, _("The suspect's identity is corrected."))
+    if not had_concern_report and suspect.child_concern_report is not None:
+        messages.warning(
+            request,
+            _(
+                "The corrected date of birth shows the suspect was under 18. A child-concern "
+                "report has been sent to %(agency)s. Guardians must be notified (LUL)."
+            )
+            % {"agency": suspect.child_concern_report.addressed_to.name},
+        )
+    return redirect("investigations:suspect_detail", pk=suspect.pk)
+
+
+# --- Parties ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def party_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    report = _report_for_write(user, pk)
+    if not report.is_open:
+        messages.error(request, _("The crime report is closed; no parties can be added."))
+        return redirect("investigations:report_detail", pk=report.pk)
+    template = "investigations/party_form.html"
+    if request.method == "GET":
+        form = PartyForm(report=report, user=user)
+        return render(request, template, {"form": form, "report": report})
+    form = PartyForm(request.POST, report=report, user=user)
+    if not form.is_valid():
+        return render(request, template, {"form": form, "report": report}, status=400)
+    try:
+        do_add_party(report, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(request, template, {"form": form, "report": report}, status=400)
+    messages.success(request, _("The party is added."))
+    return redirect("investigations:report_detail", pk=report.pk)
