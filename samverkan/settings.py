@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "samverkan.support",
     "samverkan.investigations",
     "samverkan.sharing",
+    "samverkan.reports",
     "samverkan.demo",
     "django.contrib.admin",
     "django.contrib.auth",

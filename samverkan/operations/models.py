@@ -358,7 +358,8 @@ class ChildConcernReport(models.Model):
     def investigation_due(self) -> dt.datetime | None:
         if self.decided_at is None or self.decision != ConcernDecision.OPEN:
             return None
-        return self.decided_at + relativedelta(months=self.INVESTIGATION_MONTHS)
+        # In local time: four calendar months, whatever the clocks did in between.
+        return timezone.localtime(self.decided_at) + relativedelta(months=self.INVESTIGATION_MONTHS)
 
     def deadlines(self, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime, bool]]:
         """Open deadlines as (name, due, overdue)."""

@@ -1,0 +1,13 @@
+"""All reference data, seeded again after a flushed database (tests, demo resets)."""
+
+from __future__ import annotations
+
+
+def seed_all_reference() -> None:
+    from samverkan.accounts.reference import seed_stockholm
+    from samverkan.investigations.reference import seed_offences
+    from samverkan.support.reference import seed_support_units
+
+    seed_stockholm()
+    seed_offences()
+    seed_support_units()

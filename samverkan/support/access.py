@@ -1,0 +1,77 @@
+"""The only ways in to single support records: scoped, audited, 404 for hidden and missing.
+
+``access_client_for_user`` is the read of one client: it writes the
+``view`` event (noting protected personal data), or a ``denied`` event and
+a 404 for a client that is hidden or missing alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from samverkan.accounts.access import access_or_404
+from samverkan.accounts.models import User
+from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
+from samverkan.operations.models import ChildConcernReport
+from samverkan.support.models import CLIENT_FIELDS, Client, Consent, Referral
+
+PROTECTED_DETAIL = "protected personal data"
+
+
+def client_fields_for(user: User, client: Client) -> frozenset[str]:
+    """The parts of ``client`` the user may see: all in their own agency, else the disclosed."""
+    if user_scope(user, RecordType.CLIENT, Action.VIEW) is Scope.DISCLOSED:
+        return disclosed_fields(user, RecordType.CLIENT).get(client.pk, frozenset()) & CLIENT_FIELDS
+    return CLIENT_FIELDS
+
+
+def access_client_for_user(user: User, client_id: Any, *, action: Action = Action.VIEW) -> Client:
+    """One client, for ``action``; a read (``VIEW``) is audited, protected identity noted."""
+    qs = Client.objects.visible_to(user, action).select_related("agency")
+    client = access_or_404(qs, user, RecordType.CLIENT, client_id, action=action, audit=False)
+    if action is Action.VIEW:
+        do_record_event(
+            user=user,
+            action=AuditAction.VIEW,
+            record_type=RecordType.CLIENT,
+            record_id=client.pk,
+            detail=PROTECTED_DETAIL if client.protected_identity else "",
+        )
+    return client
+
+
+def access_referral_for_user(user: User, referral_id: Any) -> Referral:
+    """A referral to change (no read audit: the action audits the change)."""
+    qs = Referral.objects.visible_to(user, Action.UPDATE).select_related("client")
+    return access_or_404(qs, user, RecordType.REFERRAL, referral_id, action=Action.UPDATE)
+
+
+def access_consent_for_user(user: User, consent_id: Any) -> Consent:
+    """A consent to withdraw; hidden unless the user may change its client."""
+    qs = Consent.objects.visible_to(user, Action.UPDATE).select_related("client")
+    return access_or_404(qs, user, RecordType.CLIENT, consent_id, action=Action.UPDATE)
+
+
+def access_concern_for_user(
+    user: User, report_id: Any, *, action: Action = Action.VIEW
+) -> ChildConcernReport:
+    """A child-concern report the user's agency handles; a read is audited."""
+    qs = ChildConcernReport.objects.visible_to(user, Action.UPDATE).select_related(
+        "reporter_agency", "encounter", "encounter__venue", "handled_by"
+    )
+    return access_or_404(qs, user, RecordType.CHILD_CONCERN_REPORT, report_id, action=action)
+
+
+def require_list(user: User, record: RecordType, action: Action = Action.LIST) -> Scope:
+    """The scope for a list page; 404 (audited as ``denied``) if the user reaches no records."""
+    scope = user_scope(user, record, action)
+    if scope in (Scope.NONE, Scope.AGGREGATE):
+        do_record_event(
+            user=user, action=AuditAction.DENIED, record_type=record, detail=f"{action} page"
+        )
+        raise Http404
+    return scope

@@ -1,0 +1,770 @@
+"""Writes to social services' records: one transaction each, audited in it.
+
+Every function checks the acting user's right through the policy
+(``require``) and that the record belongs to the user's own agency, even
+though the views have already fetched it through ``visible_to``: the
+actions are the last wall, and the API will call them too.
+
+Audit details name kinds and ids, never a number, a name or a note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samverkan.accounts.access import require
+from samverkan.accounts.models import Agency, User
+from samverkan.accounts.policy import Action, RecordType
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
+from samverkan.operations.models import (
+    ChildConcernReport,
+    ConcernDecision,
+    ConcernStatus,
+    Encounter,
+)
+from samverkan.support.identifiers import CleanIdentifier, clean_identifier
+from samverkan.support.models import (
+    MAX_AGE,
+    AgeAssessment,
+    AgeBasis,
+    Client,
+    ClientEncounter,
+    ClientIdentifier,
+    ConcernClientLink,
+    Consent,
+    ConsentGiver,
+    ConsentScope,
+    IdentifierKind,
+    Referral,
+    ReferralStatus,
+    SupportAction,
+    SupportActionKind,
+    SupportUnit,
+)
+
+# A clock a few minutes fast on a phone is not "the future".
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+class DuplicateIdentifier(ValidationError):
+    """The number already belongs to another client of the agency; ``client`` is that one."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        super().__init__(
+            {"value": _("This number already belongs to another client.")}, code="duplicate"
+        )
+
+
+def _audit(user: User, action: AuditAction, record: RecordType, pk: Any, detail: str = "") -> None:
+    do_record_event(user=user, action=action, record_type=record, record_id=pk, detail=detail)
+
+
+def _own_agency(user: User) -> Agency:
+    membership = user.membership
+    if membership is None:
+        raise PermissionDenied
+    return membership.agency
+
+
+def _require_own_client(user: User, client: Client, record: RecordType, action: Action) -> Agency:
+    """The user's agency, after checking the right and that the client belongs to it."""
+    require(user, record, action)
+    agency = _own_agency(user)
+    if client.agency_id != agency.pk:
+        raise PermissionDenied
+    return agency
+
+
+def _not_in_future(day: dt.date, field: str) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")}, code="future")
+
+
+def _moment(
+    value: dt.datetime | None, field: str, *, not_before: dt.datetime | None
+) -> dt.datetime:
+    now = timezone.now()
+    moment = value or now
+    if moment > now + CLOCK_SKEW:
+        raise ValidationError({field: _("The time cannot be in the future.")}, code="future")
+    if not_before is not None and moment < not_before:
+        raise ValidationError(
+            {
+                field: _("The time cannot be before the previous step (%(time)s).")
+                % {"time": f"{timezone.localtime(not_before):%Y-%m-%d %H:%M}"}
+            },
+            code="too_early",
+        )
+    return moment
+
+
+# --- Clients -----------------------------------------------------------------------
+
+
+def _client_with(agency: Agency, ident: CleanIdentifier) -> Client | None:
+    row = (
+        ClientIdentifier.objects.select_related("client")
+        .filter(agency=agency, kind=ident.kind, issuer=ident.issuer, value=ident.value)
+        .first()
+    )
+    return row.client if row else None
+
+
+def _check_age_range(min_years: int, max_years: int, field: str = "min_years") -> None:
+    if not 0 <= min_years <= MAX_AGE or not 0 <= max_years <= MAX_AGE:
+        raise ValidationError(
+            {field: _("An age must be between 0 and %(max)d.") % {"max": MAX_AGE}}, code="range"
+        )
+    if min_years > max_years:
+        raise ValidationError(
+            {"max_years": _("The highest age cannot be lower than the lowest.")}, code="range"
+        )
+
+
+@transaction.atomic
+def do_create_client(
+    *,
+    pseudonym: str,
+    acting_user: User,
+    identifier_kind: str = IdentifierKind.NONE,
+    identifier_value: str = "",
+    identifier_issuer: str = "",
+    stated_age: int | None = None,
+    language: str = "",
+    contact: str = "",
+    protected_identity: bool = False,
+) -> tuple[Client, bool]:
+    """Create a client, or find the one who already has this identity number.
+
+    Returns (client, created). Nothing is written when the client is found again.
+    """
+    require(acting_user, RecordType.CLIENT, Action.CREATE)
+    agency = _own_agency(acting_user)
+    today = timezone.localdate()
+    ident = clean_identifier(identifier_kind, identifier_value, identifier_issuer, today=today)
+    if ident.kind != IdentifierKind.NONE:
+        existing = _client_with(agency, ident)
+        if existing is not None:
+            return existing, False
+    if stated_age is not None:
+        _check_age_range(stated_age, stated_age, "stated_age")
+    client = Client(
+        agency=agency,
+        pseudonym=pseudonym.strip(),
+        language=language.strip(),
+        contact=contact.strip(),
+        protected_identity=protected_identity,
+        created_by=acting_user,
+    )
+    client.pseudonym_key = client.compute_pseudonym_key()
+    client.full_clean(exclude=["agency", "created_by"])
+    try:
+        with transaction.atomic():
+            client.save(force_insert=True)
+            ClientIdentifier.objects.create(
+                client=client,
+                agency=agency,
+                kind=ident.kind,
+                value=ident.value,
+                issuer=ident.issuer,
+                birth_date=ident.birth_date,
+                added_by=acting_user,
+            )
+    except IntegrityError:
+        # Someone registered the same number a moment ago.
+        existing = _client_with(agency, ident)
+        if existing is None:
+            raise
+        return existing, False
+    detail = f"identifier: {ident.kind}"
+    if stated_age is not None:
+        AgeAssessment.objects.create(
+            client=client,
+            min_years=stated_age,
+            max_years=stated_age,
+            basis=AgeBasis.STATED,
+            assessed_on=today,
+            assessed_by=acting_user,
+        )
+        detail += "; stated age"
+    _audit(acting_user, AuditAction.CREATE, RecordType.CLIENT, client.pk, detail)
+    return client, True
+
+
+@transaction.atomic
+def do_update_client(
+    client: Client,
+    *,
+    pseudonym: str,
+    language: str,
+    contact: str,
+    protected_identity: bool,
+    acting_user: User,
+) -> Client:
+    _require_own_client(acting_user, client, RecordType.CLIENT, Action.UPDATE)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    new = {
+        "pseudonym": pseudonym.strip(),
+        "language": language.strip(),
+        "contact": contact.strip(),
+        "protected_identity": protected_identity,
+    }
+    changed = [name for name, value in new.items() if getattr(client, name) != value]
+    if not changed:
+        return client
+    for name in changed:
+        setattr(client, name, new[name])
+    client.pseudonym_key = client.compute_pseudonym_key()
+    client.full_clean(exclude=["agency", "created_by"])
+    client.save(update_fields=[*changed, "pseudonym_key"])
+    _audit(
+        acting_user,
+        AuditAction.UPDATE,
+        RecordType.CLIENT,
+        client.pk,
+        "changed: " + ", ".join(changed),
+    )
+    return client
+
+
+@transaction.atomic
+def do_add_identifier(
+    client: Client, *, kind: str, value: str, issuer: str = "", acting_user: User
+) -> ClientIdentifier:
+    """Add an identity number; the same number twice is a no-op, another client's is refused."""
+    agency = _require_own_client(acting_user, client, RecordType.CLIENT, Action.UPDATE)
+    ident = clean_identifier(kind, value, issuer, today=timezone.localdate())
+    known = ClientIdentifier.objects.filter(client=client)
+    if ident.kind == IdentifierKind.NONE:
+        if known.exclude(kind=IdentifierKind.NONE).exists():
+            raise ValidationError(
+                {"kind": _("The client already has an identity number.")}, code="has_number"
+            )
+        none_row = known.filter(kind=IdentifierKind.NONE).first()
+        if none_row is not None:
+            return none_row
+    else:
+        owner = _client_with(agency, ident)
+        if owner is not None and owner.pk != client.pk:
+            raise DuplicateIdentifier(owner)
+        if owner is not None:
+            return known.get(kind=ident.kind, issuer=ident.issuer, value=ident.value)
+    try:
+        with transaction.atomic():
+            row = ClientIdentifier.objects.create(
+                client=client,
+                agency=agency,
+                kind=ident.kind,
+                value=ident.value,
+                issuer=ident.issuer,
+                birth_date=ident.birth_date,
+                added_by=acting_user,
+            )
+    except IntegrityError:
+        owner = _client_with(agency, ident)
+        if owner is None:
+            raise
+        raise DuplicateIdentifier(owner) from None
+    if ident.kind != IdentifierKind.NONE:
+        # "No identity number" no longer holds.
+        known.filter(kind=IdentifierKind.NONE).delete()
+    _audit(
+        acting_user,
+        AuditAction.UPDATE,
+        RecordType.CLIENT,
+        client.pk,
+        f"identifier added: {ident.kind}",
+    )
+    return row
+
+
+@transaction.atomic
+def do_record_age_assessment(
+    client: Client,
+    *,
+    min_years: int,
+    max_years: int | None = None,
+    basis: str,
+    assessed_on: dt.date,
+    note: str = "",
+    acting_user: User,
+) -> AgeAssessment:
+    """A stated or assessed age: one value, or a range from ``min_years`` to ``max_years``."""
+    _require_own_client(acting_user, client, RecordType.CLIENT, Action.UPDATE)
+    if basis not in AgeBasis.values:
+        raise ValidationError(
+            {"basis": _("Choose what the age is based on.")}, code="invalid_choice"
+        )
+    max_years = min_years if max_years is None else max_years
+    _check_age_range(min_years, max_years)
+    _not_in_future(assessed_on, "assessed_on")
+    assessment = AgeAssessment(
+        client=client,
+        min_years=min_years,
+        max_years=max_years,
+        basis=basis,
+        assessed_on=assessed_on,
+        note=note.strip(),
+        assessed_by=acting_user,
+    )
+    assessment.full_clean(exclude=["client", "assessed_by"])
+    assessment.save(force_insert=True)
+    _audit(
+        acting_user, AuditAction.UPDATE, RecordType.CLIENT, client.pk, f"age assessment: {basis}"
+    )
+    return assessment
+
+
+@transaction.atomic
+def do_link_encounter(
+    client: Client, *, encounter: Encounter, acting_user: User
+) -> ClientEncounter:
+    """The client is the person met at ``encounter``; their age then is frozen on the link.
+
+    Open child-concern reports filed for the encounter are linked to the client too.
+    """
+    agency = _require_own_client(acting_user, client, RecordType.CLIENT, Action.UPDATE)
+    if not Encounter.objects.visible_to(acting_user).filter(pk=encounter.pk).exists():
+        raise ValidationError(
+            {"encounter": _("Choose an encounter from your collaboration's shifts.")}, code="hidden"
+        )
+    existing = ClientEncounter.objects.select_for_update().filter(encounter=encounter).first()
+    if existing is not None:
+        if existing.client_id == client.pk:
+            return existing
+        raise ValidationError(
+            {"encounter": _("This encounter is already linked to another client.")}, code="linked"
+        )
+    age = client.age_on(timezone.localdate(encounter.occurred_at))
+    try:
+        with transaction.atomic():
+            link = ClientEncounter.objects.create(
+                client=client,
+                encounter=encounter,
+                age_years=age.years,
+                age_source=age.source,
+                linked_by=acting_user,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"encounter": _("This encounter is already linked to another client.")}, code="linked"
+        ) from None
+    _audit(
+        acting_user,
+        AuditAction.UPDATE,
+        RecordType.CLIENT,
+        client.pk,
+        f"encounter linked: {encounter.pk}",
+    )
+    reports = ChildConcernReport.objects.filter(
+        encounter=encounter, addressed_to=agency, client_link__isnull=True
+    ).open()
+    for report in reports:
+        ConcernClientLink.objects.create(report=report, client=client, linked_by=acting_user)
+        _audit(
+            acting_user,
+            AuditAction.UPDATE,
+            RecordType.CHILD_CONCERN_REPORT,
+            report.pk,
+            f"client linked: {client.pk}",
+        )
+    return link
+
+
+# --- Support actions, referrals, consents ------------------------------------------------
+
+
+@transaction.atomic
+def do_record_support_action(
+    client: Client,
+    *,
+    kind: str,
+    happened_on: dt.date,
+    note: str = "",
+    encounter: Encounter | None = None,
+    acting_user: User,
+) -> SupportAction:
+    agency = _require_own_client(acting_user, client, RecordType.SUPPORT_ACTION, Action.CREATE)
+    if kind not in SupportActionKind.values:
+        raise ValidationError({"kind": _("Choose what was done.")}, code="invalid_choice")
+    _not_in_future(happened_on, "happened_on")
+    if encounter is not None and not client.encounter_links.filter(encounter=encounter).exists():
+        raise ValidationError(
+            {"encounter": _("Choose one of the client's own encounters.")}, code="not_linked"
+        )
+    action = SupportAction(
+        client=client,
+        agency=agency,
+        encounter=encounter,
+        kind=kind,
+        happened_on=happened_on,
+        note=note.strip(),
+        performed_by=acting_user,
+    )
+    action.full_clean(exclude=["client", "agency", "encounter", "performed_by"])
+    action.save(force_insert=True)
+    _audit(
+        acting_user,
+        AuditAction.CREATE,
+        RecordType.SUPPORT_ACTION,
+        action.pk,
+        f"client: {client.pk}; {kind}",
+    )
+    return action
+
+
+def age_refusal(unit: SupportUnit, client: Client, day: dt.date) -> str | None:
+    """Why ``client`` cannot be referred to ``unit`` on ``day`` because of age, if so."""
+    age = client.age_on(day)
+    if unit.accepts(minor=age.counts_as_minor):
+        return None
+    if age.years is None:
+        return _(
+            "The client's age is not known, so the client is treated as a child. "
+            "%(unit)s only takes adults. Record an age assessment or choose a unit for children."
+        ) % {"unit": unit.name}
+    if age.counts_as_minor:
+        return _("%(unit)s only takes adults. A child cannot be referred there.") % {
+            "unit": unit.name
+        }
+    return _("%(unit)s only takes children under 18.") % {"unit": unit.name}
+
+
+@transaction.atomic
+def do_refer(
+    client: Client, *, unit: SupportUnit, sent_on: dt.date, note: str = "", acting_user: User
+) -> Referral:
+    """Refer the client to a support unit that is open on the day and takes people of their age."""
+    agency = _require_own_client(acting_user, client, RecordType.REFERRAL, Action.CREATE)
+    _not_in_future(sent_on, "sent_on")
+    if unit.agency_id is not None and unit.agency_id != agency.pk:
+        raise ValidationError(
+            {"unit": _("Choose a unit your agency can refer to.")}, code="other_agency"
+        )
+    if not unit.is_valid_on(sent_on):
+        raise ValidationError(
+            {"unit": _("%(unit)s did not take referrals on that date.") % {"unit": unit.name}},
+            code="not_valid",
+        )
+    refusal = age_refusal(unit, client, sent_on)
+    if refusal is not None:
+        raise ValidationError({"unit": refusal}, code="age")
+    referral = Referral(
+        client=client,
+        agency=agency,
+        unit=unit,
+        sent_on=sent_on,
+        note=note.strip(),
+        referred_by=acting_user,
+    )
+    referral.full_clean(exclude=["client", "agency", "unit", "referred_by", "updated_by"])
+    referral.save(force_insert=True)
+    _audit(
+        acting_user,
+        AuditAction.CREATE,
+        RecordType.REFERRAL,
+        referral.pk,
+        f"client: {client.pk}; unit: {unit.code}",
+    )
+    return referral
+
+
+@transaction.atomic
+def do_update_referral(
+    referral: Referral, *, status: str, on: dt.date, reason: str = "", acting_user: User
+) -> Referral:
+    """Move a referral on: sent → received → closed, or declined (with a reason)."""
+    require(acting_user, RecordType.REFERRAL, Action.UPDATE)
+    agency = _own_agency(acting_user)
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.agency_id != agency.pk:
+        raise PermissionDenied
+    if locked.status == status:
+        return locked  # a repeated click changes nothing
+    if status not in locked.next_statuses():
+        current = ReferralStatus(locked.status).label
+        new = ReferralStatus(status).label if status in ReferralStatus.values else status
+        raise ValidationError(
+            {
+                "status": _("A referral that is %(status)s cannot become %(new)s.")
+                % {"status": str(current).lower(), "new": str(new).lower()}
+            },
+            code="transition",
+        )
+    _not_in_future(on, "on")
+    if on < locked.last_step_on:
+        raise ValidationError(
+            {
+                "on": _("The date cannot be before the previous step (%(date)s).")
+                % {"date": f"{locked.last_step_on:%Y-%m-%d}"}
+            },
+            code="too_early",
+        )
+    reason = " ".join(reason.split())
+    fields = ["status", "updated_by"]
+    if status == ReferralStatus.RECEIVED:
+        locked.received_on = on
+        fields.append("received_on")
+    elif status == ReferralStatus.CLOSED:
+        locked.closed_on = on
+        fields.append("closed_on")
+    else:
+        if not reason:
+            raise ValidationError(
+                {"reason": _("Say why the referral was declined.")}, code="required"
+            )
+        locked.declined_on = on
+        locked.decline_reason = reason[:300]
+        fields += ["declined_on", "decline_reason"]
+    locked.status = status
+    locked.updated_by = acting_user
+    locked.save(update_fields=fields)
+    _audit(acting_user, AuditAction.UPDATE, RecordType.REFERRAL, locked.pk, f"status: {status}")
+    return locked
+
+
+@transaction.atomic
+def do_record_consent(
+    client: Client,
+    *,
+    scope: str,
+    given_by: str,
+    given_on: dt.date,
+    detail: str = "",
+    acting_user: User,
+) -> Consent:
+    _require_own_client(acting_user, client, RecordType.CLIENT, Action.UPDATE)
+    if scope not in ConsentScope.values:
+        raise ValidationError(
+            {"scope": _("Choose what the consent covers.")}, code="invalid_choice"
+        )
+    if given_by not in ConsentGiver.values:
+        raise ValidationError(
+            {"given_by": _("Choose who gave the consent.")}, code="invalid_choice"
+        )
+    detail = " ".join(detail.split())
+    if scope == ConsentScope.OTHER and not detail:
+        raise ValidationError({"detail": _("Describe what the consent covers.")}, code="required")
+    _not_in_future(given_on, "given_on")
+    consent = Consent(
+        client=client,
+        scope=scope,
+        detail=detail,
+        given_by=given_by,
+        given_on=given_on,
+        recorded_by=acting_user,
+    )
+    consent.full_clean(exclude=["client", "recorded_by", "withdrawn_by"])
+    consent.save(force_insert=True)
+    _audit(
+        acting_user,
+        AuditAction.UPDATE,
+        RecordType.CLIENT,
+        client.pk,
+        f"consent recorded: {consent.pk}; {scope}",
+    )
+    return consent
+
+
+@transaction.atomic
+def do_withdraw_consent(consent: Consent, *, acting_user: User) -> Consent:
+    locked = Consent.objects.select_for_update().select_related("client").get(pk=consent.pk)
+    _require_own_client(acting_user, locked.client, RecordType.CLIENT, Action.UPDATE)
+    if locked.withdrawn_at is not None:
+        return locked
+    locked.withdrawn_at = timezone.now()
+    locked.withdrawn_by = acting_user
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    _audit(
+        acting_user,
+        AuditAction.UPDATE,
+        RecordType.CLIENT,
+        locked.client_id,
+        f"consent withdrawn: {locked.pk}",
+    )
+    return locked
+
+
+# --- Child-concern reports ---------------------------------------------------------------
+
+
+def _lock_report(report: ChildConcernReport, acting_user: User) -> ChildConcernReport:
+    """The report, locked, if the user's agency handles it and it is still open."""
+    require(acting_user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
+    locked = (
+        ChildConcernReport.objects.visible_to(acting_user, Action.UPDATE)
+        .select_for_update()
+        .filter(pk=report.pk)
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied
+    if locked.status == ConcernStatus.CLOSED:
+        raise ValidationError(
+            _("The report is closed and can no longer be changed."), code="closed"
+        )
+    return locked
+
+
+def _audit_report(user: User, report: ChildConcernReport, detail: str) -> None:
+    _audit(user, AuditAction.UPDATE, RecordType.CHILD_CONCERN_REPORT, report.pk, detail)
+
+
+@transaction.atomic
+def do_assess_protection(
+    report: ChildConcernReport,
+    *,
+    assessment: str,
+    assessed_at: dt.datetime | None = None,
+    acting_user: User,
+) -> ChildConcernReport:
+    """The immediate protection assessment: is the child in need of protection now?"""
+    locked = _lock_report(report, acting_user)
+    if locked.protection_assessed_at is not None:
+        raise ValidationError(_("The protection assessment is already recorded."), code="done")
+    assessment = assessment.strip()
+    if not assessment:
+        raise ValidationError(
+            {"assessment": _("Write the protection assessment.")}, code="required"
+        )
+    locked.protection_assessed_at = _moment(
+        assessed_at, "assessed_at", not_before=locked.created_at
+    )
+    locked.protection_assessment = assessment
+    locked.handled_by = acting_user
+    fields = ["protection_assessed_at", "protection_assessment", "handled_by"]
+    if locked.status == ConcernStatus.RECEIVED:
+        locked.status = ConcernStatus.ASSESSED
+        fields.append("status")
+    locked.save(update_fields=fields)
+    _audit_report(acting_user, locked, "protection assessed")
+    return locked
+
+
+@transaction.atomic
+def do_decide_concern(
+    report: ChildConcernReport,
+    *,
+    decision: str,
+    decided_at: dt.datetime | None = None,
+    acting_user: User,
+) -> ChildConcernReport:
+    """The decision whether to open an investigation (within 14 days)."""
+    locked = _lock_report(report, acting_user)
+    if locked.protection_assessed_at is None:
+        raise ValidationError(_("Record the protection assessment first."), code="order")
+    if locked.decided_at is not None:
+        raise ValidationError(_("The decision is already recorded."), code="done")
+    if decision not in ConcernDecision.values:
+        raise ValidationError({"decision": _("Choose a decision.")}, code="invalid_choice")
+    locked.decided_at = _moment(decided_at, "decided_at", not_before=locked.protection_assessed_at)
+    locked.decision = decision
+    locked.status = (
+        ConcernStatus.INVESTIGATING
+        if decision == ConcernDecision.OPEN
+        else ConcernStatus.NOT_INVESTIGATED
+    )
+    locked.handled_by = acting_user
+    locked.save(update_fields=["decided_at", "decision", "status", "handled_by"])
+    _audit_report(acting_user, locked, f"decision: {decision}")
+    return locked
+
+
+@transaction.atomic
+def do_finish_investigation(
+    report: ChildConcernReport,
+    *,
+    finished_at: dt.datetime | None = None,
+    acting_user: User,
+) -> ChildConcernReport:
+    """The end of the investigation (within four months of the decision)."""
+    locked = _lock_report(report, acting_user)
+    if locked.decision != ConcernDecision.OPEN or locked.decided_at is None:
+        raise ValidationError(_("No investigation was opened."), code="order")
+    if locked.investigation_closed_at is not None:
+        raise ValidationError(_("The investigation is already finished."), code="done")
+    locked.investigation_closed_at = _moment(
+        finished_at, "finished_at", not_before=locked.decided_at
+    )
+    locked.handled_by = acting_user
+    locked.save(update_fields=["investigation_closed_at", "handled_by"])
+    _audit_report(acting_user, locked, "investigation finished")
+    return locked
+
+
+@transaction.atomic
+def do_link_concern_to_client(
+    report: ChildConcernReport, *, client: Client, acting_user: User
+) -> ConcernClientLink:
+    """The client the report is about; it can be changed while the report is open."""
+    locked = _lock_report(report, acting_user)
+    _require_own_client(acting_user, client, RecordType.CLIENT, Action.UPDATE)
+    if locked.encounter_id is not None:
+        encounter_link = ClientEncounter.objects.filter(encounter_id=locked.encounter_id).first()
+        if encounter_link is not None and encounter_link.client_id != client.pk:
+            raise ValidationError(
+                {"client": _("The report's encounter is linked to another client.")},
+                code="conflict",
+            )
+    link, _created = ConcernClientLink.objects.update_or_create(
+        report=locked,
+        defaults={"client": client, "linked_by": acting_user, "linked_at": timezone.now()},
+    )
+    _audit_report(acting_user, locked, f"client linked: {client.pk}")
+    return link
+
+
+def referrals_since_report(report: ChildConcernReport) -> list[Referral]:
+    """Referrals of the report's client, made since the report came in and not declined."""
+    link = ConcernClientLink.objects.filter(report=report).first()
+    if link is None:
+        return []
+    return list(
+        Referral.objects.filter(
+            client_id=link.client_id, sent_on__gte=timezone.localdate(report.created_at)
+        )
+        .not_declined()
+        .select_related("unit")
+    )
+
+
+@transaction.atomic
+def do_close_concern(
+    report: ChildConcernReport, *, reason: str = "", acting_user: User
+) -> ChildConcernReport:
+    """Close a handled report. No child is closed out without a referral or a recorded reason."""
+    locked = _lock_report(report, acting_user)
+    if locked.decided_at is None:
+        raise ValidationError(
+            _("Decide whether to open an investigation before closing the report."), code="order"
+        )
+    if locked.decision == ConcernDecision.OPEN and locked.investigation_closed_at is None:
+        raise ValidationError(
+            _("Finish the investigation before closing the report."), code="order"
+        )
+    reason = reason.strip()
+    if not reason and not referrals_since_report(locked):
+        raise ValidationError(
+            {
+                "closure_reason": _(
+                    "A child cannot be closed out without support. Refer the child to a support "
+                    "unit, or write why the report is closed without a referral."
+                )
+            },
+            code="no_referral",
+        )
+    locked.status = ConcernStatus.CLOSED
+    locked.closed_at = timezone.now()
+    locked.closure_reason = reason
+    locked.handled_by = acting_user
+    locked.save(update_fields=["status", "closed_at", "closure_reason", "handled_by"])
+    _audit_report(acting_user, locked, "closed" + ("" if not reason else " with reason"))
+    return locked

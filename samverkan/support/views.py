@@ -1,0 +1,819 @@
+"""Social services' pages: clients, their support, and the child-concern inbox.
+
+Every record is fetched through ``support.access`` (404 for hidden and
+missing, reads audited) and every write goes through ``support.actions``.
+A role that may read but not write gets 403 on a write (``require``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from samverkan.accounts.access import require
+from samverkan.accounts.models import User
+from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
+from samverkan.lib import identity
+from samverkan.operations.models import ChildConcernReport, ConcernDecision, ConcernStatus, Shift
+from samverkan.support import actions
+from samverkan.support.access import (
+    access_client_for_user,
+    access_concern_for_user,
+    access_consent_for_user,
+    access_referral_for_user,
+    client_fields_for,
+    require_list,
+)
+from samverkan.support.forms import (
+    AgeAssessmentForm,
+    ClientCreateForm,
+    ClientEditForm,
+    ClientSearchForm,
+    CloseConcernForm,
+    ConcernClientForm,
+    ConsentForm,
+    DecisionForm,
+    EncounterLinkForm,
+    FinishInvestigationForm,
+    IdentifierForm,
+    ProtectionForm,
+    ReferralForm,
+    ReferralStatusForm,
+    ShiftPickForm,
+    SupportActionForm,
+)
+from samverkan.support.identifiers import reason_message
+from samverkan.support.models import (
+    CLIENT_FIELDS,
+    AgeAssessment,
+    Client,
+    ClientEncounter,
+    ClientIdentifier,
+    ConcernClientLink,
+    Consent,
+    Referral,
+    SupportAction,
+)
+
+PAGE_SIZE = 50
+# A deadline this close is flagged before it passes.
+DEADLINE_WARNING = dt.timedelta(days=2)
+# Something typed as a number: digits with at most a separator or spaces.
+NUMBER_LIKE = re.compile(r"^[\d\s+-]{10,15}$")
+
+
+def _signed_in(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by @login_required
+    return user
+
+
+def _can_write(user: User, record: RecordType) -> bool:
+    """Whether the user writes these records themselves (never through a disclosure)."""
+    return user_scope(user, record, Action.UPDATE) is Scope.OWN_AGENCY
+
+
+def _apply_errors(
+    form: forms.BaseForm, exc: ValidationError, rename: Mapping[str, str] | None = None
+) -> None:
+    """Put an action's errors on the form's fields (or on the form, if it has no such field)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        field = (rename or {}).get(name, name)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+# --- Client list and search ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    client: Client
+    shown: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        if "pseudonym" in self.shown:
+            return self.client.pseudonym
+        return _("Client %(id)s") % {"id": self.client.pk}
+
+    @property
+    def identifiers(self) -> list[ClientIdentifier]:
+        # Protected personal data: numbers are shown on the client's own page only.
+        if self.client.protected_identity or "identifiers" not in self.shown:
+            return []
+        return list(self.client.identifiers.all())
+
+
+def _number_hint(text: str) -> str:
+    """Why a query typed as a number finds no number, if it is not a valid one."""
+    if not NUMBER_LIKE.match(text.strip()):
+        return ""
+    try:
+        identity.parse_identity_number(text, today=timezone.localdate())
+    except identity.InvalidIdentifier as exc:
+        return _("Not a valid identity number: %(reason)s") % {"reason": reason_message(exc.reason)}
+    return ""
+
+
+@require_GET
+@login_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    scope = require_list(user, RecordType.CLIENT)
+    form = ClientSearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "support/client_list.html", {"form": form, "page": None}, status=400)
+    query = form.cleaned_data["q"].strip()
+    granted = disclosed_fields(user, RecordType.CLIENT) if scope is Scope.DISCLOSED else None
+    clients = (
+        Client.objects.visible_to(user)
+        .search(query, today=timezone.localdate(), granted=granted)
+        .prefetch_related("identifiers")
+    )
+    paginator = Paginator(clients, PAGE_SIZE)
+    with transaction.atomic():
+        page = paginator.get_page(request.GET.get("page"))
+        rows = [
+            ClientRow(c, CLIENT_FIELDS if granted is None else granted.get(c.pk, frozenset()))
+            for c in page.object_list
+        ]
+        ids = ",".join(str(row.client.pk) for row in rows)
+        do_record_event(
+            user=user,
+            action=AuditAction.LIST,
+            record_type=RecordType.CLIENT,
+            detail=f"page={page.number}; search={'yes' if query else 'no'}; ids={ids}",
+        )
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query,
+        "hint": _number_hint(query) if query else "",
+        "can_create": _can_write(user, RecordType.CLIENT),
+    }
+    return render(request, "support/client_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def client_create(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    require(user, RecordType.CLIENT, Action.CREATE)
+    if request.method == "GET":
+        return render(request, "support/client_form.html", {"form": ClientCreateForm()})
+    form = ClientCreateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        ident = data["clean_identifier"]
+        try:
+            client, created = actions.do_create_client(
+                pseudonym=data["pseudonym"],
+                identifier_kind=ident.kind,
+                identifier_value=ident.value,
+                identifier_issuer=ident.issuer,
+                stated_age=data["stated_age"],
+                language=data["language"],
+                contact=data["contact"],
+                protected_identity=data["protected_identity"],
+                acting_user=user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc, {"value": "identifier", "kind": "identifier_kind"})
+        else:
+            if created:
+                messages.success(request, _("The client was created."))
+            else:
+                messages.info(
+                    request,
+                    _("A client with this identity number already exists. Here is their page."),
+                )
+            return redirect("support:client_detail", pk=client.pk)
+    return render(request, "support/client_form.html", {"form": form}, status=400)
+
+
+# --- Client detail ---------------------------------------------------------------------
+
+
+def _agency_id(user: User) -> int | None:
+    membership = user.membership
+    return membership.agency_id if membership else None
+
+
+def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the client page shows, each part through its own ``visible_to``.
+
+    ``bound`` holds forms posted with errors, shown instead of the empty ones.
+    """
+    shown = client_fields_for(user, client)
+    today = timezone.localdate()
+    identifiers = list(
+        ClientIdentifier.objects.visible_to(user, Action.VIEW)
+        .filter(client=client)
+        .select_related("added_by")
+    )
+    ages = list(
+        AgeAssessment.objects.visible_to(user, Action.VIEW)
+        .filter(client=client)
+        .select_related("assessed_by")
+    )
+    links = list(
+        ClientEncounter.objects.visible_to(user, Action.VIEW)
+        .filter(client=client)
+        .select_related("encounter__venue", "encounter__shift__area")
+    )
+    support_actions = list(
+        SupportAction.objects.visible_to(user, Action.VIEW)
+        .filter(client=client)
+        .select_related("performed_by", "encounter")
+    )
+    referrals = list(
+        Referral.objects.visible_to(user, Action.VIEW)
+        .filter(client=client)
+        .select_related("unit", "referred_by")
+    )
+    consents = list(
+        Consent.objects.visible_to(user, Action.VIEW)
+        .filter(client=client)
+        .select_related("recorded_by")
+    )
+    can_write = _can_write(user, RecordType.CLIENT) and client.agency_id == _agency_id(user)
+    status_forms: Mapping[int, forms.Form] = bound.get("referral_status_forms", {})
+    referral_rows = [
+        (
+            referral,
+            status_forms.get(referral.pk) or ReferralStatusForm(prefix=f"referral-{referral.pk}")
+            if can_write and referral.next_statuses()
+            else None,
+        )
+        for referral in referrals
+    ]
+    context: dict[str, Any] = {
+        "client": client,
+        "shown": shown,
+        "name": client.pseudonym
+        if "pseudonym" in shown
+        else _("Client %(id)s") % {"id": client.pk},
+        "identifiers": identifiers,
+        "ages": ages,
+        "current_age": client.age_on(today) if {"ages", "identifiers"} <= shown else None,
+        "links": links,
+        "support_actions": support_actions,
+        "referral_rows": referral_rows,
+        "consents": consents,
+        "concerns": [],
+        "can_write": can_write,
+        "duplicate_of": bound.get("duplicate_of"),
+    }
+    if can_write:
+        context["concerns"] = list(
+            ChildConcernReport.objects.visible_to(user, Action.UPDATE).filter(
+                client_link__client=client
+            )
+        )
+        empty = {
+            "identifier_form": IdentifierForm(prefix="identifier"),
+            "age_form": AgeAssessmentForm(prefix="age"),
+            "support_form": SupportActionForm(prefix="support", client=client),
+            "referral_form": ReferralForm(prefix="referral", client=client),
+            "consent_form": ConsentForm(prefix="consent"),
+        }
+        context |= {key: bound.get(key) or form for key, form in empty.items()}
+    return context
+
+
+def _render_detail(
+    request: HttpRequest, user: User, pk: int, *, status: int = 200, **bound: Any
+) -> HttpResponse:
+    client = access_client_for_user(user, pk)
+    return render(
+        request, "support/client_detail.html", _detail_context(user, client, bound), status=status
+    )
+
+
+@require_GET
+@login_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _signed_in(request), pk)
+
+
+ClientWrite = Callable[[Client, dict[str, Any], User], Any]
+
+
+def _client_write(
+    request: HttpRequest,
+    pk: int,
+    *,
+    record: RecordType,
+    action: Action,
+    make_form: Callable[[Client], forms.Form],
+    form_key: str,
+    write: ClientWrite,
+    done: str,
+    anchor: str,
+    rename: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    """A form posted from the client page: check, write through the action, or show why not."""
+    user = _signed_in(request)
+    require(user, record, action)
+    client = access_client_for_user(user, pk, action=Action.UPDATE)
+    form = make_form(client)
+    extra: dict[str, Any] = {}
+    if form.is_valid():
+        try:
+            write(client, form.cleaned_data, user)
+        except actions.DuplicateIdentifier as exc:
+            _apply_errors(form, exc, rename)
+            extra["duplicate_of"] = exc.client
+        except ValidationError as exc:
+            _apply_errors(form, exc, rename)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("support:client_detail", args=[client.pk]) + f"#{anchor}")
+    return _render_detail(request, user, client.pk, status=400, **{form_key: form}, **extra)
+
+
+@require_POST
+@login_required
+def client_add_identifier(request: HttpRequest, pk: int) -> HttpResponse:
+    def write(client: Client, data: dict[str, Any], user: User) -> Any:
+        ident = data["clean_identifier"]
+        return actions.do_add_identifier(
+            client, kind=ident.kind, value=ident.value, issuer=ident.issuer, acting_user=user
+        )
+
+    return _client_write(
+        request,
+        pk,
+        record=RecordType.CLIENT,
+        action=Action.UPDATE,
+        make_form=lambda client: IdentifierForm(request.POST, prefix="identifier"),
+        form_key="identifier_form",
+        write=write,
+        done=_("The identity number was added."),
+        anchor="identifiers",
+        rename={"value": "identifier", "kind": "identifier_kind"},
+    )
+
+
+@require_POST
+@login_required
+def client_add_age(request: HttpRequest, pk: int) -> HttpResponse:
+    def write(client: Client, data: dict[str, Any], user: User) -> Any:
+        return actions.do_record_age_assessment(
+            client,
+            min_years=data["min_years"],
+            max_years=data["max_years"],
+            basis=data["basis"],
+            assessed_on=data["assessed_on"],
+            note=data["note"],
+            acting_user=user,
+        )
+
+    return _client_write(
+        request,
+        pk,
+        record=RecordType.CLIENT,
+        action=Action.UPDATE,
+        make_form=lambda client: AgeAssessmentForm(request.POST, prefix="age"),
+        form_key="age_form",
+        write=write,
+        done=_("The age was recorded."),
+        anchor="ages",
+    )
+
+
+@require_POST
+@login_required
+def client_add_support_action(request: HttpRequest, pk: int) -> HttpResponse:
+    def write(client: Client, data: dict[str, Any], user: User) -> Any:
+        return actions.do_record_support_action(
+            client,
+            kind=data["kind"],
+            happened_on=data["happened_on"],
+            note=data["note"],
+            encounter=data["encounter"],
+            acting_user=user,
+        )
+
+    return _client_write(
+        request,
+        pk,
+        record=RecordType.SUPPORT_ACTION,
+        action=Action.CREATE,
+        make_form=lambda client: SupportActionForm(request.POST, prefix="support", client=client),
+        form_key="support_form",
+        write=write,
+        done=_("The support was recorded."),
+        anchor="support",
+    )
+
+
+@require_POST
+@login_required
+def client_add_referral(request: HttpRequest, pk: int) -> HttpResponse:
+    def write(client: Client, data: dict[str, Any], user: User) -> Any:
+        return actions.do_refer(
+            client, unit=data["unit"], sent_on=data["sent_on"], note=data["note"], acting_user=user
+        )
+
+    return _client_write(
+        request,
+        pk,
+        record=RecordType.REFERRAL,
+        action=Action.CREATE,
+        make_form=lambda client: ReferralForm(request.POST, prefix="referral", client=client),
+        form_key="referral_form",
+        write=write,
+        done=_("The referral was recorded."),
+        anchor="referrals",
+    )
+
+
+@require_POST
+@login_required
+def client_add_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    def write(client: Client, data: dict[str, Any], user: User) -> Any:
+        return actions.do_record_consent(
+            client,
+            scope=data["scope"],
+            detail=data["detail"],
+            given_by=data["given_by"],
+            given_on=data["given_on"],
+            acting_user=user,
+        )
+
+    return _client_write(
+        request,
+        pk,
+        record=RecordType.CLIENT,
+        action=Action.UPDATE,
+        make_form=lambda client: ConsentForm(request.POST, prefix="consent"),
+        form_key="consent_form",
+        write=write,
+        done=_("The consent was recorded."),
+        anchor="consents",
+    )
+
+
+@require_POST
+@login_required
+def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    require(user, RecordType.REFERRAL, Action.UPDATE)
+    referral = access_referral_for_user(user, pk)
+    form = ReferralStatusForm(request.POST, prefix=f"referral-{referral.pk}")
+    if form.is_valid():
+        try:
+            actions.do_update_referral(
+                referral,
+                status=form.cleaned_data["status"],
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+                acting_user=user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The referral was updated."))
+            return redirect(
+                reverse("support:client_detail", args=[referral.client_id]) + "#referrals"
+            )
+    return _render_detail(
+        request, user, referral.client_id, status=400, referral_status_forms={referral.pk: form}
+    )
+
+
+@require_POST
+@login_required
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    consent = access_consent_for_user(user, pk)
+    actions.do_withdraw_consent(consent, acting_user=user)
+    messages.success(request, _("The consent was withdrawn."))
+    return redirect(reverse("support:client_detail", args=[consent.client_id]) + "#consents")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _signed_in(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    if request.method == "GET":
+        client = access_client_for_user(user, pk)
+        form = ClientEditForm(instance=client)
+        return render(request, "support/client_edit.html", {"client": client, "form": form})
+    client = access_client_for_user(user, pk, action=Action.UPDATE)
+    # The form only checks input; the action writes (the instance is not saved by the form).
+    form = ClientEditForm(request.POST, instance=Client(agency_id=client.agency_id))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_update_client(
+                client,
+                pseudonym=data["pseudonym"],
+                language=data["language"],
+                contact=data["contact"],
+                protected_identity=data["protected_identity"],
+                acting_user=user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The client was updated."))
+            return redirect("support:client_detail", pk=client.pk)
+    return render(request, "support/client_edit.html", {"client": client, "form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def client_link_encounter(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the client to an encounter: first choose the shift, then the encounter on it."""
+    user = _signed_in(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    if request.method == "POST":
+        client = access_client_for_user(user, pk, action=Action.UPDATE)
+        form = EncounterLinkForm(request.POST, user=user, shift=None)
+        if form.is_valid():
+            try:
+                actions.do_link_encounter(
+                    client, encounter=form.cleaned_data["encounter"], acting_user=user
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The encounter was linked to the client."))
+                return redirect(reverse("support:client_detail", args=[client.pk]) + "#encounters")
+        context = {"client": client, "shift_form": ShiftPickForm(user=user), "form": form}
+        return render(request, "support/link_encounter.html", context, status=400)
+
+    client = access_client_for_user(user, pk)
+    shift_form = ShiftPickForm(request.GET if "shift" in request.GET else None, user=user)
+    shift: Shift | None = None
+    status = 200
+    if shift_form.is_bound:
+        if shift_form.is_valid():
+            shift = shift_form.cleaned_data["shift"]
+        else:
+            status = 400
+    encounter_form = EncounterLinkForm(user=user, shift=shift) if shift is not None else None
+    context = {"client": client, "shift_form": shift_form, "form": encounter_form, "shift": shift}
+    return render(request, "support/link_encounter.html", context, status=status)
+
+
+# --- Child-concern reports -------------------------------------------------------------
+
+DEADLINE_NAMES = {
+    "protection": gettext_lazy("Protection assessment"),
+    "decision": gettext_lazy("Decision on investigation"),
+    "investigation": gettext_lazy("Investigation finished"),
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    name: str
+    due: dt.datetime
+    overdue: bool
+    soon: bool
+
+    @property
+    def label(self) -> str:
+        return str(DEADLINE_NAMES.get(self.name, self.name))
+
+
+def deadlines_of(report: ChildConcernReport, now: dt.datetime) -> list[Deadline]:
+    return [
+        Deadline(name, due, overdue, not overdue and due - now <= DEADLINE_WARNING)
+        for name, due, overdue in report.deadlines(now)
+    ]
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    report: ChildConcernReport
+    deadlines: list[Deadline]
+
+    @property
+    def overdue(self) -> bool:
+        return any(d.overdue for d in self.deadlines)
+
+    @property
+    def next_due(self) -> dt.datetime | None:
+        return min((d.due for d in self.deadlines), default=None)
+
+
+@require_GET
+@login_required
+def concern_inbox(request: HttpRequest) -> HttpResponse:
+    user = _signed_in(request)
+    require_list(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
+    now = timezone.now()
+    reports = (
+        ChildConcernReport.objects.visible_to(user, Action.UPDATE)
+        .open()
+        .select_related("reporter_agency", "client_link__client")
+    )
+    far = now + dt.timedelta(days=3650)
+    rows = sorted(
+        (ConcernRow(r, deadlines_of(r, now)) for r in reports),
+        key=lambda row: (row.next_due or far, row.report.pk),
+    )
+    with transaction.atomic():
+        do_record_event(
+            user=user,
+            action=AuditAction.LIST,
+            record_type=RecordType.CHILD_CONCERN_REPORT,
+            detail=f"inbox; open={len(rows)}",
+        )
+    context = {
+        "rows": rows,
+        "overdue": [row for row in rows if row.overdue],
+        "now": now,
+        "warning_days": DEADLINE_WARNING.days,
+    }
+    return render(request, "support/concern_inbox.html", context)
+
+
+def _concern_context(
+    user: User, report: ChildConcernReport, bound: Mapping[str, Any]
+) -> dict[str, Any]:
+    link = (
+        ConcernClientLink.objects.visible_to(user, Action.UPDATE)
+        .filter(report=report)
+        .select_related("client")
+        .first()
+    )
+    is_open = report.status != ConcernStatus.CLOSED
+    decided = report.decided_at is not None
+    investigating = report.decision == ConcernDecision.OPEN
+    finished = report.investigation_closed_at is not None
+    clients = Client.objects.visible_to(user, Action.UPDATE)
+    context: dict[str, Any] = {
+        "report": report,
+        "deadlines": deadlines_of(report, timezone.now()),
+        "client": link.client if link else None,
+        "referrals": actions.referrals_since_report(report),
+        "is_open": is_open,
+        "protection_form": None,
+        "decision_form": None,
+        "finish_form": None,
+        "client_form": None,
+        "close_form": None,
+    }
+    if is_open:
+        if report.protection_assessed_at is None:
+            context["protection_form"] = ProtectionForm(prefix="protection")
+        elif not decided:
+            context["decision_form"] = DecisionForm(prefix="decision")
+        if decided and investigating and not finished:
+            context["finish_form"] = FinishInvestigationForm(prefix="finish")
+        if decided and (not investigating or finished):
+            context["close_form"] = CloseConcernForm(prefix="close")
+        context["client_form"] = ConcernClientForm(
+            prefix="client", clients=clients, initial={"client": link.client_id if link else None}
+        )
+    context |= bound
+    return context
+
+
+def _render_concern(
+    request: HttpRequest, user: User, pk: int, *, status: int = 200, **bound: Any
+) -> HttpResponse:
+    report = access_concern_for_user(user, pk)
+    return render(
+        request, "support/concern_detail.html", _concern_context(user, report, bound), status=status
+    )
+
+
+@require_GET
+@login_required
+def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_concern(request, _signed_in(request), pk)
+
+
+ConcernWrite = Callable[[ChildConcernReport, dict[str, Any], User], Any]
+
+
+def _concern_write(
+    request: HttpRequest,
+    pk: int,
+    *,
+    make_form: Callable[[User], forms.Form],
+    form_key: str,
+    write: ConcernWrite,
+    done: str,
+) -> HttpResponse:
+    user = _signed_in(request)
+    require(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
+    report = access_concern_for_user(user, pk, action=Action.UPDATE)
+    form = make_form(user)
+    if form.is_valid():
+        try:
+            write(report, form.cleaned_data, user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("support:concern_detail", pk=report.pk)
+    return _render_concern(request, user, report.pk, status=400, **{form_key: form})
+
+
+@require_POST
+@login_required
+def concern_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    return _concern_write(
+        request,
+        pk,
+        make_form=lambda user: ProtectionForm(request.POST, prefix="protection"),
+        form_key="protection_form",
+        write=lambda report, data, user: actions.do_assess_protection(
+            report, assessment=data["assessment"], assessed_at=data["assessed_at"], acting_user=user
+        ),
+        done=_("The protection assessment was recorded."),
+    )
+
+
+@require_POST
+@login_required
+def concern_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    return _concern_write(
+        request,
+        pk,
+        make_form=lambda user: DecisionForm(request.POST, prefix="decision"),
+        form_key="decision_form",
+        write=lambda report, data, user: actions.do_decide_concern(
+            report, decision=data["decision"], decided_at=data["decided_at"], acting_user=user
+        ),
+        done=_("The decision was recorded."),
+    )
+
+
+@require_POST
+@login_required
+def concern_finish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _concern_write(
+        request,
+        pk,
+        make_form=lambda user: FinishInvestigationForm(request.POST, prefix="finish"),
+        form_key="finish_form",
+        write=lambda report, data, user: actions.do_finish_investigation(
+            report, finished_at=data["finished_at"], acting_user=user
+        ),
+        done=_("The end of the investigation was recorded."),
+    )
+
+
+@require_POST
+@login_required
+def concern_link_client(request: HttpRequest, pk: int) -> HttpResponse:
+    return _concern_write(
+        request,
+        pk,
+        make_form=lambda user: ConcernClientForm(
+            request.POST, prefix="client", clients=Client.objects.visible_to(user, Action.UPDATE)
+        ),
+        form_key="client_form",
+        write=lambda report, data, user: actions.do_link_concern_to_client(
+            report, client=data["client"], acting_user=user
+        ),
+        done=_("The report was linked to the client."),
+    )
+
+
+@require_POST
+@login_required
+def concern_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _concern_write(
+        request,
+        pk,
+        make_form=lambda user: CloseConcernForm(request.POST, prefix="close"),
+        form_key="close_form",
+        write=lambda report, data, user: actions.do_close_concern(
+            report, reason=data["closure_reason"], acting_user=user
+        ),
+        done=_("The report was closed."),
+    )
