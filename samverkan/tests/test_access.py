@@ -1,0 +1,68 @@
+"""Every persona against every page: each reaches only what DESIGN.md §4 allows.
+
+The expectations come from the frozen policy table in
+``accounts/tests/test_policy.py``: a list page answers 200 when the role has a
+reading scope for its record type (anything but none or aggregates) and 404
+otherwise — never 403, so that the page's existence does not leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from samverkan.accounts.models import Role, User
+from samverkan.accounts.policy import Action, RecordType, Scope
+from samverkan.accounts.tests.test_policy import TABLE
+
+pytestmark = pytest.mark.django_db
+
+# Each page with the record type and action its access depends on.
+PAGES: tuple[tuple[str, RecordType, Action], ...] = (
+    ("/pass/", RecordType.SHIFT, Action.LIST),
+    ("/pass/kalender/", RecordType.SHIFT, Action.LIST),
+    ("/pass/insatser/", RecordType.SHIFT, Action.LIST),
+    ("/pass/platser/", RecordType.VENUE, Action.LIST),
+    ("/stod/klienter/", RecordType.CLIENT, Action.LIST),
+    ("/stod/orosanmalningar/", RecordType.CHILD_CONCERN_REPORT, Action.UPDATE),
+    ("/anmalningar/", RecordType.CRIME_REPORT, Action.LIST),
+    ("/logg/", RecordType.AUDIT_EVENT, Action.LIST),
+    ("/logg/export/", RecordType.AUDIT_EVENT, Action.EXPORT),
+    ("/anvandare/accounts/user/", RecordType.USER, Action.LIST),
+)
+READING = {Scope.COLLABORATION, Scope.OWN_AGENCY, Scope.CREATED_BY_OWN_AGENCY, Scope.DISCLOSED}
+
+
+def expected_status(role: Role, record: RecordType, action: Action) -> int:
+    return 200 if TABLE[(role, record, action)] in READING else 404
+
+
+@pytest.mark.parametrize(("url", "record", "action"), PAGES, ids=[p[0] for p in PAGES])
+def test_every_persona_on_every_page(
+    personas: dict[str, User], login: Callable[[User], Client], url: str, record: RecordType, action: Action
+) -> None:
+    for username, user in personas.items():
+        assert user.role is not None
+        response = login(user).get(url)
+        assert response.status_code == expected_status(user.role, record, action), (username, url)
+
+
+def test_every_page_is_behind_the_login(client: Client, db: None) -> None:
+    for url, _record, _action in PAGES:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/konto/logga-in/" in response["Location"], url
+
+
+def test_the_menu_shows_only_reachable_pages(personas: dict[str, User], login: Callable[[User], Client]) -> None:
+    for username, user in personas.items():
+        body = login(user).get("/").content.decode()
+        assert user.role is not None
+        for url, record, action in PAGES:
+            if url.endswith("export/") or url in ("/pass/kalender/", "/pass/insatser/"):
+                continue
+            link = f'href="{url}"' if not url.startswith("/anvandare") else 'href="/anvandare/"'
+            if expected_status(user.role, record, action) == 404:
+                assert link not in body, (username, url)
