@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "samverkan.investigations",
     "samverkan.sharing",
     "samverkan.reports",
+    "samverkan.intel",
     "samverkan.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -270,6 +271,21 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # --- Audit ----------------------------------------------------------------
 # Client address: REMOTE_ADDR unless a trusted proxy sets this header.
 SAMVERKAN_CLIENT_IP_HEADER = env("SAMVERKAN_CLIENT_IP_HEADER") or ""
+
+# --- Published statistics --------------------------------------------------
+# Public tables: counts below the threshold are suppressed ("färre än 5"), or,
+# with "cell_key", every cell gets Statistics Sweden's small fixed noise.
+SAMVERKAN_PUBLIC_METHOD = env("SAMVERKAN_PUBLIC_METHOD") or "suppression"
+if SAMVERKAN_PUBLIC_METHOD not in {"suppression", "cell_key"}:
+    raise ImproperlyConfigured("SAMVERKAN_PUBLIC_METHOD must be 'suppression' or 'cell_key'.")
+SAMVERKAN_SUPPRESSION_THRESHOLD = env_int("SAMVERKAN_SUPPRESSION_THRESHOLD", 5)
+# The cell key method's record keys come from this secret: it must never change,
+# or repeated publications could be compared to undo the noise.
+SAMVERKAN_CELL_KEY_SECRET = env("SAMVERKAN_CELL_KEY_SECRET") or ""
+if not SAMVERKAN_CELL_KEY_SECRET:
+    if PRODUCTION and SAMVERKAN_PUBLIC_METHOD == "cell_key":
+        raise ImproperlyConfigured("SAMVERKAN_CELL_KEY_SECRET must be set for the cell key method.")
+    SAMVERKAN_CELL_KEY_SECRET = "insecure-development-cell-key-secret"
 
 LOGGING = {
     "version": 1,

@@ -25,15 +25,26 @@ offence) in the period, so that every breakdown sums to its total.
 
 These functions count over the whole database: callers decide who may see
 the figures (``samverkan.accounts.policy``: aggregates), never the records.
+
+``report(f)`` gives every figure and every breakdown from three queries,
+whatever the data size (one per unit: shifts, persons found, buyers), each
+reading the period's rows once; a page that shows more than one figure
+should use it. ``results``, ``shifts_by``, ``persons_found_by`` and
+``buyers_by`` read the same queries. The single-figure functions
+(``joint_shifts``, ``minors_found``, ``adults_found``,
+``persons_reported_for_buying``, ``minors_reported_for_buying``) count
+straight from the definitions above; tests pin the two ways equal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db import connections
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Coalesce, ExtractMonth, RowNumber, TruncDate
 from django.utils import timezone
 
@@ -105,12 +116,23 @@ def joint_shifts(f: Filter) -> int:
     return completed_shifts(f).count()
 
 
-def exploited_encounters(f: Filter, *, minors: bool) -> QuerySet[Encounter]:
+def exploited_encounters(f: Filter, *, minors: bool | None) -> QuerySet[Encounter]:
+    """Encounters with persons in prostitution in the period: minors, adults, or both (``None``)."""
     start, end = f.bounds()
-    bands: Iterable[str] = MINOR_AGE_BANDS if minors else (AgeBand.ADULT,)
+    bands: Iterable[str] = (
+        MINOR_AGE_BANDS if minors else (AgeBand.ADULT,) if minors is not None else (*MINOR_AGE_BANDS, AgeBand.ADULT)
+    )
     return Encounter.objects.filter(
         role=EncounterRole.EXPLOITED, age_band__in=bands, occurred_at__gte=start, occurred_at__lt=end
     ).filter(_shift_scope(f, "shift__"))
+
+
+def person_units(encounters: QuerySet[Encounter]) -> list[str]:
+    """The distinct persons behind encounters, as stable unit names (for the cell key method)."""
+    # order_by(): the model's default ordering would otherwise enter the DISTINCT.
+    clients = encounters.filter(client_link__isnull=False).order_by().values_list("client_link__client_id", flat=True).distinct()
+    loose = encounters.filter(client_link__isnull=True).order_by().values_list("pk", flat=True)
+    return [f"client:{c}" for c in clients] + [f"encounter:{e}" for e in loose]
 
 
 def _distinct_persons(encounters: QuerySet[Encounter]) -> int:
@@ -118,7 +140,9 @@ def _distinct_persons(encounters: QuerySet[Encounter]) -> int:
     return linked + encounters.filter(client_link__isnull=True).count()
 
 
-def _followed_up(encounters: QuerySet[Encounter], follow_up: QuerySet[Referral] | QuerySet[SupportAction], date_field: str) -> int:
+def _followed_up_clients(
+    encounters: QuerySet[Encounter], follow_up: QuerySet[Referral] | QuerySet[SupportAction], date_field: str
+) -> QuerySet[Any, dict[str, Any]]:
     condition = Exists(
         follow_up.filter(client_id=OuterRef("client_link__client_id"), **{f"{date_field}__gte": OuterRef("day")})
     )
@@ -128,8 +152,21 @@ def _followed_up(encounters: QuerySet[Encounter], follow_up: QuerySet[Referral] 
         .filter(condition)
         .values("client_link__client_id")
         .distinct()
-        .count()
     )
+
+
+def _followed_up(encounters: QuerySet[Encounter], follow_up: QuerySet[Referral] | QuerySet[SupportAction], date_field: str) -> int:
+    return _followed_up_clients(encounters, follow_up, date_field).count()
+
+
+def followed_up_units(f: Filter, *, minors: bool) -> list[str]:
+    """The persons counted as referred (minors) or informed (adults), as unit names."""
+    encounters = exploited_encounters(f, minors=minors)
+    if minors:
+        clients = _followed_up_clients(encounters, Referral.objects.exclude(status=ReferralStatus.DECLINED), "sent_on")
+    else:
+        clients = _followed_up_clients(encounters, SupportAction.objects.filter(kind__in=INFORMED_KINDS), "happened_on")
+    return [f"client:{c}" for c in clients.order_by().values_list("client_link__client_id", flat=True).distinct()]
 
 
 def minors_found(f: Filter) -> Followed:
@@ -188,13 +225,8 @@ class Results:
 
 
 def results(f: Filter) -> Results:
-    return Results(
-        joint_shifts=joint_shifts(f),
-        minors=minors_found(f),
-        adults=adults_found(f),
-        buyers=persons_reported_for_buying(f),
-        minor_buyers=minors_reported_for_buying(f),
-    )
+    """The five figures of DESIGN.md §5 (three queries; ``report`` adds the breakdowns at no cost)."""
+    return report(f).results
 
 
 # --- Breakdowns -------------------------------------------------------------------
@@ -226,41 +258,220 @@ def _month(field_name: str) -> ExtractMonth:
 
 
 def shifts_by(f: Filter, dimension: str) -> dict[object, int]:
-    field = SHIFT_DIMENSIONS[dimension]
-    qs = completed_shifts(f).annotate(month=_month("starts_at"))
-    return {row[field]: row["n"] for row in qs.values(field).annotate(n=Count("pk")).order_by(field)}
-
-
-def _first_per_person(encounters: QuerySet[Encounter]) -> QuerySet[Encounter]:
-    """One row per person: their first encounter in the period."""
-    person = Coalesce("client_link__client_id", -F("pk"))
-    return encounters.annotate(
-        person=person,
-        rank=Window(RowNumber(), partition_by=[person], order_by=[F("occurred_at").asc(), F("pk").asc()]),
-        month=_month("occurred_at"),
-    ).filter(rank=1)
+    return _shift_tally(f).by[dimension]
 
 
 def persons_found_by(f: Filter, dimension: str, *, minors: bool) -> dict[object, int]:
-    field = ENCOUNTER_DIMENSIONS[dimension]
-    firsts = _first_per_person(exploited_encounters(f, minors=minors))
-    counts: dict[object, int] = {}
-    for value in firsts.values_list(field, flat=True):
-        counts[value] = counts.get(value, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0])))
+    return _person_tallies(f)[minors].by[dimension]
 
 
 def buyers_by(f: Filter, dimension: str) -> dict[object, int]:
-    field = BUYER_DIMENSIONS[dimension]
-    firsts = reported_buyers(f).annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("person_key")],
-            order_by=[F("crime_report__committed_at").asc(), F("pk").asc()],
+    return _buyer_tally(f).by[dimension]
+
+
+# --- Every figure and breakdown in three queries -------------------------------------------
+#
+# Each unit is counted by one query that reads the period's rows once: the
+# database ranks each person's rows (window function), keeps the first, and
+# groups those by every dimension at once; the cells that come back (one per
+# combination of values that occurs) are summed here into the totals and
+# each breakdown. The grouping over
+# the ranked rows is written as SQL around the ORM's own query, as the ORM
+# cannot group the result of a window-function filter.
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One unit's distinct count, how many were followed up, and each breakdown of the count."""
+
+    total: int
+    followed_up: int
+    by: dict[str, dict[object, int]]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The five figures and every breakdown of each unit counted."""
+
+    results: Results
+    shifts: Tally
+    minors: Tally
+    adults: Tally
+    buyers: Tally  # followed_up: none; see results.minor_buyers
+
+
+def report(f: Filter) -> Report:
+    """Every figure and every breakdown of the period, from three queries."""
+    shifts, persons, (buyers, minor_buyers) = _shift_tally(f), _person_tallies(f), _buyer_tally_and_minors(f)
+    return Report(
+        results=Results(
+            joint_shifts=shifts.total,
+            minors=Followed(persons[True].total, persons[True].followed_up),
+            adults=Followed(persons[False].total, persons[False].followed_up),
+            buyers=buyers.total,
+            minor_buyers=minor_buyers,
         ),
-        month=_month("crime_report__committed_at"),
-    ).filter(rank=1)
-    counts: dict[object, int] = {}
-    for value in firsts.values_list(field, flat=True):
-        counts[value] = counts.get(value, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (kv[0] is None, str(kv[0]))))
+        shifts=shifts,
+        minors=persons[True],
+        adults=persons[False],
+        buyers=buyers,
+    )
+
+
+def _by_value(key: object) -> tuple[bool, Any]:
+    return (key is None, key)
+
+
+def _by_text(key: object) -> tuple[bool, str]:
+    return (key is None, str(key))
+
+
+def _tally(
+    cells: Iterable[Sequence[Any]], dimensions: Sequence[str], sort_key: Callable[[object], Any] = _by_value
+) -> Tally:
+    """Sum cells (one value per dimension, then the count and the followed-up count) into a tally."""
+    total = followed_up = 0
+    by: dict[str, dict[object, int]] = {dimension: {} for dimension in dimensions}
+    for cell in cells:
+        count, followed = int(cell[len(dimensions)]), int(cell[len(dimensions) + 1] or 0)
+        total += count
+        followed_up += followed
+        for dimension, value in zip(dimensions, cell, strict=False):
+            counts = by[dimension]
+            counts[value] = counts.get(value, 0) + count
+    return Tally(total, followed_up, {d: dict(sorted(c.items(), key=lambda kv: sort_key(kv[0]))) for d, c in by.items()})
+
+
+def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    return sql, tuple(params)
+
+
+def _fetch(using: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _shift_tally(f: Filter) -> Tally:
+    cells = (
+        completed_shifts(f)
+        .annotate(month=_month("starts_at"))
+        .order_by()
+        .values_list("area_id", "basis", "month")
+        .annotate(n=Count("pk"))
+    )
+    return _tally(((*cell, 0) for cell in cells), (Dimension.AREA, Dimension.BASIS, Dimension.MONTH))
+
+
+def _person_tallies(f: Filter) -> dict[bool, Tally]:
+    """Persons found, minors (``True``) and adults, each in the cell of their first encounter."""
+    minor = Case(When(age_band__in=MINOR_AGE_BANDS, then=Value(1)), default=Value(0))
+    firsts = (
+        exploited_encounters(f, minors=None)
+        .annotate(
+            is_minor=minor,
+            person=Coalesce("client_link__client_id", -F("pk")),
+            rank=Window(
+                RowNumber(), partition_by=[F("is_minor"), F("person")], order_by=[F("occurred_at").asc(), F("pk").asc()]
+            ),
+        )
+        .filter(rank=1)
+        .order_by()
+        .values(
+            "is_minor",
+            client=F("client_link__client_id"),
+            first_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()),
+            area=F("shift__area_id"),
+            venue_kind=F("venue__kind"),
+            basis=F("shift__basis"),
+            in_month=_month("occurred_at"),
+        )
+    )
+    # Followed up: a follow-up on or after the day of one of the person's encounters in the
+    # period, i.e. the last one (in or after the period) on or after the first such day.
+    referred = (
+        Referral.objects.exclude(status=ReferralStatus.DECLINED)
+        .filter(sent_on__gte=f.start)
+        .order_by()
+        .values("client_id")
+        .annotate(last_on=Max("sent_on"))
+    )
+    informed = (
+        SupportAction.objects.filter(kind__in=INFORMED_KINDS, happened_on__gte=f.start)
+        .order_by()
+        .values("client_id")
+        .annotate(last_on=Max("happened_on"))
+    )
+    (firsts_sql, firsts_params), (referred_sql, referred_params), (informed_sql, informed_params) = (
+        _sql(firsts), _sql(referred), _sql(informed)
+    )
+    # The ORM's own parameterised SQL, grouped: nothing from outside goes into the text.
+    sql = f"""
+        SELECT firsts.is_minor, firsts.area, firsts.venue_kind, firsts.basis, firsts.in_month, COUNT(*),
+               SUM(CASE WHEN firsts.is_minor = 1 AND referred.last_on >= firsts.first_day THEN 1
+                        WHEN firsts.is_minor = 0 AND informed.last_on >= firsts.first_day THEN 1
+                        ELSE 0 END)
+        FROM ({firsts_sql}) firsts
+        LEFT JOIN ({referred_sql}) referred ON referred.client_id = firsts.client
+        LEFT JOIN ({informed_sql}) informed ON informed.client_id = firsts.client
+        GROUP BY firsts.is_minor, firsts.area, firsts.venue_kind, firsts.basis, firsts.in_month
+    """  # noqa: S608
+    rows = _fetch(firsts.db, sql, firsts_params + referred_params + informed_params)
+    dimensions = (Dimension.AREA, Dimension.VENUE_KIND, Dimension.BASIS, Dimension.MONTH)
+    return {
+        minors: _tally(
+            ((area, kind, basis, int(month), n, followed) for is_minor, area, kind, basis, month, n, followed in rows
+             if bool(is_minor) is minors),
+            dimensions,
+        )
+        for minors in (True, False)
+    }
+
+
+def _buyer_tally_and_minors(f: Filter) -> tuple[Tally, Followed]:
+    """Persons reported for buying sex in the cell of their first offence; those under 18, and referred."""
+    under_18 = Q(age_at_offence__lt=18)
+    person = [F("person_key")]
+    firsts = (
+        reported_buyers(f)
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=person, order_by=[F("crime_report__committed_at").asc(), F("pk").asc()]
+            ),
+            was_minor=Window(Max(Case(When(under_18, then=Value(1)), default=Value(0))), partition_by=person),
+            minor_referred=Window(
+                Max(Case(When(under_18 & Q(child_concern_report__isnull=False), then=Value(1)), default=Value(0))),
+                partition_by=person,
+            ),
+        )
+        .filter(rank=1)
+        .order_by()
+        .values(
+            "was_minor",
+            "minor_referred",
+            area=F("crime_report__shift__area_id"),
+            offence=F("crime_report__offence__key"),
+            in_month=_month("crime_report__committed_at"),
+        )
+    )
+    firsts_sql, params = _sql(firsts)
+    # The ORM's own parameterised SQL, grouped: nothing from outside goes into the text.
+    sql = f"""
+        SELECT firsts.area, firsts.offence, firsts.in_month, COUNT(*), SUM(firsts.was_minor),
+               SUM(firsts.minor_referred)
+        FROM ({firsts_sql}) firsts
+        GROUP BY firsts.area, firsts.offence, firsts.in_month
+    """  # noqa: S608
+    rows = _fetch(firsts.db, sql, params)
+    tally = _tally(
+        ((area, offence, int(month), n, 0) for area, offence, month, n, _minor, _referred in rows),
+        (Dimension.AREA, Dimension.OFFENCE, Dimension.MONTH),
+        _by_text,
+    )
+    minors = Followed(sum(int(row[4]) for row in rows), sum(int(row[5]) for row in rows))
+    return tally, minors
+
+
+def _buyer_tally(f: Filter) -> Tally:
+    return _buyer_tally_and_minors(f)[0]

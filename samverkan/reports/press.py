@@ -1,0 +1,114 @@
+"""The press text: the fact block of the yearly press release, written from the figures.
+
+The Swedish text follows the release in ``shared/seed`` ("FAKTA – Resultat
+för år 2021") and Swedish newsroom style: numbers up to twelve in words, a
+capital at the start of a sentence, "Samtliga" when everyone was followed
+up. The English text says the same. In public mode a suppressed count is
+written "färre än fem" / "fewer than five" — never the number.
+
+The sentences are composed here rather than in the translation catalogue,
+because their grammar (agreement with the count, "samtliga" / "ingen" /
+"N av dem") differs between the languages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from samverkan.lib import disclosure_control as sdc
+from samverkan.lib.swedish_numbers import Language, number
+from samverkan.reports.report import Headline, Report, Value
+
+
+def _period(report: Report, language: Language) -> str:
+    f = report.period
+    if f.start == dt.date(f.start.year, 1, 1) and f.end == dt.date(f.start.year, 12, 31):
+        return f"år {f.start.year}" if language == "sv" else f"{f.start.year}"
+    if language == "sv":
+        return f"perioden {f.start:%Y-%m-%d}–{f.end:%Y-%m-%d}"
+    return f"the period {f.start:%Y-%m-%d} to {f.end:%Y-%m-%d}"
+
+
+def _count(value: Value | None, language: Language, *, start: bool = False, neuter: bool = False) -> str:
+    if isinstance(value, sdc.Suppressed) or value is None:
+        text = (
+            f"färre än {number(value.threshold if value else 5, language='sv')}"
+            if language == "sv"
+            else f"fewer than {number(value.threshold if value else 5, language='en')}"
+        )
+        return text[:1].upper() + text[1:] if start else text
+    return number(int(value), language=language, start_of_sentence=start, gender="neutrum" if neuter else "utrum")
+
+
+def _people(value: Value, language: Language, *, start: bool = False) -> str:
+    one = not isinstance(value, sdc.Suppressed) and value == 1
+    noun = ("person" if one else "personer") if language == "sv" else ("person" if one else "people")
+    return f"{_count(value, language, start=start)} {noun}"
+
+
+def _share(h: Headline, language: Language, sv_verb: str, en_verb: str) -> str:
+    """The follow-up sentence: everyone, nobody, N of them — or nothing if it is suppressed."""
+    total, followed = h.value, h.followed_up
+    if isinstance(total, sdc.Suppressed) or isinstance(followed, sdc.Suppressed) or followed is None or total == 0:
+        return ""
+    if followed == total:
+        who = "Samtliga har" if language == "sv" else ("All of them have" if total != 1 else "They have")
+    elif followed == 0:
+        who = "Ingen av dem har" if language == "sv" else "None of them has"
+    else:
+        who = (
+            f"{_count(followed, language, start=True)} av dem har"
+            if language == "sv"
+            else f"{_count(followed, language, start=True)} of them have"
+        )
+    return f" {who} {sv_verb if language == 'sv' else en_verb}."
+
+
+def press_text(report: Report, language: Language = "sv") -> str:
+    shifts = report.headline("shifts")
+    minors = report.headline("minors")
+    adults = report.headline("adults")
+    buyers = report.headline("buyers")
+    minor_buyers = report.headline("minor_buyers")
+    period = _period(report, language)
+    areas = ", ".join(report.area_names)
+    if language == "sv":
+        lines = [
+            f"FAKTA – Resultat för {period}" + (f" ({areas})" if areas else ""),
+            "",
+            f"{_count(shifts.value, 'sv', start=True, neuter=True)} gemensamma pass mellan socialtjänsten och polisen har genomförts.",
+            f"{_people(minors.value, 'sv', start=True)} under 18 år har påträffats i prostitution."
+            + _share(minors, "sv", "länkats vidare till adekvat stöd inom socialtjänsten", ""),
+            f"{_people(adults.value, 'sv', start=True)} över 18 år har påträffats i prostitution."
+            + _share(adults, "sv", "informerats om samhällets hjälp- och stödfunktioner", ""),
+            f"{_people(buyers.value, 'sv', start=True)} har anmälts för köp av sexuell tjänst/försök till köp av sexuell tjänst.",
+            f"{_people(minor_buyers.value, 'sv', start=True)} under 18 år har påträffats vid insatserna och anmälts för köp av "
+            "sexuell tjänst/försök till köp av sexuell tjänst."
+            + _share(minor_buyers, "sv", "också slussats vidare till adekvat stöd inom socialtjänsten", ""),
+        ]
+    else:
+        lines = [
+            f"FACTS – Results for {period}" + (f" ({areas})" if areas else ""),
+            "",
+            f"{_count(shifts.value, 'en', start=True)} joint shifts of social services and the police have been carried out.",
+            f"{_people(minors.value, 'en', start=True)} under 18 have been found in prostitution."
+            + _share(minors, "en", "", "been referred on to appropriate support from social services"),
+            f"{_people(adults.value, 'en', start=True)} aged 18 or over have been found in prostitution."
+            + _share(adults, "en", "", "been informed of the support society offers"),
+            f"{_people(buyers.value, 'en', start=True)} have been reported for buying or attempting to buy a sexual service.",
+            f"{_people(minor_buyers.value, 'en', start=True)} under 18 have been found during the operations and reported for "
+            "buying or attempting to buy a sexual service."
+            + _share(minor_buyers, "en", "", "also been referred on to appropriate support from social services"),
+        ]
+    if report.is_public:
+        note = (
+            "Uppgifter om färre än fem personer redovisas inte, så att ingen enskild kan pekas ut."
+            if report.method == "suppression"
+            else "Siffrorna har ett litet slumpmässigt brus (cellnyckelmetoden) så att ingen enskild kan pekas ut."
+        ) if language == "sv" else (
+            "Counts of fewer than five people are not shown, so that no individual can be identified."
+            if report.method == "suppression"
+            else "The figures carry a small random noise (the cell key method), so that no individual can be identified."
+        )
+        lines += ["", note]
+    return "\n".join(lines)

@@ -1,0 +1,334 @@
+"""The year's results as one object: figures, breakdowns, comparison — exact or safe to publish.
+
+``build_report`` counts through ``definitions`` (the only place figures are
+defined) for a period and its previous period of the same length, and lays
+them out as tables. In public mode the tables go through statistical
+disclosure control (``samverkan.lib.disclosure_control``): small counts are
+suppressed with complementary suppression, or perturbed with the cell key
+method, and no free text is included. Renderers (text, JSON, CSV, XLSX, PDF,
+the page) only ever see the finished ``Report``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from samverkan.accounts.models import Area
+from samverkan.investigations.models import Offence
+from samverkan.lib import disclosure_control as sdc
+from samverkan.lib.swedish_numbers import Language
+from samverkan.operations.models import ShiftBasis, VenueKind
+from samverkan.reports import definitions as d
+from samverkan.reports import units
+
+
+class Mode(enum.StrEnum):
+    INTERNAL = "internal"
+    PUBLIC = "public"
+
+
+Value = int | sdc.Suppressed
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    value: Value
+    previous: Value
+    change: Value | None = None
+    percent: float | sdc.Suppressed | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table: a breakdown of one figure by one dimension, with its total."""
+
+    key: str
+    title: str
+    dimension: str
+    lines: tuple[Line, ...]
+    total: Line
+
+
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    label: str
+    value: Value
+    previous: Value
+    followed_up: Value | None = None  # referred / informed, where the figure has one
+    followed_up_label: str = ""
+
+
+@dataclass
+class Report:
+    period: d.Filter
+    previous_period: d.Filter
+    mode: Mode
+    method: str  # "exact", "suppression" or "cell_key"
+    headlines: list[Headline]
+    sections: list[Section]
+    area_names: list[str] = field(default_factory=list)
+    threshold: int = 5
+
+    @property
+    def is_public(self) -> bool:
+        return self.mode is Mode.PUBLIC
+
+    def headline(self, key: str) -> Headline:
+        return next(h for h in self.headlines if h.key == key)
+
+
+def previous_period(f: d.Filter) -> d.Filter:
+    """The period of the same length just before; a calendar year gives the year before."""
+    if f.start == dt.date(f.start.year, 1, 1) and f.end == dt.date(f.start.year, 12, 31):
+        return d.Filter(
+            dt.date(f.start.year - 1, 1, 1), dt.date(f.start.year - 1, 12, 31),
+            f.area_ids, f.operation_id, f.collaboration_ids,
+        )
+    length = f.end - f.start
+    end = f.start - dt.timedelta(days=1)
+    return d.Filter(end - length, end, f.area_ids, f.operation_id, f.collaboration_ids)
+
+
+# --- labels ------------------------------------------------------------------------
+
+def _labeller(dimension: str) -> Callable[[object], str]:
+    if dimension == d.Dimension.AREA:
+        areas: dict[object, str] = dict(Area.objects.values_list("pk", "name"))
+        return lambda v: areas.get(v, str(_("Unknown area")))
+    if dimension == d.Dimension.VENUE_KIND:
+        kinds: dict[object, str] = {k.value: str(k.label) for k in VenueKind}
+        return lambda v: kinds.get(v, str(v))
+    if dimension == d.Dimension.BASIS:
+        bases: dict[object, str] = {b.value: str(b.label) for b in ShiftBasis}
+        return lambda v: bases.get(v, str(v))
+    if dimension == d.Dimension.MONTH:
+        return lambda v: _month_name(int(str(v)))
+    if dimension == d.Dimension.OFFENCE:
+        offences: dict[object, str] = {o.key: f"{o.name} ({o.code})" for o in Offence.objects.all()}
+        return lambda v: offences.get(v, str(v))
+    return str
+
+
+MONTHS = [
+    gettext_lazy("January"), gettext_lazy("February"), gettext_lazy("March"), gettext_lazy("April"),
+    gettext_lazy("May"), gettext_lazy("June"), gettext_lazy("July"), gettext_lazy("August"),
+    gettext_lazy("September"), gettext_lazy("October"), gettext_lazy("November"), gettext_lazy("December"),
+]
+
+
+def _month_name(month: int) -> str:
+    return str(MONTHS[month - 1]) if 1 <= month <= 12 else calendar.month_name[month]
+
+
+DIMENSION_TITLES = {
+    d.Dimension.AREA: gettext_lazy("Area"),
+    d.Dimension.VENUE_KIND: gettext_lazy("Kind of venue"),
+    d.Dimension.BASIS: gettext_lazy("Basis of the shift"),
+    d.Dimension.MONTH: gettext_lazy("Month"),
+    d.Dimension.OFFENCE: gettext_lazy("Offence"),
+}
+
+# Each figure: its title and the dimensions it is broken down by.
+FIGURES: dict[str, tuple[object, tuple[str, ...]]] = {
+    "shifts": (gettext_lazy("Joint shifts"), (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.BASIS)),
+    "minors": (
+        gettext_lazy("Persons under 18 found in prostitution"),
+        (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.VENUE_KIND, d.Dimension.BASIS),
+    ),
+    "adults": (
+        gettext_lazy("Adults found in prostitution"),
+        (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.VENUE_KIND, d.Dimension.BASIS),
+    ),
+    "buyers": (gettext_lazy("Persons reported for buying sex"), (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.OFFENCE)),
+}
+
+
+def _change(now: int, before: int) -> tuple[int, float | None]:
+    return now - before, (None if before == 0 else round(100.0 * (now - before) / before, 1))
+
+
+def _section_exact(key: str, figure: str, dimension: str, now: dict[object, int], before: dict[object, int]) -> Section:
+    label = _labeller(dimension)
+    keys = list(now) + [k for k in before if k not in now]
+    if dimension == d.Dimension.MONTH:
+        keys = list(range(1, 13))
+    lines = []
+    for k in keys:
+        value, prev = now.get(k, 0), before.get(k, 0)
+        change, pct = _change(value, prev)
+        lines.append(Line(label(k), value, prev, change, pct))
+    total_now, total_before = sum(now.values()), sum(before.values())
+    change, pct = _change(total_now, total_before)
+    title = f"{FIGURES[figure][0]} – {str(DIMENSION_TITLES[dimension]).lower()}"
+    return Section(key, title, str(DIMENSION_TITLES[dimension]), tuple(lines), Line(_("Total"), total_now, total_before, change, pct))
+
+
+def _language() -> Language:
+    return "en" if get_language() == "en" else "sv"
+
+
+def _publish_section(section: Section, threshold: int) -> Section:
+    """Suppress small counts in a section, in its previous period and in the changes."""
+    current = sdc.breakdown(section.title, [(ln.label, int(ln.value)) for ln in section.lines], total_label=section.total.label)  # type: ignore[arg-type]
+    previous = sdc.breakdown(section.title, [(ln.label, int(ln.previous)) for ln in section.lines], total_label=section.total.label)  # type: ignore[arg-type]
+    published = sdc.compare(current, previous, threshold, language=_language()).lines()
+    lines = tuple(
+        Line(ln.label, pub.current, pub.previous, pub.change, _percent(pub.percent))
+        for ln, pub in zip(section.lines, published, strict=False)
+    )
+    t = published[-1]
+    return Section(section.key, section.title, section.dimension, lines, Line(section.total.label, t.current, t.previous, t.change, _percent(t.percent)))
+
+
+def _percent(value: object) -> float | sdc.Suppressed | None:
+    if value is None or isinstance(value, sdc.Suppressed):
+        return value
+    return round(float(value), 1)  # type: ignore[arg-type]
+
+
+def _publish_headline(h: Headline, threshold: int) -> Headline:
+    """A figure with its follow-up is a small table: followed up + not followed up = total."""
+    language = _language()
+    previous = sdc.suppress(sdc.breakdown(h.label, [("n", int(h.previous))]), threshold, language=language).grid[-1][0]  # type: ignore[arg-type]
+    if h.followed_up is None:
+        value = sdc.suppress(sdc.breakdown(h.label, [("n", int(h.value))]), threshold, language=language).grid[-1][0]  # type: ignore[arg-type]
+        return Headline(h.key, h.label, value, previous)
+    followed, total = int(h.followed_up), int(h.value)  # type: ignore[arg-type]
+    table = sdc.suppress(sdc.breakdown(h.label, [("followed", followed), ("not", total - followed)]), threshold, language=language)
+    return Headline(h.key, h.label, table.grid[-1][0], previous, table.grid[0][0], h.followed_up_label)
+
+
+def build_report(f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None = None) -> Report:
+    before = previous_period(f)
+    now_all, before_all = d.report(f), d.report(before)
+    now_r, before_r = now_all.results, before_all.results
+    headlines = [
+        Headline("shifts", str(_("Joint shifts")), now_r.joint_shifts, before_r.joint_shifts),
+        Headline("minors", str(_("Persons under 18 found in prostitution")), now_r.minors.persons, before_r.minors.persons,
+                 now_r.minors.followed_up, str(_("referred to support"))),
+        Headline("adults", str(_("Adults found in prostitution")), now_r.adults.persons, before_r.adults.persons,
+                 now_r.adults.followed_up, str(_("informed of support"))),
+        Headline("buyers", str(_("Persons reported for buying sex")), now_r.buyers, before_r.buyers),
+        Headline("minor_buyers", str(_("of them under 18")), now_r.minor_buyers.persons, before_r.minor_buyers.persons,
+                 now_r.minor_buyers.followed_up, str(_("referred to social services"))),
+    ]
+    sections = []
+    for figure, (_title, dimensions) in FIGURES.items():
+        now_tally, before_tally = getattr(now_all, figure), getattr(before_all, figure)
+        for dimension in dimensions:
+            sections.append(
+                _section_exact(f"{figure}_by_{dimension}", figure, dimension, now_tally.by[dimension], before_tally.by[dimension])
+            )
+    areas = sorted(Area.objects.filter(pk__in=f.area_ids).values_list("name", flat=True)) if f.area_ids else []
+    report = Report(f, before, Mode.INTERNAL, "exact", headlines, sections, areas)
+    if mode is Mode.PUBLIC:
+        return publish(report, method=method or settings.SAMVERKAN_PUBLIC_METHOD)
+    return report
+
+
+def publish(report: Report, *, method: str) -> Report:
+    """The report as it may be published: suppression, or the cell key method."""
+    threshold = settings.SAMVERKAN_SUPPRESSION_THRESHOLD
+    if method == "cell_key":
+        return _perturbed(report)
+    return Report(
+        report.period,
+        report.previous_period,
+        Mode.PUBLIC,
+        "suppression",
+        [_publish_headline(h, threshold) for h in report.headlines],
+        [_publish_section(s, threshold) for s in report.sections],
+        report.area_names,
+        threshold,
+    )
+
+
+UNITS: dict[str, Callable[[d.Filter, str], dict[object, list[str]]]] = {
+    "shifts": units.shifts_units_by,
+    "minors": lambda f, dim: units.persons_found_units_by(f, dim, minors=True),
+    "adults": lambda f, dim: units.persons_found_units_by(f, dim, minors=False),
+    "buyers": units.buyers_units_by,
+}
+
+
+def _noisy(units: Iterable[str]) -> int:
+    secret = settings.SAMVERKAN_CELL_KEY_SECRET.encode("utf-8")
+    return sdc.perturbed_count([sdc.record_key(secret, u) for u in units])
+
+
+def _perturbed(report: Report) -> Report:
+    """Statistics Sweden's cell key method: every cell, totals included, gets its own
+    small, fixed noise from the keys of the persons in it. Totals may then differ
+    from the sum of their parts; no cell is ever suppressed."""
+    f, before = report.period, report.previous_period
+    sections = []
+    for section in report.sections:
+        figure, dimension = section.key.split("_by_")
+        now_units, before_units = UNITS[figure](f, dimension), UNITS[figure](before, dimension)
+        label = _labeller(dimension)
+        keys: list[object] = list(range(1, 13)) if dimension == d.Dimension.MONTH else list(dict.fromkeys([*now_units, *before_units]))
+        lines = []
+        for k in keys:
+            value, prev = _noisy(now_units.get(k, [])), _noisy(before_units.get(k, []))
+            change, pct = _change(value, prev)
+            lines.append(Line(label(k), value, prev, change, pct))
+        # The same rows in the same order as the exact table.
+        order = {ln.label: i for i, ln in enumerate(section.lines)}
+        lines.sort(key=lambda ln: order.get(ln.label, len(order)))
+        total_now = _noisy(u for units in now_units.values() for u in units)
+        total_before = _noisy(u for units in before_units.values() for u in units)
+        change, pct = _change(total_now, total_before)
+        sections.append(Section(section.key, section.title, section.dimension, tuple(lines), Line(section.total.label, total_now, total_before, change, pct)))
+    return Report(f, before, Mode.PUBLIC, "cell_key", _perturbed_headlines(report), sections, report.area_names, report.threshold)
+
+
+def _perturbed_headlines(report: Report) -> list[Headline]:
+    f, before = report.period, report.previous_period
+    out = []
+    for h in report.headlines:
+        now_u, before_u, followed_u = _headline_units(h.key, f)
+        prev_u = _headline_units(h.key, before)[0]
+        out.append(Headline(h.key, h.label, _noisy(now_u), _noisy(prev_u), None if followed_u is None else _noisy(followed_u), h.followed_up_label))
+        del before_u
+    return out
+
+
+def _headline_units(key: str, f: d.Filter) -> tuple[list[str], list[str], list[str] | None]:
+    if key == "shifts":
+        units = [f"shift:{pk}" for pk in d.completed_shifts(f).values_list("pk", flat=True)]
+        return units, units, None
+    if key in ("minors", "adults"):
+        encounters = d.exploited_encounters(f, minors=key == "minors")
+        followed = d.followed_up_units(f, minors=key == "minors")
+        return d.person_units(encounters), [], followed
+    buyers = d.reported_buyers(f)
+    if key == "minor_buyers":
+        buyers = buyers.filter(age_at_offence__lt=18)
+        referred = [f"suspect:{k}" for k in buyers.filter(child_concern_report__isnull=False).order_by().values_list("person_key", flat=True).distinct()]
+        return [f"suspect:{k}" for k in buyers.order_by().values_list("person_key", flat=True).distinct()], [], referred
+    return [f"suspect:{k}" for k in buyers.order_by().values_list("person_key", flat=True).distinct()], [], None
+
+
+def all_values(report: Report) -> Iterable[Value | None]:
+    """Every count the report publishes (for the tests that no small count leaks).
+
+    Changes between periods are not counts: a change is only published when
+    both counts are, so it reveals nothing that is not already there."""
+    for h in report.headlines:
+        yield h.value
+        yield h.previous
+        yield h.followed_up
+    for s in report.sections:
+        for ln in (*s.lines, s.total):
+            yield ln.value
+            yield ln.previous
