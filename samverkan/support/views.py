@@ -137,12 +137,14 @@ def _number_hint(text: str) -> str:
     return ""
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 def client_list(request: HttpRequest) -> HttpResponse:
+    """The client list; a search is POSTed so that an identity number never lands in a URL
+    (proxy logs, browser history), and pages through a search are not offered."""
     user = _signed_in(request)
     scope = require_list(user, RecordType.CLIENT)
-    form = ClientSearchForm(request.GET)
+    form = ClientSearchForm(request.POST if request.method == "POST" else {})
     if not form.is_valid():
         return render(request, "support/client_list.html", {"form": form, "page": None}, status=400)
     query = form.cleaned_data["q"].strip()
@@ -154,7 +156,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     )
     paginator = Paginator(clients, PAGE_SIZE)
     with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
+        page = paginator.get_page(1 if request.method == "POST" else request.GET.get("page"))
         rows = [
             ClientRow(c, CLIENT_FIELDS if granted is None else granted.get(c.pk, frozenset()))
             for c in page.object_list
