@@ -202,6 +202,11 @@ def register_disclosure_provider(provider: DisclosureProvider | None) -> None:
     _disclosure_provider = provider
 
 
+def current_disclosure_provider() -> DisclosureProvider | None:
+    """The registered provider (tests that swap it put this one back)."""
+    return _disclosure_provider
+
+
 def disclosed_fields(user: User, record: RecordType) -> dict[int, frozenset[str]]:
     """Record id → the field names that accepted disclosures grant this user's agency."""
     if _disclosure_provider is None:

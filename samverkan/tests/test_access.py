@@ -28,11 +28,17 @@ PAGES: tuple[tuple[str, RecordType, Action], ...] = (
     ("/stod/klienter/", RecordType.CLIENT, Action.LIST),
     ("/stod/orosanmalningar/", RecordType.CHILD_CONCERN_REPORT, Action.UPDATE),
     ("/anmalningar/", RecordType.CRIME_REPORT, Action.LIST),
+    ("/utlamnanden/", RecordType.DISCLOSURE, Action.LIST),
+    ("/utlamnanden/skickade/", RecordType.DISCLOSURE, Action.LIST),
+    ("/utlamnanden/begar/", RecordType.DISCLOSURE, Action.CREATE),
+    ("/utlamnanden/muntliga/", RecordType.DISCLOSURE, Action.CREATE),
     ("/logg/", RecordType.AUDIT_EVENT, Action.LIST),
     ("/logg/export/", RecordType.AUDIT_EVENT, Action.EXPORT),
     ("/anvandare/accounts/user/", RecordType.USER, Action.LIST),
 )
 READING = {Scope.COLLABORATION, Scope.OWN_AGENCY, Scope.CREATED_BY_OWN_AGENCY, Scope.DISCLOSED}
+# Pages of figures only: open to the roles with an aggregate scope.
+AGGREGATE_PAGES: tuple[tuple[str, RecordType], ...] = (("/utlamnanden/antal/", RecordType.DISCLOSURE),)
 
 
 def expected_status(role: Role, record: RecordType, action: Action) -> int:
@@ -47,6 +53,14 @@ def test_every_persona_on_every_page(
         assert user.role is not None
         response = login(user).get(url)
         assert response.status_code == expected_status(user.role, record, action), (username, url)
+
+
+def test_pages_of_figures_only(personas: dict[str, User], login: Callable[[User], Client]) -> None:
+    for url, record in AGGREGATE_PAGES:
+        for username, user in personas.items():
+            assert user.role is not None
+            expected = 200 if TABLE[(user.role, record, Action.AGGREGATE)] is Scope.AGGREGATE else 404
+            assert login(user).get(url).status_code == expected, (username, url)
 
 
 def test_every_page_is_behind_the_login(client: Client, db: None) -> None:

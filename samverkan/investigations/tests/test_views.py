@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from samverkan.accounts.models import AgencyKind, Collaboration, User
-from samverkan.accounts.policy import RecordType, register_disclosure_provider
+from samverkan.accounts.policy import RecordType, current_disclosure_provider, register_disclosure_provider
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions
 from samverkan.investigations.models import (
@@ -391,11 +391,12 @@ def disclosed(
             return {suspect.pk: frozenset({"role", "age_at_offence"})}
         return {}
 
+    previous = current_disclosure_provider()
     register_disclosure_provider(provider)
     try:
         yield granted, other
     finally:
-        register_disclosure_provider(None)
+        register_disclosure_provider(previous)
 
 
 def test_social_worker_sees_only_the_disclosed_fields(
@@ -668,11 +669,12 @@ def test_disclosed_parties_are_shown_only_when_granted(
             return {}
         return {report.pk: frozenset({"parties"})}
 
+    previous = current_disclosure_provider()
     register_disclosure_provider(provider)
     try:
         page = text(login(personas["soc.handlaggare"]).get(detail_url(report)))
     finally:
-        register_disclosure_provider(None)
+        register_disclosure_provider(previous)
     assert "Injured parties and witnesses" in page and "Witness" in page
     assert report.case_number not in page and SECRET_NARRATIVE not in page
     assert "Add an injured party" not in page

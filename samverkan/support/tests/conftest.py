@@ -12,7 +12,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone, translation
 
 from samverkan.accounts.models import Area, Collaboration, User
-from samverkan.accounts.policy import RecordType, register_disclosure_provider
+from samverkan.accounts.policy import RecordType, current_disclosure_provider, register_disclosure_provider
 from samverkan.conftest import login_verified
 from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations.actions import (
@@ -180,8 +180,9 @@ def disclosed(grants: dict[RecordType, dict[int, frozenset[str]]]) -> Iterator[N
             return {}
         return grants.get(record, {})
 
+    previous = current_disclosure_provider()
     register_disclosure_provider(provider)
     try:
         yield
     finally:
-        register_disclosure_provider(None)
+        register_disclosure_provider(previous)

@@ -1,0 +1,531 @@
+"""Requests, decisions, deliveries and oral disclosures: one transaction each, audited in it.
+
+Every function checks the acting user's right through the policy
+(``require``: 403 for a role that may not write disclosures) and which side
+of the disclosure the user's agency is on: only the owner decides, only the
+requester accepts or withdraws. The events:
+
+- a request is a ``create`` of the disclosure, a withdrawal an ``update``;
+- a decision (approval or refusal), a delivery and an oral disclosure are
+  ``disclose`` events on the disclosure; approval, delivery and an oral
+  disclosure also write a ``disclose`` event on the record itself, so that the
+  record's own log shows to whom it was disclosed.
+
+Audit details name kinds, ids, codes and field names, never a value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from samverkan.accounts.access import require
+from samverkan.accounts.models import Agency, Collaboration, User
+from samverkan.accounts.policy import Action, RecordType
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
+from samverkan.investigations.models import Offence, normalise_case_number, validate_case_number
+from samverkan.operations.models import Encounter
+from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis, RefusalKind
+from samverkan.sharing.registry import DisclosableRecord, entry
+from samverkan.sharing.resolve import Subject, candidates, facts_for, owner_record, stored_record
+from samverkan.sharing.rules import Direction, refusals
+
+# A clock a few minutes fast on a phone is not "the future".
+CLOCK_SKEW = dt.timedelta(minutes=5)
+PURPOSE_MAX = 2000
+
+
+def _agency(user: User) -> Agency:
+    membership = user.membership
+    if membership is None:
+        raise PermissionDenied
+    return membership.agency
+
+
+def _audit(
+    user: User,
+    action: AuditAction,
+    record_type: str,
+    record_id: Any,
+    detail: str,
+    purpose: str = "",
+) -> None:
+    do_record_event(
+        user=user,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        detail=detail,
+        purpose=purpose,
+    )
+
+
+def _registered(record_type: str) -> DisclosableRecord:
+    registered = entry(record_type)
+    if registered is None:
+        raise ValidationError({"record_type": _("Choose a kind of record from the list.")})
+    return registered
+
+
+def _clean_fields(
+    registered: DisclosableRecord, fields: Iterable[str], *, within: Iterable[str] | None = None
+) -> list[str]:
+    chosen = set(fields)
+    if not chosen:
+        raise ValidationError({"fields": _("Choose at least one field.")}, code="required")
+    unknown = chosen - registered.field_names
+    if unknown:
+        raise ValidationError(
+            {
+                "fields": _("These fields cannot be disclosed: %(names)s.")
+                % {"names": ", ".join(sorted(unknown))}
+            },
+            code="invalid_choice",
+        )
+    if within is not None and not chosen <= set(within):
+        raise ValidationError(
+            {"fields": _("Only fields that were asked for can be granted.")}, code="not_requested"
+        )
+    # The registry's order, so that the same grant always reads the same.
+    return [f.name for f in registered.fields if f.name in chosen]
+
+
+def _clean_text(value: str, field: str, message: str, max_length: int = PURPOSE_MAX) -> str:
+    text = value.strip()
+    if not text:
+        raise ValidationError({field: message}, code="required")
+    if len(text) > max_length:
+        raise ValidationError(
+            {field: _("Keep it to %(max)d characters.") % {"max": max_length}}, code="max_length"
+        )
+    return text
+
+
+def _shared_collaboration(a: Agency, b: Agency) -> Collaboration | None:
+    return Collaboration.objects.filter(agencies=a).filter(agencies=b).order_by("pk").first()
+
+
+def _lock(disclosure: Disclosure) -> Disclosure:
+    return (
+        Disclosure.objects.select_for_update(of=("self",))
+        .select_related("owning_agency", "requesting_agency", "legal_basis", "offence")
+        .get(pk=disclosure.pk)
+    )
+
+
+def _grant_detail(d: Disclosure, what: str) -> str:
+    basis = d.legal_basis.code if d.legal_basis else "-"
+    return (
+        f"disclosure {d.pk} {what}; {d.record_type} {d.record_id}; basis {basis}; "
+        f"fields {','.join(d.fields_granted)}; "
+        f"from {d.owning_agency.code} to {d.requesting_agency.code}"
+    )
+
+
+def _check_basis(
+    basis: LegalBasis | None,
+    registered: DisclosableRecord,
+    record: Any,
+    *,
+    encounter_id: int | None,
+    offence: Offence | None,
+    at: dt.datetime,
+) -> None:
+    if basis is None:
+        raise ValidationError({"legal_basis": _("Choose the legal basis.")}, code="required")
+    facts = facts_for(
+        registered.record_type, record, encounter_id=encounter_id, offence=offence, at=at
+    )
+    reasons = refusals(basis.rule(), facts)
+    if reasons:
+        raise ValidationError({"legal_basis": reasons}, code="basis")
+
+
+# --- Requests ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_request_disclosure(
+    *,
+    owning_agency: Agency,
+    record_type: str,
+    fields: Iterable[str],
+    purpose: str,
+    acting_user: User,
+    encounter: Encounter | None = None,
+    case_number: str = "",
+    offence: Offence | None = None,
+) -> Disclosure:
+    """Ask the other agency for fields of a record named by an encounter or a case number.
+
+    Nothing is looked up in the owner's records: whether the record exists is
+    for the owner to answer.
+    """
+    require(acting_user, RecordType.DISCLOSURE, Action.CREATE)
+    agency = _agency(acting_user)
+    registered = _registered(record_type)
+    if registered.owner_kind == agency.kind:
+        raise ValidationError(
+            {"record_type": _("Your agency holds records of this kind itself; nothing to request.")}
+        )
+    if owning_agency.kind != registered.owner_kind:
+        raise ValidationError(
+            {"owning_agency": _("This agency does not hold records of this kind.")}
+        )
+    case_number = normalise_case_number(case_number)
+    if (encounter is None) == (not case_number):
+        raise ValidationError(
+            _("Name the record either by an encounter or by a case number, not both.")
+            if encounter is not None
+            else _("Name the record by an encounter or by a case number.")
+        )
+    if encounter is not None:
+        if not Encounter.objects.visible_to(acting_user).filter(pk=encounter.pk).exists():
+            raise ValidationError({"encounter": _("Choose an encounter from the list.")})
+        collaboration = encounter.collaboration
+        if not collaboration.agencies.filter(pk=owning_agency.pk).exists():
+            raise ValidationError(
+                {"owning_agency": _("This agency is not part of the encounter's collaboration.")}
+            )
+    else:
+        if not registered.by_case_number:
+            raise ValidationError(
+                {"case_number": _("Records of this kind can only be named by an encounter.")}
+            )
+        try:
+            validate_case_number(case_number)
+        except ValidationError as exc:
+            raise ValidationError({"case_number": exc.messages}) from None
+        shared = _shared_collaboration(agency, owning_agency)
+        if shared is None:
+            raise ValidationError(
+                {"owning_agency": _("Your agency has no collaboration with this agency.")}
+            )
+        collaboration = shared
+    disclosure = Disclosure(
+        collaboration=collaboration,
+        requesting_agency=agency,
+        owning_agency=owning_agency,
+        record_type=registered.record_type,
+        encounter=encounter,
+        case_number=case_number,
+        fields_requested=_clean_fields(registered, fields),
+        purpose=_clean_text(purpose, "purpose", _("Say what the information is needed for.")),
+        offence=offence if registered.direction == Direction.TO_POLICE else None,
+        requested_by=acting_user,
+    )
+    disclosure.save(force_insert=True)
+    named = f"encounter {encounter.pk}" if encounter is not None else "case number"
+    _audit(
+        acting_user,
+        AuditAction.CREATE,
+        RecordType.DISCLOSURE,
+        disclosure.pk,
+        f"request: {record_type}; named by {named}; fields {','.join(disclosure.fields_requested)}; "
+        f"to {owning_agency.code}",
+        purpose=disclosure.purpose,
+    )
+    return disclosure
+
+
+# --- Decisions --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_decide_disclosure(
+    disclosure: Disclosure,
+    *,
+    approve: bool,
+    acting_user: User,
+    record_id: int | None = None,
+    legal_basis: LegalBasis | None = None,
+    fields: Iterable[str] = (),
+    assessment: str = "",
+    offence: Offence | None = None,
+    refusal_kind: str = "",
+    reason: str = "",
+) -> Disclosure:
+    """The owner's secrecy assessment: approve one record's fields on a basis, or refuse.
+
+    Approval grants nothing yet: the fields become visible when the requester accepts.
+    """
+    require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
+    locked = _lock(disclosure)
+    if _agency(acting_user).pk != locked.owning_agency_id:
+        raise PermissionDenied
+    if not locked.can_be_decided:
+        raise ValidationError(
+            _("This request is %(status)s and can no longer be decided.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    now = timezone.now()
+    if not approve:
+        if refusal_kind not in RefusalKind.values:
+            raise ValidationError({"refusal_kind": _("Choose why the request is refused.")})
+        reason = reason.strip()
+        if refusal_kind != RefusalKind.NO_RECORD and not reason:
+            raise ValidationError({"reason": _("Explain the refusal to the requester.")})
+        locked.status = DisclosureStatus.REFUSED
+        locked.refusal_kind = refusal_kind
+        locked.refusal_reason = reason[:2000]
+        locked.decided_by = acting_user
+        locked.decided_at = now
+        locked.save(
+            update_fields=["status", "refusal_kind", "refusal_reason", "decided_by", "decided_at"]
+        )
+        _audit(
+            acting_user,
+            AuditAction.DISCLOSE,
+            RecordType.DISCLOSURE,
+            locked.pk,
+            f"refused: {refusal_kind}; to {locked.requesting_agency.code}",
+            purpose=locked.purpose,
+        )
+        return locked
+
+    registered = _registered(locked.record_type)
+    subject = Subject(locked.record_type, locked.encounter_id, locked.case_number)
+    matches = {r.pk: r for r in candidates(acting_user, locked.owning_agency, subject)}
+    record = matches.get(record_id) if record_id is not None else None
+    if record is None:
+        raise ValidationError(
+            {"record": _("Choose one of the records the request names.")}
+            if matches
+            else _(
+                "No record of your agency matches the request: refuse it as 'no record to disclose'."
+            )
+        )
+    granted = _clean_fields(registered, fields, within=locked.fields_requested)
+    if offence is None:
+        offence = locked.offence
+    if registered.direction != Direction.TO_POLICE:
+        offence = None
+    _check_basis(
+        legal_basis,
+        registered,
+        record,
+        encounter_id=locked.encounter_id,
+        offence=offence,
+        at=now,
+    )
+    locked.assessment = _clean_text(
+        assessment, "assessment", _("Write down the secrecy assessment."), max_length=4000
+    )
+    locked.status = DisclosureStatus.APPROVED
+    locked.record_id = record.pk
+    locked.fields_granted = granted
+    locked.legal_basis = legal_basis
+    locked.offence = offence
+    locked.decided_by = acting_user
+    locked.decided_at = now
+    locked.save(
+        update_fields=[
+            "assessment",
+            "status",
+            "record_id",
+            "fields_granted",
+            "legal_basis",
+            "offence",
+            "decided_by",
+            "decided_at",
+        ]
+    )
+    detail = _grant_detail(locked, "approved")
+    _audit(
+        acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, locked.pk, detail, locked.purpose
+    )
+    _audit(acting_user, AuditAction.DISCLOSE, locked.record_type, record.pk, detail, locked.purpose)
+    return locked
+
+
+# --- The requester's answer -------------------------------------------------------------
+
+
+@transaction.atomic
+def do_accept_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclosure:
+    """The requester takes delivery: from now on the granted fields are visible to its agency.
+
+    The basis is checked again as of now (a consent may have been withdrawn since
+    the decision); the requester is told only that it no longer holds.
+    """
+    require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
+    locked = _lock(disclosure)
+    if _agency(acting_user).pk != locked.requesting_agency_id:
+        raise PermissionDenied
+    if not locked.can_be_accepted:
+        raise ValidationError(
+            _("This disclosure is %(status)s and cannot be accepted.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    registered = _registered(locked.record_type)
+    record = stored_record(locked.record_type, locked.owning_agency, locked.record_id)
+    now = timezone.now()
+    gone = _(
+        "The disclosure can no longer be delivered: its legal basis no longer holds. "
+        "Ask the other agency for a new decision."
+    )
+    if record is None:
+        raise ValidationError(gone)
+    try:
+        _check_basis(
+            locked.legal_basis,
+            registered,
+            record,
+            encounter_id=locked.encounter_id,
+            offence=locked.offence,
+            at=now,
+        )
+    except ValidationError:
+        raise ValidationError(gone) from None
+    locked.status = DisclosureStatus.ACCEPTED
+    locked.accepted_by = acting_user
+    locked.accepted_at = now
+    locked.save(update_fields=["status", "accepted_by", "accepted_at"])
+    detail = _grant_detail(locked, "delivered")
+    _audit(
+        acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, locked.pk, detail, locked.purpose
+    )
+    _audit(
+        acting_user,
+        AuditAction.DISCLOSE,
+        locked.record_type,
+        locked.record_id,
+        detail,
+        locked.purpose,
+    )
+    return locked
+
+
+@transaction.atomic
+def do_withdraw_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclosure:
+    """The requester no longer wants it (before delivery)."""
+    require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
+    locked = _lock(disclosure)
+    if _agency(acting_user).pk != locked.requesting_agency_id:
+        raise PermissionDenied
+    if not locked.can_be_withdrawn:
+        raise ValidationError(
+            _("This disclosure is %(status)s and cannot be withdrawn.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    was = locked.status
+    locked.status = DisclosureStatus.WITHDRAWN
+    locked.withdrawn_by = acting_user
+    locked.withdrawn_at = timezone.now()
+    locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
+    _audit(
+        acting_user,
+        AuditAction.UPDATE,
+        RecordType.DISCLOSURE,
+        locked.pk,
+        f"withdrawn (was {was})",
+    )
+    return locked
+
+
+# --- Oral disclosures -------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_record_oral_disclosure(
+    *,
+    requesting_agency: Agency,
+    record_type: str,
+    record_id: int,
+    fields: Iterable[str],
+    legal_basis: LegalBasis | None,
+    assessment: str,
+    purpose: str,
+    occurred_at: dt.datetime,
+    acting_user: User,
+    encounter: Encounter | None = None,
+    offence: Offence | None = None,
+    recipient_name: str = "",
+) -> Disclosure:
+    """Record afterwards what the acting user's agency disclosed orally in the field.
+
+    Approved and delivered at once: the basis is checked as of when it was said.
+    """
+    require(acting_user, RecordType.DISCLOSURE, Action.CREATE)
+    agency = _agency(acting_user)
+    registered = _registered(record_type)
+    if registered.owner_kind != agency.kind:
+        raise ValidationError(
+            {"record_type": _("Only the agency that holds a record can disclose it.")}
+        )
+    if requesting_agency.kind == agency.kind:
+        raise ValidationError(
+            {"requesting_agency": _("Choose the other agency, the one that was told.")}
+        )
+    collaboration = _shared_collaboration(agency, requesting_agency)
+    if collaboration is None:
+        raise ValidationError(
+            {"requesting_agency": _("Your agency has no collaboration with this agency.")}
+        )
+    record = owner_record(acting_user, record_type, agency, record_id)
+    if record is None:
+        raise ValidationError({"record": _("Choose one of your agency's records.")})
+    if (
+        encounter is not None
+        and not Encounter.objects.visible_to(acting_user).filter(pk=encounter.pk).exists()
+    ):
+        encounter = None
+    now = timezone.now()
+    if occurred_at > now + CLOCK_SKEW:
+        raise ValidationError({"occurred_at": _("The time cannot be in the future.")})
+    granted = _clean_fields(registered, fields)
+    if registered.direction != Direction.TO_POLICE:
+        offence = None
+    _check_basis(
+        legal_basis,
+        registered,
+        record,
+        encounter_id=encounter.pk if encounter is not None else None,
+        offence=offence,
+        at=occurred_at,
+    )
+    disclosure = Disclosure(
+        collaboration=collaboration,
+        requesting_agency=requesting_agency,
+        owning_agency=agency,
+        record_type=registered.record_type,
+        encounter=encounter,
+        record_id=record.pk,
+        fields_requested=granted,
+        fields_granted=granted,
+        purpose=_clean_text(purpose, "purpose", _("Say what the information was needed for.")),
+        offence=offence,
+        status=DisclosureStatus.ACCEPTED,
+        requested_at=occurred_at,
+        legal_basis=legal_basis,
+        assessment=_clean_text(
+            assessment, "assessment", _("Write down the secrecy assessment."), max_length=4000
+        ),
+        decided_by=acting_user,
+        decided_at=now,
+        accepted_at=now,
+        made_orally=True,
+        occurred_at=occurred_at,
+        recipient_name=recipient_name.strip()[:200],
+    )
+    disclosure.save(force_insert=True)
+    detail = _grant_detail(
+        disclosure, f"made orally at {occurred_at.isoformat(timespec='minutes')}"
+    )
+    _audit(
+        acting_user,
+        AuditAction.DISCLOSE,
+        RecordType.DISCLOSURE,
+        disclosure.pk,
+        detail,
+        disclosure.purpose,
+    )
+    _audit(acting_user, AuditAction.DISCLOSE, record_type, record.pk, detail, disclosure.purpose)
+    return disclosure

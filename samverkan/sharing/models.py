@@ -1,0 +1,356 @@
+"""Disclosures (utlämnanden efter sekretessprövning) between the two agencies.
+
+Two controllers, never one register (DESIGN.md §6): a record stays in its
+owner's partition. A disclosure copies nothing; it records what was asked,
+what the owner decided and on which legal basis, and — once the requester has
+accepted it, or at once for a disclosure made orally in the field — it lets
+the requester's agency read the granted fields of the owner's record through
+the same ``visible_to`` gate as everything else (``access.granted_fields``,
+registered as the policy's disclosure provider).
+
+The requester names a record it cannot see: by an encounter both agencies
+see, or by a police case number. Only the owner resolves that to a record,
+when deciding; until then the requester learns nothing of its existence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from samverkan.accounts.models import Agency, Collaboration
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.investigations.models import Offence
+from samverkan.operations.models import Encounter
+from samverkan.sharing.registry import RECORD_TYPE_CHOICES
+from samverkan.sharing.rules import BasisRule, Concerns, Direction
+
+# --- Legal bases (reference data) ---------------------------------------------------
+
+
+class LegalBasisQuerySet(models.QuerySet["LegalBasis"]):
+    def valid_on(self, day: dt.date) -> LegalBasisQuerySet:
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+    def for_direction(self, direction: str) -> LegalBasisQuerySet:
+        return self.filter(direction=direction)
+
+
+class LegalBasis(models.Model):
+    """A provision that allows a disclosure, with its conditions as data.
+
+    Seeded by ``sharing.reference.seed_legal_bases``. When the law changes,
+    the old row gets ``valid_to`` and a new row is added; decisions keep the
+    row they were made under.
+    """
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    provision = models.CharField(_("provision"), max_length=100)
+    name = models.CharField(_("name"), max_length=300)
+    direction = models.CharField(_("direction"), max_length=32, choices=Direction.choices)
+    concerns = models.CharField(
+        _("may concern"), max_length=16, choices=Concerns.choices, default=Concerns.ANYONE
+    )
+    requires_consent = models.BooleanField(_("requires the person's consent"), default=False)
+    # BrB chapters the suspected offence must fall under, e.g. [3, 4, 6]; empty: any.
+    offence_chapters = models.JSONField(_("offence chapters (BrB)"), default=list, blank=True)
+    requires_minimum_penalty_one_year = models.BooleanField(
+        _("requires an offence with a minimum penalty of at least one year"), default=False
+    )
+    note = models.TextField(_("note"), blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = LegalBasisQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("legal basis")
+        verbose_name_plural = _("legal bases")
+        ordering = ["direction", "position", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="legal_basis_valid_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provision} – {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The name with its period, for choosing among current and past bases."""
+        if self.valid_to is not None:
+            return f"{self} ({_('until')} {self.valid_to:%Y-%m-%d})"
+        if self.valid_from is not None:
+            return f"{self} ({_('from')} {self.valid_from:%Y-%m-%d})"
+        return str(self)
+
+    def rule(self) -> BasisRule:
+        return BasisRule(
+            provision=self.provision,
+            direction=self.direction,
+            concerns=self.concerns,
+            requires_consent=self.requires_consent,
+            offence_chapters=frozenset(int(c) for c in self.offence_chapters or ()),
+            requires_minimum_penalty_one_year=self.requires_minimum_penalty_one_year,
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
+        )
+
+
+class OffencePenaltyQuerySet(models.QuerySet["OffencePenalty"]):
+    def valid_on(self, day: dt.date) -> OffencePenaltyQuerySet:
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+
+class OffencePenalty(models.Model):
+    """Whether an offence's minimum penalty is at least one year's imprisonment, for a period.
+
+    What OSL 10:23 asks of an offence. Kept here, beside the bases that use
+    it; an offence without a row counts as below one year (the cautious side).
+    """
+
+    offence = models.ForeignKey(
+        Offence, on_delete=models.CASCADE, related_name="+", verbose_name=_("offence")
+    )
+    minimum_penalty_one_year = models.BooleanField(
+        _("minimum penalty at least one year's imprisonment")
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = OffencePenaltyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("minimum penalty")
+        verbose_name_plural = _("minimum penalties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offence", "valid_from"], name="offence_penalty_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offence}: {self.minimum_penalty_one_year}"
+
+
+# --- Disclosures ---------------------------------------------------------------------
+
+
+class DisclosureStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved, waiting for acceptance")
+    REFUSED = "refused", _("Refused")
+    ACCEPTED = "accepted", _("Delivered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RefusalKind(models.TextChoices):
+    NO_RECORD = "no_record", _("No record to disclose")
+    NO_BASIS = "no_basis", _("Secrecy applies: no legal basis allows the disclosure")
+    OTHER = "other", _("Other reason")
+
+
+OPEN_STATUSES = (DisclosureStatus.REQUESTED, DisclosureStatus.APPROVED)
+
+
+class DisclosureQuerySet(models.QuerySet["Disclosure"]):
+    def visible_to(self, user: Any, action: Action = Action.LIST) -> DisclosureQuerySet:
+        """A disclosure belongs to the two agencies involved, and to nobody else."""
+        if user_scope(user, RecordType.DISCLOSURE, action) is not Scope.OWN_AGENCY:
+            return self.none()
+        agency = user.agency
+        return self.filter(Q(requesting_agency=agency) | Q(owning_agency=agency))
+
+    def received_by(self, agency: Agency) -> DisclosureQuerySet:
+        """Requests to ``agency`` and disclosures it made: the inbox."""
+        return self.filter(owning_agency=agency)
+
+    def sent_by(self, agency: Agency) -> DisclosureQuerySet:
+        """``agency``'s requests and what was disclosed to it: the outbox."""
+        return self.filter(requesting_agency=agency)
+
+    def delivered(self) -> DisclosureQuerySet:
+        return self.filter(status=DisclosureStatus.ACCEPTED, record_id__isnull=False)
+
+
+class Disclosure(models.Model):
+    """A request for, decision on, and delivery of a disclosure of one record's fields."""
+
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.PROTECT, related_name="+", verbose_name=_("collaboration")
+    )
+    # The recipient: the agency that asked (or, for an oral disclosure, was told).
+    requesting_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="disclosures_requested",
+        verbose_name=_("requesting agency"),
+    )
+    owning_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="disclosures_owned",
+        verbose_name=_("owning agency"),
+    )
+    record_type = models.CharField(_("record"), max_length=32, choices=RECORD_TYPE_CHOICES)
+    # How the requester named the record it cannot see.
+    encounter = models.ForeignKey(
+        Encounter,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("encounter"),
+    )
+    case_number = models.CharField(_("case number"), max_length=24, blank=True)
+    # The owner's record, chosen by the owner when deciding (at once, if oral).
+    record_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
+    fields_requested = models.JSONField(_("fields asked for"), default=list)
+    fields_granted = models.JSONField(_("fields granted"), default=list, blank=True)
+    purpose = models.TextField(_("purpose"), max_length=2000)
+    # The suspected offence the disclosure concerns (social services to the police).
+    offence = models.ForeignKey(
+        Offence,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suspected offence"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DisclosureStatus.choices,
+        default=DisclosureStatus.REQUESTED,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    legal_basis = models.ForeignKey(
+        LegalBasis,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disclosures",
+        verbose_name=_("legal basis"),
+    )
+    assessment = models.TextField(_("secrecy assessment"), max_length=4000, blank=True)
+    refusal_kind = models.CharField(
+        _("reason for refusing"), max_length=16, choices=RefusalKind.choices, blank=True
+    )
+    refusal_reason = models.TextField(_("explanation"), max_length=2000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    accepted_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # Said in the field and recorded afterwards by the disclosing agency.
+    made_orally = models.BooleanField(_("made orally"), default=False)
+    occurred_at = models.DateTimeField(_("disclosed orally at"), null=True, blank=True)
+    recipient_name = models.CharField(_("told to"), max_length=200, blank=True)
+
+    objects = DisclosureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["requesting_agency", "record_type", "status"]),
+            models.Index(fields=["owning_agency", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(requesting_agency=models.F("owning_agency")),
+                name="disclosure_between_two_agencies",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "accepted"])
+                | (
+                    Q(record_id__isnull=False)
+                    & Q(legal_basis__isnull=False)
+                    & Q(decided_at__isnull=False)
+                ),
+                name="disclosure_approved_with_basis",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_kind=""),
+                name="disclosure_refused_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(made_orally=False) | Q(occurred_at__isnull=False),
+                name="disclosure_oral_with_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(made_orally=True) | Q(encounter__isnull=False) | ~Q(case_number=""),
+                name="disclosure_request_names_a_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_record_type_display()} ({self.get_status_display()})"
+
+    @property
+    def direction(self) -> Direction:
+        if self.owning_agency.is_police:
+            return Direction.TO_SOCIAL_SERVICES
+        return Direction.TO_POLICE
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def can_be_decided(self) -> bool:
+        return self.status == DisclosureStatus.REQUESTED
+
+    @property
+    def can_be_accepted(self) -> bool:
+        return self.status == DisclosureStatus.APPROVED
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.status in OPEN_STATUSES and not self.made_orally

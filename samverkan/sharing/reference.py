@@ -1,0 +1,157 @@
+"""Legal bases for disclosures between the agencies, and the offences' minimum penalties.
+
+Dated data (DESIGN.md §6), seeded by a migration and again by
+``seed_legal_bases()`` after a flushed test database.
+
+A LAWYER MUST REVIEW THIS LIST before production use. It holds only the
+bases the collaboration's routines are known to rely on, in the simplest
+reading of each; it is not a complete account of the secrecy-breaking
+provisions (e.g. OSL 10:2, 10:18 a, 10:22 and 10:24 are deliberately not
+here). Open questions for the review:
+
+- OSL 10:21 covers a suspected offence *against* a person under 18; here the
+  person the disclosed record concerns is taken to be that person, and an
+  unknown age counts as a minor (presumption of childhood).
+- OSL 12:2: whether a child's own consent suffices, and when a guardian's is
+  needed, is for the social worker's assessment; the system only checks that
+  a consent to share with the police is on record and not withdrawn.
+- The police's duty to report concern for a child: SoL (2001:453) 14 kap. 1 §
+  until 30 June 2025, then the new Social Services Act (2025:400), whose
+  paragraph is deliberately not named here until verified.
+- OSL 10:28 (a duty to provide information that follows from law) is entered
+  for information social services need to protect a child.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+TO_POLICE = "to_police"
+TO_SOCIAL_SERVICES = "to_social_services"
+
+
+class BasisRow(NamedTuple):
+    code: str
+    provision: str
+    name: str
+    direction: str
+    concerns: str = "anyone"
+    requires_consent: bool = False
+    offence_chapters: tuple[int, ...] = ()
+    requires_minimum_penalty_one_year: bool = False
+    note: str = ""
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+LEGAL_BASES: tuple[BasisRow, ...] = (
+    BasisRow(
+        "osl-10-21",
+        "OSL 10 kap. 21 §",
+        "Misstanke om brott enligt 3, 4 eller 6 kap. brottsbalken mot någon under 18 år",
+        TO_POLICE,
+        concerns="minors",
+        offence_chapters=(3, 4, 6),
+        note="Uppgift som angår misstanke om brott enligt 3, 4 eller 6 kap. BrB mot någon som "
+        "inte har fyllt arton år får lämnas till polisen.",
+    ),
+    BasisRow(
+        "osl-10-23",
+        "OSL 10 kap. 23 §",
+        "Misstanke om brott med lägst ett års fängelse i straffskalan",
+        TO_POLICE,
+        requires_minimum_penalty_one_year=True,
+        note="Omfattar inte köp av sexuell tjänst (BrB 6:11), men t.ex. grovt koppleri och "
+        "människohandel.",
+    ),
+    BasisRow(
+        "osl-12-2",
+        "OSL 12 kap. 2 §",
+        "Den enskildes samtycke (sekretessen efterges)",
+        TO_POLICE,
+        requires_consent=True,
+        note="Kräver ett registrerat samtycke till att dela uppgifter med polisen som inte "
+        "har återkallats.",
+    ),
+    BasisRow(
+        "sol-2001-453-14-1",
+        "SoL (2001:453) 14 kap. 1 §",
+        "Anmälningsskyldighet vid oro för barn",
+        TO_SOCIAL_SERVICES,
+        concerns="minors",
+        valid_to=dt.date(2025, 6, 30),
+    ),
+    BasisRow(
+        "sol-2025-400-orosanmalan",
+        "Socialtjänstlagen (2025:400)",
+        "Anmälningsskyldighet vid oro för barn",
+        TO_SOCIAL_SERVICES,
+        concerns="minors",
+        note="Paragrafen i den nya lagen anges efter juridisk granskning.",
+        valid_from=dt.date(2025, 7, 1),
+    ),
+    BasisRow(
+        "osl-10-28",
+        "OSL 10 kap. 28 §",
+        "Uppgiftsskyldighet enligt lag: uppgifter som socialtjänsten behöver för att skydda ett barn",
+        TO_SOCIAL_SERVICES,
+        concerns="minors",
+    ),
+)
+
+
+class PenaltyRow(NamedTuple):
+    offence_key: str
+    minimum_penalty_one_year: bool
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+# The offences of ``investigations.reference``: does the scale start at a year or more?
+OFFENCE_PENALTIES: tuple[PenaltyRow, ...] = (
+    PenaltyRow("brb-6-11", False),  # böter eller fängelse i högst ett år
+    PenaltyRow("brb-6-11-forsok", False),
+    PenaltyRow("brb-6-9", False),  # fängelse, utan ett års minimum
+    PenaltyRow("brb-6-9-forsok", False),
+    PenaltyRow("brb-6-12", False),  # koppleri: fängelse, utan ett års minimum
+    PenaltyRow("brb-6-12-grovt", True),  # grovt koppleri: fängelse i lägst två år
+    PenaltyRow("brb-4-1a", True),  # människohandel: fängelse i lägst två år
+)
+
+
+def seed_legal_bases(apps: Any = None) -> None:
+    """Create or refresh the legal bases and the offences' minimum penalties; idempotent.
+
+    ``apps`` is a migration's app registry (historical models); without it the
+    current models are used, e.g. after a test database was flushed. A penalty
+    for an offence that does not exist (yet) is skipped.
+    """
+    if apps is None:
+        from django.apps import apps as current_apps
+
+        apps = current_apps
+    LegalBasis = apps.get_model("sharing", "LegalBasis")
+    OffencePenalty = apps.get_model("sharing", "OffencePenalty")
+    Offence = apps.get_model("investigations", "Offence")
+    for position, row in enumerate(LEGAL_BASES, start=1):
+        values = row._asdict()
+        values["offence_chapters"] = list(row.offence_chapters)
+        LegalBasis.objects.update_or_create(
+            code=row.code, defaults={**values, "position": position}
+        )
+    offences = {
+        o.key: o for o in Offence.objects.filter(key__in={r.offence_key for r in OFFENCE_PENALTIES})
+    }
+    for penalty in OFFENCE_PENALTIES:
+        offence = offences.get(penalty.offence_key)
+        if offence is None:
+            continue
+        OffencePenalty.objects.update_or_create(
+            offence=offence,
+            valid_from=penalty.valid_from,
+            defaults={
+                "minimum_penalty_one_year": penalty.minimum_penalty_one_year,
+                "valid_to": penalty.valid_to,
+            },
+        )

@@ -1,0 +1,243 @@
+"""A Stockholm shift with encounters, clients and crime reports made through the real actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client as HttpClient
+from django.utils import timezone, translation
+
+from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.policy import register_disclosure_provider
+from samverkan.conftest import login_verified
+from samverkan.investigations import actions as police
+from samverkan.investigations.models import CrimeReport, Offence, Suspect
+from samverkan.investigations.reference import seed_offences
+from samverkan.lib.identity import luhn_check_digit
+from samverkan.operations import actions as ops
+from samverkan.operations.models import Encounter, Shift, Venue
+from samverkan.sharing.access import granted_fields
+from samverkan.sharing.models import LegalBasis
+from samverkan.sharing.reference import seed_legal_bases
+from samverkan.support import actions as social
+from samverkan.support.models import Client, Consent
+from samverkan.support.reference import seed_support_units
+
+Login = Callable[[User], HttpClient]
+
+SECRET_NARRATIVE = "Narrative marker: paid 1500 kronor in room 12"
+SECRET_CONTACT = "Contact marker: 070-000 00 00"
+
+
+def personnummer(birth: dt.date, serial: str = "123") -> str:
+    short = f"{birth:%y%m%d}{serial}"
+    return f"{birth:%Y%m%d}-{serial}{luhn_check_digit(short)}"
+
+
+def years_ago(years: int, days: int = 30) -> dt.date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - years) - dt.timedelta(days=days)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in their English source form."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _provider() -> Iterator[None]:
+    """The app's own provider, whatever another test module left registered."""
+    register_disclosure_provider(granted_fields)
+    yield
+    register_disclosure_provider(granted_fields)
+
+
+@pytest.fixture
+def login() -> Login:
+    def _login(user: User) -> HttpClient:
+        http = login_verified(HttpClient(), user)
+        http.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return http
+
+    return _login
+
+
+@pytest.fixture
+def reference(personas: dict[str, User]) -> None:
+    # Seeded by the migrations; again here in case a transactional test flushed the database.
+    seed_offences()
+    seed_support_units()
+    seed_legal_bases()
+
+
+@pytest.fixture
+def bases(reference: None) -> dict[str, LegalBasis]:
+    return {b.code: b for b in LegalBasis.objects.all()}
+
+
+@pytest.fixture
+def offences(reference: None) -> dict[str, Offence]:
+    return {o.key: o for o in Offence.objects.all()}
+
+
+@pytest.fixture
+def officer(personas: dict[str, User]) -> User:
+    return personas["polis.inre"]
+
+
+@pytest.fixture
+def worker(personas: dict[str, User]) -> User:
+    return personas["soc.handlaggare"]
+
+
+@pytest.fixture
+def stockholm(personas: dict[str, User]) -> Collaboration:
+    return Collaboration.objects.get(code="stockholm")
+
+
+@pytest.fixture
+def venue(officer: User, stockholm: Collaboration) -> Venue:
+    venue, _ = ops.do_find_or_create_venue(
+        collaboration=stockholm,
+        kind="hotel",
+        name="Hotell Provet",
+        address="Provgatan 1",
+        acting_user=officer,
+    )
+    return venue
+
+
+@pytest.fixture
+def shift(
+    officer: User, worker: User, stockholm: Collaboration, venue: Venue, reference: None
+) -> Shift:
+    start = timezone.now() - dt.timedelta(hours=3)
+    shift = ops.do_create_shift(
+        collaboration=stockholm,
+        area=Area.objects.get(code="lpo-farsta"),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=6),
+        basis="outreach",
+        planned_venues=[venue],
+        acting_user=officer,
+    )
+    for user in (officer, worker):
+        ops.do_add_participant(shift, user=user, acting_user=officer)
+    return ops.do_start_shift(shift, acting_user=officer)
+
+
+EncounterFactory = Callable[..., Encounter]
+
+
+@pytest.fixture
+def encounter(shift: Shift, venue: Venue, officer: User) -> EncounterFactory:
+    """``encounter(role="exploited", age_band="adult")`` → a new encounter on the shift."""
+
+    def make(role: str = "exploited", age_band: str = "adult", minutes_ago: int = 60) -> Encounter:
+        found, _ = ops.do_record_encounter(
+            shift,
+            role=role,
+            age_band=age_band,
+            venue=venue,
+            acting_user=officer,
+            occurred_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        )
+        return found
+
+    return make
+
+
+ClientFactory = Callable[..., Client]
+
+
+@pytest.fixture
+def make_client(worker: User, reference: None) -> ClientFactory:
+    """``make_client("Rosa", age=25, encounter=e, consent=True)`` → a Stockholm client."""
+
+    def make(
+        pseudonym: str = "Rosa",
+        *,
+        age: int | None = 25,
+        serial: str = "123",
+        encounter: Encounter | None = None,
+        consent: bool = False,
+    ) -> Client:
+        birth = years_ago(age) if age is not None else None
+        client, created = social.do_create_client(
+            pseudonym=pseudonym,
+            identifier_kind="personnummer" if birth else "none",
+            identifier_value=personnummer(birth, serial) if birth else "",
+            stated_age=None,
+            language="rumänska",
+            contact=SECRET_CONTACT,
+            protected_identity=False,
+            acting_user=worker,
+        )
+        assert created
+        if encounter is not None:
+            social.do_link_encounter(client, encounter=encounter, acting_user=worker)
+        if consent:
+            give_consent(client, worker)
+        return client
+
+    return make
+
+
+def give_consent(client: Client, worker: User) -> Consent:
+    return social.do_record_consent(
+        client,
+        scope="share_with_police",
+        given_by="client",
+        given_on=timezone.localdate(),
+        acting_user=worker,
+    )
+
+
+ReportFactory = Callable[..., CrimeReport]
+
+
+@pytest.fixture
+def make_report(
+    officer: User,
+    stockholm: Collaboration,
+    shift: Shift,
+    venue: Venue,
+    offences: dict[str, Offence],
+) -> ReportFactory:
+    counter = iter(range(100001, 199999))
+
+    def make(offence: str = "brb-6-11", **extra: str) -> CrimeReport:
+        return police.do_create_crime_report(
+            collaboration=stockholm,
+            case_number=f"K{next(counter)}-26",
+            offence=offences[offence],
+            committed_at=timezone.now() - dt.timedelta(hours=1),
+            shift=shift,
+            venue=venue,
+            narrative=SECRET_NARRATIVE,
+            acting_user=officer,
+            **extra,
+        )
+
+    return make
+
+
+def add_suspect(
+    report: CrimeReport, officer: User, *, encounter: Encounter | None = None, age: int = 45
+) -> Suspect:
+    born = timezone.localdate(report.committed_at).replace(
+        year=timezone.localdate().year - age
+    ) - dt.timedelta(days=40)
+    return police.do_add_suspect(
+        report,
+        name="Sven Suspektsson",
+        personnummer=personnummer(born, "456"),
+        role="buyer",
+        encounter=encounter,
+        acting_user=officer,
+    )
