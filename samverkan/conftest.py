@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +14,11 @@ from samverkan.accounts.models import User
 from samverkan.demo.personas import ensure_personas
 
 PASSWORD = "correct horse battery staple"
+
+# Property-based tests check behaviour, never speed: no per-example deadline
+# (CI machines are slower and busier than a laptop; speed is for `make bench`).
+hypothesis_settings.register_profile("samverkan", deadline=None)
+hypothesis_settings.load_profile("samverkan")
 
 
 @pytest.fixture(autouse=True)

@@ -6,4 +6,5 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from django.db import connections
 from django.core.management import call_command
 
 from samverkan.demo.reference import seed_all_reference
@@ -20,17 +24,33 @@ from samverkan.reports.definitions import Filter, Followed, results
 pytestmark = pytest.mark.django_db
 
 
+def restore_test_database() -> None:
+    """Put the test database back as the migrations left it, for the modules that follow.
+
+    When the session keeps a serialised copy (browser tests use serialized
+    rollback), flush without recreating content types and load the copy, so
+    that the primary keys match it; otherwise flush and seed the reference data.
+    """
+    connection = connections["default"]
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(contents)
+    else:
+        call_command("flush", interactive=False, verbosity=0)
+        seed_all_reference()
+
+
 @pytest.fixture(scope="module")
-def demo_db(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> object:
+def demo_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Load the demo once for the module (it takes a few seconds)."""
     from django.test.utils import override_settings
 
-    with django_db_blocker.unblock(), override_settings(SAMVERKAN_DEMO=True):  # type: ignore[attr-defined]
+    with django_db_blocker.unblock(), override_settings(SAMVERKAN_DEMO=True):
         call_command("load_demo", quiet_users=True, verbosity=0)
     yield
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        call_command("flush", interactive=False, verbosity=0)
-        seed_all_reference()  # the migrations' data, for the tests that follow
+    with django_db_blocker.unblock():
+        restore_test_database()
 
 
 def test_2021_reproduces_the_press_release(demo_db: object) -> None:
