@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.core.management import call_command
+from django.db import connections
 
 from samverkan.demo.reference import seed_all_reference
 from samverkan.investigations.models import Suspect
