@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import connections
 
 from samverkan.demo.reference import seed_all_reference
@@ -36,6 +38,12 @@ def restore_test_database() -> None:
     if contents:
         call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
         connection.creation.deserialize_db_from_string(contents)
+        # The rows come back with their old ids; move the sequences past them
+        # (PostgreSQL's flush restarted them at 1), as loaddata does.
+        statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
     else:
         call_command("flush", interactive=False, verbosity=0)
         seed_all_reference()

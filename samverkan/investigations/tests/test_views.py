@@ -16,7 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from samverkan.accounts.models import AgencyKind, Collaboration, User
-from samverkan.accounts.policy import RecordType, current_disclosure_provider, register_disclosure_provider
+from samverkan.accounts.policy import (
+    RecordType,
+    current_disclosure_provider,
+    register_disclosure_provider,
+)
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions
 from samverkan.investigations.models import (

@@ -12,7 +12,11 @@ from django.test import Client as HttpClient
 from django.utils import timezone, translation
 
 from samverkan.accounts.models import Area, Collaboration, User
-from samverkan.accounts.policy import RecordType, current_disclosure_provider, register_disclosure_provider
+from samverkan.accounts.policy import (
+    RecordType,
+    current_disclosure_provider,
+    register_disclosure_provider,
+)
 from samverkan.conftest import login_verified
 from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations.actions import (
