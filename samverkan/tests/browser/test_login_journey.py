@@ -15,9 +15,9 @@ from samverkan.tests.browser.helpers import PASSWORD, current_code, ui_text
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server needs committed data; the serialised rollback restores the
-    # reference data (agencies, areas) that the migrations seeded, for later tests.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server needs committed data. Transactional tests flush the database
+    # afterwards; the personas fixture seeds the reference data again before each.
+    pytest.mark.django_db(transaction=True),
 ]
 
 LOGIN_URL = re.compile(r"/konto/logga-in/(\?.*)?$")

@@ -19,7 +19,7 @@ from samverkan.operations.models import ChildConcernReport, Encounter, Shift, Sh
 from samverkan.tests.browser.conftest import VIEWPORTS
 from samverkan.tests.browser.helpers import PASSWORD, current_code, ui_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page: Page, username: str, device: TOTPDevice) -> None:
