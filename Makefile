@@ -31,7 +31,7 @@ CHROMIUM := /usr/bin/chromium
 PO_FILES := $(wildcard samverkan/locale/*/LC_MESSAGES/*.po samverkan/*/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help install messages demo test test-postgres lint format typecheck check makemessages clean
+.PHONY: help install messages demo test test-postgres lint format typecheck check makemessages clean bench
 
 help:
 	@echo "make demo           install if needed, migrate, load the demo users, run http://127.0.0.1:8000"
@@ -44,6 +44,7 @@ help:
 	@echo "make format         ruff format (rewrites files)"
 	@echo "make typecheck      mypy --strict"
 	@echo "make check          Django's system checks, migrations check, deployment checks"
+	@echo "make bench          time the results report on national-scale data, SQLite and PostgreSQL (slow) -> docs/benchmarks.md"
 	@echo "make clean          remove .venv, compiled translations and caches"
 
 install: $(STAMP) messages
@@ -105,6 +106,14 @@ check: install
 	@DEBUG=0 SAMVERKAN_DEMO=0 ALLOWED_HOSTS=samverkan.example.se \
 	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# Not part of `make test` or CI: generates about 2 million encounters per database the first
+# time (bench-data/ and the PostgreSQL database samverkan_bench, reused afterwards) and takes
+# several minutes. BENCH_ARGS=--regenerate starts the data again; see scripts/bench_report.py.
+BENCH_ARGS ?=
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/samverkan_bench
+bench: install
+	$(DEV) $(PY) scripts/bench_report.py --pg-url $(BENCH_PG_URL) $(BENCH_ARGS)
 
 # Django's makemessages calls xgettext and msgmerge (apt-get install gettext).
 makemessages: install

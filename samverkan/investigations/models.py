@@ -271,7 +271,11 @@ class CrimeReport(models.Model):
         verbose_name = _("crime report")
         verbose_name_plural = _("crime reports")
         ordering = ["-committed_at", "-pk"]
-        indexes = [models.Index(fields=["agency", "committed_at"])]
+        indexes = [
+            models.Index(fields=["agency", "committed_at"]),
+            # The results statistics count offences in a period, across agencies.
+            models.Index(fields=["committed_at"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "case_number"], name="crime_report_case_number_unique"

@@ -162,7 +162,11 @@ class Shift(models.Model):
         verbose_name = _("shift")
         verbose_name_plural = _("shifts")
         ordering = ["-starts_at"]
-        indexes = [models.Index(fields=["collaboration", "status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["collaboration", "status", "starts_at"]),
+            # The results statistics count a period across all collaborations.
+            models.Index(fields=["status", "starts_at"]),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
         ]
@@ -269,7 +273,11 @@ class Encounter(models.Model):
         verbose_name = _("encounter")
         verbose_name_plural = _("encounters")
         ordering = ["-occurred_at", "-pk"]
-        indexes = [models.Index(fields=["collaboration", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["collaboration", "occurred_at"]),
+            # The results statistics count persons met in a role in a period, across collaborations.
+            models.Index(fields=["role", "occurred_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} ({self.get_age_band_display()}) {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"

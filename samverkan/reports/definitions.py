@@ -43,9 +43,25 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, QuerySet, Value, When, Window
-from django.db.models.functions import Coalesce, ExtractMonth, RowNumber, TruncDate
+from django.db import connections, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Collate, ExtractMonth, RowNumber, TruncDate
 from django.utils import timezone
 
 from samverkan.investigations.models import Suspect
@@ -56,7 +72,13 @@ from samverkan.operations.models import (
     EncounterRole,
     Shift,
 )
-from samverkan.support.models import Referral, ReferralStatus, SupportAction, SupportActionKind
+from samverkan.support.models import (
+    ClientEncounter,
+    Referral,
+    ReferralStatus,
+    SupportAction,
+    SupportActionKind,
+)
 
 INFORMED_KINDS = (
     SupportActionKind.INFORMED,
@@ -275,9 +297,9 @@ def buyers_by(f: Filter, dimension: str) -> dict[object, int]:
 # database ranks each person's rows (window function), keeps the first, and
 # groups those by every dimension at once; the cells that come back (one per
 # combination of values that occurs) are summed here into the totals and
-# each breakdown. The grouping over
-# the ranked rows is written as SQL around the ORM's own query, as the ORM
-# cannot group the result of a window-function filter.
+# each breakdown. The grouping over the ranked rows is written as SQL around
+# the ORM's own query, as the ORM cannot group the result of a window-function
+# filter.
 
 
 @dataclass(frozen=True)
@@ -347,8 +369,19 @@ def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
+# For the two big queries on PostgreSQL: room to sort and hash the period's rows in memory
+# (the default 4 MB spills a national year to disk), and no JIT compilation, which takes
+# longer than the query saves at this size. SET LOCAL lasts until the transaction ends
+# (inside a request's transaction, until that one ends).
+POSTGRESQL_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+
+
 def _fetch(using: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for setting in POSTGRESQL_SETTINGS:
+                cursor.execute(setting)
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
@@ -367,11 +400,15 @@ def _shift_tally(f: Filter) -> Tally:
 def _person_tallies(f: Filter) -> dict[bool, Tally]:
     """Persons found, minors (``True``) and adults, each in the cell of their first encounter."""
     minor = Case(When(age_band__in=MINOR_AGE_BANDS, then=Value(1)), default=Value(0))
+    # The client linked to each encounter, looked up by the encounter: the period's encounters
+    # are a small part of all the links ever made, which a join would read through.
+    client_id = Subquery(ClientEncounter.objects.filter(encounter_id=OuterRef("pk")).order_by().values("client_id"))
     firsts = (
         exploited_encounters(f, minors=None)
         .annotate(
             is_minor=minor,
-            person=Coalesce("client_link__client_id", -F("pk")),
+            # The client, or the encounter (negated) that no client is linked to.
+            person=Coalesce(client_id, -F("pk"), output_field=BigIntegerField()),
             rank=Window(
                 RowNumber(), partition_by=[F("is_minor"), F("person")], order_by=[F("occurred_at").asc(), F("pk").asc()]
             ),
@@ -380,7 +417,7 @@ def _person_tallies(f: Filter) -> dict[bool, Tally]:
         .order_by()
         .values(
             "is_minor",
-            client=F("client_link__client_id"),
+            "person",
             first_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()),
             area=F("shift__area_id"),
             venue_kind=F("venue__kind"),
@@ -389,35 +426,24 @@ def _person_tallies(f: Filter) -> dict[bool, Tally]:
         )
     )
     # Followed up: a follow-up on or after the day of one of the person's encounters in the
-    # period, i.e. the last one (in or after the period) on or after the first such day.
-    referred = (
-        Referral.objects.exclude(status=ReferralStatus.DECLINED)
-        .filter(sent_on__gte=f.start)
-        .order_by()
-        .values("client_id")
-        .annotate(last_on=Max("sent_on"))
-    )
-    informed = (
-        SupportAction.objects.filter(kind__in=INFORMED_KINDS, happened_on__gte=f.start)
-        .order_by()
-        .values("client_id")
-        .annotate(last_on=Max("happened_on"))
-    )
+    # period, that is on or after the day of the first; looked up once per person.
+    client = RawSQL("firsts.person", ())
+    first_day = RawSQL("firsts.first_day", (), output_field=DateField())
+    referred = Referral.objects.exclude(status=ReferralStatus.DECLINED).filter(client_id=client, sent_on__gte=first_day)
+    informed = SupportAction.objects.filter(kind__in=INFORMED_KINDS, client_id=client, happened_on__gte=first_day)
     (firsts_sql, firsts_params), (referred_sql, referred_params), (informed_sql, informed_params) = (
-        _sql(firsts), _sql(referred), _sql(informed)
+        _sql(firsts), _sql(referred.order_by().values("pk")), _sql(informed.order_by().values("pk"))
     )
     # The ORM's own parameterised SQL, grouped: nothing from outside goes into the text.
     sql = f"""
         SELECT firsts.is_minor, firsts.area, firsts.venue_kind, firsts.basis, firsts.in_month, COUNT(*),
-               SUM(CASE WHEN firsts.is_minor = 1 AND referred.last_on >= firsts.first_day THEN 1
-                        WHEN firsts.is_minor = 0 AND informed.last_on >= firsts.first_day THEN 1
-                        ELSE 0 END)
+               SUM(CASE WHEN firsts.person < 0 THEN 0
+                        WHEN firsts.is_minor = 1 THEN CASE WHEN EXISTS ({referred_sql}) THEN 1 ELSE 0 END
+                        ELSE CASE WHEN EXISTS ({informed_sql}) THEN 1 ELSE 0 END END)
         FROM ({firsts_sql}) firsts
-        LEFT JOIN ({referred_sql}) referred ON referred.client_id = firsts.client
-        LEFT JOIN ({informed_sql}) informed ON informed.client_id = firsts.client
         GROUP BY firsts.is_minor, firsts.area, firsts.venue_kind, firsts.basis, firsts.in_month
     """  # noqa: S608
-    rows = _fetch(firsts.db, sql, firsts_params + referred_params + informed_params)
+    rows = _fetch(firsts.db, sql, referred_params + informed_params + firsts_params)
     dimensions = (Dimension.AREA, Dimension.VENUE_KIND, Dimension.BASIS, Dimension.MONTH)
     return {
         minors: _tally(
@@ -432,9 +458,13 @@ def _person_tallies(f: Filter) -> dict[bool, Tally]:
 def _buyer_tally_and_minors(f: Filter) -> tuple[Tally, Followed]:
     """Persons reported for buying sex in the cell of their first offence; those under 18, and referred."""
     under_18 = Q(age_at_offence__lt=18)
-    person = [F("person_key")]
+    buyers = reported_buyers(f)
+    person: list[Any] = [F("person_key")]
+    if connections[buyers.db].vendor == "postgresql":
+        # Partitions need equality only: byte order sorts the keys faster than a language's order.
+        person = [Collate(F("person_key"), "C")]
     firsts = (
-        reported_buyers(f)
+        buyers
         .annotate(
             rank=Window(
                 RowNumber(), partition_by=person, order_by=[F("crime_report__committed_at").asc(), F("pk").asc()]

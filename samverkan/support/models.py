@@ -498,6 +498,8 @@ class SupportAction(models.Model):
         verbose_name = _("support action")
         verbose_name_plural = _("support actions")
         ordering = ["-happened_on", "-pk"]
+        # The results statistics look for support given to a client on or after a day.
+        indexes = [models.Index(fields=["client", "happened_on"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.happened_on:%Y-%m-%d}"

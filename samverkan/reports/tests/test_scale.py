@@ -1,0 +1,240 @@
+"""The national-scale generator keeps the invariants, and the report's query count does not grow.
+
+Small runs of ``generate_scale_data`` (one region, one year, a hundredth of
+the national volume). Speed is measured by ``make bench``
+(docs/benchmarks.md), never here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from samverkan.accounts.models import Area, Collaboration
+from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.operations.models import (
+    MINOR_AGE_BANDS,
+    AgeBand,
+    Encounter,
+    EncounterRole,
+    Operation,
+    Venue,
+    VenueKind,
+)
+from samverkan.reports import definitions as d
+from samverkan.support.models import Client, ClientIdentifier, IdentifierKind
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2024
+
+
+def generate(settings: Any, *, scale: float = 0.01, seed: int = 47, replace: bool = False, years: int = 1) -> None:
+    settings.DEBUG = True
+    call_command(
+        "generate_scale_data", years=years, regions=1, scale=scale, seed=seed, start_year=YEAR - years + 1,
+        replace=replace, verbosity=0,
+    )
+
+
+@pytest.fixture
+def scale_data(settings: Any) -> None:
+    generate(settings, years=2)
+
+
+def filters() -> list[d.Filter]:
+    area = Area.objects.filter(code__startswith="scale-", kind="local_police_area").order_by("pk").first()
+    operation = Operation.objects.filter(collaboration__code__startswith="scale-").order_by("pk").first()
+    collaboration = Collaboration.objects.get(code="scale-1")
+    assert area is not None and operation is not None
+    return [
+        d.Filter.year(YEAR),
+        d.Filter.year(YEAR - 1),
+        d.Filter(dt.date(YEAR, 3, 15), dt.date(YEAR, 9, 30)),
+        d.Filter.year(YEAR, area_ids=frozenset({area.pk})),
+        d.Filter.year(YEAR, operation_id=operation.pk),
+        d.Filter.year(YEAR, collaboration_ids=frozenset({collaboration.pk})),
+    ]
+
+
+# --- the generator ---------------------------------------------------------------
+
+
+def test_refuses_to_run_in_production(settings: Any) -> None:
+    settings.DEBUG = False
+    settings.SAMVERKAN_DEMO = False
+    with pytest.raises(CommandError, match="never in production"):
+        call_command("generate_scale_data", years=1, regions=1, scale=0.01, verbosity=0)
+    assert not Encounter.objects.exists()
+
+
+def test_refuses_to_add_to_scale_data_unless_replacing(settings: Any) -> None:
+    generate(settings)
+    before = Encounter.objects.count()
+    with pytest.raises(CommandError, match="--replace"):
+        generate(settings)
+    generate(settings, replace=True)
+    assert Encounter.objects.count() == before
+
+
+def test_the_same_seed_gives_the_same_data(settings: Any) -> None:
+    generate(settings)
+    first = d.results(d.Filter.year(YEAR))
+    generate(settings, replace=True)
+    assert d.results(d.Filter.year(YEAR)) == first
+    generate(settings, replace=True, seed=48)
+    assert d.results(d.Filter.year(YEAR)) != first
+
+
+def test_every_possible_minor_and_every_buyer_under_18_has_a_child_concern_report(scale_data: None) -> None:
+    minors = Encounter.objects.filter(
+        age_band__in=MINOR_AGE_BANDS, role__in=[EncounterRole.EXPLOITED, EncounterRole.BUYER]
+    )
+    assert minors.filter(age_band=AgeBand.UNCERTAIN).exists()
+    assert minors.filter(role=EncounterRole.BUYER).exists()
+    assert not minors.filter(concern_reports__isnull=True).exists()
+    young_buyers = Suspect.objects.filter(age_at_offence__lt=18)
+    assert young_buyers.exists()
+    assert not young_buyers.filter(child_concern_report__isnull=True).exists()
+
+
+def test_the_data_has_the_shape_of_the_real_thing(scale_data: None) -> None:
+    # Persons met several times, buyers reported more than once, every venue kind, the offences.
+    assert Client.objects.annotate(n=Count("encounter_links")).filter(n__gt=1).exists()
+    assert Suspect.objects.values("person_key").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    assert set(Venue.objects.values_list("kind", flat=True)) == set(VenueKind.values)
+    offences = set(CrimeReport.objects.values_list("offence__key", flat=True))
+    assert {"brb-6-11", "brb-6-11-forsok", "brb-6-9"} <= offences
+    assert offences & {"brb-6-12", "brb-6-12-grovt"} and "brb-4-1a" in offences
+    # A hundredth of a region-year of about 28,500 encounters and 7,143 crime reports.
+    assert 2 * 250 < Encounter.objects.count() < 2 * 330
+    assert CrimeReport.objects.count() == 2 * (68 + 4)
+    # Synthetic only: nobody has a personal identity number.
+    assert not Suspect.objects.exclude(personnummer="").exists()
+    assert not ClientIdentifier.objects.exclude(kind=IdentifierKind.NONE).exists()
+    assert not Suspect.objects.exclude(name__startswith="Testperson ").exists()
+
+
+# --- the report on it ---------------------------------------------------------------
+
+
+def test_the_report_agrees_with_the_single_figures(scale_data: None) -> None:
+    for f in filters():
+        full = d.report(f)
+        assert full.results == d.Results(
+            joint_shifts=d.joint_shifts(f),
+            minors=d.minors_found(f),
+            adults=d.adults_found(f),
+            buyers=d.persons_reported_for_buying(f),
+            minor_buyers=d.minors_reported_for_buying(f),
+        )
+        assert d.results(f) == full.results
+    figures = d.results(d.Filter.year(YEAR))
+    assert figures.minors.persons > figures.minors.followed_up > 0
+    assert figures.adults.persons > figures.adults.followed_up > 0
+    assert figures.minor_buyers.persons >= figures.minor_buyers.followed_up > 0
+
+
+def _first_cells(
+    rows: Iterable[tuple[Any, ...]], dimensions: dict[str, Callable[[tuple[Any, ...]], object]]
+) -> dict[str, dict[object, int]]:
+    """Breakdowns counted by hand: rows sorted by (time, pk, person, ...) → each person's first row."""
+    firsts: dict[object, tuple[Any, ...]] = {}
+    for row in sorted(rows, key=lambda r: (r[0], r[1])):
+        firsts.setdefault(row[2], row)
+    counts: dict[str, dict[object, int]] = {dimension: {} for dimension in dimensions}
+    for row in firsts.values():
+        for dimension, value_of in dimensions.items():
+            cell = counts[dimension]
+            cell[value_of(row)] = cell.get(value_of(row), 0) + 1
+    return counts
+
+
+def _month(moment: dt.datetime) -> int:
+    return timezone.localtime(moment).month
+
+
+def test_breakdowns_are_each_persons_first_cell_and_sum_to_the_totals(scale_data: None) -> None:
+    for f in filters():
+        figures = d.results(f)
+        for dimension in d.SHIFT_DIMENSIONS:
+            assert sum(d.shifts_by(f, dimension).values()) == figures.joint_shifts
+        for minors, total in ((True, figures.minors.persons), (False, figures.adults.persons)):
+            rows = [
+                (at, pk, client if client is not None else -pk, area, kind, basis)
+                for pk, at, client, area, kind, basis in d.exploited_encounters(f, minors=minors).values_list(
+                    "pk", "occurred_at", "client_link__client_id", "shift__area_id", "venue__kind", "shift__basis"
+                )
+            ]
+            expected = _first_cells(
+                rows,
+                {
+                    d.Dimension.AREA: lambda r: r[3],
+                    d.Dimension.VENUE_KIND: lambda r: r[4],
+                    d.Dimension.BASIS: lambda r: r[5],
+                    d.Dimension.MONTH: lambda r: _month(r[0]),
+                },
+            )
+            for dimension in d.ENCOUNTER_DIMENSIONS:
+                found = d.persons_found_by(f, dimension, minors=minors)
+                assert found == expected[dimension]
+                assert sum(found.values()) == total
+        buyer_rows = [
+            (at, pk, key, area, offence)
+            for pk, at, key, area, offence in d.reported_buyers(f).values_list(
+                "pk", "crime_report__committed_at", "person_key", "crime_report__shift__area_id",
+                "crime_report__offence__key",
+            )
+        ]
+        expected = _first_cells(
+            buyer_rows,
+            {
+                d.Dimension.AREA: lambda r: r[3],
+                d.Dimension.OFFENCE: lambda r: r[4],
+                d.Dimension.MONTH: lambda r: _month(r[0]),
+            },
+        )
+        for dimension in d.BUYER_DIMENSIONS:
+            by = d.buyers_by(f, dimension)
+            assert by == expected[dimension]
+            assert sum(by.values()) == figures.buyers
+
+
+def _queries(function: Callable[[], object]) -> int:
+    """The SELECTs a function issues (transaction control and settings left out)."""
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return sum(1 for query in captured.captured_queries if query["sql"].lstrip().upper().startswith("SELECT"))
+
+
+def _figure_by_figure(f: d.Filter) -> None:
+    d.results(f)
+    for dimension in d.SHIFT_DIMENSIONS:
+        d.shifts_by(f, dimension)
+    for minors in (True, False):
+        for dimension in d.ENCOUNTER_DIMENSIONS:
+            d.persons_found_by(f, dimension, minors=minors)
+    for dimension in d.BUYER_DIMENSIONS:
+        d.buyers_by(f, dimension)
+
+
+def test_the_report_issues_as_many_queries_whatever_the_data_size(settings: Any) -> None:
+    f = d.Filter.year(YEAR)
+    generate(settings, scale=0.01)
+    small = (_queries(lambda: d.report(f)), _queries(lambda: _figure_by_figure(f)))
+    small_encounters = Encounter.objects.count()
+    generate(settings, scale=0.03, replace=True)
+    assert Encounter.objects.count() > 2.5 * small_encounters
+    large = (_queries(lambda: d.report(f)), _queries(lambda: _figure_by_figure(f)))
+    assert small == large
+    # One query per unit counted: shifts, persons found, buyers.
+    assert large[0] == 3
+    assert large[1] == 3 + 3 + 8 + 3
