@@ -1,0 +1,375 @@
+"""Networks for the analyst: ranked list, detail, graph, explanations, review and exports.
+
+Police analysts and investigators of the owning agency only; everyone else
+gets 404 (audited as denied). Reads, exports and follow-ups are audited.
+Indicators are signs with their evidence for a person to review, never a
+verdict; possible minors wait in the review queue first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from samverkan.accounts.access import access_or_404, require
+from samverkan.accounts.policy import Action, RecordType, can
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
+from samverkan.intel import actions, linking
+from samverkan.intel.access import access_network, require_reader, signed_in
+from samverkan.intel.exports import EXPORTS
+from samverkan.intel.forms import (
+    IndicatorReviewForm,
+    NetworkFilterForm,
+    NetworkShiftForm,
+    NetworkTipForm,
+)
+from samverkan.intel.graph import build_graph
+from samverkan.intel.models import (
+    Entity,
+    Indicator,
+    IndicatorKind,
+    IndicatorStatus,
+    IntelItem,
+    ItemEntity,
+    LinkRun,
+    Network,
+    NetworkFollowUp,
+    NetworkLink,
+)
+from samverkan.intel.views import PAGE_SIZE, add_errors
+
+# --- List ----------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def network_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    require_reader(user, RecordType.NETWORK)
+    form = NetworkFilterForm(request.GET)
+    networks = Network.objects.visible_to(user, Action.LIST).active()
+    summary = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("q"):
+            from samverkan.intel import entities as entity_adapter
+
+            q = data["q"].strip()
+            values = {q, *entity_adapter.search_values(q)}
+            items_with = ItemEntity.objects.filter(
+                entity__in=Entity.objects.visible_to(user).filter(value__in=values),
+                item__membership__network=OuterRef("pk"),
+            )
+            networks = networks.filter(Q(key__iexact=q) | Exists(items_with))
+            summary += f"q={q}; "
+        if data.get("indicator"):
+            networks = networks.filter(
+                indicators__kind=data["indicator"],
+                indicators__status__in=[IndicatorStatus.OPEN, IndicatorStatus.CONFIRMED, IndicatorStatus.AWAITING_REVIEW],
+            )
+            summary += f"indicator={data['indicator']}; "
+        if data.get("min_size"):
+            networks = networks.filter(item_count__gte=data["min_size"])
+            summary += f"min_size={data['min_size']}; "
+    sort = form.cleaned_data.get("sort") if form.is_valid() else ""
+    ordered = networks.order_by(*form.ORDERINGS[sort]) if sort else networks.ranked()
+    paginator = Paginator(ordered.prefetch_related("indicators"), PAGE_SIZE)
+    with transaction.atomic():
+        page = paginator.get_page(request.GET.get("page"))
+        do_record_event(user=user, action=AuditAction.LIST, record_type=RecordType.NETWORK, detail=f"{summary}page={page.number}")
+    last_run = LinkRun.objects.filter(agency=user.agency, mode=LinkRun.Mode.BATCH, finished_at__isnull=False).first()
+    awaiting = Indicator.objects.filter(
+        network__in=Network.objects.visible_to(user), status=IndicatorStatus.AWAITING_REVIEW
+    ).count()
+    return render(request, "intel/network_list.html", {
+        "form": form, "page": page, "last_run": last_run, "awaiting": awaiting,
+        "can_link": can(user, RecordType.NETWORK, Action.UPDATE),
+        "unlinked": IntelItem.objects.visible_to(user).filter(membership__isnull=True).count(),
+    })
+
+
+@require_POST
+@login_required
+def network_link_run(request: HttpRequest) -> HttpResponse:
+    """Link every item of the agency now: for small volumes; large ones run ``link_intel``."""
+    user = signed_in(request)
+    require_reader(user, RecordType.NETWORK)
+    require(user, RecordType.NETWORK, Action.UPDATE)
+    agency = user.agency
+    assert agency is not None
+    count = IntelItem.objects.visible_to(user).count()
+    if count > linking.MAX_ITEMS_IN_REQUEST:
+        messages.error(request, _("%(count)s items are too many to link from the page; run manage.py link_intel.") % {"count": count})
+        return redirect("intel:network_list")
+    try:
+        run = linking.link_all(agency, acting_user=user)
+    except linking.LinkageUnavailable as exc:
+        messages.error(request, _("The items could not be linked: %(reason)s") % {"reason": exc})
+        return redirect("intel:network_list")
+    messages.success(request, _("Linked %(items)s items into %(networks)s networks.") % {
+        "items": run.item_count, "networks": run.network_count,
+    })
+    return redirect("intel:network_list")
+
+
+# --- Detail --------------------------------------------------------------------------------------
+
+
+def _venues(network: Network) -> list[tuple[str, str, str, int]]:
+    """(venue kind, city, address, items) for each distinct place the network's items name."""
+    from django.db.models import Count
+
+    rows = (
+        IntelItem.objects.filter(membership__network=network)
+        .exclude(address="")
+        .values("venue_kind", "city", "address")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "city", "address")
+    )
+    return [(r["venue_kind"] or "other", r["city"], r["address"], r["n"]) for r in rows[:200]]
+
+
+@require_GET
+@login_required
+def network_detail(request: HttpRequest, key: str) -> HttpResponse:
+    user = signed_in(request)
+    network = access_network(user, key)
+    items = (
+        IntelItem.objects.filter(membership__network=network)
+        .order_by("-observed_at", "-pk")
+    )
+    item_page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    links = list(
+        NetworkLink.objects.filter(network=network)
+        .select_related("item_a", "item_b")
+        .order_by("-match_weight", "pk")[:100]
+    )
+    entities = (
+        Entity.objects.filter(item_links__item__membership__network=network)
+        .distinct()
+        .select_related("glue")
+        .order_by("kind", "value")[:300]
+    )
+    indicators = [i for i in network.indicators.all() if i.status != IndicatorStatus.AWAITING_REVIEW]
+    awaiting = network.indicators.filter(status=IndicatorStatus.AWAITING_REVIEW).exists()
+    return render(request, "intel/network_detail.html", {
+        "network": network,
+        "item_page": item_page,
+        "links": links,
+        "entities": entities,
+        "indicators": indicators,
+        "awaiting_review": awaiting,
+        "events": network.events.select_related("run").order_by("-at", "-pk")[:50],
+        "venues": _venues(network),
+        "follow_ups": NetworkFollowUp.objects.filter(network=network).select_related("tip", "shift", "crime_report", "created_by"),
+        "exports": list(EXPORTS),
+        "can_crime_report": can(user, RecordType.CRIME_REPORT, Action.CREATE),
+        "can_shift": can(user, RecordType.SHIFT, Action.CREATE),
+    })
+
+
+@require_GET
+@login_required
+def network_graph(request: HttpRequest, key: str) -> HttpResponse:
+    user = signed_in(request)
+    network = access_network(user, key)
+    graph = build_graph(network)
+    return render(request, "intel/network_graph.html", {"network": network, "graph": graph})
+
+
+@require_GET
+@login_required
+def network_graph_json(request: HttpRequest, key: str) -> JsonResponse:
+    user = signed_in(request)
+    network = access_network(user, key, audit=False)
+    graph = build_graph(network)
+    do_record_event(user=user, action=AuditAction.VIEW, record_type=RecordType.NETWORK, record_id=network.pk, detail="graph")
+    data = graph.as_json()
+    for node in data["nodes"]:
+        if node["kind"] == "item":
+            node["url"] = reverse("intel:item_detail", args=[int(node["id"].split("-", 1)[1])])
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@login_required
+def network_link_detail(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    """Why two items are linked: the shared entities, the similarities and the match weight."""
+    user = signed_in(request)
+    network = access_network(user, key, audit=False)
+    link = access_or_404(
+        NetworkLink.objects.filter(network=network).select_related("item_a", "item_b"),
+        user, RecordType.NETWORK, pk, audit=False,
+    )
+    do_record_event(user=user, action=AuditAction.VIEW, record_type=RecordType.NETWORK, record_id=network.pk, detail=f"link {link.pk}")
+    return render(request, "intel/network_link.html", {"network": network, "link": link})
+
+
+@require_GET
+@login_required
+def network_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    user = signed_in(request)
+    if fmt not in EXPORTS:
+        raise Http404
+    require_reader(user, RecordType.NETWORK, Action.EXPORT)
+    network = access_network(user, key, audit=False)
+    content_type, render_export = EXPORTS[fmt]
+    graph = build_graph(network, max_items=100_000)
+    body = render_export(graph)
+    do_record_event(
+        user=user, action=AuditAction.EXPORT, record_type=RecordType.NETWORK, record_id=network.pk,
+        detail=f"{fmt}: {len(graph.nodes)} nodes, {len(graph.edges)} edges",
+    )
+    extension = {"nodes.csv": "nodes.csv", "edges.csv": "edges.csv", "graphml": "graphml", "anx": "anx"}[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="network-{network.key}-{timezone.localdate():%Y%m%d}.{extension}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Review --------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    require_reader(user, RecordType.NETWORK)
+    indicators = (
+        Indicator.objects.filter(network__in=Network.objects.visible_to(user), status=IndicatorStatus.AWAITING_REVIEW)
+        .select_related("network")
+        .order_by("found_at", "pk")
+    )
+    page = Paginator(indicators, PAGE_SIZE).get_page(request.GET.get("page"))
+    do_record_event(user=user, action=AuditAction.LIST, record_type=RecordType.NETWORK, detail=f"review queue page={page.number}")
+    return render(request, "intel/review_queue.html", {"page": page, "form": IndicatorReviewForm()})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def indicator_review(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    user = signed_in(request)
+    network = access_network(user, key, Action.UPDATE if request.method == "POST" else Action.VIEW)
+    indicator = access_or_404(Indicator.objects.filter(network=network), user, RecordType.NETWORK, pk, audit=False)
+    template = "intel/indicator_review.html"
+    items = IntelItem.objects.filter(
+        membership__network=network, pk__in=[e.get("item") for e in indicator.evidence.get("items", []) if isinstance(e, dict)]
+    ).order_by("-observed_at")[:50]
+    if request.method == "GET":
+        return render(request, template, {"network": network, "indicator": indicator, "items": items, "form": IndicatorReviewForm()})
+    form = IndicatorReviewForm(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"network": network, "indicator": indicator, "items": items, "form": form}, status=400)
+    try:
+        actions.do_review_indicator(indicator, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return render(request, template, {"network": network, "indicator": indicator, "items": items, "form": form}, status=400)
+    messages.success(request, _("The review is recorded."))
+    if indicator.kind == IndicatorKind.POSSIBLE_MINOR and form.cleaned_data["status"] == IndicatorStatus.CONFIRMED:
+        messages.warning(request, _("A possible child: consider a report of concern to social services and plan a shift."))
+    return redirect("intel:network_detail", key=network.key)
+
+
+# --- Follow-ups ----------------------------------------------------------------------------------
+
+
+def _summary(network: Network) -> str:
+    return _("Network %(key)s: %(items)s items, %(cities)s cities, %(venues)s venues.") % {
+        "key": network.key, "items": network.item_count, "cities": network.city_count, "venues": network.venue_count,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def network_tip(request: HttpRequest, key: str) -> HttpResponse:
+    user = signed_in(request)
+    network = access_network(user, key)
+    require(user, RecordType.TIP, Action.CREATE)
+    template = "intel/network_tip.html"
+    if request.method == "GET":
+        form = NetworkTipForm(user=user, initial={"what": _summary(network)})
+        return render(request, template, {"network": network, "form": form})
+    form = NetworkTipForm(request.POST, user=user)
+    if not form.is_valid():
+        return render(request, template, {"network": network, "form": form}, status=400)
+    try:
+        tip = actions.do_tip_from_network(network, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return render(request, template, {"network": network, "form": form}, status=400)
+    messages.success(request, _("Tip %(number)s is created from the network.") % {"number": tip.pk})
+    if can(user, RecordType.TIP, Action.VIEW):
+        return redirect("intel:tip_detail", pk=tip.pk)
+    return redirect("intel:network_detail", key=network.key)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def network_shift(request: HttpRequest, key: str) -> HttpResponse:
+    user = signed_in(request)
+    network = access_network(user, key)
+    require(user, RecordType.SHIFT, Action.CREATE)
+    venues = _venues(network)
+    choices = [(str(i), f"{address}, {city} ({n})" if city else f"{address} ({n})") for i, (_k, city, address, n) in enumerate(venues)]
+    template = "intel/network_shift.html"
+    context: dict[str, Any] = {"network": network}
+    if request.method == "GET":
+        form = NetworkShiftForm(user=user, venues=choices, initial={"briefing": _summary(network), "venues": [c[0] for c in choices[:5]]})
+        return render(request, template, {**context, "form": form})
+    form = NetworkShiftForm(request.POST, user=user, venues=choices)
+    if not form.is_valid():
+        return render(request, template, {**context, "form": form}, status=400)
+    data = form.cleaned_data
+    chosen = [venues[int(i)] for i in data["venues"]]
+    try:
+        shift = actions.do_plan_shift_from_network(
+            network,
+            collaboration=data["collaboration"], area=data["area"], starts_at=data["starts_at"], ends_at=data["ends_at"],
+            venues=[(kind, f"{address}, {city}" if city else address, address) for kind, city, address, _n in chosen],
+            briefing=data["briefing"], acting_user=user,
+        )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return render(request, template, {**context, "form": form}, status=400)
+    messages.success(request, _("A shift is planned at the network's venues."))
+    return redirect("operations:shift_detail", pk=shift.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def network_crime_report(request: HttpRequest, key: str) -> HttpResponse:
+    from samverkan.investigations.forms import CrimeReportForm
+
+    user = signed_in(request)
+    network = access_network(user, key)
+    require(user, RecordType.CRIME_REPORT, Action.CREATE)
+    template = "intel/network_crime_report.html"
+    if request.method == "GET":
+        form = CrimeReportForm(user=user, initial={"narrative": _summary(network)})
+        return render(request, template, {"network": network, "form": form})
+    form = CrimeReportForm(request.POST, user=user)
+    if not form.is_valid():
+        return render(request, template, {"network": network, "form": form}, status=400)
+    try:
+        report = actions.do_crime_report_from_network(network, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return render(request, template, {"network": network, "form": form}, status=400)
+    messages.success(request, _("Crime report %(number)s is registered from the network.") % {"number": report.case_number})
+    return redirect("investigations:report_detail", pk=report.pk)
