@@ -156,10 +156,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     path = meta_path(backend)
     meta = json.loads(path.read_text()) if path.exists() else {}
     if not meta or not scale_data_present():
+        start_year = today().year - args.years  # the last year is a full one
         started = time.perf_counter()
         call_command(
-            "generate_scale_data", years=args.years, regions=args.regions, seed=args.seed, replace=True, verbosity=1,
-            stdout=sys.stderr,
+            "generate_scale_data", years=args.years, regions=args.regions, seed=args.seed, start_year=start_year,
+            replace=True, verbosity=1, stdout=sys.stderr,
         )
         generated = time.perf_counter() - started
         with connection.cursor() as cursor:
@@ -170,7 +171,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "params": wanted_params(args),
             "generation_seconds": round(generated, 1),
             "generated_on": today().isoformat(),
-            "start_year": today().year - args.years,
+            "start_year": start_year,
         }
         path.write_text(json.dumps(meta, indent=2))
     else:

@@ -72,6 +72,11 @@ VALID_SCHEMA = pa.schema([
 ])
 
 
+def count_rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -325,6 +330,12 @@ def _text_patterns() -> list[tuple[str, str]]:
 
 
 def extract_entities(con: duckdb.DuckDBPyConnection, items: str = "valid") -> None:
+    started = time.perf_counter()
+    _extract_entities(con, items)
+    logger.info("entities extracted: %.1f s", time.perf_counter() - started)
+
+
+def _extract_entities(con: duckdb.DuckDBPyConnection, items: str) -> None:
     """``item_entities(line, kind, value, raw)`` for the items in table ``items``.
 
     The raw values are collected in SQL; each distinct one is normalised once,
@@ -486,13 +497,14 @@ def _entity_ids_postgres(con: duckdb.DuckDBPyConnection, agency_id: int, distinc
     table = Entity._meta.db_table
     with tempfile.TemporaryDirectory() as folder:
         wanted, found = Path(folder) / "wanted.csv", Path(folder) / "found.csv"
-        con.execute(f"COPY ({distinct}) TO '{wanted}' (HEADER false, FORCE_QUOTE (value))")
+        # Sorted, so that the unique index on (agency, kind, value) is filled in order.
+        con.execute(f"COPY ({distinct} ORDER BY kind, value) TO '{wanted}' (HEADER false, FORCE_QUOTE (value))")
         with connection.cursor() as cursor:
             cursor.execute("CREATE TEMPORARY TABLE intel_import_entities (kind text, value text) ON COMMIT DROP")
             _copy_file("intel_import_entities", "kind, value", wanted)
             cursor.execute(
                 f"INSERT INTO {table} (agency_id, kind, value) SELECT %s, kind, value FROM intel_import_entities "
-                "ON CONFLICT (agency_id, kind, value) DO NOTHING",
+                "ORDER BY kind, value ON CONFLICT (agency_id, kind, value) DO NOTHING",
                 [agency_id],
             )
             raw: Any = cursor.cursor
@@ -538,6 +550,9 @@ def write(
         FROM valid v LEFT JOIN existing e USING (external_id)
     """)
     counts = dict(con.execute("SELECT what, count(*) FROM plan GROUP BY what").fetchall())
+    # Entities only for what will be written: a re-import of the same file extracts nothing.
+    con.execute("CREATE OR REPLACE TABLE to_write AS SELECT v.* FROM valid v JOIN plan p USING (line) WHERE p.what <> 'same'")
+    extract_entities(con, items="to_write")
     written = Written(
         created=int(counts.get("new", 0)), updated=int(counts.get("changed", 0)), unchanged=int(counts.get("same", 0))
     )
@@ -575,7 +590,10 @@ def _write_postgres(
         items_csv, links_csv = Path(folder) / "items.csv", Path(folder) / "links.csv"
         if written.created:
             ids = _next_ids(items_table, written.created)
-            lines = con.sql("SELECT line FROM plan WHERE what = 'new' ORDER BY line").to_arrow_table().column(0)
+            # Ids in the order of the external ids: both unique indexes then grow at their ends.
+            lines = con.sql(
+                "SELECT p.line FROM plan p JOIN valid v USING (line) WHERE p.what = 'new' ORDER BY v.external_id"
+            ).to_arrow_table().column(0)
             con.register("new_ids_arrow", pa.table({"line": lines, "item_id": pa.array(ids, pa.int64())}))
             con.execute("CREATE OR REPLACE TABLE new_ids AS SELECT * FROM new_ids_arrow")
             con.unregister("new_ids_arrow")
@@ -604,10 +622,12 @@ def _write_postgres(
             _entity_ids(con, agency_id, "new_ids")
             logger.info("entity ids: %.1f s", time.perf_counter() - started)
             started = time.perf_counter()
-            con.execute(f"COPY ({_link_rows_sql('new_ids')}) TO '{links_csv}' (HEADER false, FORCE_QUOTE (raw))")
+            con.execute(
+                f"COPY ({_link_rows_sql('new_ids')} ORDER BY t.item_id, i.entity_id) TO '{links_csv}' (HEADER false, FORCE_QUOTE (raw))"
+            )
             _copy_file(links_table, "item_id, entity_id, raw", links_csv)
             logger.info("COPY of entity links: %.1f s", time.perf_counter() - started)
-            written.links += int(con.execute(f"SELECT count(*) FROM ({_link_rows_sql('new_ids')})").fetchone()[0])  # type: ignore[index]
+            written.links += count_rows(con, f"SELECT count(*) FROM ({_link_rows_sql('new_ids')})")
         if written.updated:
             _update_changed(con, written, agency_id=agency_id, batch_id=batch_id, progress=progress)
 
@@ -718,8 +738,7 @@ def load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     con.register("docs_arrow", table)
     con.execute("CREATE OR REPLACE TABLE docs AS SELECT line, doc FROM docs_arrow WHERE doc <> ''")
     con.unregister("docs_arrow")
-    counted = con.execute("SELECT count(*) FROM docs").fetchone()
-    return int(counted[0]) if counted else 0
+    return count_rows(con, "SELECT count(*) FROM docs")
 
 
 def parse_json(text: str) -> Any:

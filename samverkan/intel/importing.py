@@ -40,18 +40,12 @@ from samverkan.accounts.policy import RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.intel import bulk
-from samverkan.intel.models import ImportBatch, IntelItem, ItemKind, ItemOrigin
+from samverkan.intel.bulk import MAX_AGE, MAX_LIST_LENGTH, MAX_LIST_VALUE, TEXT_LIMITS
+from samverkan.intel.models import ImportBatch, ItemKind, ItemOrigin
 from samverkan.operations.models import VenueKind
 
 FORMATS = ("jsonl", "csv", "parquet")
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-LIST_FIELDS = IntelItem.LIST_FIELDS
-TEXT_LIMITS = {"source": 200, "title": 500, "text": 20_000, "city": 120, "address": 300}
-MAX_LIST_VALUE = 500
-MAX_LIST_LENGTH = 200
-MAX_AGE = 120
-CHUNK = 20_000
-
 logger = logging.getLogger(__name__)
 
 
@@ -359,34 +353,6 @@ def validate_record(raw: dict[str, Any], line: int) -> ItemRecord:
     return record
 
 
-def validate_file(path: Path, file_format: str) -> tuple[list[ItemRecord], list[RecordError], int]:
-    """Every valid record of the file, the invalid ones with their reasons, and the count read."""
-    records: list[ItemRecord] = []
-    errors: list[RecordError] = []
-    seen: dict[str, int] = {}
-    read = 0
-    for line, raw, reason in read_records(path, file_format):
-        read += 1
-        if raw is None:
-            errors.append(RecordError(line, "", reason))
-            continue
-        try:
-            record = validate_record(raw, line)
-        except ValueError as exc:
-            raw_id = raw.get("id")
-            errors.append(RecordError(line, str(raw_id)[:200] if isinstance(raw_id, str | int) else "", str(exc)))
-            continue
-        first = seen.get(record.external_id)
-        if first is not None:
-            errors.append(
-                RecordError(line, record.external_id, _("the id was already used on line %(line)s") % {"line": first})
-            )
-            continue
-        seen[record.external_id] = line
-        records.append(record)
-    return records, errors, read
-
-
 # --- Validating into DuckDB, then writing -------------------------------------------------------
 
 
@@ -517,7 +483,6 @@ def store_records(
         con.execute("CREATE OR REPLACE TABLE valid_all AS SELECT * FROM python_empty")
         _python_lane(con, records)
         bulk.finish_valid(con)
-        bulk.extract_entities(con)
         return bulk.write(con, agency_id=agency.pk, batch_id=batch.pk if batch else None, user_id=user.pk if user else None, origin=origin)
     finally:
         con.close()
@@ -557,17 +522,13 @@ def import_file(
     try:
         errors, read = validate_into(con, path, file_format)
         logger.info("validated %s records: %.1f s", read, time.perf_counter() - started)
-        counted = con.execute("SELECT count(*) FROM valid").fetchone()
-        valid = int(counted[0]) if counted else 0
+        valid = bulk.count_rows(con, "SELECT count(*) FROM valid")
         if on_validated is not None:
             on_validated(valid)
         if strict and errors:
             raise ImportRefused(
                 _("%(count)s records are invalid; nothing was imported (strict mode).") % {"count": len(errors)}, errors
             )
-        started = time.perf_counter()
-        bulk.extract_entities(con)
-        logger.info("entities extracted: %.1f s", time.perf_counter() - started)
         with transaction.atomic():
             batch = ImportBatch.objects.create(
                 agency=agency,

@@ -79,6 +79,7 @@ class DuckDBBackend:
         started = time.perf_counter()
         db_api = DuckDBAPI()
         con = db_api.duckdb_con
+        con.sql("SET enable_progress_bar = false")
         if self.threads:
             con.sql(f"SET threads = {int(self.threads)}")
         if self.memory_limit:

@@ -26,8 +26,8 @@ import pyarrow.compute as pc
 
 __all__ = ["ALL_PAIRS", "HEADS", "candidate_pairs"]
 
-ALL_PAIRS = 20
-HEADS = 4
+ALL_PAIRS = 12
+HEADS = 3
 
 
 def candidate_pairs(

@@ -85,7 +85,7 @@ class LinkConfig:
     related: float = 0.5  # match probability at which content makes groups "related" for glue
     all_pairs: int = blocking.ALL_PAIRS  # a text block up to this size is compared pair by pair …
     heads: int = blocking.HEADS  # … a larger one member by member with its first records
-    blocking_bands: int = features.BANDS  # text bands used as blocking keys (all are compared)
+    blocking_bands: int = 8  # text bands used as blocking keys (all 16 are compared)
     seed: int = fs_model.TRAINING_SEED
     threads: int | None = None  # DuckDB threads (default: all cores)
     memory_limit: str | None = None  # DuckDB memory limit, e.g. "6GB"
@@ -273,12 +273,16 @@ class _Timer:
     def __init__(self) -> None:
         self.started = time.perf_counter()
         self.last = self.started
+        self.last_cpu = time.process_time()
         self.stages: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
+        cpu = time.process_time()
         self.stages[stage] = round(now - self.last, 3)
-        self.last = now
+        self.cpu[stage] = round(cpu - self.last_cpu, 3)
+        self.last, self.last_cpu = now, cpu
 
     @property
     def total(self) -> float:
@@ -300,6 +304,7 @@ def link_items(
     timer.lap("read")
     con = duckdb.connect()
     con.sql("SET TimeZone = 'UTC'")
+    con.sql("SET enable_progress_bar = false")
     if config.threads:
         con.sql(f"SET threads = {int(config.threads)}")
     if config.memory_limit:
@@ -387,17 +392,20 @@ def link_items(
     timer.lap("prediction")
 
     # --- glue confirmed against identifiers and content, networks ---
-    related = _pairs_with_components(prediction.pairs, representatives, component, comp_size, records)
-    probability = related["match_probability"].to_numpy()
-    pairs = related.filter(pa.array(probability >= config.threshold))
-    records_per_component = np.bincount(component[representatives], minlength=n)
-    used = _fuzzy_links_used(pairs, records_per_component)
+    related = _pairs_with_items(prediction.pairs, representatives, records)
     glue_ids, glue_spans = identifiers.content_pass(
         suspects,
         list(zip(related["idx_l"].to_pylist(), related["idx_r"].to_pylist(), strict=True)),
         min_span=config.min_span,
         min_outside=config.min_outside,
     )
+    # Fuzzy links are chosen against the components as they stand after the glue decisions.
+    final_component = identifiers.components()
+    pairs = _with_components(
+        related.filter(pa.array(related["match_probability"].to_numpy() >= config.threshold)), final_component
+    )
+    records_per_component = np.bincount(final_component[representatives], minlength=n)
+    used = _fuzzy_links_used(pairs, records_per_component)
     clusters = identifiers.components(
         identifiers.joined(list(zip(used["idx_l"].to_pylist(), used["idx_r"].to_pylist(), strict=True)))
     )
@@ -428,17 +436,19 @@ def link_items(
         "identifiers": int(m),
         "suspects": len(suspects),
         "glue": len(glue),
-        "exact_components": int(len(np.unique(identifiers.components()))),
+        "exact_components": int(len(np.unique(final_component))),
         "records": records.num_rows,
         "comparisons": prediction.comparisons,
         "comparisons_per_second": round(prediction.comparisons / prediction.seconds, 1)
         if prediction.seconds > 0
         else None,
         "fuzzy_pairs": pairs.num_rows,
+        "related_pairs": related.num_rows,
         "fuzzy_links_used": used.num_rows,
         "networks": len({*assignment_ids}),
         "seconds": timer.total,
         "stages": timer.stages,
+        "cpu_seconds": timer.cpu,
         "problems": dict(frame.problems),
     }
     return LinkResult(assignments, networks, links, glue, merges, splits, model, index, stats)
@@ -552,17 +562,19 @@ def _training_sample(
 # --- clustering ----------------------------------------------------------------------------------
 
 
-def _pairs_with_components(
-    pairs: pa.Table, representatives: np.ndarray, component: np.ndarray, comp_size: np.ndarray, records: pa.Table
-) -> pa.Table:
+def _pairs_with_items(pairs: pa.Table, representatives: np.ndarray, records: pa.Table) -> pa.Table:
+    """Scored record pairs with the item index of each side (``idx_l``, ``idx_r``)."""
     uid_to_idx = dict(zip(records["unique_id"].to_pylist(), representatives.tolist(), strict=True))
     left = np.array([uid_to_idx[u] for u in pairs["unique_id_l"].to_pylist()], dtype=np.int64)
     right = np.array([uid_to_idx[u] for u in pairs["unique_id_r"].to_pylist()], dtype=np.int64)
-    out = pairs.append_column("idx_l", pa.array(left)).append_column("idx_r", pa.array(right))
-    out = out.append_column("comp_l", pa.array(component[left].astype(np.int64)) if len(left) else pa.array([], pa.int64()))
-    out = out.append_column("comp_r", pa.array(component[right].astype(np.int64)) if len(right) else pa.array([], pa.int64()))
-    out = out.append_column("single_l", pa.array(comp_size[left] == 1 if len(left) else [], pa.bool_()))
-    return out.append_column("single_r", pa.array(comp_size[right] == 1 if len(right) else [], pa.bool_()))
+    return pairs.append_column("idx_l", pa.array(left, pa.int64())).append_column("idx_r", pa.array(right, pa.int64()))
+
+
+def _with_components(pairs: pa.Table, component: np.ndarray) -> pa.Table:
+    left, right = pairs["idx_l"].to_numpy(), pairs["idx_r"].to_numpy()
+    return pairs.append_column("comp_l", pa.array(component[left].astype(np.int64), pa.int64())).append_column(
+        "comp_r", pa.array(component[right].astype(np.int64), pa.int64())
+    )
 
 
 def _fuzzy_links_used(pairs: pa.Table, records_per_component: np.ndarray) -> pa.Table:

@@ -174,6 +174,7 @@ def train(
     compared, for λ.
     """
     db_api = DuckDBAPI()
+    db_api.duckdb_con.sql("SET enable_progress_bar = false")
     frame = db_api.register(sample, table_name="training_sample")
     linker = Linker(frame, settings_creator(bands), log_level=logging.WARNING)
     training = linker.training
@@ -210,6 +211,7 @@ def _estimate_prior(records: pa.Table, pairs: pa.Table, model: dict[str, Any], s
         rng = np.random.default_rng(seed)
         pairs = pairs.take(pa.array(np.sort(rng.choice(pairs.num_rows, size=int(EM_MAX_PAIRS), replace=False))))
     db_api = DuckDBAPI()
+    db_api.duckdb_con.sql("SET enable_progress_bar = false")
     con = db_api.duckdb_con
     frame = db_api.register(records, table_name="prior_records")
     blocked = db_api.register(pairs, table_name="prior_pairs")

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             "--start-year", type=int, default=None, help="First year (default: so that the last year is last year)."
         )
         parser.add_argument(
-            "--scale", type=float, default=1.0, help="Volume per region and year as a fraction of national (tests use 0.01)."
+            "--scale", type=float, default=1.0, help="Volume per region and year, as a fraction of the national scale (tests use 0.01)."
         )
         parser.add_argument("--replace", action="store_true", help="Delete scale data already in the database first.")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="The database to write to.")
