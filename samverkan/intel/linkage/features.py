@@ -26,6 +26,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -50,8 +51,7 @@ STRONG_KINDS = ("phone", "email", "url", "handle", "image_hash", "address", "veh
 WEAK_KINDS = ("name",)
 BANDS = 16
 ROWS = 2
-MINHASH_SEED = 20240601
-_CHUNK_ITEMS = 200_000
+_CHUNK_ITEMS = 250_000
 _NOT_LETTER = re.compile(r"[^a-z]")
 
 
@@ -69,26 +69,77 @@ def _literal(pattern: str) -> str:
     return "'" + pattern.replace("'", "''") + "'"
 
 
-_NORMALISERS: dict[tuple[str, str], Callable[[str], str | None]] = {
-    ("phone", "field"): normalise.normalise_phone,
-    ("phone", "text"): normalise.normalise_phone_candidate,
-    ("email", "field"): normalise.normalise_email,
-    ("email", "text"): normalise.normalise_email,
-    ("url", "field"): normalise.normalise_url,
-    ("url", "text"): normalise.normalise_url,
-    ("handle", "field"): normalise.normalise_handle,
-    ("name", "field"): normalise.normalise_name,
-    ("image_hash", "field"): normalise.normalise_image_hash,
-    ("address", "field"): normalise.normalise_address,
-    ("vehicle", "text"): normalise.normalise_vehicle,
+_NORMALISERS: dict[str, Callable[[str], str | None]] = {
+    "phone": normalise.normalise_phone,
+    "email": normalise.normalise_email,
+    "url": normalise.normalise_url,
+    "handle": normalise.normalise_handle,
+    "name": normalise.normalise_name,
+    "image_hash": normalise.normalise_image_hash,
+    "address": normalise.normalise_address,
+    "vehicle": normalise.normalise_vehicle,
 }
+
+# Identifiers in free text, all kinds in one pass (leftmost match wins: a URL before the
+# phone-like digits inside it). Each match is classified by ``_text_kind``.
+TEXT_IDENTIFIERS = "|".join(
+    f"(?:{pattern})"
+    for pattern in (normalise.URL_IN_TEXT, normalise.EMAIL_IN_TEXT, normalise.PHONE_IN_TEXT, normalise.VEHICLE_IN_TEXT)
+)
+_URL_MATCH = re.compile(normalise.URL_IN_TEXT, re.ASCII)
+_EMAIL_MATCH = re.compile(normalise.EMAIL_IN_TEXT, re.ASCII)
+_VEHICLE_MATCH = re.compile(normalise.VEHICLE_IN_TEXT, re.ASCII)
+
+# Fast paths in SQL for the bulk of the values; each gives exactly what the Python
+# normaliser gives for the inputs it accepts (NULL otherwise: the value goes to Python).
+# A test checks the equality on many inputs.
+# ``digits`` (phones) and ``hexed`` (image hashes) are computed once per value, see below.
+_PHONE_NATIONAL = """CASE
+    WHEN starts_with(digits, '+46') THEN ltrim(substr(digits, 4), '0')
+    WHEN starts_with(digits, '0046') THEN ltrim(substr(digits, 5), '0')
+    WHEN starts_with(digits, '0') AND NOT starts_with(digits, '00') THEN substr(digits, 2)
+    END"""
+FAST_PATHS = {
+    "phone": f"""CASE WHEN trim(raw) <> ''
+        AND NOT regexp_matches(raw, '\\pL')
+        AND NOT (origin = 'text' AND regexp_full_match(trim(raw), '\\(?\\d{{1,2}}[-/.]\\d{{1,2}}[-/.]\\d{{2,4}}\\)?'))
+        AND regexp_full_match(national, '[1-9][0-9]{{6,8}}')
+        THEN '+46' || national END""",
+    "url": """CASE WHEN regexp_full_match(raw, '(https?://)?(www\\.)?[a-z0-9-]+(\\.[a-z0-9-]+)+(/[a-z0-9._~-]*)*')
+        AND NOT regexp_matches(raw, '[.]$')
+        AND NOT regexp_full_match(raw, '(https?://)?www\\.[a-z0-9-]+')
+        THEN rtrim(regexp_replace(raw, '^(https?://)?(www\\.)?', ''), '/') END""",
+    "image_hash": """CASE WHEN regexp_full_match(hexed, '[0-9a-f]{8,128}') THEN hexed END""",
+}
+_FAST_INPUTS = f"""
+    CASE WHEN kind = 'phone' THEN regexp_replace(replace(raw, '(0)', ''), '[^0-9+]', '', 'g') END AS digits,
+    CASE WHEN kind = 'image_hash'
+        THEN regexp_replace(regexp_replace(lower(trim(raw)), '[[:space:]:_-]', '', 'g'), '^0x', '') END AS hexed"""
+
+
+def _text_kind(raw: str) -> str:
+    if _URL_MATCH.fullmatch(raw):
+        return "url"
+    if _EMAIL_MATCH.fullmatch(raw):
+        return "email"
+    if _VEHICLE_MATCH.fullmatch(raw):
+        return "vehicle"
+    return "phone"
+
+
+def _normalised(kind: str, origin: str, raw: str) -> str | None:
+    if kind == "text":
+        kind = _text_kind(raw)
+        if kind == "phone":
+            return normalise.normalise_phone_candidate(raw)
+    return _NORMALISERS[kind](raw)
 
 
 def extract_entities(con: duckdb.DuckDBPyConnection, *, items: str = "items", out: str = "entities") -> None:
     """Create ``out(idx, kind, value)``: every distinct normalised entity of every item."""
     free_text = "coalesce(title, '') || ' ' || coalesce(text, '')"
     parts = [
-        f"SELECT idx, '{kind}' AS kind, 'field' AS origin, unnest({column}) AS raw FROM {items}"
+        f"SELECT idx, '{kind}' AS kind, unnest({column}) AS raw FROM {items}"
         for kind, column in (
             ("phone", "phones"),
             ("email", "emails"),
@@ -98,82 +149,101 @@ def extract_entities(con: duckdb.DuckDBPyConnection, *, items: str = "items", ou
             ("image_hash", "image_hashes"),
         )
     ]
-    parts.append(f"SELECT idx, 'address', 'field', address FROM {items} WHERE address IS NOT NULL")
-    for kind, pattern in (
-        ("phone", normalise.PHONE_IN_TEXT),
-        ("email", normalise.EMAIL_IN_TEXT),
-        ("url", normalise.URL_IN_TEXT),
-        ("vehicle", normalise.VEHICLE_IN_TEXT),
-    ):
-        parts.append(
-            f"SELECT idx, '{kind}', 'text', unnest(regexp_extract_all({free_text}, {_literal(pattern)})) FROM {items}"
-        )
-    con.sql(f"CREATE OR REPLACE TEMP TABLE raw_entities AS {' UNION ALL '.join(parts)}")
-    distinct = con.sql(
-        "SELECT DISTINCT kind, origin, raw FROM raw_entities WHERE raw IS NOT NULL"
-    ).to_arrow_table()
-    kinds = distinct["kind"].to_pylist()
-    origins = distinct["origin"].to_pylist()
-    raws = distinct["raw"].to_pylist()
-    values = [
-        _NORMALISERS[(kind, origin)](raw) for kind, origin, raw in zip(kinds, origins, raws, strict=True)
-    ]
-    mapping = pa.table(
-        {"kind": kinds, "origin": origins, "raw": raws, "value": pa.array(values, pa.string())}
+    parts.append(f"SELECT idx, 'address', address FROM {items} WHERE address IS NOT NULL")
+    parts.append(
+        f"SELECT idx, 'text', unnest(regexp_extract_all({free_text}, {_literal(TEXT_IDENTIFIERS)})) FROM {items}"
     )
-    con.register("entity_values", mapping)
+    con.sql(f"CREATE OR REPLACE TEMP TABLE raw_entities AS {' UNION ALL '.join(parts)}")
+    con.sql(
+        "CREATE OR REPLACE TEMP TABLE raw_values AS SELECT DISTINCT kind, raw FROM raw_entities WHERE raw IS NOT NULL"
+    )
+    # Text matches: classify once per distinct match (cheap), then treat them like fields.
+    texts = con.sql("SELECT raw FROM raw_values WHERE kind = 'text'").fetchnumpy()["raw"]
+    classified = pa.table(
+        {"raw": pa.array(list(texts), pa.string()), "as_kind": pa.array([_text_kind(r) for r in texts], pa.string())}
+    )
+    con.register("text_kinds", classified)
+    con.sql(
+        """CREATE OR REPLACE TEMP TABLE typed AS
+        SELECT v.kind AS source, coalesce(t.as_kind, v.kind) AS kind,
+               CASE WHEN v.kind = 'text' THEN 'text' ELSE 'field' END AS origin, v.raw
+        FROM raw_values v LEFT JOIN text_kinds t ON v.kind = 'text' AND t.raw = v.raw"""
+    )
+    con.unregister("text_kinds")
+    cases = " ".join(f"WHEN kind = '{kind}' THEN {sql}" for kind, sql in FAST_PATHS.items())
+    con.sql(
+        f"""CREATE OR REPLACE TEMP TABLE fast AS
+        WITH prepared AS (SELECT *, {_FAST_INPUTS} FROM typed),
+        national AS (SELECT *, {_PHONE_NATIONAL} AS national FROM prepared)
+        SELECT source, kind, origin, raw, CASE {cases} END AS value FROM national"""
+    )
+    slow = con.sql("SELECT source, kind, origin, raw FROM fast WHERE value IS NULL").to_arrow_table()
+    values = [
+        normalise.normalise_phone_candidate(raw) if kind == "phone" and origin == "text" else _NORMALISERS[kind](raw)
+        for kind, origin, raw in zip(
+            slow["kind"].to_pylist(), slow["origin"].to_pylist(), slow["raw"].to_pylist(), strict=True
+        )
+    ]
+    con.register("slow_values", slow.append_column("value", pa.array(values, pa.string())))
     con.sql(
         f"""CREATE OR REPLACE TABLE {out} AS
-        SELECT DISTINCT r.idx, r.kind, v.value
-        FROM raw_entities r JOIN entity_values v USING (kind, origin, raw)
-        WHERE v.value IS NOT NULL"""
+        WITH mapping AS (
+            SELECT source, kind, raw, value FROM fast WHERE value IS NOT NULL
+            UNION ALL SELECT source, kind, raw, value FROM slow_values WHERE value IS NOT NULL)
+        SELECT DISTINCT r.idx, m.kind, m.value
+        FROM raw_entities r JOIN mapping m ON m.source = r.kind AND m.raw = r.raw"""
     )
-    con.unregister("entity_values")
-    con.sql("DROP TABLE raw_entities")
+    con.unregister("slow_values")
+    for table in ("raw_entities", "raw_values", "typed", "fast"):
+        con.sql(f"DROP TABLE {table}")
 
 
 def word_pair_hashes(texts: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, hashes): the hashes of consecutive word pairs of each text, as a list array.
+    """(owner, hashes): the hash of each pair of neighbouring words, and the text it is from.
 
     Words are whitespace-separated tokens folded to lower-case ASCII letters
     (diacritics dropped, digits and punctuation removed, so phone numbers
     and prices vanish); e-mail addresses and URLs are dropped. Each distinct
     token is normalised and hashed once (BLAKE2b, stable across versions).
-    A text of one word is represented by that word.
+    A pair spanning a dropped token is not formed; a text without any pair is
+    represented by its words.
     """
     tokens = pc.ascii_split_whitespace(pc.fill_null(texts, ""))
     if isinstance(tokens, pa.ChunkedArray):
         tokens = tokens.combine_chunks()
     assert isinstance(tokens, pa.ListArray)
-    offsets = tokens.offsets.to_numpy().astype(np.int64)
+    offsets = tokens.offsets.to_numpy()
+    n = len(offsets) - 1
     encoded = pc.dictionary_encode(tokens.values)
     assert isinstance(encoded, pa.DictionaryArray)
-    vocabulary = np.array([_word_hash(t) for t in encoded.dictionary.to_pylist()], dtype=np.uint64)
-    word_hashes = vocabulary[encoded.indices.to_numpy(zero_copy_only=False)]
-    # Drop the tokens that are no words (hash 0), then pair neighbours within each text.
-    keep = word_hashes != 0
-    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))[keep]
-    words = word_hashes[keep]
-    counts = np.bincount(owner, minlength=len(offsets) - 1)
-    word_offsets = np.concatenate(([0], np.cumsum(counts)))
-    # Each word with its successor in the same text; a text of one word keeps that word alone.
-    successor = np.zeros(len(words), dtype=np.uint64)
-    same_text = np.zeros(len(words), dtype=bool)
-    if len(words) > 1:
-        same_text[:-1] = owner[1:] == owner[:-1]
-        successor[:-1] = np.where(same_text[:-1], words[1:], 0)
-    keep = same_text | (counts[owner] == 1)
+    vocabulary = np.fromiter(
+        (_word_hash(t) for t in encoded.dictionary.to_pylist()), dtype=np.uint64, count=len(encoded.dictionary)
+    )
+    words = vocabulary[encoded.indices.to_numpy(zero_copy_only=False)]
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    valid = words[:-1] != 0
+    valid &= words[1:] != 0
+    valid &= owner[:-1] == owner[1:]
     with np.errstate(over="ignore"):
-        pairs = (words * np.uint64(0x9E3779B97F4A7C15) + successor)[keep]
-    pair_counts = np.bincount(owner[keep], minlength=len(offsets) - 1)
-    return np.concatenate(([0], np.cumsum(pair_counts))), _mix(pairs)
+        pairs = words[:-1][valid] * np.uint64(0x9E3779B97F4A7C15) + words[1:][valid]
+    pair_owner = owner[:-1][valid]
+    # Texts without a single pair keep their words.
+    lonely = np.bincount(pair_owner, minlength=n) == 0
+    if lonely.any():
+        single = lonely[owner] & (words != 0)
+        pair_owner = np.concatenate((pair_owner, owner[single]))
+        pairs = np.concatenate((pairs, words[single]))
+    return pair_owner, _mix(pairs)
 
 
 @functools.lru_cache(maxsize=1_000_000)
 def _word_hash(token: str) -> int:
     if "@" in token or "://" in token or token.startswith("www."):
         return 0
-    word = _NOT_LETTER.sub("", normalise.fold(token))
+    word = token.lower()
+    if not word.isascii():
+        word = normalise.fold(word)
+    word = _NOT_LETTER.sub("", word)
     if len(word) < 2:
         return 0
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little") or 1
@@ -198,44 +268,65 @@ def text_bands(texts: pa.ChunkedArray | pa.Array, *, bands: int = BANDS, rows: i
     Jaccard similarity like ``bands × rows`` independent permutations at the
     cost of one pass; an empty bin borrows from the next non-empty one
     (densification), so short texts still get full signatures. Zero stands
-    for "no text" (a band value is never 0 in practice: 1 in 2⁶⁴).
+    for "no text" (a band value is never 0 in practice: 1 in 2⁶⁴). Chunks of
+    texts are hashed on two threads (Arrow and NumPy release the GIL).
     """
     n = len(texts)
     bins = bands * rows
     assert bins & (bins - 1) == 0, "bands × rows must be a power of two"
-    shift = np.uint64(64 - (bins.bit_length() - 1))
     result = np.zeros((n, bands), dtype=np.uint64)
-    for start in range(0, n, _CHUNK_ITEMS):
-        chunk = texts.slice(start, min(_CHUNK_ITEMS, n - start))
-        offsets, hashes = word_pair_hashes(chunk)
-        m = len(offsets) - 1
-        owner = np.repeat(np.arange(m), np.diff(offsets))
-        empty = np.iinfo(np.uint64).max
-        signature = np.full(m * bins, empty, dtype=np.uint64)
-        slot = owner * bins + (hashes >> shift).astype(np.int64)
-        np.minimum.at(signature, slot, hashes << np.uint64(bins.bit_length() - 1))
-        signature = signature.reshape(m, bins)
-        has_text = np.diff(offsets) > 0
-        # Densification: an empty bin takes the next non-empty bin's value, marked by the distance.
-        missing = (signature == empty) & has_text[:, None]
-        if missing.any():
-            filled = signature.copy()
-            for step in range(1, bins):
-                todo = missing & (filled == empty)
-                if not todo.any():
-                    break
-                neighbour = np.roll(signature, -step, axis=1)
-                with np.errstate(over="ignore"):
-                    candidate = np.where(neighbour == empty, empty, neighbour + np.uint64(step))
-                filled[todo] = candidate[todo]
-            signature = filled
-        with np.errstate(over="ignore"):
-            for b in range(bands):
-                value = np.zeros(m, dtype=np.uint64)
-                for r in range(rows):
-                    value = value * np.uint64(0x9E3779B97F4A7C15) + signature[:, b * rows + r]
-                value = _mix(value)
-                value[value == 0] = 1
-                value[~has_text] = 0
-                result[start : start + m, b] = value
+
+    def chunk(start: int) -> None:
+        m = min(_CHUNK_ITEMS, n - start)
+        result[start : start + m] = _chunk_bands(texts.slice(start, m), m, bands, rows)
+
+    starts = list(range(0, n, _CHUNK_ITEMS))
+    if len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(chunk, starts))
+    else:
+        for start in starts:
+            chunk(start)
     return result.view(np.int64)
+
+
+def _chunk_bands(texts: pa.ChunkedArray | pa.Array, m: int, bands: int, rows: int) -> np.ndarray:
+    bins = bands * rows
+    bits = bins.bit_length() - 1
+    empty = np.iinfo(np.uint64).max
+    owner, hashes = word_pair_hashes(texts)
+    signature = np.full(m * bins, empty, dtype=np.uint64)
+    slot = owner * bins + (hashes >> np.uint64(64 - bits)).astype(np.int64)
+    np.minimum.at(signature, slot, hashes << np.uint64(bits))
+    signature = _densify(signature.reshape(m, bins), empty)
+    has_text = np.bincount(owner, minlength=m) > 0
+    with np.errstate(over="ignore"):
+        grouped = signature.reshape(m, bands, rows)
+        value = np.zeros((m, bands), dtype=np.uint64)
+        for r in range(rows):
+            value = value * np.uint64(0x9E3779B97F4A7C15) + grouped[:, :, r]
+        value = _mix(value)
+    value[value == 0] = 1
+    value[~has_text] = 0
+    return value
+
+
+def _densify(signature: np.ndarray, empty: np.uint64) -> np.ndarray:
+    """Fill each empty bin from the next non-empty one (circularly), marked by the distance."""
+    bins = signature.shape[1]
+    gaps = np.flatnonzero((signature == empty).any(axis=1) & (signature != empty).any(axis=1))
+    if len(gaps) == 0:
+        return signature
+    part = signature[gaps]
+    filled = part.copy()
+    todo = part == empty
+    step = 1
+    while todo.any() and step < bins:
+        source = np.roll(part, -step, axis=1)
+        take = todo & (source != empty)
+        with np.errstate(over="ignore"):
+            filled[take] = source[take] + np.uint64(step)
+        todo &= ~take
+        step += 1
+    signature[gaps] = filled
+    return signature

@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "ITEM_KINDS",
@@ -82,6 +83,15 @@ def read_items(path: str | Path) -> ItemsTable:
     if not path.exists():
         raise InvalidItems(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.read_schema(path)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise InvalidItems(f"{path}: {exc}") from exc
+        if _has_item_schema(schema.empty_table()):
+            return _validated(pq.read_table(path, columns=ITEM_SCHEMA.names))
     con = _connection()
     quoted = str(path).replace("'", "''")
     if suffix in (".jsonl", ".ndjson", ".json"):
@@ -111,10 +121,59 @@ def to_table(items: ItemsTable | pa.Table | Iterable[Mapping[str, Any]] | str | 
     if isinstance(items, (str, Path)):
         return read_items(items)
     if isinstance(items, pa.Table):
+        if _has_item_schema(items):
+            return _validated(items.select(ITEM_SCHEMA.names))
         con = _connection()
         con.register("items_arrow", items)
         return _canonical(con, "items_arrow")
     return _from_records(items)
+
+
+def _has_item_schema(table: pa.Table) -> bool:
+    """True when ``table`` already has the canonical columns and types (e.g. our own Parquet)."""
+    for wanted in ITEM_SCHEMA:
+        if wanted.name not in table.column_names:
+            return False
+        actual = table.schema.field(wanted.name).type
+        if wanted.name == "observed_at":
+            if not pa.types.is_timestamp(actual) or actual.tz is None:  # type: ignore[attr-defined]
+                return False
+        elif actual != wanted.type:
+            return False
+    return True
+
+
+def _validated(table: pa.Table) -> ItemsTable:
+    """The checks of ``_canonical`` on a table that needs no conversion, in Arrow."""
+    ids = table["id"]
+    if ids.null_count:
+        raise InvalidItems(f"{ids.null_count} items have no id")
+    if pc.count_distinct(ids).as_py() != table.num_rows:
+        counts = pc.value_counts(ids).combine_chunks() if isinstance(ids, pa.ChunkedArray) else pc.value_counts(ids)
+        repeated = [
+            (v["values"], v["counts"]) for v in counts.to_pylist() if v["counts"] > 1
+        ][:MAX_ERRORS_SHOWN]
+        shown = ", ".join(f"{value!r} ({count}×)" for value, count in sorted(repeated))
+        raise InvalidItems(f"ids must be unique; repeated: {shown}")
+    problems: Counter[str] = Counter()
+    kinds = table["kind"]
+    unknown = pc.and_(pc.is_valid(kinds), pc.invert(pc.is_in(kinds, pa.array(ITEM_KINDS))))
+    bad_kinds = pc.sum(unknown).as_py() or 0
+    if bad_kinds:
+        problems["unknown kind"] = bad_kinds
+        table = table.set_column(table.schema.get_field_index("kind"), "kind", pc.if_else(unknown, None, kinds))
+    ages = table["age"]
+    out_of_range = pc.or_(pc.less(ages, 0), pc.greater(ages, MAX_AGE))
+    bad_ages = pc.sum(pc.fill_null(out_of_range, False)).as_py() or 0
+    if bad_ages:
+        problems["unreadable age"] = bad_ages
+        table = table.set_column(table.schema.get_field_index("age"), "age", pc.if_else(out_of_range, None, ages))
+    observed = table["observed_at"]
+    if observed.type != ITEM_SCHEMA.field("observed_at").type:
+        table = table.set_column(
+            table.schema.get_field_index("observed_at"), "observed_at", observed.cast(ITEM_SCHEMA.field("observed_at").type)
+        )
+    return ItemsTable(table, problems)
 
 
 def _connection() -> duckdb.DuckDBPyConnection:

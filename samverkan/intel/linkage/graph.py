@@ -46,6 +46,15 @@ MIN_SPAN = 3
 MIN_OUTSIDE = 1
 
 
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenation of ``range(start, start + count)`` for each pair, vectorised."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
 class IdentifierGraph:
     """Items joined by the identifiers they share, with glue detection (see the module docstring).
 
@@ -117,17 +126,82 @@ class IdentifierGraph:
     def structural_passes(
         self, order: np.ndarray, *, min_span: int = MIN_SPAN, min_outside: int = MIN_OUTSIDE
     ) -> list[int]:
-        """Passes 1 and 2: accept identifiers; return the suspects (candidate glue), rarest first."""
+        """Passes 1 and 2: accept identifiers; return the suspects (candidate glue), rarest first.
+
+        ``order`` lists the identifiers by increasing frequency. Pass 1 runs
+        vectorised over frequency bands (2, 3, 4, 5–6, 7–9, … items): the
+        identifiers of one band are judged together against the groups of
+        the rarer bands, then the accepted ones are joined. Pass 2 judges each
+        suspect again, in Python, against the groups of all accepted ones.
+        """
+        ptr = np.asarray(self._ptr, dtype=np.int64)
+        items = np.asarray(self._items, dtype=np.int64)
+        frequency = np.diff(ptr)[order]
+        labels = np.arange(self.n_items, dtype=np.int64)
         suspects: list[int] = []
-        for e in order.tolist():
-            members = self.members(e)
-            if len(members) < 2:
+        start = 0
+        low = 2
+        while start < len(order):
+            high = max(low + 1, int(low * 1.5))
+            end = int(np.searchsorted(frequency, high, side="left"))
+            band = order[start:end]
+            band = band[frequency[start:end] >= 2]
+            start, low = end, high
+            if len(band) == 0:
                 continue
-            if len(members) >= min_span and self._span(self.parent, self.size, members, min_outside) >= min_span:
-                suspects.append(e)
-            else:
-                self.accept(e)
+            counts = np.diff(ptr)[band]
+            owner = np.repeat(band, counts)
+            members = items[_ranges(ptr[band], counts)]
+            if low > min_span or counts.max() >= min_span:
+                size = np.bincount(labels, minlength=self.n_items)
+                roots = labels[members]
+                key = owner * self.n_items + roots
+                unique_keys, inside = np.unique(key, return_counts=True)
+                key_owner = unique_keys // self.n_items
+                key_root = unique_keys % self.n_items
+                independent = (size[key_root] - inside) >= min_outside
+                span = np.zeros(int(band.max()) + 1, dtype=np.int64)
+                np.add.at(span, key_owner[independent], 1)
+                suspect = (span[band] >= min_span) & (counts >= min_span)
+                suspects.extend(band[suspect].tolist())
+                keep = ~suspect[np.repeat(np.arange(len(band)), counts)]
+                owner, members = owner[keep], members[keep]
+            anchors = items[ptr[owner]]
+            self._union_edges(labels, anchors, members, owner)
+        self.parent = labels.tolist()
+        self.size = np.bincount(labels, minlength=self.n_items).tolist()
         return self._settle(suspects, self.parent, self.size, min_span, min_outside)
+
+    def _union_edges(self, labels: np.ndarray, a: np.ndarray, b: np.ndarray, entity: np.ndarray) -> None:
+        """Join the pairs (a, b), recording one link per union (a spanning forest), in place.
+
+        Each round hooks every component root that has an edge to a smaller
+        root onto one such root (never a cycle: hooks go to smaller roots),
+        then compresses the labels; a round at least halves the edges' roots.
+        """
+        distinct = a != b
+        a, b, entity = a[distinct], b[distinct], entity[distinct]
+        while len(a):
+            ra, rb = labels[a], labels[b]
+            apart = ra != rb
+            if not apart.any():
+                break
+            a, b, entity, ra, rb = a[apart], b[apart], entity[apart], ra[apart], rb[apart]
+            high = np.maximum(ra, rb)
+            low = np.minimum(ra, rb)
+            order = np.lexsort((low, high))
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = high[order][1:] != high[order][:-1]
+            chosen = order[first]
+            labels[high[chosen]] = low[chosen]
+            self.link_item.extend(b[chosen].tolist())
+            self.link_anchor.extend(a[chosen].tolist())
+            self.link_entity.extend(entity[chosen].tolist())
+            while True:
+                compressed = labels[labels]
+                if np.array_equal(compressed, labels):
+                    break
+                labels[:] = compressed
 
     def content_pass(
         self,

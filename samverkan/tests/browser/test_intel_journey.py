@@ -37,7 +37,7 @@ def ads_file(tmp_path: Path) -> Path:
 
     path = tmp_path / "annonser.jsonl"
     with path.open("w", encoding="utf-8") as stream:
-        for row in generate(400, seed=11).items.to_pylist():
+        for row in generate(600, seed=5).items.to_pylist():
             row["observed_at"] = row["observed_at"].isoformat() if row["observed_at"] else None
             stream.write(json.dumps(row, ensure_ascii=False) + "\n")
         stream.write('{"id": "broken", "kind": "poster"}\n')
@@ -58,11 +58,11 @@ def test_import_link_explain_and_export(
     page.get_by_role("link", name=ui_text("sv", "Import"), exact=True).click()
     page.locator("input[name=file]").set_input_files(str(ads_file))
     page.get_by_role("button", name=ui_text("sv", "Import"), exact=True).click()
-    expect(page.locator("#import-created")).to_have_text("400")
+    expect(page.locator("#import-created")).to_have_text("600")
     expect(page.locator("#import-skipped")).to_have_text("1")
-    expect(page.locator("#skipped-table")).to_contain_text("401")
+    expect(page.locator("#skipped-table")).to_contain_text("601")
     expect(page.locator("#skipped-table")).to_contain_text("poster")
-    assert IntelItem.objects.count() == 400
+    assert IntelItem.objects.count() == 600
 
     # Link, then open the largest network.
     page.get_by_role("button", name=ui_text("sv", "Link the items into networks")).click()
