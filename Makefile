@@ -45,6 +45,7 @@ help:
 	@echo "make typecheck      mypy --strict"
 	@echo "make check          Django's system checks, migrations check, deployment checks"
 	@echo "make bench          time the results report on national-scale data, SQLite and PostgreSQL (slow) -> docs/benchmarks.md"
+	@echo "make bench-intel    link 100k and 1M synthetic intel items (DuckDB, Spark): quality, time, memory (slow)"
 	@echo "make clean          remove .venv, compiled translations and caches"
 
 install: $(STAMP) messages
@@ -124,3 +125,10 @@ clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache staticfiles
 	rm -f $(MO_FILES)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Intelligence linkage: quality against the generator's ground truth, time and peak memory at
+# 100,000 and 1,000,000 items with DuckDB and 100,000 with Spark (needs Java); data cached in
+# bench-data/intel/. Results: bench-data/intel/results.json; see docs/benchmarks.md.
+.PHONY: bench-intel
+bench-intel: install
+	$(PY) scripts/bench_intel.py

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "samverkan.investigations",
     "samverkan.sharing",
     "samverkan.reports",
+    "samverkan.intel",
     "samverkan.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("utlamnanden/", include("samverkan.sharing.urls")),
     path("resultat/", include("samverkan.reports.urls")),
     path("logg/", include("samverkan.audit.urls")),
+    path("underrattelser/", include("samverkan.intel.urls")),
     path("anvandare/", user_admin_site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -193,7 +193,7 @@ def timed(function: Callable[[], object], runs: int) -> tuple[float, list[float]
 
 def time_report(year: int, runs: int) -> dict[str, Any]:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from samverkan.investigations.models import CrimeReport
     from samverkan.operations.models import Encounter
@@ -207,8 +207,12 @@ def time_report(year: int, runs: int) -> dict[str, Any]:
         for part in parts.values():
             part()
 
-    with CaptureQueriesContext(connection) as captured:
+    # Counted one after the other, on this connection: side by side (PostgreSQL), the
+    # queries run on connections of their own, which this context does not see.
+    with override_settings(SAMVERKAN_REPORT_WORKERS=1), CaptureQueriesContext(connection) as captured:
         full = d.report(f)
+    with override_settings(SAMVERKAN_REPORT_WORKERS=1):
+        sequential_seconds, _times = timed(lambda: d.report(f), runs)
     with CaptureQueriesContext(connection) as captured_by_figure:
         figure_by_figure()
     report_seconds, report_times = timed(lambda: d.report(f), runs)
@@ -223,6 +227,7 @@ def time_report(year: int, runs: int) -> dict[str, Any]:
         "year": year,
         "report_seconds": report_seconds,
         "report_times": report_times,
+        "sequential_seconds": sequential_seconds,
         "by_figure_seconds": by_figure_seconds,
         "floor_seconds": floor_seconds,
         "floor_times": floor_times,
@@ -361,6 +366,10 @@ def render(command: str, measured: dict[str, dict[str, Any]], args: argparse.Nam
     table += row(
         f"**full report, {any_m['year']}**: `report(f)` (median of {args.runs})", lambda m: f"**{seconds(m['report_seconds'])}**"
     )
+    table += row(
+        "the same report with its queries one after the other (`SAMVERKAN_REPORT_WORKERS=1`)",
+        lambda m: seconds(m["sequential_seconds"]),
+    )
     table += row("floor: one SQL aggregate (median)", lambda m: seconds(m["floor_seconds"]))
     table += row("report / floor", lambda m: f"{m['report_seconds'] / m['floor_seconds']:.1f}×")
     table += row(
@@ -420,7 +429,9 @@ def render(command: str, measured: dict[str, dict[str, Any]], args: argparse.Nam
         "- **Full report**: `report(f)` in `samverkan.reports.definitions`, what the results page and its "
         "exports call: the five figures of `results()` and every breakdown (shifts by area, basis and month; "
         "minors and adults by area, venue kind, basis and month; buyers by area, offence and month); "
-        f"median of {args.runs} runs after a warm-up. Also timed: the same figures asked for one call at a time "
+        f"median of {args.runs} runs after a warm-up. On PostgreSQL its three queries run side by side on "
+        "connections of their own, in one exported snapshot (`reports()`); the same report with the queries one "
+        "after the other is timed too. Also timed: the same figures asked for one call at a time "
         "(`results()`, `shifts_by`, `persons_found_by`, `buyers_by`).",
         "- **Floor**: one hand-written SQL aggregate over the same tables — completed shifts, distinct persons in "
         "prostitution, distinct persons reported for buying sex — the least a report of these figures can cost "

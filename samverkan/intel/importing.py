@@ -34,6 +34,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import RecordType
@@ -415,8 +416,10 @@ def _read_csv_table(path: Path) -> Any:
         header = next(csv.reader(stream), None)
     if not header or "id" not in header:
         return None
+    import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
+
     try:
-        return pacsv.read_csv(
+        table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
@@ -426,6 +429,11 @@ def _read_csv_table(path: Path) -> Any:
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
+    # A value spanning lines would shift every later line number: the careful reader counts them.
+    for column in table.columns:
+        if pc.any(pc.match_substring(column, "\n")).as_py():
+            return None
+    return table
 
 
 def validate_into(con: Any, path: Path, file_format: str) -> tuple[list[RecordError], int]:
@@ -527,7 +535,12 @@ def import_file(
             on_validated(valid)
         if strict and errors:
             raise ImportRefused(
-                _("%(count)s records are invalid; nothing was imported (strict mode).") % {"count": len(errors)}, errors
+                ngettext(
+                    "%(count)s record is invalid; nothing was imported (strict mode).",
+                    "%(count)s records are invalid; nothing was imported (strict mode).",
+                    len(errors),
+                ) % {"count": len(errors)},
+                errors,
             )
         with transaction.atomic():
             batch = ImportBatch.objects.create(

@@ -402,6 +402,8 @@ def link_all(
         raise LinkageUnavailable(_("unknown backend %(backend)s") % {"backend": backend})
     started = timezone.now()
     result, answer = _call_batch(agency, backend, progress)
+    if progress is not None:
+        progress(f"{len(set(result.assignments.values()))} networks found")
     with transaction.atomic():
         LinkState.store(agency, answer.index)
         run = LinkRun.objects.create(agency=agency, mode=LinkRun.Mode.BATCH, backend=backend, started_at=started, created_by=acting_user)
@@ -411,8 +413,14 @@ def link_all(
         run.item_count = len(result.assignments)
         run.network_count = len(set(result.assignments.values()))
         run.finished_at = timezone.now()
-        run.summary = {"links": len(result.links), "glue": len(result.glue), "changed_networks": len(changed)}
+        run.summary = {
+            "links": len(result.links),
+            "glue": len(result.glue),
+            "changed_networks": NetworkEvent.objects.filter(run=run).values("network").distinct().count(),
+        }
         run.save(update_fields=["item_count", "network_count", "finished_at", "summary"])
+        if progress is not None:
+            progress("stored")
         do_record_event(
             user=acting_user, username="manage.py link_intel" if acting_user is None else "", agency=agency,
             action=AuditAction.UPDATE, record_type=RecordType.NETWORK, record_id=f"run:{run.pk}",

@@ -119,7 +119,7 @@ def network_link_run(request: HttpRequest) -> HttpResponse:
     except linking.LinkageUnavailable as exc:
         messages.error(request, _("The items could not be linked: %(reason)s") % {"reason": exc})
         return redirect("intel:network_list")
-    messages.success(request, _("Linked %(items)s items into %(networks)s networks.") % {
+    messages.success(request, _("The items are linked. Items: %(items)s, networks: %(networks)s.") % {
         "items": run.item_count, "networks": run.network_count,
     })
     return redirect("intel:network_list")
@@ -290,7 +290,7 @@ def indicator_review(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 
 
 def _summary(network: Network) -> str:
-    return _("Network %(key)s: %(items)s items, %(cities)s cities, %(venues)s venues.") % {
+    return _("Network %(key)s. Items: %(items)s, cities: %(cities)s, venues: %(venues)s.") % {
         "key": network.key, "items": network.item_count, "cities": network.city_count, "venues": network.venue_count,
     }
 

@@ -40,9 +40,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import (
     BigIntegerField,
@@ -324,7 +326,69 @@ class Report:
 
 def report(f: Filter) -> Report:
     """Every figure and every breakdown of the period, from three queries."""
-    shifts, persons, (buyers, minor_buyers) = _shift_tally(f), _person_tallies(f), _buyer_tally_and_minors(f)
+    return reports(f)[0]
+
+
+def reports(*filters: Filter) -> list[Report]:
+    """The report of each period (three queries each), counted in one snapshot of the database.
+
+    On PostgreSQL, outside a transaction, the queries run side by side on their own
+    connections, which all read the snapshot the first one exported: the figures are
+    those of one moment, as if counted in one transaction, in the time of the slowest
+    query rather than of all of them (the person query holds one core, the buyers'
+    query the other). Inside a transaction (a test case, or a caller's atomic block)
+    other connections could not see its writes, so the queries run one after the other.
+    """
+    using = Encounter.objects.db
+    if _side_by_side(using) and filters:
+        units = _concurrently(using, filters)
+    else:
+        units = [(_shift_tally(f), _person_tallies(f), _buyer_tally_and_minors(f)) for f in filters]
+    return [_assemble(*unit) for unit in units]
+
+
+# How many report queries may run side by side on PostgreSQL (0 or 1: one after the other).
+REPORT_WORKERS_SETTING = "SAMVERKAN_REPORT_WORKERS"
+
+
+def _side_by_side(using: str) -> bool:
+    connection = connections[using]
+    workers = int(getattr(settings, REPORT_WORKERS_SETTING, 2))
+    return connection.vendor == "postgresql" and workers > 1 and not connection.in_atomic_block
+
+
+def _in_snapshot(using: str, snapshot: str, zone: dt.tzinfo, unit: Callable[[Filter], Any], f: Filter) -> Any:
+    """Run ``unit(f)`` on this thread's own connection, in the snapshot ``snapshot``."""
+    connection = connections[using]
+    try:
+        with timezone.override(zone), transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # A snapshot id comes from pg_export_snapshot(); SET takes no bound parameters.
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            return unit(f)
+    finally:
+        connection.close()
+
+
+def _concurrently(using: str, filters: Sequence[Filter]) -> list[tuple[Tally, dict[bool, Tally], tuple[Tally, Followed]]]:
+    connection = connections[using]
+    zone = timezone.get_current_timezone()
+    workers = int(getattr(settings, REPORT_WORKERS_SETTING, 2))
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        # The exporting transaction stays open until every query has imported its snapshot.
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report") as pool:
+            people = [pool.submit(_in_snapshot, using, snapshot, zone, _person_tallies, f) for f in filters]
+            buyers = [pool.submit(_in_snapshot, using, snapshot, zone, _buyer_tally_and_minors, f) for f in filters]
+            shifts = [_shift_tally(f) for f in filters]  # small: here, in the exporting transaction
+            return [(s, p.result(), b.result()) for s, p, b in zip(shifts, people, buyers, strict=True)]
+
+
+def _assemble(shifts: Tally, persons: dict[bool, Tally], buyer_unit: tuple[Tally, Followed]) -> Report:
+    buyers, minor_buyers = buyer_unit
     return Report(
         results=Results(
             joint_shifts=shifts.total,

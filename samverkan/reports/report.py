@@ -210,7 +210,7 @@ def _publish_headline(h: Headline, threshold: int) -> Headline:
 
 def build_report(f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None = None) -> Report:
     before = previous_period(f)
-    now_all, before_all = d.report(f), d.report(before)
+    now_all, before_all = d.reports(f, before)
     now_r, before_r = now_all.results, before_all.results
     headlines = [
         Headline("shifts", str(_("Joint shifts")), now_r.joint_shifts, before_r.joint_shifts),

@@ -13,6 +13,9 @@ tables written as Parquet to a temporary checkpoint directory); in production
 passed in.
 """
 
+# ruff: noqa: S608 - the SQL is assembled from this module's own names and patterns; data
+# values reach DuckDB as registered tables, never as SQL text (file paths are quoted).
+
 from __future__ import annotations
 
 import logging
@@ -27,6 +30,8 @@ from splink import DuckDBAPI, Linker
 from splink.internals.database_api import DatabaseAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from samverkan.intel.linkage.model import for_dialect
+
 __all__ = ["BACKENDS", "Backend", "DuckDBBackend", "Prediction", "SparkBackend", "get_backend"]
 
 BackendName = Literal["duckdb", "spark"]
@@ -36,7 +41,9 @@ SPARK_DRIVER_MEMORY = "3g"
 
 @dataclass
 class Prediction:
-    pairs: pa.Table  # unique_id_l, unique_id_r, match_weight, match_probability, mw_* per comparison
+    pairs: (
+        pa.Table
+    )  # unique_id_l, unique_id_r, match_weight, match_probability, mw_* per comparison
     comparisons: int  # candidate pairs scored
     seconds: float  # scoring, including loading the records into the backend
 
@@ -44,15 +51,21 @@ class Prediction:
 class Backend(Protocol):
     name: str
 
-    def predict(self, records: pa.Table, pairs: pa.Table, model: dict[str, Any], threshold: float) -> Prediction: ...
+    def predict(
+        self, records: pa.Table, pairs: pa.Table, model: dict[str, Any], threshold: float
+    ) -> Prediction: ...
 
     def close(self) -> None: ...
 
 
 def _predict(
-    db_api: DatabaseAPI[Any], frame: SplinkDataFrame, pairs: SplinkDataFrame, model: dict[str, Any], threshold: float
+    db_api: DatabaseAPI[Any],
+    frame: SplinkDataFrame,
+    pairs: SplinkDataFrame,
+    model: dict[str, Any],
+    threshold: float,
 ) -> SplinkDataFrame:
-    settings = dict(model)
+    settings = for_dialect(model, db_api.sql_dialect.sql_dialect_str)
     settings["retain_intermediate_calculation_columns"] = True
     settings["retain_matching_columns"] = False
     linker = Linker(frame, settings, log_level=logging.WARNING)
@@ -75,7 +88,9 @@ class DuckDBBackend:
         self.threads = threads
         self.memory_limit = memory_limit
 
-    def predict(self, records: pa.Table, pairs: pa.Table, model: dict[str, Any], threshold: float) -> Prediction:
+    def predict(
+        self, records: pa.Table, pairs: pa.Table, model: dict[str, Any], threshold: float
+    ) -> Prediction:
         started = time.perf_counter()
         db_api = DuckDBAPI()
         con = db_api.duckdb_con
@@ -119,15 +134,23 @@ class SparkBackend:
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .config("spark.local.dir", self._checkpoints.name)
-                .config("spark.sql.warehouse.dir", os.path.join(self._checkpoints.name, "warehouse"))
-                .config("spark.driver.extraJavaOptions", "-Dderby.system.home=" + self._checkpoints.name)
+                .config(
+                    "spark.sql.warehouse.dir", os.path.join(self._checkpoints.name, "warehouse")
+                )
+                .config(
+                    "spark.driver.extraJavaOptions", "-Dderby.system.home=" + self._checkpoints.name
+                )
                 .getOrCreate()
             )
             self._session.sparkContext.setLogLevel("ERROR")
-            self._session.sparkContext.setCheckpointDir(os.path.join(self._checkpoints.name, "checkpoints"))
+            self._session.sparkContext.setCheckpointDir(
+                os.path.join(self._checkpoints.name, "checkpoints")
+            )
         return self._session
 
-    def predict(self, records: pa.Table, pairs: pa.Table, model: dict[str, Any], threshold: float) -> Prediction:
+    def predict(
+        self, records: pa.Table, pairs: pa.Table, model: dict[str, Any], threshold: float
+    ) -> Prediction:
         from splink import SparkAPI
 
         started = time.perf_counter()
@@ -135,7 +158,9 @@ class SparkBackend:
         if not spark.sparkContext._jsc.sc().getCheckpointDir().isDefined():
             checkpoints = tempfile.mkdtemp(prefix="samverkan-spark-checkpoints-")
             spark.sparkContext.setCheckpointDir(checkpoints)
-        db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet", register_udfs_automatically=False)
+        db_api = SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=spark, break_lineage_method="parquet", register_udfs_automatically=False
+        )
         frame = db_api.register(spark.createDataFrame(records), table_name="records")
         blocked = db_api.register(spark.createDataFrame(pairs), table_name="candidate_pairs")
         predictions = _predict(db_api, frame, blocked, model, threshold)

@@ -17,6 +17,9 @@ backend (``register_blocked_pairs_for_predict``), so DuckDB and Spark score
 exactly the same pairs.
 """
 
+# ruff: noqa: S608 - the SQL is assembled from this module's own names and patterns; data
+# values reach DuckDB as registered tables, never as SQL text (file paths are quoted).
+
 from __future__ import annotations
 
 import duckdb
@@ -39,7 +42,10 @@ def candidate_pairs(
     heads: int = HEADS,
 ) -> pa.Table:
     """(match_key, join_key_l, join_key_r): the pairs to score, in Splink's blocked-pairs format."""
-    columns = {"rid": pa.array(np.arange(records.num_rows, dtype=np.int32)), "component_id": records["component_id"]}
+    columns = {
+        "rid": pa.array(np.arange(records.num_rows, dtype=np.int32)),
+        "component_id": records["component_id"],
+    }
     for b in range(bands):
         columns[f"tb{b}"] = records[f"tb{b}"]
     con.register("candidate_records", pa.table(columns))
@@ -75,7 +81,9 @@ def candidate_pairs(
     left, right = np.asarray(found["a"]), np.asarray(found["b"])
     # Splink keeps the left id below the right one (as its own blocking does).
     left_ids = ids.take(pa.array(left)).combine_chunks() if len(left) else pa.array([], pa.string())
-    right_ids = ids.take(pa.array(right)).combine_chunks() if len(right) else pa.array([], pa.string())
+    right_ids = (
+        ids.take(pa.array(right)).combine_chunks() if len(right) else pa.array([], pa.string())
+    )
     swap = pc.greater(left_ids, right_ids)
     return pa.table(
         {

@@ -44,7 +44,7 @@ def write_assignments(assignments: dict[str, str], path: str | Path) -> None:
 
 
 def link_file(
-    input: str | Path,  # noqa: A002 - the option is called --input
+    input: str | Path,
     output: str | Path,
     backend: str = "duckdb",
     *,
@@ -68,8 +68,14 @@ def report(result: LinkResult) -> dict[str, Any]:
             {"kind": g.kind, "value": g.value, "items": g.items, "span": g.span, "reason": g.reason}
             for g in result.glue
         ],
-        "merges": [{"network_id": m.network_id, "absorbed": list(m.absorbed), "items": m.items} for m in result.merges],
-        "splits": [{"network_id": s.network_id, "parts": list(s.parts), "items": s.items} for s in result.splits],
+        "merges": [
+            {"network_id": m.network_id, "absorbed": list(m.absorbed), "items": m.items}
+            for m in result.merges
+        ],
+        "splits": [
+            {"network_id": s.network_id, "parts": list(s.parts), "items": s.items}
+            for s in result.splits
+        ],
     }
 
 
@@ -82,9 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--state", help="directory to save the index for incremental linking")
     parser.add_argument("--report", help="JSON file for the run's figures, glue, merges and splits")
     args = parser.parse_args(argv)
-    result = link_file(args.input, args.output, args.backend, previous=args.previous, state_dir=args.state)
+    result = link_file(
+        args.input, args.output, args.backend, previous=args.previous, state_dir=args.state
+    )
     if args.report:
-        Path(args.report).write_text(json.dumps(report(result), indent=2, default=str), encoding="utf-8")
+        Path(args.report).write_text(
+            json.dumps(report(result), indent=2, default=str), encoding="utf-8"
+        )
     stats = result.stats
     print(
         f"{stats['items']} items → {stats['networks']} networks in {stats['seconds']} s "

@@ -4,25 +4,25 @@
    text and normalised (``features``, ``normalise``).
 2. **Glue and exact components** (``graph``). Identifiers that would join
    three or more otherwise-unconnected groups of items are glue and are left
-   out; the others join their items by union-find. Each union is one
-   explaining link, so a network of *n* items has *n − 1* identifier links,
-   never all its pairs. Names are weak identifiers: they never link on their
-   own, and a name used across three or more exact components is glue (it
-   does not count as a "rare name" in the model).
+   out; the others join their items. Each union is one explaining link, so a
+   network of *n* items has *n − 1* identifier links, never all its pairs.
+   Names are weak identifiers: they never link on their own, and a name used
+   in three or more exact components is glue (not a "rare name" for the model).
 3. **Records for the fuzzy part.** Items that share no (non-glue) identifier
    with any other item are records on their own; an exact component is
    represented by up to ``representatives`` of its items, one per distinct
    text (the most frequent texts first). So a network of two thousand ads
    enters the comparison as a handful of records.
-4. **Splink** (``model``, ``backends``) compares records that share a text
-   band (MinHash LSH) and lie in different components. Blocking keys shared
-   by too many records are dropped, so that the number of comparisons stays
-   within ``comparisons_per_record`` × records (the cap is the largest block
-   size that fits the budget). The model is trained on the records (u by
-   random sampling, m and λ by EM on samples) unless a trained model is given.
-5. **Networks.** Pairs with a match probability of at least ``threshold`` join
-   components. An item without identifiers joins only through its best
-   pair, so one similar-looking ad cannot chain two networks together.
+4. **Splink** (``model``, ``backends``, ``blocking``) scores the candidate
+   pairs: records that share a text band (MinHash LSH) and lie in different
+   components, at most ``heads`` per record in a large block. The model is
+   trained on a sample (u by random sampling, m from the exact components and
+   by EM, λ by EM) unless a trained model is given. Pairs above ``related``
+   (0.5) tell the third glue pass which groups read alike.
+5. **Networks.** Pairs with a match probability of at least ``threshold``
+   (0.995) join components: a component compared through a single record
+   joins through its best pair only; two larger components need two agreeing
+   pairs. One similar-looking ad cannot chain two networks together.
 6. **Stable ids** (``assign_network_ids``). Each network of the previous run
    continues in the new network holding most of its items; a new network that
    continues several old ones keeps the oldest id and the merge is recorded;
@@ -30,14 +30,17 @@
    split. New networks get new ids.
 """
 
+# ruff: noqa: S608 - the SQL is assembled from this module's own names and patterns; data
+# values reach DuckDB as registered tables, never as SQL text (file paths are quoted).
+
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-import math
 import re
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +53,7 @@ import pyarrow.compute as pc
 
 from samverkan.intel.linkage import blocking, features, frames, graph, normalise
 from samverkan.intel.linkage import model as fs_model
-from samverkan.intel.linkage.backends import Backend, get_backend
+from samverkan.intel.linkage.backends import Backend, Prediction, get_backend
 
 __all__ = [
     "Glue",
@@ -72,6 +75,15 @@ logger = logging.getLogger(__name__)
 NETWORK_ID = re.compile(r"^N(\d+)$")
 TRAINING_SAMPLE = 50_000
 TRAINING_PER_COMPONENT = 4
+_NO_PAIRS = pa.table(
+    {
+        "unique_id_l": pa.array([], pa.string()),
+        "unique_id_r": pa.array([], pa.string()),
+        "match_weight": pa.array([], pa.float64()),
+        "match_probability": pa.array([], pa.float64()),
+        **{f"mw_{name}": pa.array([], pa.float64()) for name in fs_model.COMPARISONS},
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,9 @@ class LinkConfig:
     """The few knobs of the pipeline; the defaults are what the benchmark measures."""
 
     min_span: int = graph.MIN_SPAN  # an identifier joining this many independent groups is glue
-    min_outside: int = graph.MIN_OUTSIDE  # a group counts if this many of its items lack the identifier
+    min_outside: int = (
+        graph.MIN_OUTSIDE
+    )  # a group counts if this many of its items lack the identifier
     representatives: int = 8  # records per exact component
     threshold: float = 0.995  # match probability of a fuzzy link
     related: float = 0.5  # match probability at which content makes groups "related" for glue
@@ -98,14 +112,19 @@ class LinkModel:
     splink: dict[str, Any]
     bands: int = features.BANDS
     rows: int = features.ROWS
+    trained: bool = True  # False: nothing to compare in the data it came from; no fuzzy links
 
     def to_json(self) -> str:
-        return json.dumps({"splink": self.splink, "bands": self.bands, "rows": self.rows})
+        return json.dumps(
+            {"splink": self.splink, "bands": self.bands, "rows": self.rows, "trained": self.trained}
+        )
 
     @classmethod
     def from_json(cls, text: str) -> LinkModel:
         data = json.loads(text)
-        return cls(data["splink"], int(data["bands"]), int(data["rows"]))
+        return cls(
+            data["splink"], int(data["bands"]), int(data["rows"]), bool(data.get("trained", True))
+        )
 
     @property
     def scorer(self) -> fs_model.Scorer:
@@ -173,7 +192,7 @@ class Links:
         self._scorer = scorer
 
     def __len__(self) -> int:
-        return self.identifier.num_rows + self.similarity.num_rows
+        return int(self.identifier.num_rows + self.similarity.num_rows)
 
     def __iter__(self) -> Iterator[Link]:
         for row in self.identifier.to_pylist():
@@ -193,7 +212,10 @@ class Links:
                 },
             )
         for row in self.similarity.to_pylist():
-            chosen = [self._scorer.level_from_weight(name, float(row[f"mw_{name}"])) for name in fs_model.COMPARISONS]
+            chosen = [
+                self._scorer.level_from_weight(name, float(row[f"mw_{name}"]))
+                for name in fs_model.COMPARISONS
+            ]
             yield Link(
                 a=row["a"],
                 b=row["b"],
@@ -201,11 +223,15 @@ class Links:
                 kind="similarity",
                 match_weight=float(row["match_weight"]),
                 match_probability=float(row["match_probability"]),
-                explanation=similarity_explanation(self._scorer, chosen, float(row["match_weight"])),
+                explanation=similarity_explanation(
+                    self._scorer, chosen, float(row["match_weight"])
+                ),
             )
 
 
-def similarity_explanation(scorer: fs_model.Scorer, chosen: list[int] | tuple[int, ...], weight: float) -> dict[str, Any]:
+def similarity_explanation(
+    scorer: fs_model.Scorer, chosen: list[int] | tuple[int, ...], weight: float
+) -> dict[str, Any]:
     return {
         "kind": "similarity",
         "match_weight": round(weight, 3),
@@ -222,11 +248,14 @@ class LinkIndex:
     """What incremental linking needs: the model, identifiers by network, and the records."""
 
     model: LinkModel
-    entities: pa.Table  # kind, value, network_id, item_id (identifiers that are not glue, an item with each)
+    entities: (
+        pa.Table
+    )  # kind, value, network_id, item_id (identifiers that are not glue, an item with each)
     glue: pa.Table  # kind, value
     records: pa.Table  # the comparison records with their network_id
     config: LinkConfig
     next_network: int
+    items: int = 0  # items linked in the full run
 
     def save(self, directory: str | Path) -> None:
         import pyarrow.parquet as pq
@@ -236,7 +265,11 @@ class LinkIndex:
         pq.write_table(self.entities, path / "entities.parquet")
         pq.write_table(self.glue, path / "glue.parquet")
         pq.write_table(self.records, path / "records.parquet")
-        meta = {"config": self.config.__dict__, "next_network": self.next_network}
+        meta = {
+            "config": self.config.__dict__,
+            "next_network": self.next_network,
+            "items": self.items,
+        }
         (path / "model.json").write_text(self.model.to_json(), encoding="utf-8")
         (path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
 
@@ -253,6 +286,7 @@ class LinkIndex:
             records=pq.read_table(path / "records.parquet"),
             config=LinkConfig(**meta["config"]),
             next_network=int(meta["next_network"]),
+            items=int(meta.get("items", 0)),
         )
 
 
@@ -296,8 +330,14 @@ def link_items(
     previous: Mapping[Any, Any] | None = None,
     model: LinkModel | None = None,
     config: LinkConfig | None = None,
+    reserved: Iterable[str] = (),
 ) -> LinkResult:
-    """Link items into networks. See the module docstring for the steps."""
+    """Link items into networks. See the module docstring for the steps.
+
+    ``previous`` maps item id → network id of the last run; ``reserved`` are
+    network ids that must not be issued again (networks merged away or
+    dissolved earlier, which ``previous`` no longer shows).
+    """
     config = config or LinkConfig()
     timer = _Timer()
     frame = frames.to_table(items)
@@ -329,30 +369,37 @@ def link_items(
     ).to_arrow_table()
     strong = con.sql("SELECT sid, kind, value, df FROM strong ORDER BY sid").to_arrow_table()
     m = strong.num_rows
-    ptr = np.concatenate(([0], np.cumsum(np.bincount(incidences["sid"].to_numpy(), minlength=m)))).astype(np.int64)
+    ptr = np.concatenate(
+        ([0], np.cumsum(np.bincount(incidences["sid"].to_numpy(), minlength=m)))
+    ).astype(np.int64)
     identifiers = graph.IdentifierGraph(n, ptr, incidences["idx"].to_numpy())
-    suspects = identifiers.structural_passes(np.arange(m), min_span=config.min_span, min_outside=config.min_outside)
+    suspects = identifiers.structural_passes(
+        np.arange(m), min_span=config.min_span, min_outside=config.min_outside
+    )
     component = identifiers.components()
     comp_size = np.bincount(component, minlength=n)[component]
     timer.lap("glue_and_components")
 
     con.register(
         "components",
-        pa.table({"idx": np.arange(n, dtype=np.int32), "component_id": component, "comp_size": comp_size}),
+        pa.table(
+            {"idx": np.arange(n, dtype=np.int32), "component_id": component, "comp_size": comp_size}
+        ),
     )
-    outside = int(config.min_outside)
+    # A name never links on its own; it is glue (not "rare") when it names items of three or
+    # more separate components: in separate networks, as far as identifiers tell.
     name_rows = con.sql(
-        f"""WITH per AS (
-            SELECT e.value, c.component_id, any_value(c.comp_size) AS size, count(*) AS inside
-            FROM entities e JOIN components c USING (idx) WHERE e.kind = 'name'
-            GROUP BY e.value, c.component_id)
-        SELECT value, sum(inside) AS items, count(*) FILTER (WHERE size - inside >= {outside}) AS span
-        FROM per GROUP BY value
-        HAVING count(*) FILTER (WHERE size - inside >= {outside}) >= {int(config.min_span)}
-        ORDER BY value"""
+        f"""SELECT e.value, count(*) AS items, count(DISTINCT c.component_id) AS span
+        FROM entities e JOIN components c USING (idx) WHERE e.kind = 'name'
+        GROUP BY e.value HAVING count(DISTINCT c.component_id) >= {int(config.min_span)}
+        ORDER BY e.value"""
     ).fetchall()
-    name_glue = [Glue("name", str(value), int(count), int(span)) for value, count, span in name_rows]
-    con.register("name_glue", pa.table({"value": pa.array([g.value for g in name_glue], pa.string())}))
+    name_glue = [
+        Glue("name", str(value), int(count), int(span)) for value, count, span in name_rows
+    ]
+    con.register(
+        "name_glue", pa.table({"value": pa.array([g.value for g in name_glue], pa.string())})
+    )
     timer.lap("name_glue")
 
     # --- records for Splink ---
@@ -361,7 +408,9 @@ def link_items(
     is_ad = pc.fill_null(pc.equal(pc.fill_null(table["kind"], "ad"), "ad"), True)
     texts = pc.if_else(
         is_ad,
-        pc.binary_join_element_wise(pc.fill_null(table["title"], ""), pc.fill_null(table["text"], ""), " "),
+        pc.binary_join_element_wise(
+            pc.fill_null(table["title"], ""), pc.fill_null(table["text"], ""), " "
+        ),
         "",
     )
     bands = features.text_bands(texts, bands=features.BANDS, rows=features.ROWS)[order]
@@ -375,8 +424,11 @@ def link_items(
 
     # --- the model and the fuzzy links ---
     if model is None:
-        sample = _training_sample(item_features, component, bands, config)
-        model = LinkModel(fs_model.train(records, candidates, sample, seed=config.seed))
+        if candidates.num_rows:
+            sample = _training_sample(item_features, component, bands, config)
+            model = LinkModel(fs_model.train(records, candidates, sample, seed=config.seed))
+        else:
+            model = LinkModel(fs_model.untrained(), trained=False)
     timer.lap("training")
     engine = get_backend(backend) if isinstance(backend, str) else backend
     try:
@@ -385,7 +437,12 @@ def link_items(
 
             if isinstance(engine, DuckDBBackend):
                 engine.threads, engine.memory_limit = config.threads, config.memory_limit
-        prediction = engine.predict(records, candidates, model.splink, min(config.related, config.threshold))
+        if candidates.num_rows and model.trained:
+            prediction = engine.predict(
+                records, candidates, model.splink, min(config.related, config.threshold)
+            )
+        else:
+            prediction = Prediction(_NO_PAIRS, 0, 0.0)
     finally:
         if isinstance(backend, str):
             engine.close()
@@ -395,29 +452,31 @@ def link_items(
     related = _pairs_with_items(prediction.pairs, representatives, records)
     glue_ids, glue_spans = identifiers.content_pass(
         suspects,
-        list(zip(related["idx_l"].to_pylist(), related["idx_r"].to_pylist(), strict=True)),
+        (related["idx_l"].to_numpy(), related["idx_r"].to_numpy()),
         min_span=config.min_span,
         min_outside=config.min_outside,
     )
     # Fuzzy links are chosen against the components as they stand after the glue decisions.
     final_component = identifiers.components()
     pairs = _with_components(
-        related.filter(pa.array(related["match_probability"].to_numpy() >= config.threshold)), final_component
+        related.filter(pa.array(related["match_probability"].to_numpy() >= config.threshold)),
+        final_component,
     )
     records_per_component = np.bincount(final_component[representatives], minlength=n)
     used = _fuzzy_links_used(pairs, records_per_component)
     clusters = identifiers.components(
-        identifiers.joined(list(zip(used["idx_l"].to_pylist(), used["idx_r"].to_pylist(), strict=True)))
+        identifiers.joined((used["idx_l"].to_numpy(), used["idx_r"].to_numpy()))
     )
     kinds = strong["kind"].to_pylist()
     values = strong["value"].to_pylist()
     frequency = strong["df"].to_pylist()
     glue = [
-        Glue(kinds[e], values[e], int(frequency[e]), int(span)) for e, span in zip(glue_ids, glue_spans, strict=True)
+        Glue(kinds[e], values[e], int(frequency[e]), int(span))
+        for e, span in zip(glue_ids, glue_spans, strict=True)
     ] + name_glue
     timer.lap("clustering")
 
-    assignment_ids, merges, splits = assign_network_ids(ids, clusters, previous)
+    assignment_ids, merges, splits = assign_network_ids(ids, clusters, previous, reserved)
     assignments = dict(zip(ids, assignment_ids, strict=True))
     timer.lap("stable_ids")
 
@@ -436,7 +495,7 @@ def link_items(
         "identifiers": int(m),
         "suspects": len(suspects),
         "glue": len(glue),
-        "exact_components": int(len(np.unique(final_component))),
+        "exact_components": len(np.unique(final_component)),
         "records": records.num_rows,
         "comparisons": prediction.comparisons,
         "comparisons_per_second": round(prediction.comparisons / prediction.seconds, 1)
@@ -478,7 +537,9 @@ def _item_features(con: duckdb.DuckDBPyConnection, n: int) -> pa.Table:
     assert table.num_rows == n
     cities = pc.dictionary_encode(table["city_raw"]).combine_chunks()
     assert isinstance(cities, pa.DictionaryArray)
-    normalised = pa.array([normalise.normalise_city(c) for c in cities.dictionary.to_pylist()], pa.string())
+    normalised = pa.array(
+        [normalise.normalise_city(c) for c in cities.dictionary.to_pylist()], pa.string()
+    )
     city = pc.take(normalised, cities.indices)
     return table.drop_columns(["city_raw"]).append_column("city", city)
 
@@ -513,7 +574,9 @@ def _records(
     return records, chosen
 
 
-def _comparison_table(item_features: pa.Table, component: np.ndarray, bands: np.ndarray, chosen: np.ndarray) -> pa.Table:
+def _comparison_table(
+    item_features: pa.Table, component: np.ndarray, bands: np.ndarray, chosen: np.ndarray
+) -> pa.Table:
     """The comparison columns of the items ``chosen``.
 
     ``bb0`` repeats ``tb0`` where at most ``blocking.ALL_PAIRS`` records share
@@ -530,7 +593,8 @@ def _comparison_table(item_features: pa.Table, component: np.ndarray, bands: np.
     first = chosen_bands[:, 0]
     _, inverse, block = np.unique(first, return_inverse=True, return_counts=True)
     table = table.append_column(
-        "bb0", pa.array(first, pa.int64(), mask=(block[inverse] > blocking.ALL_PAIRS) | (first == 0))
+        "bb0",
+        pa.array(first, pa.int64(), mask=(block[inverse] > blocking.ALL_PAIRS) | (first == 0)),
     )
     for name in ("names_all", "names_rare", "city", "observed_date", "age", "venue_kind"):
         table = table.append_column(name, base[name])
@@ -564,17 +628,23 @@ def _training_sample(
 
 def _pairs_with_items(pairs: pa.Table, representatives: np.ndarray, records: pa.Table) -> pa.Table:
     """Scored record pairs with the item index of each side (``idx_l``, ``idx_r``)."""
-    uid_to_idx = dict(zip(records["unique_id"].to_pylist(), representatives.tolist(), strict=True))
-    left = np.array([uid_to_idx[u] for u in pairs["unique_id_l"].to_pylist()], dtype=np.int64)
-    right = np.array([uid_to_idx[u] for u in pairs["unique_id_r"].to_pylist()], dtype=np.int64)
-    return pairs.append_column("idx_l", pa.array(left, pa.int64())).append_column("idx_r", pa.array(right, pa.int64()))
+    ids = records["unique_id"]
+    left = representatives[
+        pc.index_in(pairs["unique_id_l"], value_set=ids).to_numpy(zero_copy_only=False)
+    ]
+    right = representatives[
+        pc.index_in(pairs["unique_id_r"], value_set=ids).to_numpy(zero_copy_only=False)
+    ]
+    return pairs.append_column("idx_l", pa.array(left, pa.int64())).append_column(
+        "idx_r", pa.array(right, pa.int64())
+    )
 
 
 def _with_components(pairs: pa.Table, component: np.ndarray) -> pa.Table:
     left, right = pairs["idx_l"].to_numpy(), pairs["idx_r"].to_numpy()
-    return pairs.append_column("comp_l", pa.array(component[left].astype(np.int64), pa.int64())).append_column(
-        "comp_r", pa.array(component[right].astype(np.int64), pa.int64())
-    )
+    return pairs.append_column(
+        "comp_l", pa.array(component[left].astype(np.int64), pa.int64())
+    ).append_column("comp_r", pa.array(component[right].astype(np.int64), pa.int64()))
 
 
 def _fuzzy_links_used(pairs: pa.Table, records_per_component: np.ndarray) -> pa.Table:
@@ -634,49 +704,71 @@ def _age(network_id: str) -> tuple[int, int, str]:
 
 
 def assign_network_ids(
-    ids: list[str], clusters: np.ndarray | list[int], previous: Mapping[Any, Any] | None
+    ids: list[str],
+    clusters: np.ndarray | list[int],
+    previous: Mapping[Any, Any] | None,
+    reserved: Iterable[str] = (),
 ) -> tuple[list[str], list[Merge], list[Split]]:
-    """Network id per item, keeping the previous run's ids (see the module docstring)."""
-    clusters = np.asarray(clusters)
+    """Network id per item, keeping the previous run's ids (see the module docstring).
+
+    Clusters are visited in the order of their first item id, so new ids are
+    issued deterministically, after the highest id of ``previous`` and
+    ``reserved``.
+    """
+    labels, cluster = np.unique(np.asarray(clusters), return_inverse=True)
+    count = len(labels)
+    sizes = np.bincount(cluster, minlength=count)
+    keys = np.asarray(ids, dtype=object)
+    is_sorted = all(a <= b for a, b in itertools.pairwise(ids))
+    rank = (
+        np.arange(len(ids))
+        if is_sorted
+        else np.argsort(np.argsort(keys, kind="stable"), kind="stable")
+    )
+    first = np.full(count, len(ids), dtype=np.int64)
+    np.minimum.at(first, cluster, rank)
     old = {str(k): str(v) for k, v in (previous or {}).items()}
-    members: dict[int, list[int]] = defaultdict(list)
-    for position, label in enumerate(clusters.tolist()):
-        members[label].append(position)
-    overlap: dict[str, Counter[int]] = defaultdict(Counter)
-    for position, item_id in enumerate(ids):
-        network = old.get(item_id)
-        if network is not None:
-            overlap[network][int(clusters[position])] += 1
-    # Where each old network continues: the cluster with most of its items (ties: the earlier cluster).
-    continues_in: dict[str, int] = {}
-    for network, counts in overlap.items():
-        continues_in[network] = min(counts, key=lambda label: (-counts[label], min(members[label])))
+    overlap: dict[str, dict[int, int]] = {}
+    if old:
+        before = [old.get(i) for i in ids]
+        known = np.flatnonzero(np.array([b is not None for b in before], dtype=bool))
+        if len(known):
+            networks, network_code = np.unique(
+                np.array([before[k] for k in known], dtype=object), return_inverse=True
+            )
+            pair, counted = np.unique(network_code * count + cluster[known], return_counts=True)
+            for code, target, n in zip(
+                (pair // count).tolist(), (pair % count).tolist(), counted.tolist(), strict=True
+            ):
+                overlap.setdefault(str(networks[code]), {})[target] = n
+    # Where each old network continues: the cluster with most of its items (ties: the earlier one).
     heirs: dict[int, list[str]] = defaultdict(list)
-    for network, label in continues_in.items():
-        heirs[label].append(network)
-    used_numbers = [_age(v)[1] for v in {*old.values()} if _age(v)[0] == 0]
+    for network, counts in overlap.items():
+        heirs[min(counts, key=lambda c: (-counts[c], first[c]))].append(network)
+    used_numbers = [_age(v)[1] for v in {*old.values(), *reserved} if _age(v)[0] == 0]
     next_number = max(used_numbers, default=0) + 1
-    name: dict[int, str] = {}
+    name = np.empty(count, dtype=object)
     merges: list[Merge] = []
-    for label in sorted(members, key=lambda lab: min(ids[p] for p in members[lab])):
-        candidates = sorted(heirs.get(label, []), key=_age)
+    for c in np.argsort(first, kind="stable").tolist():
+        candidates = sorted(heirs.get(c, []), key=_age)
         if candidates:
-            name[label] = candidates[0]
+            name[c] = candidates[0]
             if len(candidates) > 1:
-                merges.append(Merge(candidates[0], tuple(candidates[1:]), len(members[label])))
+                merges.append(Merge(candidates[0], tuple(candidates[1:]), int(sizes[c])))
         else:
-            name[label] = f"N{next_number}"
+            name[c] = f"N{next_number}"
             next_number += 1
     splits = [
         Split(
             network,
-            tuple(name[label] for label in sorted(counts, key=lambda lab: (-counts[lab], min(members[lab])))),
+            tuple(str(name[c]) for c in sorted(counts, key=lambda c: (-counts[c], first[c]))),
             sum(counts.values()),
         )
         for network, counts in sorted(overlap.items(), key=lambda kv: _age(kv[0]))
         if len(counts) > 1
     ]
-    return [name[int(label)] for label in clusters.tolist()], merges, splits
+    merges.sort(key=lambda m: _age(m.network_id))
+    return list(name[cluster]), merges, splits
 
 
 # --- explanations and summaries --------------------------------------------------------------------
@@ -723,7 +815,9 @@ def _similarity_links(used: pa.Table, ids: list[str], network_ids: np.ndarray) -
         }
     )
     for column in ("match_weight", "match_probability", *(f"mw_{c}" for c in fs_model.COMPARISONS)):
-        table = table.append_column(column, used[column] if used.num_rows else pa.array([], pa.float64()))
+        table = table.append_column(
+            column, used[column] if used.num_rows else pa.array([], pa.float64())
+        )
     return table
 
 
@@ -734,7 +828,15 @@ def _network_summaries(
     table: pa.Table,
     previous: Mapping[Any, Any] | None,
 ) -> list[NetworkSummary]:
-    con.register("assignment", pa.table({"idx": np.arange(len(network_ids), dtype=np.int32), "network_id": pa.array(network_ids, pa.string())}))
+    con.register(
+        "assignment",
+        pa.table(
+            {
+                "idx": np.arange(len(network_ids), dtype=np.int32),
+                "network_id": pa.array(network_ids, pa.string()),
+            }
+        ),
+    )
     rows = con.sql(
         """SELECT a.network_id, count(*) AS size, min(i.observed_at), max(i.observed_at),
                   list(DISTINCT i.city ORDER BY i.city) FILTER (WHERE i.city IS NOT NULL)
@@ -748,7 +850,14 @@ def _network_summaries(
             if item_id in old:
                 before[network].add(old[item_id])
     return [
-        NetworkSummary(str(r[0]), int(r[1]), r[2], r[3], tuple(r[4] or ()), tuple(sorted(before.get(str(r[0]), ()), key=_age)))
+        NetworkSummary(
+            str(r[0]),
+            int(r[1]),
+            r[2],
+            r[3],
+            tuple(r[4] or ()),
+            tuple(sorted(before.get(str(r[0]), ()), key=_age)),
+        )
         for r in rows
     ]
 
@@ -764,7 +873,10 @@ def _index(
     assignment_ids: list[str],
 ) -> LinkIndex:
     glue_table = pa.table(
-        {"kind": pa.array([g.kind for g in glue], pa.string()), "value": pa.array([g.value for g in glue], pa.string())}
+        {
+            "kind": pa.array([g.kind for g in glue], pa.string()),
+            "value": pa.array([g.value for g in glue], pa.string()),
+        }
     )
     con.register("glue_table", glue_table)
     entities = con.sql(
@@ -774,6 +886,16 @@ def _index(
             WHERE e.kind IN {tuple(features.STRONG_KINDS)}
             GROUP BY e.kind, e.value"""
     ).to_arrow_table()
-    indexed_records = records.append_column("network_id", pa.array(network_ids[representatives], pa.string()))
+    indexed_records = records.append_column(
+        "network_id", pa.array(network_ids[representatives], pa.string())
+    )
     numbers = [_age(v)[1] for v in set(assignment_ids) if _age(v)[0] == 0]
-    return LinkIndex(model, entities, glue_table, indexed_records, config, max(numbers, default=0) + 1)
+    return LinkIndex(
+        model,
+        entities,
+        glue_table,
+        indexed_records,
+        config,
+        max(numbers, default=0) + 1,
+        len(network_ids),
+    )

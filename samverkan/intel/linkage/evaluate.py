@@ -53,7 +53,9 @@ def _codes(labels: Sequence[Any] | np.ndarray) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def contingency(predicted: Sequence[Any] | np.ndarray, truth: Sequence[Any] | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def contingency(
+    predicted: Sequence[Any] | np.ndarray, truth: Sequence[Any] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(n_ij, a_i, b_j) per non-empty cell: the counts behind both measures."""
     if len(predicted) != len(truth):
         raise ValueError("predicted and truth must label the same items")
@@ -82,7 +84,7 @@ def score(
     elif isinstance(predicted, Mapping) or isinstance(truth, Mapping):
         raise TypeError("give both as mappings (id → label) or both as sequences")
     else:
-        predicted_labels, true_labels = predicted, truth
+        predicted_labels, true_labels = list(predicted), list(truth)
     n, a, b = contingency(predicted_labels, true_labels)
     items = int(n.sum())
     tp = int((n * (n - 1) // 2).sum())

@@ -20,6 +20,9 @@ DuckDB's ``hash``; the same SQL computes them for a single new item, so batch
 and incremental linking agree.
 """
 
+# ruff: noqa: S608 - the SQL is assembled from this module's own names and patterns; data
+# values reach DuckDB as registered tables, never as SQL text (file paths are quoted).
+
 from __future__ import annotations
 
 import functools
@@ -84,7 +87,12 @@ _NORMALISERS: dict[str, Callable[[str], str | None]] = {
 # phone-like digits inside it). Each match is classified by ``_text_kind``.
 TEXT_IDENTIFIERS = "|".join(
     f"(?:{pattern})"
-    for pattern in (normalise.URL_IN_TEXT, normalise.EMAIL_IN_TEXT, normalise.PHONE_IN_TEXT, normalise.VEHICLE_IN_TEXT)
+    for pattern in (
+        normalise.URL_IN_TEXT,
+        normalise.EMAIL_IN_TEXT,
+        normalise.PHONE_IN_TEXT,
+        normalise.VEHICLE_IN_TEXT,
+    )
 )
 _URL_MATCH = re.compile(normalise.URL_IN_TEXT, re.ASCII)
 _EMAIL_MATCH = re.compile(normalise.EMAIL_IN_TEXT, re.ASCII)
@@ -100,10 +108,10 @@ _PHONE_NATIONAL = """CASE
     WHEN starts_with(digits, '0') AND NOT starts_with(digits, '00') THEN substr(digits, 2)
     END"""
 FAST_PATHS = {
-    "phone": f"""CASE WHEN trim(raw) <> ''
+    "phone": """CASE WHEN trim(raw) <> ''
         AND NOT regexp_matches(raw, '\\pL')
-        AND NOT (origin = 'text' AND regexp_full_match(trim(raw), '\\(?\\d{{1,2}}[-/.]\\d{{1,2}}[-/.]\\d{{2,4}}\\)?'))
-        AND regexp_full_match(national, '[1-9][0-9]{{6,8}}')
+        AND NOT (origin = 'text' AND regexp_full_match(trim(raw), '\\(?\\d{1,2}[-/.]\\d{1,2}[-/.]\\d{2,4}\\)?'))
+        AND regexp_full_match(national, '[1-9][0-9]{6,8}')
         THEN '+46' || national END""",
     "url": """CASE WHEN regexp_full_match(raw, '(https?://)?(www\\.)?[a-z0-9-]+(\\.[a-z0-9-]+)+(/[a-z0-9._~-]*)*')
         AND NOT regexp_matches(raw, '[.]$')
@@ -111,7 +119,7 @@ FAST_PATHS = {
         THEN rtrim(regexp_replace(raw, '^(https?://)?(www\\.)?', ''), '/') END""",
     "image_hash": """CASE WHEN regexp_full_match(hexed, '[0-9a-f]{8,128}') THEN hexed END""",
 }
-_FAST_INPUTS = f"""
+_FAST_INPUTS = """
     CASE WHEN kind = 'phone' THEN regexp_replace(replace(raw, '(0)', ''), '[^0-9+]', '', 'g') END AS digits,
     CASE WHEN kind = 'image_hash'
         THEN regexp_replace(regexp_replace(lower(trim(raw)), '[[:space:]:_-]', '', 'g'), '^0x', '') END AS hexed"""
@@ -128,14 +136,15 @@ def _text_kind(raw: str) -> str:
 
 
 def _normalised(kind: str, origin: str, raw: str) -> str | None:
-    if kind == "text":
-        kind = _text_kind(raw)
-        if kind == "phone":
-            return normalise.normalise_phone_candidate(raw)
+    """What the batch stores for a raw value of ``kind`` found in a field or in free text."""
+    if kind == "phone" and origin == "text":
+        return normalise.normalise_phone_candidate(raw)
     return _NORMALISERS[kind](raw)
 
 
-def extract_entities(con: duckdb.DuckDBPyConnection, *, items: str = "items", out: str = "entities") -> None:
+def extract_entities(
+    con: duckdb.DuckDBPyConnection, *, items: str = "items", out: str = "entities"
+) -> None:
     """Create ``out(idx, kind, value)``: every distinct normalised entity of every item."""
     free_text = "coalesce(title, '') || ' ' || coalesce(text, '')"
     parts = [
@@ -160,7 +169,10 @@ def extract_entities(con: duckdb.DuckDBPyConnection, *, items: str = "items", ou
     # Text matches: classify once per distinct match (cheap), then treat them like fields.
     texts = con.sql("SELECT raw FROM raw_values WHERE kind = 'text'").fetchnumpy()["raw"]
     classified = pa.table(
-        {"raw": pa.array(list(texts), pa.string()), "as_kind": pa.array([_text_kind(r) for r in texts], pa.string())}
+        {
+            "raw": pa.array(list(texts), pa.string()),
+            "as_kind": pa.array([_text_kind(r) for r in texts], pa.string()),
+        }
     )
     con.register("text_kinds", classified)
     con.sql(
@@ -177,11 +189,16 @@ def extract_entities(con: duckdb.DuckDBPyConnection, *, items: str = "items", ou
         national AS (SELECT *, {_PHONE_NATIONAL} AS national FROM prepared)
         SELECT source, kind, origin, raw, CASE {cases} END AS value FROM national"""
     )
-    slow = con.sql("SELECT source, kind, origin, raw FROM fast WHERE value IS NULL").to_arrow_table()
+    slow = con.sql(
+        "SELECT source, kind, origin, raw FROM fast WHERE value IS NULL"
+    ).to_arrow_table()
     values = [
-        normalise.normalise_phone_candidate(raw) if kind == "phone" and origin == "text" else _NORMALISERS[kind](raw)
+        _normalised(kind, origin, raw)
         for kind, origin, raw in zip(
-            slow["kind"].to_pylist(), slow["origin"].to_pylist(), slow["raw"].to_pylist(), strict=True
+            slow["kind"].to_pylist(),
+            slow["origin"].to_pylist(),
+            slow["raw"].to_pylist(),
+            strict=True,
         )
     ]
     con.register("slow_values", slow.append_column("value", pa.array(values, pa.string())))
@@ -217,7 +234,9 @@ def word_pair_hashes(texts: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.
     encoded = pc.dictionary_encode(tokens.values)
     assert isinstance(encoded, pa.DictionaryArray)
     vocabulary = np.fromiter(
-        (_word_hash(t) for t in encoded.dictionary.to_pylist()), dtype=np.uint64, count=len(encoded.dictionary)
+        (_word_hash(t) for t in encoded.dictionary.to_pylist()),
+        dtype=np.uint64,
+        count=len(encoded.dictionary),
     )
     words = vocabulary[encoded.indices.to_numpy(zero_copy_only=False)]
     owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
@@ -257,10 +276,13 @@ def _mix(values: np.ndarray) -> np.ndarray:
         x ^= x >> np.uint64(27)
         x *= np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
-    return x
+    mixed: np.ndarray = x
+    return mixed
 
 
-def text_bands(texts: pa.ChunkedArray | pa.Array, *, bands: int = BANDS, rows: int = ROWS) -> np.ndarray:
+def text_bands(
+    texts: pa.ChunkedArray | pa.Array, *, bands: int = BANDS, rows: int = ROWS
+) -> np.ndarray:
     """(n, bands) int64 MinHash band values per text; 0 where there is no text.
 
     One-permutation MinHash: the top bits of each pair hash choose one of
@@ -293,7 +315,7 @@ def text_bands(texts: pa.ChunkedArray | pa.Array, *, bands: int = BANDS, rows: i
 def _chunk_bands(texts: pa.ChunkedArray | pa.Array, m: int, bands: int, rows: int) -> np.ndarray:
     bins = bands * rows
     bits = bins.bit_length() - 1
-    empty = np.iinfo(np.uint64).max
+    empty = np.uint64(np.iinfo(np.uint64).max)
     owner, hashes = word_pair_hashes(texts)
     signature = np.full(m * bins, empty, dtype=np.uint64)
     slot = owner * bins + (hashes >> np.uint64(64 - bits)).astype(np.int64)

@@ -18,6 +18,9 @@ missing or repeated, which would make the output meaningless. Other bad values
 ``ItemsTable.problems``: one bad field must not stop a national import.
 """
 
+# ruff: noqa: S608 - the SQL is assembled from this module's own names and patterns; data
+# values reach DuckDB as registered tables, never as SQL text (file paths are quoted).
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,7 +77,7 @@ class ItemsTable:
     problems: Counter[str] = field(default_factory=Counter)
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return int(self.table.num_rows)
 
 
 def read_items(path: str | Path) -> ItemsTable:
@@ -136,7 +139,7 @@ def _has_item_schema(table: pa.Table) -> bool:
             return False
         actual = table.schema.field(wanted.name).type
         if wanted.name == "observed_at":
-            if not pa.types.is_timestamp(actual) or actual.tz is None:  # type: ignore[attr-defined]
+            if not pa.types.is_timestamp(actual) or actual.tz is None:
                 return False
         elif actual != wanted.type:
             return False
@@ -149,10 +152,14 @@ def _validated(table: pa.Table) -> ItemsTable:
     if ids.null_count:
         raise InvalidItems(f"{ids.null_count} items have no id")
     if pc.count_distinct(ids).as_py() != table.num_rows:
-        counts = pc.value_counts(ids).combine_chunks() if isinstance(ids, pa.ChunkedArray) else pc.value_counts(ids)
-        repeated = [
-            (v["values"], v["counts"]) for v in counts.to_pylist() if v["counts"] > 1
-        ][:MAX_ERRORS_SHOWN]
+        counts = (
+            pc.value_counts(ids).combine_chunks()
+            if isinstance(ids, pa.ChunkedArray)
+            else pc.value_counts(ids)
+        )
+        repeated = [(v["values"], v["counts"]) for v in counts.to_pylist() if v["counts"] > 1][
+            :MAX_ERRORS_SHOWN
+        ]
         shown = ", ".join(f"{value!r} ({count}×)" for value, count in sorted(repeated))
         raise InvalidItems(f"ids must be unique; repeated: {shown}")
     problems: Counter[str] = Counter()
@@ -161,17 +168,23 @@ def _validated(table: pa.Table) -> ItemsTable:
     bad_kinds = pc.sum(unknown).as_py() or 0
     if bad_kinds:
         problems["unknown kind"] = bad_kinds
-        table = table.set_column(table.schema.get_field_index("kind"), "kind", pc.if_else(unknown, None, kinds))
+        table = table.set_column(
+            table.schema.get_field_index("kind"), "kind", pc.if_else(unknown, None, kinds)
+        )
     ages = table["age"]
     out_of_range = pc.or_(pc.less(ages, 0), pc.greater(ages, MAX_AGE))
     bad_ages = pc.sum(pc.fill_null(out_of_range, False)).as_py() or 0
     if bad_ages:
         problems["unreadable age"] = bad_ages
-        table = table.set_column(table.schema.get_field_index("age"), "age", pc.if_else(out_of_range, None, ages))
+        table = table.set_column(
+            table.schema.get_field_index("age"), "age", pc.if_else(out_of_range, None, ages)
+        )
     observed = table["observed_at"]
     if observed.type != ITEM_SCHEMA.field("observed_at").type:
         table = table.set_column(
-            table.schema.get_field_index("observed_at"), "observed_at", observed.cast(ITEM_SCHEMA.field("observed_at").type)
+            table.schema.get_field_index("observed_at"),
+            "observed_at",
+            observed.cast(ITEM_SCHEMA.field("observed_at").type),
         )
     return ItemsTable(table, problems)
 
@@ -287,7 +300,9 @@ def _from_records(records: Iterable[Mapping[str, Any]]) -> ItemsTable:
             if name in LIST_FIELDS:
                 row[name] = _as_list(value)
             elif name == "observed_at":
-                row[name] = _as_text(value) if not isinstance(value, dt.datetime) else value.isoformat()
+                row[name] = (
+                    _as_text(value) if not isinstance(value, dt.datetime) else value.isoformat()
+                )
             elif name == "age":
                 row[name] = None if value is None or value == "" else str(value)
             else:

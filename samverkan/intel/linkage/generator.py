@@ -39,9 +39,9 @@ from samverkan.intel.linkage.frames import ITEM_SCHEMA
 __all__ = [
     "CS_NUMBER_RANGE",
     "FICTION_RANGES",
+    "SWITCHBOARD_RANGES",
     "GeneratedItems",
     "Network",
-    "SWITCHBOARD_RANGES",
     "format_phone",
     "generate",
 ]
@@ -143,7 +143,15 @@ PATTERNS = (
 )  # fmt: skip
 SLOTS = {
     "when": ("denna vecka", "bara några dagar", "i helgen", "från måndag", "hela månaden", "nu"),
-    "thing": ("mys", "avkoppling", "sällskap", "god stämning", "äventyr", "lugna stunder", "skratt"),
+    "thing": (
+        "mys",
+        "avkoppling",
+        "sällskap",
+        "god stämning",
+        "äventyr",
+        "lugna stunder",
+        "skratt",
+    ),
     "where": ("på hotell", "i egen lägenhet", "centralt", "i lugnt område", "nära stationen"),
     "window": ("dag och kväll", "sena kvällar", "dygnet runt", "efter klockan 18", "helger"),
     "how": ("via sms", "på telefon", "med mejl", "i chatten", "direkt"),
@@ -218,7 +226,9 @@ class GeneratedItems:
     networks: int
 
     def truth_by_id(self) -> dict[str, str]:
-        return dict(zip(self.truth["id"].to_pylist(), self.truth["network"].to_pylist(), strict=True))
+        return dict(
+            zip(self.truth["id"].to_pylist(), self.truth["network"].to_pylist(), strict=True)
+        )
 
 
 def generate(n_items: int, *, seed: int = 1) -> GeneratedItems:
@@ -229,6 +239,7 @@ def generate(n_items: int, *, seed: int = 1) -> GeneratedItems:
 
 def format_phone(national: str, style: int) -> str:
     """A Swedish national significant number written in one of the common ways."""
+    forms: tuple[str, ...]
     if national.startswith("7"):
         a, b, c, d = national[:2], national[2:5], national[5:7], national[7:]
         forms = (
@@ -362,7 +373,8 @@ class _World:
         if venue < 0.4:
             network.venue_kind = "hotel"
             network.hotels = [
-                rng.choices(range(len(self.hotels)), self.hotel_weights)[0] for _ in range(rng.randint(1, 3))
+                rng.choices(range(len(self.hotels)), self.hotel_weights)[0]
+                for _ in range(rng.randint(1, 3))
             ]
         elif venue < 0.65:
             network.venue_kind = "short_term_rental"
@@ -391,7 +403,11 @@ class _World:
     def _vehicle(self) -> str:
         rng = self.rng
         letters = "".join(rng.choice(VEHICLE_LETTERS) for _ in range(3))
-        last = rng.choice("0123456789" + VEHICLE_LETTERS) if rng.random() < 0.3 else str(rng.randint(0, 9))
+        last = (
+            rng.choice("0123456789" + VEHICLE_LETTERS)
+            if rng.random() < 0.3
+            else str(rng.randint(0, 9))
+        )
         return f"{letters} {rng.randint(0, 99):02d}{last}"
 
     # --- the items ---
@@ -406,10 +422,7 @@ class _World:
             sizes.append(size)
             total += size
         while total < self.n_items:
-            if rng.random() < 0.22:
-                size = 1
-            else:
-                size = min(150, 1 + int(math.exp(rng.gauss(1.5, 1.0))))
+            size = 1 if rng.random() < 0.22 else min(150, 1 + int(math.exp(rng.gauss(1.5, 1.0))))
             sizes.append(size)
             total += size
         rows: dict[str, list[object]] = {name: [] for name in ITEM_SCHEMA.names}
@@ -461,13 +474,20 @@ class _World:
         sentences = [self._fill(s, name, age, city_display) for s in template]
         sentences = self._edit(sentences)
         for written in in_text:
-            sentences.insert(rng.randrange(len(sentences) + 1), rng.choice(("Ring {p}!", "Sms {p}", "Tel: {p}.", "ring {p}!")).format(p=written))
+            sentences.insert(
+                rng.randrange(len(sentences) + 1),
+                rng.choice(("Ring {p}!", "Sms {p}", "Tel: {p}.", "ring {p}!")).format(p=written),
+            )
         address = None
         if network.venue_kind == "hotel":
-            hotel_name, _hotel_city, switchboard, hotel_address = self.hotels[rng.choice(network.hotels)]
+            hotel_name, _hotel_city, switchboard, hotel_address = self.hotels[
+                rng.choice(network.hotels)
+            ]
             if rng.random() < 0.35:
                 written = format_phone(switchboard, rng.randrange(8))
-                sentences.append(f"Bor på {hotel_name}, ring receptionen {written} och fråga efter {name}.")
+                sentences.append(
+                    f"Bor på {hotel_name}, ring receptionen {written} och fråga efter {name}."
+                )
                 if rng.random() < 0.5:
                     phones.append(written)
             if rng.random() < 0.3:
@@ -476,7 +496,9 @@ class _World:
             address = rng.choice(network.addresses)
         site = rng.choice(network.sites)
         if rng.random() < 0.2:
-            sentences.append(f"Kundtjänst {SITES[site]}: {format_phone(self.cs_numbers[site], rng.randrange(8))}")
+            sentences.append(
+                f"Kundtjänst {SITES[site]}: {format_phone(self.cs_numbers[site], rng.randrange(8))}"
+            )
         names = [name]
         if len(network.workers) > 1 and rng.random() < 0.05:
             names.append(network.workers[(worker + 1) % len(network.workers)][0])
@@ -492,11 +514,17 @@ class _World:
             "title": title,
             "text": " ".join(sentences),
             "phones": phones,
-            "emails": self._maybe(network.emails, 0.3, lambda e: e.upper() if rng.random() < 0.2 else e),
+            "emails": self._maybe(
+                network.emails, 0.3, lambda e: e.upper() if rng.random() < 0.2 else e
+            ),
             "urls": [f"https://{SITES[site]}/annons/{self.ad_serial}"],
-            "handles": self._maybe(network.handles, 0.25, lambda h: h.lstrip("@") if rng.random() < 0.3 else h),
+            "handles": self._maybe(
+                network.handles, 0.25, lambda h: h.lstrip("@") if rng.random() < 0.3 else h
+            ),
             "names": [n.upper() if rng.random() < 0.05 else n for n in names],
-            "image_hashes": rng.sample(photos, min(len(photos), rng.randint(1, 3))) if rng.random() < 0.75 else [],
+            "image_hashes": rng.sample(photos, min(len(photos), rng.randint(1, 3)))
+            if rng.random() < 0.75
+            else [],
             "age": stated_age,
             "city": rng.choice(spellings),
             "address": address,
@@ -521,7 +549,11 @@ class _World:
             if slot + 1 < len(network.phones) and edge > 0.85:
                 numbers.append(network.phones[slot + 1])
             return numbers
-        return [rng.choice(network.phones)] if len(network.phones) > 1 and rng.random() < 0.8 else network.phones[:1]
+        return (
+            [rng.choice(network.phones)]
+            if len(network.phones) > 1 and rng.random() < 0.8
+            else network.phones[:1]
+        )
 
     def _maybe(self, values: Sequence[str], probability: float, written: object) -> list[str]:
         if not values or self.rng.random() >= probability:
@@ -583,7 +615,9 @@ class _World:
             address = rng.choice(network.addresses)
         parts = ["Observation under pass."]
         if network.vehicle and rng.random() < 0.9:
-            parts.append(f"Bil {network.vehicle} stod parkerad utanför{' ' + address if address else ''}.")
+            parts.append(
+                f"Bil {network.vehicle} stod parkerad utanför{' ' + address if address else ''}."
+            )
         if rng.random() < 0.5:
             parts.append(f"Kvinna som uppger namnet {name}, cirka {age} år.")
         if rng.random() < 0.5 and (network.phones or network.booking):
@@ -611,7 +645,9 @@ class _World:
     def _tip(self, network: Network) -> dict[str, object]:
         rng = self.rng
         name, _age, _photos, own_phone = rng.choice(network.workers)
-        number = own_phone or network.booking or (rng.choice(network.phones) if network.phones else None)
+        number = (
+            own_phone or network.booking or (rng.choice(network.phones) if network.phones else None)
+        )
         city = CITIES[rng.choice(network.cities)]
         text = f"Tipsare uppger att en kvinna kallad {name} nås på"
         text += f" {format_phone(number, rng.randrange(12))}" if number else " ett okänt nummer"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,7 +82,9 @@ class Incremental:
                 strict=True,
             )
         }
-        self._glue = set(zip(index.glue["kind"].to_pylist(), index.glue["value"].to_pylist(), strict=True))
+        self._glue = set(
+            zip(index.glue["kind"].to_pylist(), index.glue["value"].to_pylist(), strict=True)
+        )
         self._glue_names = {value for kind, value in self._glue if kind == "name"}
         records = index.records
         self._records = records
@@ -90,6 +93,10 @@ class Incremental:
         self._next = index.next_network
         self._log: Path | None = None
         self._log_read = 0
+        self.last_network: str | None = None
+        # A shared identifier's weight, as in a full run, for an identifier carried by two items.
+        items = max(index.items, 2)
+        self.identifier_weight = self.scorer.prior_weight + math.log2(items * (items - 1) / 2)
 
     @classmethod
     def load(cls, directory: str | Path) -> Incremental:
@@ -111,7 +118,12 @@ class Incremental:
                 self._log_read += len(line.encode("utf-8"))
                 entry = json.loads(line)
                 record = _record_from_json(entry["record"])
-                self._remember(entry["item_id"], entry["network_id"], [tuple(e) for e in entry["entities"]], record)
+                self._remember(
+                    entry["item_id"],
+                    entry["network_id"],
+                    [tuple(e) for e in entry["entities"]],
+                    record,
+                )
                 self._next = max(self._next, int(entry.get("next_network", self._next)))
 
     def save(self, directory: str | Path) -> None:
@@ -125,6 +137,10 @@ class Incremental:
             log.unlink()
         if self._log is not None and self._log == log:
             self._log_read = 0
+
+    @property
+    def next_number(self) -> int:
+        return self._next
 
     def new_network_id(self) -> str:
         network = f"N{self._next}"
@@ -152,13 +168,16 @@ class Incremental:
         network = answer.network_id
         if network is None:
             network = self.new_network_id()
+        self.last_network = network
         self._remember(item_id, network, found, record)
         if self._log is not None:
             self._append(item_id, network, found, record)
         answer.seconds = time.perf_counter() - started
         return answer
 
-    def _append(self, item_id: str, network: str, found: list[tuple[str, str]], record: Record) -> None:
+    def _append(
+        self, item_id: str, network: str, found: list[tuple[str, str]], record: Record
+    ) -> None:
         assert self._log is not None
         self.refresh()
         entry = {
@@ -192,14 +211,22 @@ class Incremental:
         }
         if len(networks) > 1:
             explanation["would_merge"] = networks
-            explanation["note"] = "the item names several networks; it joins the oldest until the next full run"
-        return IncrementalLink(item_id, chosen, "identifier", None, None, other, explanation)
+            explanation["note"] = (
+                "the item names several networks; it joins the oldest until the next full run"
+            )
+        weight = self.identifier_weight
+        explanation["match_weight"] = round(weight, 3)
+        return IncrementalLink(
+            item_id, chosen, "identifier", weight, probability(weight), other, explanation
+        )
 
     def _record(self, table: pa.Table, found: list[tuple[str, str]]) -> Record:
         row = table.to_pylist()[0]
         is_ad = (row.get("kind") or "ad") == "ad"
         text = f"{row.get('title') or ''} {row.get('text') or ''}" if is_ad else ""
-        bands = features.text_bands(pa.array([text]), bands=self.bands, rows=self.index.model.rows)[0]
+        bands = features.text_bands(pa.array([text]), bands=self.bands, rows=self.index.model.rows)[
+            0
+        ]
         names = sorted({value for kind, value in found if kind == "name"})
         rare = [n for n in names if n not in self._glue_names]
         observed = row.get("observed_at")
@@ -224,7 +251,10 @@ class Incremental:
             rows = np.flatnonzero(mask)
             if len(rows):
                 chosen = self._records.take(pa.array(rows)).to_pylist()
-                candidates += [(Record.from_row(r, self.bands), r["network_id"], r["unique_id"]) for r in chosen]
+                candidates += [
+                    (Record.from_row(r, self.bands), r["network_id"], r["unique_id"])
+                    for r in chosen
+                ]
         candidates += [c for c in self._added if c[0].bands and set(c[0].bands) & set(record.bands)]
         best: tuple[float, tuple[int, ...], str, str] | None = None
         for other, network, other_id in candidates:
@@ -248,7 +278,9 @@ class Incremental:
             similarity_explanation(self.scorer, chosen_levels, weight),
         )
 
-    def _remember(self, item_id: str, network: str, found: list[tuple[str, str]], record: Record) -> None:
+    def _remember(
+        self, item_id: str, network: str, found: list[tuple[str, str]], record: Record
+    ) -> None:
         for kind, value in found:
             if kind in features.STRONG_KINDS and (kind, value) not in self._glue:
                 self._entity.setdefault((kind, value), (network, item_id))
@@ -257,7 +289,13 @@ class Incremental:
 
     def _flush(self) -> None:
         """Fold what was linked since loading into the index tables."""
-        known = set(zip(self.index.entities["kind"].to_pylist(), self.index.entities["value"].to_pylist(), strict=True))
+        known = set(
+            zip(
+                self.index.entities["kind"].to_pylist(),
+                self.index.entities["value"].to_pylist(),
+                strict=True,
+            )
+        )
         extra = [(k, v, n, i) for (k, v), (n, i) in self._entity.items() if (k, v) not in known]
         if extra:
             kinds, values, networks, items = zip(*extra, strict=True)
@@ -265,7 +303,12 @@ class Incremental:
                 [
                     self.index.entities,
                     pa.table(
-                        {"kind": list(kinds), "value": list(values), "network_id": list(networks), "item_id": list(items)},
+                        {
+                            "kind": list(kinds),
+                            "value": list(values),
+                            "network_id": list(networks),
+                            "item_id": list(items),
+                        },
                         schema=self.index.entities.schema,
                     ),
                 ]
@@ -273,14 +316,21 @@ class Incremental:
         if self._added:
             rows = []
             for record, network, item_id in self._added:
-                row: dict[str, Any] = {"unique_id": item_id, "component_id": -1, "network_id": network}
+                row: dict[str, Any] = {
+                    "unique_id": item_id,
+                    "component_id": -1,
+                    "network_id": network,
+                }
                 for b, value in enumerate(record.bands or ()):
                     row[f"tb{b}"] = value
                 row["bb0"] = None
                 row["names_all"] = sorted(record.names_all) if record.names_all else None
                 row["names_rare"] = sorted(record.names_rare) if record.names_rare else None
                 row.update(
-                    city=record.city, observed_date=record.observed_date, age=record.age, venue_kind=record.venue_kind
+                    city=record.city,
+                    observed_date=record.observed_date,
+                    age=record.age,
+                    venue_kind=record.venue_kind,
                 )
                 rows.append(row)
             added = pa.Table.from_pylist(rows, schema=self.index.records.schema)
@@ -316,7 +366,9 @@ def _record_from_json(data: Mapping[str, Any]) -> Record:
         names_all=frozenset(data["names_all"]) if data.get("names_all") else None,
         names_rare=frozenset(data["names_rare"]) if data.get("names_rare") else None,
         city=data.get("city"),
-        observed_date=dt.date.fromisoformat(data["observed_date"]) if data.get("observed_date") else None,
+        observed_date=dt.date.fromisoformat(data["observed_date"])
+        if data.get("observed_date")
+        else None,
         age=data.get("age"),
         venue_kind=data.get("venue_kind"),
     )

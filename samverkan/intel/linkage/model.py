@@ -33,6 +33,9 @@ explanations and for linking one new item without a database round trip; a
 test checks it against Splink's own predictions.
 """
 
+# ruff: noqa: S608 - the SQL is assembled from this module's own names and patterns; data
+# values reach DuckDB as registered tables, never as SQL text (file paths are quoted).
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +49,11 @@ import numpy as np
 import pyarrow as pa
 import splink.comparison_level_library as cll
 from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.blocking_rule_library import CustomRule
 from splink.comparison_library import CustomComparison
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.exceptions import SplinkException
 
 from samverkan.intel.linkage.features import BANDS
 
@@ -86,9 +93,16 @@ def _comparisons(bands: int = BANDS) -> list[CustomComparison]:
         output_column_name="text",
         comparison_description="MinHash bands of title and text",
         comparison_levels=[
-            {"sql_condition": "tb0_l IS NULL OR tb0_r IS NULL", "label_for_charts": "no text", "is_null_level": True},
+            {
+                "sql_condition": "tb0_l IS NULL OR tb0_r IS NULL",
+                "label_for_charts": "no text",
+                "is_null_level": True,
+            },
             *(
-                {"sql_condition": f"({equal}) >= {n}", "label_for_charts": f"≥{n} of {bands} text bands equal"}
+                {
+                    "sql_condition": f"({equal}) >= {n}",
+                    "label_for_charts": f"≥{n} of {bands} text bands equal",
+                }
                 for n in TEXT_LEVELS
             ),
             cll.ElseLevel(),
@@ -99,8 +113,12 @@ def _comparisons(bands: int = BANDS) -> list[CustomComparison]:
         comparison_description="names in the item",
         comparison_levels=[
             cll.NullLevel("names_all"),
-            cll.ArrayIntersectLevel("names_rare", 1).configure(label_for_charts="a rare name shared"),
-            cll.ArrayIntersectLevel("names_all", 1).configure(label_for_charts="a common name shared"),
+            cll.ArrayIntersectLevel("names_rare", 1).configure(
+                label_for_charts="a rare name shared"
+            ),
+            cll.ArrayIntersectLevel("names_all", 1).configure(
+                label_for_charts="a common name shared"
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -135,7 +153,11 @@ def _comparisons(bands: int = BANDS) -> list[CustomComparison]:
     )
     venue = CustomComparison(
         output_column_name="venue",
-        comparison_levels=[cll.NullLevel("venue_kind"), cll.ExactMatchLevel("venue_kind"), cll.ElseLevel()],
+        comparison_levels=[
+            cll.NullLevel("venue_kind"),
+            cll.ExactMatchLevel("venue_kind"),
+            cll.ElseLevel(),
+        ],
     )
     return [text, names, city, time, age, venue]
 
@@ -157,15 +179,22 @@ def settings_creator(bands: int = BANDS) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=list(_comparisons(bands)),
-        blocking_rules_to_generate_predictions=list(blocking_rules(bands)),
+        comparisons=list[ComparisonCreator | dict[str, Any]](_comparisons(bands)),
+        blocking_rules_to_generate_predictions=list[BlockingRuleCreator | dict[str, Any]](
+            CustomRule(rule) for rule in blocking_rules(bands)
+        ),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
 
 
 def train(
-    records: pa.Table, pairs: pa.Table, sample: pa.Table, *, seed: int = TRAINING_SEED, bands: int = BANDS
+    records: pa.Table,
+    pairs: pa.Table,
+    sample: pa.Table,
+    *,
+    seed: int = TRAINING_SEED,
+    bands: int = BANDS,
 ) -> dict[str, Any]:
     """Estimate u, m and λ; Splink's settings dictionary with the parameters.
 
@@ -181,14 +210,23 @@ def train(
     u_pairs = min(U_MAX_PAIRS, sample.num_rows * (sample.num_rows - 1) / 2)
     training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     # Pairs inside an exact component share an identifier: matches, whatever their texts.
-    training.estimate_m_from_label_column("component_id")
     # Pairs across components with a text band in common (blocks of a bounded size).
-    training.estimate_parameters_using_expectation_maximisation(
-        f"l.tb0 = r.tb0 AND l.bb0 IS NOT NULL AND r.bb0 IS NOT NULL AND {CROSS_COMPONENT}",
-        estimate_without_term_frequencies=True,
-        max_pairs=EM_MAX_PAIRS,
-    )
+    # A small data set may have neither; the parameters it cannot estimate stay unset.
+    try:
+        training.estimate_m_from_label_column("component_id")
+    except SplinkException as exc:
+        logger.warning("m from exact components not estimated: %s", exc)
     model = linker.misc.save_model_to_json()
+    try:
+        training.estimate_parameters_using_expectation_maximisation(
+            f"l.tb0 = r.tb0 AND l.bb0 IS NOT NULL AND r.bb0 IS NOT NULL AND {CROSS_COMPONENT}",
+            estimate_without_term_frequencies=True,
+            max_pairs=EM_MAX_PAIRS,
+        )
+        model = linker.misc.save_model_to_json()
+    except SplinkException as exc:
+        # A failed session leaves the linker's settings half changed: keep the model from before.
+        logger.warning("EM not run: %s", exc)
     _floor_probabilities(model)
     model["probability_two_random_records_match"] = _estimate_prior(records, pairs, model, seed)
     return model
@@ -209,16 +247,23 @@ def _estimate_prior(records: pa.Table, pairs: pa.Table, model: dict[str, Any], s
         return float(model["probability_two_random_records_match"])
     if pairs.num_rows > EM_MAX_PAIRS:
         rng = np.random.default_rng(seed)
-        pairs = pairs.take(pa.array(np.sort(rng.choice(pairs.num_rows, size=int(EM_MAX_PAIRS), replace=False))))
+        pairs = pairs.take(
+            pa.array(np.sort(rng.choice(pairs.num_rows, size=int(EM_MAX_PAIRS), replace=False)))
+        )
     db_api = DuckDBAPI()
     db_api.duckdb_con.sql("SET enable_progress_bar = false")
     con = db_api.duckdb_con
     frame = db_api.register(records, table_name="prior_records")
     blocked = db_api.register(pairs, table_name="prior_pairs")
-    linker = Linker(frame, {**model, "retain_intermediate_calculation_columns": True}, log_level=logging.WARNING)
+    linker = Linker(
+        frame, {**model, "retain_intermediate_calculation_columns": True}, log_level=logging.WARNING
+    )
     linker.table_management.register_blocked_pairs_for_predict(blocked)
     scored = linker.inference.predict(warning_mode="never")
-    total_weight = " + ".join(f"mw_{name}" for name in COMPARISONS)
+    present = {row[0] for row in con.sql(f"DESCRIBE {scored.physical_name}").fetchall()}
+    total_weight = (
+        " + ".join(f"mw_{name}" for name in COMPARISONS if f"mw_{name}" in present) or "0"
+    )
     weights = con.sql(f"SELECT {total_weight} AS w FROM {scored.physical_name}").fetchnumpy()["w"]
     scorer = Scorer(model)
     none = len(scorer._levels["text"]) - 1
@@ -259,6 +304,30 @@ def _floor_probabilities(model: dict[str, Any]) -> None:
                 value = level.get(key)
                 if value is None or value < PROBABILITY_FLOOR:
                     level[key] = PROBABILITY_FLOOR
+
+
+def untrained(bands: int = BANDS) -> dict[str, Any]:
+    """The model's settings without parameters: for data with nothing to compare."""
+    return settings_creator(bands).create_settings_dict("duckdb")
+
+
+def for_dialect(model: Mapping[str, Any], dialect: str, bands: int = BANDS) -> dict[str, Any]:
+    """The trained model with its SQL written for ``dialect`` ("duckdb", "spark").
+
+    Splink stores each level's SQL in the dialect it was trained in; the
+    comparisons are rebuilt for the other dialect and the trained m, u and λ
+    copied level by level (the levels are the same, in the same order).
+    """
+    rebuilt = settings_creator(bands).create_settings_dict(dialect)
+    rebuilt["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    for target, source in zip(rebuilt["comparisons"], model["comparisons"], strict=True):
+        for level, trained in zip(
+            target["comparison_levels"], source["comparison_levels"], strict=True
+        ):
+            for key in ("m_probability", "u_probability"):
+                if trained.get(key) is not None:
+                    level[key] = trained[key]
+    return rebuilt
 
 
 # --- Scoring in Python ---------------------------------------------------------------------------
@@ -325,14 +394,18 @@ def levels(left: Record, right: Record) -> tuple[int, ...]:
         if days == 0:
             time = 1
         else:
-            time = next((i + 2 for i, n in enumerate(TIME_LEVELS) if days <= n), len(TIME_LEVELS) + 2)
+            time = next(
+                (i + 2 for i, n in enumerate(TIME_LEVELS) if days <= n), len(TIME_LEVELS) + 2
+            )
     if left.age is None or right.age is None:
         age = 0
     else:
         gap = abs(left.age - right.age)
         age = 1 if gap == 0 else (2 if gap <= AGE_DIFFERENCE else 3)
     venue = (
-        0 if left.venue_kind is None or right.venue_kind is None else (1 if left.venue_kind == right.venue_kind else 2)
+        0
+        if left.venue_kind is None or right.venue_kind is None
+        else (1 if left.venue_kind == right.venue_kind else 2)
     )
     return (text, names, city, time, age, venue)
 
@@ -350,8 +423,12 @@ class Scorer:
             for level in comparison["comparison_levels"]:
                 m = level.get("m_probability")
                 u = level.get("u_probability")
-                factor = 1.0 if level.get("is_null_level") or not m or not u else float(m) / float(u)
-                entries.append((str(level.get("label_for_charts") or level.get("sql_condition")), factor))
+                factor = (
+                    1.0 if level.get("is_null_level") or not m or not u else float(m) / float(u)
+                )
+                entries.append(
+                    (str(level.get("label_for_charts") or level.get("sql_condition")), factor)
+                )
             self._levels[name] = entries
 
     @property
@@ -366,7 +443,10 @@ class Scorer:
         entries = self._levels[comparison]
         return min(
             range(len(entries)),
-            key=lambda i: (abs(math.log2(entries[i][1]) - weight) if entries[i][1] > 0 else math.inf, i != 0),
+            key=lambda i: (
+                abs(math.log2(entries[i][1]) - weight) if entries[i][1] > 0 else math.inf,
+                i != 0,
+            ),
         )
 
     def explain(self, chosen: Sequence[int]) -> list[LevelChoice]:
@@ -377,7 +457,8 @@ class Scorer:
 
     def match_weight(self, chosen: Sequence[int]) -> float:
         return self.prior_weight + sum(
-            math.log2(self._levels[name][level][1]) for name, level in zip(COMPARISONS, chosen, strict=True)
+            math.log2(self._levels[name][level][1])
+            for name, level in zip(COMPARISONS, chosen, strict=True)
         )
 
     def score(self, left: Record, right: Record) -> tuple[float, tuple[int, ...]]:
@@ -388,5 +469,5 @@ class Scorer:
 def probability(match_weight: float) -> float:
     if match_weight > 60:
         return 1.0
-    odds = 2.0**match_weight
+    odds = float(2.0**match_weight)
     return odds / (1 + odds)

@@ -214,11 +214,10 @@ def normalise_url(raw: str) -> str | None:
     text = _URL_SCHEME.sub("", text)
     text = text.removeprefix("www.")
     text = text.split("#", 1)[0]
-    if "?" in text:
-        path, query = text.split("?", 1)
-        query = _URL_TRACKING.sub("", query).rstrip("&")
-        text = f"{path}?{query}" if query else path
-    text = text.rstrip("/")
+    path, _, query = text.partition("?")
+    path = path.rstrip("/")
+    query = _URL_TRACKING.sub("", query).rstrip("&")
+    text = f"{path}?{query}" if query else path
     return text if _URL_HOST.fullmatch(text) else None
 
 

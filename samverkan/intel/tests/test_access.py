@@ -165,3 +165,34 @@ def test_the_menu(personas: dict[str, User], login: Login) -> None:
     assert 'href="/underrattelser/tips/nytt/"' in worker
     manager = login(personas["soc.chef"]).get("/").content.decode()
     assert "/underrattelser/" not in manager
+
+
+def test_writes_are_refused_to_everyone_outside(personas: dict[str, User], login: Login, network: Network, tip: Tip) -> None:
+    from samverkan.intel.models import IntelItem, NetworkFollowUp
+
+    indicator = Indicator.objects.filter(network=network).first()
+    assert indicator is not None
+    status = indicator.status
+    posts = [
+        ("/underrattelser/natverk/lanka/", {}),
+        ("/underrattelser/uppgifter/ny/", {"kind": "ad", "observed_at": "2024-01-01T10:00"}),
+        (f"/underrattelser/natverk/N-1/indikator/{indicator.pk}/", {"status": "dismissed", "note": "x"}),
+        ("/underrattelser/natverk/N-1/tips/", {"what": "x"}),
+        ("/underrattelser/natverk/N-1/pass/", {}),
+        ("/underrattelser/natverk/N-1/anmalan/", {}),
+        (f"/underrattelser/tips/{tip.pk}/bedom/", {"relevance": "high", "urgency": "urgent"}),
+        (f"/underrattelser/tips/{tip.pk}/till-underrattelser/", {}),
+    ]
+    items = IntelItem.objects.count()
+    for username, user in personas.items():
+        if username in INTEL_READERS:
+            continue
+        client = login(user)
+        for url, data in posts:
+            assert client.post(url, data).status_code == 404, (username, url)
+    indicator.refresh_from_db()
+    assert indicator.status == status and indicator.reviewed_by is None
+    assert IntelItem.objects.count() == items
+    assert not NetworkFollowUp.objects.exists()
+    tip.refresh_from_db()
+    assert tip.status == "new"

@@ -143,6 +143,12 @@ def test_csv_and_parquet(tmp_path: Path, police: Agency) -> None:
         "phones": [["070-174 06 05"], [], None],
         "age": pa.array([30, None, 40], pa.int64()),
     })
+    multiline = tmp_path / "multiline.csv"
+    multiline.write_text('id,kind,text\nm-1,ad,"line one\nline two"\nm-2,poster,x\n', encoding="utf-8")
+    summary = import_file(multiline, agency=police)
+    assert summary.created == 1 and summary.errors[0].line == 4  # the record after the two-line value
+    assert IntelItem.objects.get(external_id="m-1").text == "line one\nline two"
+
     parquet_path = tmp_path / "items.parquet"
     pq.write_table(table, parquet_path)
     summary = import_file(parquet_path, agency=police)

@@ -85,6 +85,14 @@ def test_a_shift_from_a_tip(personas: dict[str, User], login: Login, tip: Tip) -
     assert (shift.basis, shift.status) == (ShiftBasis.TIP, ShiftStatus.PLANNED)
     tip.refresh_from_db()
     assert tip.shift == shift and tip.status == TipStatus.LINKED
+    # The shift shows the tips behind it: linked for the analysts, only counted for the
+    # staff who may not read tips (the tip's text never reaches them).
+    page = client.get(f"/pass/{shift.pk}/").content.decode()
+    assert f"/underrattelser/tips/{tip.pk}/" in page
+    for other in ("polis.inre", "soc.handlaggare"):
+        page = login(personas[other]).get(f"/pass/{shift.pk}/").content.decode()
+        assert 'id="shift-tips"' in page and f"/underrattelser/tips/{tip.pk}/" not in page
+        assert tip.what not in page
     # Ends before it starts: a clear message, nothing written.
     response = client.post(f"/underrattelser/tips/{tip.pk}/pass/", {
         "area": area.pk, "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": start.strftime("%Y-%m-%dT%H:%M"),

@@ -8,12 +8,14 @@ the national volume). Speed is measured by ``make bench``
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -238,3 +240,60 @@ def test_the_report_issues_as_many_queries_whatever_the_data_size(settings: Any)
     # One query per unit counted: shifts, persons found, buyers.
     assert large[0] == 3
     assert large[1] == 3 + 3 + 8 + 3
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_side_by_side_queries_give_the_figures_of_one_snapshot(settings: Any) -> None:
+    """PostgreSQL, outside a transaction: the queries run on their own connections, in one snapshot."""
+    generate(settings, years=2)
+    wanted = [d.Filter.year(YEAR), d.Filter.year(YEAR - 1)]
+    settings.SAMVERKAN_REPORT_WORKERS = 1
+    assert not d._side_by_side(connection.alias)
+    one_by_one = d.reports(*wanted)
+    settings.SAMVERKAN_REPORT_WORKERS = 2
+    assert d._side_by_side(connection.alias)
+    assert d.reports(*wanted) == one_by_one
+    assert d.report(wanted[0]) == one_by_one[0]
+    # The snapshot is the one the first query exported: a write made while the other queries
+    # wait is not counted by any of them.
+    original = d._person_tallies
+    late: list[int] = []
+
+    def person_tallies_after_a_write(f: d.Filter) -> dict[bool, d.Tally]:
+        if not late:
+            writer = threading.Thread(target=lambda: late.append(_add_an_adult_encounter()))
+            writer.start()
+            writer.join()
+        return original(f)
+
+    try:
+        d._person_tallies = person_tallies_after_a_write
+        assert d.reports(wanted[0])[0] == one_by_one[0]
+    finally:
+        d._person_tallies = original
+    after = d.report(wanted[0])
+    assert late and after.adults.total == one_by_one[0].adults.total + 1
+    # Inside a transaction the queries run one after the other, in it.
+    with transaction.atomic():
+        assert not d._side_by_side(connection.alias)
+        assert d.report(wanted[0]) == after
+
+
+def _add_an_adult_encounter() -> int:
+    """A new adult found in the year, written and committed on a connection of its own."""
+    try:
+        encounter = (
+            Encounter.objects.filter(role=EncounterRole.EXPLOITED, age_band=AgeBand.ADULT)
+            .filter(occurred_at__gte=d.Filter.year(YEAR).bounds()[0], occurred_at__lt=d.Filter.year(YEAR).bounds()[1])
+            .order_by("pk")
+            .first()
+        )
+        assert encounter is not None
+        encounter.pk = None
+        encounter.idempotency_key = uuid.uuid4()
+        encounter.save(force_insert=True)
+        return encounter.pk
+    finally:
+        connections["default"].close()

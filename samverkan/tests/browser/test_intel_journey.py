@@ -65,8 +65,9 @@ def test_import_link_explain_and_export(
     assert IntelItem.objects.count() == 600
 
     # Link, then open the largest network.
-    page.get_by_role("button", name=ui_text("sv", "Link the items into networks")).click()
-    expect(page.locator("#network-table")).to_be_visible()
+    # A whole linkage run (model training included) in the request: allow for a loaded machine.
+    page.get_by_role("button", name=ui_text("sv", "Link the items into networks")).click(timeout=120_000)
+    expect(page.locator("#network-table")).to_be_visible(timeout=120_000)
     page.locator("select[name=sort]").select_option("size")
     page.get_by_role("button", name=ui_text("sv", "Search")).click()
     largest = Network.objects.filter(status="active").order_by("-item_count", "key").first()
