@@ -104,7 +104,9 @@ def child(args: argparse.Namespace) -> None:
         zip(truth_table["id"].to_pylist(), truth_table["network"].to_pylist(), strict=True)
     )
     scores = score(result.assignments, truth)
+    incremental = _incremental(result, args) if args.backend == "duckdb" else None
     report = {
+        "incremental": incremental,
         "backend": args.backend,
         "items": result.stats["items"],
         "seconds": round(seconds, 1),
@@ -123,6 +125,50 @@ def child(args: argparse.Namespace) -> None:
         },
     }
     Path(args.result).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+
+
+INCREMENTAL_ITEMS = 200
+
+
+def _incremental(result: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Link new items one at a time against the run's saved index (``Incremental``), untimed above.
+
+    Half are copies of items of the run under new ids (each must join its original's
+    network), half come from another seed (mostly new actors). Reported: the time to
+    load the index, and the median, 95th percentile and largest time to link one item.
+    """
+    import statistics
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from samverkan.intel.linkage import Incremental, generate
+
+    rows = pq.read_table(args.input).slice(0, INCREMENTAL_ITEMS // 2).to_pylist()
+    copies = [{**row, "id": f"{row['id']}-again"} for row in rows]
+    strangers = generate(INCREMENTAL_ITEMS // 2, seed=args.seed + 1).items.to_pylist()
+    strangers = [{**row, "id": f"new-{row['id']}"} for row in strangers]
+    with tempfile.TemporaryDirectory() as directory:
+        result.index.save(directory)
+        started = time.perf_counter()
+        linker = Incremental.load(directory)
+        load_seconds = time.perf_counter() - started
+        times, rejoined = [], 0
+        for row in copies + strangers:
+            started = time.perf_counter()
+            answer = linker.link(row)
+            times.append(time.perf_counter() - started)
+            original = row["id"].removesuffix("-again")
+            rejoined += answer.network_id is not None and answer.network_id == result.assignments.get(original)
+    times.sort()
+    return {
+        "items": len(times),
+        "load_seconds": round(load_seconds, 2),
+        "median_seconds": round(statistics.median(times), 4),
+        "p95_seconds": round(times[int(0.95 * (len(times) - 1))], 4),
+        "max_seconds": round(times[-1], 4),
+        "copies_rejoined": f"{rejoined} of {len(copies)}",
+    }
 
 
 def _dataset(size: int, seed: int) -> tuple[Path, Path]:
@@ -221,6 +267,21 @@ def _markdown(results: dict[str, Any]) -> str:
             f"{r['load_average'][0]} → {r['load_average'][1]} |"
         )
     lines = ["\n".join(rows), ""]
+    incremental = [(tag, r["incremental"]) for tag, r in results["runs"].items() if r.get("incremental")]
+    if incremental:
+        lines += [
+            "Linking one new item against the run's networks (`Incremental`, after the run; "
+            f"{INCREMENTAL_ITEMS} items: copies of the run's items under new ids, and items of another seed):",
+            "",
+            "| run | index load | median | 95th percentile | largest | copies that rejoined their network |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {tag} | {i['load_seconds']:.2f} s | {i['median_seconds'] * 1000:.0f} ms | "
+            f"{i['p95_seconds'] * 1000:.0f} ms | {i['max_seconds'] * 1000:.0f} ms | {i['copies_rejoined']} |"
+            for tag, i in incremental
+        ]
+        lines.append("")
     if "spark_equals_duckdb" in results:
         lines.append(f"Spark clusters identical to DuckDB's: **{results['spark_equals_duckdb']}**")
     return "\n".join(lines)

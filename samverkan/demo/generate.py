@@ -13,6 +13,9 @@ UI, so it leaves no audit trail), keeping the invariants the actions keep:
 every encounter with a possible minor has a child-concern report, every
 suspect under 18 has one, ages at encounters and offences are frozen.
 
+Tips and intelligence (networks of synthetic ads) are added last by
+``samverkan.demo.intel``, through the intel app's own functions.
+
 Everything is synthetic: names are "Testperson NNNN", pseudonyms are
 invented, addresses are on made-up streets, nobody has a personnummer.
 """
@@ -492,6 +495,11 @@ class Demo:
                 progress(f"{year}…")
             self.build_year(year, plan)
         self.build_present()
+        # Tips and intelligence last: they refer to the shifts and venues, and change none of
+        # them. Imported here: the module loads pyarrow and the linkage package.
+        from samverkan.demo.intel import DemoIntel
+
+        DemoIntel(today=self.today).build(progress=progress)
 
 
 def demo_data_present() -> bool:

@@ -13,6 +13,7 @@ recomputed for the networks that changed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 import shutil
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,7 +158,10 @@ def _incremental(state: LinkState) -> Any:
     parent = Path(tempfile.gettempdir()) / "samverkan-linkage"
     parent.mkdir(mode=0o700, exist_ok=True)
     parent.chmod(0o700)  # identifiers of intelligence: for this service's user only
-    directory = parent / f"agency-{key[0]}-{int(key[1] * 1000)}"
+    # One database's agencies apart from another's (a test database beside the service's).
+    database = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:12]
+    prefix = f"db-{database}-agency-{key[0]}-"
+    directory = parent / f"{prefix}{int(key[1] * 1000)}"
     if not (directory / "meta.json").exists():
         # Unpacked beside it and renamed: another process may be doing the same.
         staging = Path(tempfile.mkdtemp(dir=parent))
@@ -166,6 +170,11 @@ def _incremental(state: LinkState) -> Any:
             staging.rename(directory)
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
+        # The agency's earlier runs are superseded: their directories go (a process still
+        # holding one loads the new run at its next item, as the saved time has changed).
+        for superseded in parent.glob(f"{prefix}*"):
+            if superseded != directory:
+                shutil.rmtree(superseded, ignore_errors=True)
     linker = Incremental.load(directory)
     for old in [k for k in _INCREMENTAL if k[0] == key[0]]:
         del _INCREMENTAL[old]
