@@ -115,6 +115,8 @@ AREA_WEIGHTS: tuple[tuple[str, int, str], ...] = (
     ("lpo-jarva", 11, "Riktad insats Järva"),
     ("lpo-botkyrka", 10, "Riktad insats Söder"),
 )
+# The police areas that took over the demo's areas from 2025 (accounts/reference/stockholm.py).
+SUCCESSORS = {"lpo-norrmalm": "lpo-norra-innerstaden", "lpo-sodermalm": "lpo-sodermalm-2025"}
 OPERATIONS = {
     "Insats Torsk": "Polisens insats mot sexköp i Norrmalm och Södermalm, inom samverkansavtalet.",
     "Riktad insats Söder": "Riktade insatser mot prostitution och människohandel i Farsta, Globen och Botkyrka.",
@@ -209,13 +211,16 @@ class Demo:
         weights = [w for _c, w, _o in AREA_WEIGHTS]
         code = self.rng.choices(codes, weights)[0]
         operation_name = {c: o for c, _w, o in AREA_WEIGHTS}[code]
+        area = self.areas[code]
+        if area.valid_to is not None and day > area.valid_to:
+            area = Area.objects.get(code=SUCCESSORS[code])  # the police area of that day
         hour = start_hour if start_hour is not None else self.pick((10, 14, 18, 19, 20, 21))
         starts = self.at(day, hour)
         basis = self.rng.choices([ShiftBasis.OUTREACH, ShiftBasis.INTELLIGENCE, ShiftBasis.TIP], [50, 35, 15])[0]
         shift = Shift.objects.create(
             collaboration=self.collaboration,
             operation=self.operations[operation_name] if self.rng.random() < 0.8 else None,
-            area=self.areas[code],
+            area=area,
             starts_at=starts,
             ends_at=starts + dt.timedelta(hours=self.pick((4, 5, 6, 7))),
             basis=basis,

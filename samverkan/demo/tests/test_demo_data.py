@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connections
+from django.utils import timezone
 
 from samverkan.demo.reference import seed_all_reference
 from samverkan.investigations.models import Suspect
@@ -118,3 +119,16 @@ def test_breakdowns_sum_to_the_totals(demo_db: object) -> None:
         assert sum(persons_found_by(f, dimension, minors=False).values()) == figures.adults.persons
     for dimension in (Dimension.AREA, Dimension.OFFENCE, Dimension.MONTH):
         assert sum(buyers_by(f, dimension).values()) == figures.buyers
+
+
+def test_every_shift_is_in_an_area_of_its_day(demo_db: object) -> None:
+    """Areas change (Norrmalm and Södermalm ended in 2024): no shift is in an area that did not exist."""
+    from samverkan.operations.models import Shift
+
+    wrong = [
+        (shift.pk, shift.area.code, day)
+        for shift in Shift.objects.select_related("area")
+        if (day := timezone.localdate(shift.starts_at)) < (shift.area.valid_from or day)
+        or (shift.area.valid_to is not None and day > shift.area.valid_to)
+    ]
+    assert wrong == []
