@@ -43,6 +43,8 @@ from samverkan.intel.linkage.model import Record, Scorer, probability
 __all__ = ["ADDITIONS", "Incremental", "IncrementalLink"]
 
 ADDITIONS = "additions.jsonl"
+# The most records a new item's text is scored against (see ``_by_content``).
+MAX_CANDIDATES = 256
 
 
 @dataclass
@@ -245,10 +247,16 @@ class Incremental:
             return IncrementalLink(item_id, None, "none", None, None, None, {"kind": "none"})
         candidates: list[tuple[Record, str, str]] = []
         if len(self._bands):
-            mask = np.zeros(len(self._bands), dtype=bool)
+            shared = np.zeros(len(self._bands), dtype=np.int16)
             for b, value in enumerate(record.bands):
-                mask |= self._bands[:, b] == value
-            rows = np.flatnonzero(mask)
+                shared += self._bands[:, b] == value
+            rows = np.flatnonzero(shared)
+            if len(rows) > MAX_CANDIDATES:
+                # A template shared by a large network's ads: as in a full run, a large block
+                # is not compared member by member; the records sharing most bands (the most
+                # alike texts) are, which bounds the time whatever the block's size.
+                closest = np.argpartition(-shared[rows], MAX_CANDIDATES - 1)[:MAX_CANDIDATES]
+                rows = np.sort(rows[closest])
             if len(rows):
                 chosen = self._records.take(pa.array(rows)).to_pylist()
                 candidates += [
