@@ -1,4 +1,4 @@
-"""The demo's tips and intelligence: networks to review, the tips behind the shifts, figures unchanged."""
+"""The demo's tips and intelligence: networks to review, the tips behind the shifts (the 2021 figures, with them: test_demo_data)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ from samverkan.intel.models import (
     TipStatus,
 )
 from samverkan.operations.models import Shift, ShiftBasis
-from samverkan.reports.definitions import Filter, Followed, results
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db")]
 
@@ -74,15 +73,6 @@ def test_tips_in_every_status_linked_every_way() -> None:
     assert len({kind for kind, _u in submitters}) == 2 and len(submitters) >= 4
     # Tips added to intelligence lie in a network.
     assert NetworkMembership.objects.filter(item__origin=ItemOrigin.TIP).exists()
-
-
-def test_the_2021_figures_do_not_move() -> None:
-    figures = results(Filter.year(2021))
-    assert figures.joint_shifts == 117
-    assert figures.minors == Followed(persons=10, followed_up=10)
-    assert figures.adults == Followed(persons=240, followed_up=240)
-    assert figures.buyers == 220
-    assert figures.minor_buyers == Followed(persons=3, followed_up=3)
 
 
 def test_the_analyst_sees_tips_networks_and_the_tips_behind_a_shift() -> None:
