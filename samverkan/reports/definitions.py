@@ -347,13 +347,9 @@ def reports(*filters: Filter) -> list[Report]:
     return [_assemble(*unit) for unit in units]
 
 
-# How many report queries may run side by side on PostgreSQL (0 or 1: one after the other).
-REPORT_WORKERS_SETTING = "SAMVERKAN_REPORT_WORKERS"
-
-
 def _side_by_side(using: str) -> bool:
     connection = connections[using]
-    workers = int(getattr(settings, REPORT_WORKERS_SETTING, 2))
+    workers = int(settings.SAMVERKAN_REPORT_WORKERS)
     return connection.vendor == "postgresql" and workers > 1 and not connection.in_atomic_block
 
 
@@ -373,7 +369,7 @@ def _in_snapshot(using: str, snapshot: str, zone: dt.tzinfo, unit: Callable[[Fil
 def _concurrently(using: str, filters: Sequence[Filter]) -> list[tuple[Tally, dict[bool, Tally], tuple[Tally, Followed]]]:
     connection = connections[using]
     zone = timezone.get_current_timezone()
-    workers = int(getattr(settings, REPORT_WORKERS_SETTING, 2))
+    workers = int(settings.SAMVERKAN_REPORT_WORKERS)
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
