@@ -235,6 +235,25 @@ def _file_concern_report(
     )
 
 
+def _report_concern(suspect: Suspect, report: CrimeReport, acting_user: User) -> None:
+    """File the concern report for a suspect under 18, and hand over who the child is.
+
+    Social services cannot act on a report about an unnamed child: the duty to
+    report also covers the identity, which crosses as a disclosure (sharing),
+    in this transaction. Without a recipient or a valid basis the concern report
+    still stands; the sharing action logs why nothing was disclosed.
+    """
+    suspect.child_concern_report = _file_concern_report(suspect, report, acting_user)
+    suspect.save(update_fields=["child_concern_report"])
+    # sharing depends on investigations (its registry, rules and owner's lookups
+    # read police records), not the other way round. This one call back is
+    # imported where it is made, so that loading investigations never loads
+    # sharing and the apps' dependency direction stays as documented.
+    from samverkan.sharing.actions import do_disclose_with_concern_report
+
+    do_disclose_with_concern_report(suspect, suspect.child_concern_report, acting_user=acting_user)
+
+
 @transaction.atomic
 def do_add_suspect(
     report: CrimeReport,
@@ -283,8 +302,7 @@ def do_add_suspect(
         raise ValidationError(twice) from exc
     _audit(acting_user, AuditAction.CREATE, RecordType.SUSPECT, suspect)
     if suspect.is_minor_at_offence:
-        suspect.child_concern_report = _file_concern_report(suspect, report, acting_user)
-        suspect.save(update_fields=["child_concern_report"])
+        _report_concern(suspect, report, acting_user)
     return suspect
 
 
@@ -335,8 +353,7 @@ def do_correct_suspect_identity(
     locked.save(update_fields=[*changed, "person_key"])
     _audit(acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked, ", ".join(changed))
     if locked.child_concern_report_id is None and age_on(birth, committed_on) < 18:
-        locked.child_concern_report = _file_concern_report(locked, report, acting_user)
-        locked.save(update_fields=["child_concern_report"])
+        _report_concern(locked, report, acting_user)
     return locked
 
 

@@ -11,31 +11,46 @@ requester accepts or withdraws. The events:
   disclosure also write a ``disclose`` event on the record itself, so that the
   record's own log shows to whom it was disclosed.
 
+A child-concern report about a suspect under 18 carries the suspect's identity
+with it (``do_disclose_with_concern_report``): a disclosure recorded as
+delivered at once, under the duty to report, with the same events.
+
 Audit details name kinds, ids, codes and field names, never a value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.access import require
-from samverkan.accounts.models import Agency, Collaboration, User
+from samverkan.accounts.models import Agency, AgencyKind, Collaboration, User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
-from samverkan.investigations.models import Offence, normalise_case_number, validate_case_number
-from samverkan.operations.models import Encounter
+from samverkan.investigations.models import (
+    Offence,
+    Suspect,
+    normalise_case_number,
+    validate_case_number,
+)
+from samverkan.operations.models import ChildConcernReport, Encounter
 from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis, RefusalKind
+from samverkan.sharing.reference import DUTY_TO_REPORT_BASES
 from samverkan.sharing.registry import DisclosableRecord, entry
 from samverkan.sharing.resolve import Subject, candidates, facts_for, owner_record, stored_record
 from samverkan.sharing.rules import Direction, refusals
+
+logger = logging.getLogger(__name__)
 
 # A clock a few minutes fast on a phone is not "the future".
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -528,4 +543,129 @@ def do_record_oral_disclosure(
         disclosure.purpose,
     )
     _audit(acting_user, AuditAction.DISCLOSE, record_type, record.pk, detail, disclosure.purpose)
+    return disclosure
+
+
+# --- Identity handed over with a child-concern report -----------------------------------
+
+# What social services need to know who the child is, and nothing of the offence.
+CONCERN_REPORT_FIELDS: tuple[str, ...] = ("name", "personnummer", "birth_date", "age_at_offence")
+
+
+def duty_to_report_basis(on: dt.date) -> LegalBasis | None:
+    """The basis of the duty to report concern for a child in force on ``on``, if any."""
+    return (
+        LegalBasis.objects.filter(code__in=DUTY_TO_REPORT_BASES)
+        .for_direction(Direction.TO_SOCIAL_SERVICES)
+        .valid_on(on)
+        .order_by(F("valid_from").desc(nulls_last=True), "code")
+        .first()
+    )
+
+
+@transaction.atomic
+def do_disclose_with_concern_report(
+    suspect: Suspect, concern_report: ChildConcernReport, *, acting_user: User
+) -> Disclosure | None:
+    """Hand a minor suspect's identity to social services together with the concern report.
+
+    The duty to report concern for a child (SoL 14:1, from 2025-07-01 the new
+    Social Services Act) obliges the police to give social services what they
+    need to act: who the child is. Recorded as a disclosure delivered at once,
+    on the basis valid today and checked by the same rules as any other, of
+    ``CONCERN_REPORT_FIELDS`` only, named by the concern report.
+
+    Returns ``None``, writing nothing and logging why, when the concern report's
+    recipient is not a social-services agency of the crime report's
+    collaboration or no basis allows the disclosure today: the concern report
+    stands either way. Repeated, it returns the disclosure already made.
+    """
+    require(acting_user, RecordType.DISCLOSURE, Action.CREATE)
+    agency = _agency(acting_user)
+    registered = _registered(RecordType.SUSPECT)
+    record = owner_record(acting_user, RecordType.SUSPECT, agency, suspect.pk)
+    if (
+        registered.owner_kind != agency.kind
+        or record is None
+        or concern_report.reporter_agency_id != agency.pk
+    ):
+        raise PermissionDenied
+    if record.child_concern_report_id != concern_report.pk:
+        raise ValidationError(_("The child-concern report is not the suspect's."))
+    existing = Disclosure.objects.filter(
+        concern_report=concern_report, record_type=RecordType.SUSPECT, record_id=record.pk
+    ).first()
+    if existing is not None:
+        return existing
+    recipient = concern_report.addressed_to
+    collaboration = record.crime_report.collaboration
+    if (
+        recipient.kind != AgencyKind.SOCIAL_SERVICES
+        or not collaboration.agencies.filter(pk=recipient.pk).exists()
+    ):
+        logger.warning(
+            "child-concern report %s: suspect %s not disclosed, "
+            "no social-services agency of collaboration %s receives it",
+            concern_report.pk,
+            record.pk,
+            collaboration.code,
+        )
+        return None
+    now = timezone.now()
+    basis = duty_to_report_basis(timezone.localdate(now))
+    try:
+        _check_basis(basis, registered, record, encounter_id=None, offence=None, at=now)
+    except ValidationError as exc:
+        logger.warning(
+            "child-concern report %s: suspect %s not disclosed, no legal basis allows it (%s)",
+            concern_report.pk,
+            record.pk,
+            " ".join(exc.messages),
+        )
+        return None
+    assert basis is not None  # _check_basis refuses a missing basis
+    # A record of the authority: in the official language, whatever the user's interface.
+    with translation.override(settings.LANGUAGE_CODE):
+        purpose = _(
+            "Child-concern report: social services need to know who the child is to assess "
+            "the child's need of protection and support."
+        )
+        assessment = _(
+            "The information is handed over together with the child-concern report under the "
+            "duty to report concern for a child (%(basis)s). Social services cannot act on the "
+            "report without knowing who the child is; nothing about the offence is disclosed."
+        ) % {"basis": basis.provision}
+    fields = [f for f in CONCERN_REPORT_FIELDS if f in registered.field_names]
+    disclosure = Disclosure(
+        collaboration=concern_report.collaboration,
+        requesting_agency=recipient,
+        owning_agency=agency,
+        record_type=registered.record_type,
+        record_id=record.pk,
+        concern_report=concern_report,
+        fields_requested=fields,
+        fields_granted=fields,
+        purpose=purpose,
+        status=DisclosureStatus.ACCEPTED,
+        requested_at=now,
+        legal_basis=basis,
+        assessment=assessment,
+        decided_by=acting_user,
+        decided_at=now,
+        accepted_at=now,
+        made_orally=False,
+    )
+    disclosure.save(force_insert=True)
+    detail = _grant_detail(disclosure, f"handed over with child-concern report {concern_report.pk}")
+    _audit(
+        acting_user,
+        AuditAction.DISCLOSE,
+        RecordType.DISCLOSURE,
+        disclosure.pk,
+        detail,
+        disclosure.purpose,
+    )
+    _audit(
+        acting_user, AuditAction.DISCLOSE, RecordType.SUSPECT, record.pk, detail, disclosure.purpose
+    )
     return disclosure

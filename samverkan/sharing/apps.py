@@ -13,3 +13,9 @@ class SharingConfig(AppConfig):
         from samverkan.sharing.access import granted_fields
 
         register_disclosure_provider(granted_fields)
+
+        # Social services' concern-report page shows who a report from the police is about.
+        from samverkan.sharing.concerns import concern_identities
+        from samverkan.support.concern_identities import register_concern_identity_provider
+
+        register_concern_identity_provider(concern_identities)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.investigations.models import Offence
-from samverkan.operations.models import Encounter
+from samverkan.operations.models import ChildConcernReport, Encounter
 from samverkan.sharing.registry import RECORD_TYPE_CHOICES
 from samverkan.sharing.rules import BasisRule, Concerns, Direction
 
@@ -291,6 +291,15 @@ class Disclosure(models.Model):
     made_orally = models.BooleanField(_("made orally"), default=False)
     occurred_at = models.DateTimeField(_("disclosed orally at"), null=True, blank=True)
     recipient_name = models.CharField(_("told to"), max_length=200, blank=True)
+    # Handed over with this child-concern report under the duty to report, unasked.
+    concern_report = models.ForeignKey(
+        ChildConcernReport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("with the child-concern report"),
+    )
 
     objects = DisclosureQuerySet.as_manager()
 
@@ -325,7 +334,10 @@ class Disclosure(models.Model):
                 name="disclosure_oral_with_time",
             ),
             models.CheckConstraint(
-                condition=Q(made_orally=True) | Q(encounter__isnull=False) | ~Q(case_number=""),
+                condition=Q(made_orally=True)
+                | Q(encounter__isnull=False)
+                | ~Q(case_number="")
+                | Q(concern_report__isnull=False),
                 name="disclosure_request_names_a_record",
             ),
         ]

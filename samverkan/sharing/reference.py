@@ -101,6 +101,12 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
 )
 
 
+# The police's duty to report concern for a child, old law and new: the bases a
+# suspect's identity is handed over on together with a child-concern report
+# (``actions.do_disclose_with_concern_report`` takes the one valid on the day).
+DUTY_TO_REPORT_BASES: tuple[str, ...] = ("sol-2001-453-14-1", "sol-2025-400-orosanmalan")
+
+
 class PenaltyRow(NamedTuple):
     offence_key: str
     minimum_penalty_one_year: bool

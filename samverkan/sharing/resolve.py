@@ -248,7 +248,9 @@ def _police_record_age(record: Any, encounter_id: int | None) -> SubjectAge:
     if report.offence.child_victim:
         bands.append(AgeBand.UNDER_18)
     suspects = [record] if isinstance(record, Suspect) else list(report.suspects.all())
-    if any(s.is_minor_at_offence for s in suspects):
+    # The age registered stays frozen for the statistics; a corrected birth date
+    # that shows a child counts here too (the cautious side).
+    if any(s.is_minor_at_offence or s.age_by_birth_date() < ADULT_AGE for s in suspects):
         bands.append(AgeBand.UNDER_18)
     return _age_from_bands(bands)
 

@@ -43,6 +43,7 @@ from samverkan.support.access import (
     client_fields_for,
     require_list,
 )
+from samverkan.support.concern_identities import disclosed_identities
 from samverkan.support.forms import (
     AgeAssessmentForm,
     ClientCreateForm,
@@ -679,6 +680,8 @@ def _concern_context(
         "deadlines": deadlines_of(report, timezone.now()),
         "client": link.client if link else None,
         "referrals": actions.referrals_since_report(report),
+        # Who the report is about, if the police disclosed it with the report.
+        "identities": disclosed_identities(user, report),
         "is_open": is_open,
         "protection_form": None,
         "decision_form": None,
