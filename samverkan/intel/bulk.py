@@ -19,12 +19,14 @@ changes nothing whichever lane each record took.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,8 +131,8 @@ def _observed_sql() -> str:
     zone = settings.TIME_ZONE.replace("'", "")
     return (
         "CASE WHEN observed_raw IS NULL THEN NULL "
-        f"WHEN observed_naive THEN timezone('{zone}', CAST(observed_raw AS TIMESTAMP)) "
-        "ELSE CAST(observed_raw AS TIMESTAMPTZ) END"
+        f"WHEN observed_naive THEN timezone('{zone}', TRY_CAST(observed_raw AS TIMESTAMP)) "
+        "ELSE TRY_CAST(observed_raw AS TIMESTAMPTZ) END"
     )
 
 
@@ -145,7 +147,6 @@ def _candidates_from_json(con: duckdb.DuckDBPyConnection) -> None:
     whole number. Anything else goes to Python (``types_ok`` false).
     """
     structure = "{" + ", ".join(f'"{name}": "JSON"' for name in JSON_FIELDS) + "}"
-    con.execute(f"CREATE OR REPLACE TABLE parsed AS SELECT line, try(from_json(doc, '{structure}')) AS j FROM docs")
 
     def is_text(name: str) -> str:
         return f"coalesce(json_type(j.{name}), 'NULL') IN ('VARCHAR', 'NULL')"
@@ -167,7 +168,7 @@ def _candidates_from_json(con: duckdb.DuckDBPyConnection) -> None:
         *(is_list(name) for name in LIST_FIELDS),
     ])
     con.execute(f"""
-        CREATE OR REPLACE TABLE candidates AS
+        CREATE OR REPLACE VIEW candidates AS
         SELECT line,
                j.id->>'$' AS external_id,
                j.kind->>'$' AS kind,
@@ -175,9 +176,8 @@ def _candidates_from_json(con: duckdb.DuckDBPyConnection) -> None:
                {texts}, {lists},
                CASE WHEN json_type(j.age) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(j.age->>'$' AS INTEGER) END AS age,
                coalesce({checks}, false) AS types_ok
-        FROM parsed
+        FROM (SELECT line, try(from_json(doc, '{structure}')) AS j FROM docs)
     """)
-    con.execute("DROP TABLE parsed")
 
 
 def _candidates_from_table(con: duckdb.DuckDBPyConnection, table: pa.Table, line_offset: int) -> None:
@@ -201,6 +201,8 @@ def _candidates_from_table(con: duckdb.DuckDBPyConnection, table: pa.Table, line
         t = types[name]
         if (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_string(t.value_type):
             return f'CAST("{name}" AS VARCHAR[])', "true"
+        if (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_null(t.value_type):
+            return "NULL::VARCHAR[]", "true"  # lists that are all empty (or of nulls, which Python drops)
         if pa.types.is_string(t):
             # CSV: a JSON array, or values separated by | or ;.
             column = f'"{name}"'
@@ -242,7 +244,12 @@ def _candidates_from_table(con: duckdb.DuckDBPyConnection, table: pa.Table, line
         t = types["observed_at"]
         if pa.types.is_string(t):
             return "nullif(\"observed_at\", '')", "true"
-        return "NULL::VARCHAR", '"observed_at" IS NULL'  # typed timestamps: Python decides
+        if pa.types.is_timestamp(t) and t.unit in ("s", "ms", "us"):
+            # Typed timestamps (Parquet) as the ISO text the checks below read: an instant in
+            # UTC, or a local time without offset (then checked like a string without one).
+            text = "strftime(\"observed_at\", '%Y-%m-%dT%H:%M:%S.%f')"
+            return (f"{text} || '+00:00'" if t.tz is not None else text), "true"
+        return "NULL::VARCHAR", '"observed_at" IS NULL'  # other types (dates, nanoseconds): Python decides
 
     columns = {"external_id": identifier(), "observed_raw": observed(), "age": age()}
     for name in ("kind", *TEXT_LIMITS, "venue_kind"):
@@ -252,32 +259,46 @@ def _candidates_from_table(con: duckdb.DuckDBPyConnection, table: pa.Table, line
     select = ", ".join(f"{expression} AS {name}" for name, (expression, _ok) in columns.items())
     ok = " AND ".join(f"({check})" for _expression, check in columns.values())
     con.execute(f"""
-        CREATE OR REPLACE TABLE candidates AS
+        CREATE OR REPLACE VIEW candidates AS
         SELECT row_number() OVER () + {line_offset} AS line, {select}, ({ok}) AS types_ok FROM records
     """)
 
 
 def split_candidates(con: duckdb.DuckDBPyConnection) -> None:
-    """``fast`` (valid as they stand, in ``VALID_SCHEMA``) and ``slow`` (lines for Python)."""
+    """``valid_all`` (every candidate in ``VALID_SCHEMA``, ``ok`` if valid as it stands) and ``slow`` (lines for Python).
+
+    One pass: the candidates are parsed, checked and put in their final form
+    together (the form is computed for every row but only kept where ``ok``).
+    """
+    lists = ", ".join(f"coalesce({name}, []::VARCHAR[]) AS {name}" for name in LIST_FIELDS)
     con.execute(f"""
-        CREATE OR REPLACE TABLE checked AS
-        SELECT *, coalesce(({_candidate_checks()}), false) AS ok
+        CREATE OR REPLACE TABLE valid_all AS
+        SELECT line, external_id, kind, {_observed_sql()} AS observed_at,
+               coalesce(source, '') AS source, coalesce(title, '') AS title, coalesce(text, '') AS text,
+               {lists}, age,
+               coalesce(city, '') AS city, coalesce(address, '') AS address, coalesce(venue_kind, '') AS venue_kind,
+               coalesce(({_candidate_checks()}), false) AS ok
         FROM (
             SELECT *, observed_raw IS NOT NULL AND NOT regexp_matches(observed_raw, '(Z|[+-]\\d{{2}}:\\d{{2}})$') AS observed_naive
             FROM candidates
         )
     """)
-    con.execute("DROP TABLE candidates")
-    lists = ", ".join(f"coalesce({name}, []::VARCHAR[]) AS {name}" for name in LIST_FIELDS)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE fast AS
-        SELECT line, external_id, kind, {_observed_sql()} AS observed_at,
-               coalesce(source, '') AS source, coalesce(title, '') AS title, coalesce(text, '') AS text,
-               {lists}, age,
-               coalesce(city, '') AS city, coalesce(address, '') AS address, coalesce(venue_kind, '') AS venue_kind
-        FROM checked WHERE ok
-    """)
-    con.execute("CREATE OR REPLACE TABLE slow AS SELECT line FROM checked WHERE NOT ok")
+    con.execute("DROP VIEW candidates")
+    con.execute("CREATE OR REPLACE TABLE slow AS SELECT line FROM valid_all WHERE NOT ok")
+
+
+def empty_valid_all(con: duckdb.DuckDBPyConnection) -> None:
+    """An empty ``valid_all``, for records validated in Python only."""
+    con.register("python_empty", records_table([]))
+    con.execute("CREATE OR REPLACE TABLE valid_all AS SELECT *, true AS ok FROM python_empty")
+    con.unregister("python_empty")
+
+
+def add_valid(con: duckdb.DuckDBPyConnection, records: Iterable[Any]) -> None:
+    """Add records the Python validator accepted to ``valid_all``."""
+    con.register("python_valid", records_table(records))
+    con.execute("INSERT INTO valid_all BY NAME SELECT *, true AS ok FROM python_valid")
+    con.unregister("python_valid")
 
 
 # --- Valid items: hash, duplicates, entities ----------------------------------------------------
@@ -305,16 +326,22 @@ HASH_SQL = (
 
 def finish_valid(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
     """``valid`` from ``valid_all``: hashed, first of each id kept; the later duplicates (line, id, first line)."""
-    con.execute(f"""
-        CREATE OR REPLACE TABLE valid_ranked AS
-        SELECT *, {HASH_SQL} AS content_hash,
-               row_number() OVER (PARTITION BY external_id ORDER BY line) AS n,
-               min(line) OVER (PARTITION BY external_id) AS first_line
-        FROM valid_all
+    con.execute("""
+        CREATE OR REPLACE TABLE later_duplicates AS
+        SELECT line, external_id, first_line FROM (
+            SELECT line, external_id, min(line) OVER (PARTITION BY external_id) AS first_line
+            FROM valid_all
+            WHERE ok AND external_id IN (SELECT external_id FROM valid_all WHERE ok GROUP BY external_id HAVING count(*) > 1)
+        ) WHERE line > first_line
     """)
-    duplicates = con.execute("SELECT line, external_id, first_line FROM valid_ranked WHERE n > 1 ORDER BY line").fetchall()
-    con.execute("CREATE OR REPLACE TABLE valid AS SELECT * EXCLUDE (n, first_line) FROM valid_ranked WHERE n = 1")
-    con.execute("DROP TABLE valid_ranked")
+    duplicates = con.execute("SELECT line, external_id, first_line FROM later_duplicates ORDER BY line").fetchall()
+    con.execute(f"""
+        CREATE OR REPLACE TABLE valid AS
+        SELECT * EXCLUDE (ok), {HASH_SQL} AS content_hash
+        FROM valid_all WHERE ok AND line NOT IN (SELECT line FROM later_duplicates)
+    """)
+    con.execute("DROP TABLE valid_all")
+    con.execute("DROP TABLE later_duplicates")
     return [(int(a), str(b), int(c)) for a, b, c in duplicates]
 
 
@@ -343,21 +370,35 @@ def _extract_entities(con: duckdb.DuckDBPyConnection, items: str) -> None:
     """
     parts = [f"SELECT line, '{kind}' AS kind, false AS in_text, unnest({name}) AS raw FROM {items}" for name, kind in entity_adapter.FIELD_KINDS]
     parts.append(f"SELECT line, 'address', false, address FROM {items} WHERE address <> ''")
+    # A text without "@" has no e-mail address in it, one without "http" or "www." no web
+    # address: most texts are spared those two patterns.
+    required: dict[str, str] = {
+        EntityKind.EMAIL: "contains(body, '@')",
+        EntityKind.URL: "(contains(body, 'http') OR contains(body, 'www.'))",
+    }
     for kind, pattern in _text_patterns():
         escaped = pattern.replace("'", "''")
         parts.append(
-            f"SELECT line, '{kind}', true, unnest(regexp_extract_all(title || chr(10) || text, '{escaped}')) FROM {items}"
+            f"SELECT line, '{kind}', true, unnest(regexp_extract_all(body, '{escaped}')) "
+            f"FROM (SELECT line, title || chr(10) || text AS body FROM {items}) WHERE {required.get(kind, 'true')}"
         )
     con.execute("CREATE OR REPLACE TABLE raw_entities AS " + " UNION ALL ".join(parts))
-    distinct = con.sql("SELECT DISTINCT kind, in_text, raw FROM raw_entities").to_arrow_table()
-    kinds = distinct.column("kind").to_pylist()
-    in_text = distinct.column("in_text").to_pylist()
-    raws = distinct.column("raw").to_pylist()
-    values = [
-        entity_adapter.normalise_found(k, r) if t else entity_adapter.normalise(k, r)
-        for k, t, r in zip(kinds, in_text, raws, strict=True)
-    ]
-    mapping = pa.table({"kind": kinds, "in_text": in_text, "raw": raws, "value": pa.array(values, pa.string())})
+    groups = con.execute("SELECT DISTINCT kind, in_text FROM raw_entities ORDER BY ALL").fetchall()
+    parts = []
+    for kind, in_text in groups:
+        raws = con.sql(
+            "SELECT DISTINCT raw FROM raw_entities WHERE kind = $kind AND in_text = $in_text",
+            params={"kind": kind, "in_text": in_text},
+        ).to_arrow_table().column(0)
+        values = entity_adapter.normalise_distinct(kind, in_text, raws.to_pylist())
+        parts.append(pa.table({
+            "kind": pa.array([kind] * len(raws), pa.string()), "in_text": pa.array([in_text] * len(raws), pa.bool_()),
+            "raw": raws, "value": pa.array(values, pa.string()),
+        }))
+    mapping = pa.concat_tables(parts) if parts else pa.table({
+        "kind": pa.array([], pa.string()), "in_text": pa.array([], pa.bool_()), "raw": pa.array([], pa.string()),
+        "value": pa.array([], pa.string()),
+    })
     con.register("entity_values", mapping)
     con.execute("""
         CREATE OR REPLACE TABLE item_entities AS
@@ -390,6 +431,9 @@ def _is_postgres() -> bool:
 
 def _existing(con: duckdb.DuckDBPyConnection, agency_id: int) -> None:
     """``existing(external_id, id, content_hash)``: the agency's items with the ids in ``valid``."""
+    if _is_postgres() and not IntelItem.objects.filter(agency_id=agency_id).exists():
+        con.execute("CREATE OR REPLACE TABLE existing (external_id VARCHAR, id BIGINT, content_hash VARCHAR)")
+        return
     if _is_postgres():
         with tempfile.TemporaryDirectory() as folder:
             wanted, found = Path(folder) / "ids.csv", Path(folder) / "found.csv"
@@ -417,7 +461,8 @@ def _existing(con: duckdb.DuckDBPyConnection, agency_id: int) -> None:
     rows: list[tuple[str, int, str]] = []
     for start in range(0, len(ids), 900):
         rows += list(
-            IntelItem.objects.filter(agency_id=agency_id, external_id__in=ids[start : start + 900]).values_list(
+            # Unordered: with the model's ordering SQLite reads the (agency, observed_at) index instead.
+            IntelItem.objects.filter(agency_id=agency_id, external_id__in=ids[start : start + 900]).order_by().values_list(
                 "external_id", "pk", "content_hash"
             )
         )
@@ -433,22 +478,34 @@ def _existing(con: duckdb.DuckDBPyConnection, agency_id: int) -> None:
     con.unregister("existing_arrow")
 
 
-def _next_ids(table: str, count: int) -> list[int]:
-    if count == 0:
-        return []
+def _reserve_ids(model_table: str, count: int) -> int:
+    """The first of ``count`` consecutive ids taken at once from ``model_table``'s sequence.
+
+    The table is locked against other writers until commit (readers go on):
+    whoever else inserts a row waits before its ``nextval``, so nobody takes an
+    id between this ``nextval`` and the ``setval`` that moves past the block.
+    """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [int(row[0]) for row in cursor.fetchall()]
+        cursor.execute(f"LOCK TABLE {model_table} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(
+            "SELECT setval(s, nextval(s) + %s - 1) - %s + 1 FROM pg_get_serial_sequence(%s, 'id') AS s",
+            [count, count, model_table],
+        )
+        return int(cursor.fetchone()[0])
 
 
-def _copy_file(table: str, columns: str, path: Path, progress: Progress | None = None) -> None:
-    with connection.cursor() as cursor:
-        raw: Any = cursor.cursor
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy, path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                copy.write(block)
-                if progress is not None:
-                    progress(len(block))
+def _copy_file(table: str, columns: str, path: Path, progress: Progress | None = None, raw_connection: Any = None) -> None:
+    """COPY a CSV file into ``table``; through ``raw_connection`` (psycopg) when run from another thread."""
+    if raw_connection is None:
+        connection.ensure_connection()
+        raw_connection = connection.connection
+    with raw_connection.cursor() as cursor, cursor.copy(
+        f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    ) as copy, path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            copy.write(block)
+            if progress is not None:
+                progress(len(block))
 
 
 ITEM_COLUMNS = (
@@ -462,14 +519,18 @@ def _entity_ids(con: duckdb.DuckDBPyConnection, agency_id: int, lines_table: str
     """``entity_ids(kind, value, entity_id)`` for the entities of the items in ``lines_table``, created as needed."""
     distinct = f"SELECT DISTINCT kind, value FROM item_entities WHERE line IN (SELECT line FROM {lines_table})"
     if _is_postgres():
-        _entity_ids_postgres(con, agency_id, distinct)
+        with tempfile.TemporaryDirectory() as folder:
+            copying = _entity_ids_postgres(con, agency_id, distinct, Path(folder))
+            if copying is not None:
+                copying.result()
         return
     pairs = con.sql(distinct).to_arrow_table()
     kinds, values = pairs.column("kind").to_pylist(), pairs.column("value").to_pylist()
-    Entity.objects.bulk_create(
-        [Entity(agency_id=agency_id, kind=k, value=v) for k, v in zip(kinds, values, strict=True)],
-        batch_size=2000, ignore_conflicts=True,
-    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {Entity._meta.db_table} (agency_id, kind, value) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [(agency_id, k, v) for k, v in zip(kinds, values, strict=True)],
+        )
     by_kind: dict[str, list[str]] = {}
     for k, v in zip(kinds, values, strict=True):
         by_kind.setdefault(k, []).append(v)
@@ -480,7 +541,7 @@ def _entity_ids(con: duckdb.DuckDBPyConnection, agency_id: int, lines_table: str
                 (kind, value, pk)
                 for pk, value in Entity.objects.filter(
                     agency_id=agency_id, kind=kind, value__in=kind_values[start : start + 900]
-                ).values_list("pk", "value")
+                ).order_by().values_list("pk", "value")
             ]
     table = pa.table({
         "kind": pa.array([f[0] for f in found], pa.string()),
@@ -492,21 +553,29 @@ def _entity_ids(con: duckdb.DuckDBPyConnection, agency_id: int, lines_table: str
     con.unregister("entity_ids_arrow")
 
 
-def _entity_ids_postgres(con: duckdb.DuckDBPyConnection, agency_id: int, distinct: str) -> None:
-    """Set-based: the entities go in and their ids come back by COPY, joined in PostgreSQL."""
+def _entity_ids_postgres(
+    con: duckdb.DuckDBPyConnection, agency_id: int, distinct: str, folder: Path
+) -> Future[None] | None:
+    """``entity_ids`` in DuckDB: the existing entities' ids looked up, the new ones given ids and COPYed.
+
+    The entity table is locked against other writers until commit (readers go
+    on), so an entity found missing here cannot be inserted by anyone else
+    before this transaction's COPY; the links can then be COPYed with their
+    entity ids as they are, with nothing matched in PostgreSQL. The new
+    entities' COPY runs in a thread: the caller waits for the returned future
+    before it uses the database connection again (or leaves ``folder``).
+    """
     table = Entity._meta.db_table
-    with tempfile.TemporaryDirectory() as folder:
-        wanted, found = Path(folder) / "wanted.csv", Path(folder) / "found.csv"
-        # Sorted, so that the unique index on (agency, kind, value) is filled in order.
-        con.execute(f"COPY ({distinct} ORDER BY kind, value) TO '{wanted}' (HEADER false, FORCE_QUOTE (value))")
-        with connection.cursor() as cursor:
+    con.execute(f"CREATE OR REPLACE TABLE wanted_entities AS {distinct}")
+    copying: Future[None] | None = None
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE agency_id = %s)", [agency_id])
+        if cursor.fetchone()[0]:
+            wanted, found = folder / "wanted.csv", folder / "found.csv"
+            con.execute(f"COPY (SELECT kind, value FROM wanted_entities) TO '{wanted}' (HEADER false, FORCE_QUOTE (value))")
             cursor.execute("CREATE TEMPORARY TABLE intel_import_entities (kind text, value text) ON COMMIT DROP")
             _copy_file("intel_import_entities", "kind, value", wanted)
-            cursor.execute(
-                f"INSERT INTO {table} (agency_id, kind, value) SELECT %s, kind, value FROM intel_import_entities "
-                "ORDER BY kind, value ON CONFLICT (agency_id, kind, value) DO NOTHING",
-                [agency_id],
-            )
             raw: Any = cursor.cursor
             query = (
                 f"COPY (SELECT e.kind, e.value, e.id FROM {table} e JOIN intel_import_entities t "
@@ -516,11 +585,31 @@ def _entity_ids_postgres(con: duckdb.DuckDBPyConnection, agency_id: int, distinc
                 for block in copy:
                     out.write(block)
             cursor.execute("DROP TABLE intel_import_entities")
-        con.execute(f"""
-            CREATE OR REPLACE TABLE entity_ids AS
-            SELECT * FROM read_csv('{found}', header = false, delim = ',', quote = '"', escape = '"', auto_detect = false,
-                                   columns = {{'kind': 'VARCHAR', 'value': 'VARCHAR', 'entity_id': 'BIGINT'}})
-        """)
+            con.execute(f"""
+                CREATE OR REPLACE TABLE entity_ids AS
+                SELECT * FROM read_csv('{found}', header = false, delim = ',', quote = '"', escape = '"', auto_detect = false,
+                                       columns = {{'kind': 'VARCHAR', 'value': 'VARCHAR', 'entity_id': 'BIGINT'}})
+            """)
+        else:
+            con.execute("CREATE OR REPLACE TABLE entity_ids (kind VARCHAR, value VARCHAR, entity_id BIGINT)")
+        missing = count_rows(con, "SELECT count(*) FROM wanted_entities w ANTI JOIN entity_ids USING (kind, value)")
+        if missing:
+            first = _reserve_ids(table, missing)
+            # In (kind, value) order with rising ids: the unique index and the key both grow at their ends.
+            con.execute(f"""
+                INSERT INTO entity_ids
+                SELECT kind, value, row_number() OVER (ORDER BY kind, value) + {first - 1}
+                FROM wanted_entities w ANTI JOIN entity_ids USING (kind, value)
+            """)
+            new_csv = folder / "entities.csv"
+            con.execute(f"""
+                COPY (SELECT entity_id, {int(agency_id)}, kind, value FROM entity_ids
+                      WHERE entity_id >= {first} ORDER BY entity_id)
+                TO '{new_csv}' (HEADER false, FORCE_QUOTE (value))
+            """)
+            copying = _copy_in_thread(table, "id, agency_id, kind, value", new_csv)
+    con.execute("DROP TABLE wanted_entities")
+    return copying
 
 
 def _link_rows_sql(lines_table: str) -> str:
@@ -541,7 +630,15 @@ def write(
     origin: str,
     progress: Progress | None = None,
 ) -> Written:
-    """Write ``valid`` (with ``item_entities``) to the database: new items inserted, changed ones updated."""
+    """Write ``valid`` to the database: new items inserted, changed ones updated, their entities linked.
+
+    On PostgreSQL the item table is locked against other writers first (until
+    commit; readers go on): what is found to exist here stays so, and the new
+    items' ids can be taken as one block.
+    """
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {IntelItem._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
     _existing(con, agency_id)
     con.execute("""
         CREATE OR REPLACE TABLE plan AS
@@ -552,7 +649,6 @@ def write(
     counts = dict(con.execute("SELECT what, count(*) FROM plan GROUP BY what").fetchall())
     # Entities only for what will be written: a re-import of the same file extracts nothing.
     con.execute("CREATE OR REPLACE TABLE to_write AS SELECT v.* FROM valid v JOIN plan p USING (line) WHERE p.what <> 'same'")
-    extract_entities(con, items="to_write")
     written = Written(
         created=int(counts.get("new", 0)), updated=int(counts.get("changed", 0)), unchanged=int(counts.get("same", 0))
     )
@@ -562,8 +658,10 @@ def write(
         return written
     now = timezone.now()
     if _is_postgres():
+        # The entities are extracted there, while PostgreSQL takes the items.
         _write_postgres(con, written, agency_id=agency_id, batch_id=batch_id, user_id=user_id, origin=origin, now=now, progress=progress)
     else:
+        extract_entities(con, items="to_write")
         _write_orm(con, written, agency_id=agency_id, batch_id=batch_id, user_id=user_id, origin=origin, now=now, progress=progress)
     return written
 
@@ -579,57 +677,165 @@ def _item_select(id_column: str, agency_id: int, batch_id: int | None, user_id: 
     """
 
 
+# Loads at least this large, and at least as large as the table, drop the table's secondary
+# indexes and build them again at the end: one sort instead of a million scattered inserts.
+REBUILD_INDEXES_FROM = 200_000
+
+
+def _drop_secondary_indexes(model_table: str, incoming: int) -> list[str]:
+    """Drop ``model_table``'s plain indexes (none behind a key or constraint) for a very large load.
+
+    Returns the statements that build them again. The drop is part of the
+    import's transaction: a failed import leaves the indexes as they were, and
+    until the commit other sessions wait for the table rather than see it
+    without them.
+    """
+    if incoming < REBUILD_INDEXES_FROM:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [model_table])
+        if incoming < cursor.fetchone()[0]:
+            return []
+        cursor.execute(
+            """
+            SELECT i.relname, pg_get_indexdef(x.indexrelid)
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+            ORDER BY i.relname
+            """,
+            [model_table],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in indexes]
+
+
+def _build_indexes(statements: list[str]) -> None:
+    if not statements:
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in statements:
+            cursor.execute(statement)
+    logger.info("indexes built again: %.1f s", time.perf_counter() - started)
+
+
 def _write_postgres(
     con: duckdb.DuckDBPyConnection, written: Written, *, agency_id: int, batch_id: int | None, user_id: int | None,
     origin: str, now: dt.datetime, progress: Progress | None,
 ) -> None:
+    """COPY only: items with ids reserved in advance, entities and links with ids computed in DuckDB.
+
+    The items' COPY runs in a second thread (on this transaction's connection,
+    which this thread leaves alone meanwhile) while DuckDB extracts the
+    entities here: PostgreSQL and DuckDB then each have a core.
+    """
     items_table = IntelItem._meta.db_table
     links_table = ItemEntity._meta.db_table
-    text_columns = "external_id, kind, source, title, text, city, address, venue_kind, origin, content_hash"
-    with tempfile.TemporaryDirectory() as folder:
-        items_csv, links_csv = Path(folder) / "items.csv", Path(folder) / "links.csv"
+    text_columns = "kind, source, title, text, city, address, venue_kind, content_hash"
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        items_csv, links_csv = folder / "items.csv", folder / "links.csv"
+        rebuild: list[str] = []
+        copying: Future[None] | None = None
         if written.created:
-            ids = _next_ids(items_table, written.created)
+            started = time.perf_counter()
+            first = _reserve_ids(items_table, written.created)
             # Ids in the order of the external ids: both unique indexes then grow at their ends.
-            lines = con.sql(
-                "SELECT p.line FROM plan p JOIN valid v USING (line) WHERE p.what = 'new' ORDER BY v.external_id"
-            ).to_arrow_table().column(0)
-            con.register("new_ids_arrow", pa.table({"line": lines, "item_id": pa.array(ids, pa.int64())}))
-            con.execute("CREATE OR REPLACE TABLE new_ids AS SELECT * FROM new_ids_arrow")
-            con.unregister("new_ids_arrow")
+            con.execute(f"""
+                CREATE OR REPLACE TABLE new_ids AS
+                SELECT p.line, row_number() OVER (ORDER BY v.external_id) + {first - 1} AS item_id
+                FROM plan p JOIN valid v USING (line) WHERE p.what = 'new'
+            """)
             select = _item_select("n.item_id", agency_id, batch_id, user_id, origin, now)
             con.execute(f"""
                 COPY ({select} FROM valid v JOIN new_ids n USING (line) ORDER BY n.item_id)
-                TO '{items_csv}' (HEADER false, FORCE_QUOTE ({text_columns.replace("external_id, ", "").replace("origin, ", "")}))
+                TO '{items_csv}' (HEADER false, FORCE_QUOTE ({text_columns}))
             """)
-            total = items_csv.stat().st_size
-            per_byte = written.created / total if total else 0.0
-            done = [0.0]
-
-            def advance(n: int) -> None:
-                if progress is None:
-                    return
-                before = int(done[0])
-                done[0] += n * per_byte
-                progress(int(done[0]) - before)
-
+            logger.info("items ready for COPY: %.1f s", time.perf_counter() - started)
+            rebuild = _drop_secondary_indexes(items_table, written.created)
+            copying = _start_items_copy(items_csv, written.created, progress)
+        with _alongside(copying):
+            extract_entities(con, items="to_write")
+        if written.created:
             started = time.perf_counter()
-            _copy_file(items_table, ", ".join(ITEM_COLUMNS), items_csv, advance)
-            logger.info("COPY of %s items: %.1f s", written.created, time.perf_counter() - started)
-            if progress is not None and int(done[0]) < written.created:
-                progress(written.created - int(done[0]))
-            started = time.perf_counter()
-            _entity_ids(con, agency_id, "new_ids")
-            logger.info("entity ids: %.1f s", time.perf_counter() - started)
-            started = time.perf_counter()
-            con.execute(
-                f"COPY ({_link_rows_sql('new_ids')} ORDER BY t.item_id, i.entity_id) TO '{links_csv}' (HEADER false, FORCE_QUOTE (raw))"
+            copying = _entity_ids_postgres(
+                con, agency_id, "SELECT DISTINCT kind, value FROM item_entities WHERE line IN (SELECT line FROM new_ids)", folder
             )
+            with _alongside(copying):  # DuckDB writes the links while PostgreSQL takes the new entities
+                links = count_rows(
+                    con,
+                    f"COPY ({_link_rows_sql('new_ids')} ORDER BY t.item_id, i.entity_id) TO '{links_csv}' (HEADER false, FORCE_QUOTE (raw))",
+                )
+            logger.info("entity ids, new entities and the links ready: %.1f s", time.perf_counter() - started)
+            started = time.perf_counter()
+            rebuild += _drop_secondary_indexes(links_table, links)
             _copy_file(links_table, "item_id, entity_id, raw", links_csv)
-            logger.info("COPY of entity links: %.1f s", time.perf_counter() - started)
-            written.links += count_rows(con, f"SELECT count(*) FROM ({_link_rows_sql('new_ids')})")
+            logger.info("COPY of %s entity links: %.1f s", links, time.perf_counter() - started)
+            written.links += links
+            _build_indexes(rebuild)
         if written.updated:
             _update_changed(con, written, agency_id=agency_id, batch_id=batch_id, progress=progress)
+
+
+@contextlib.contextmanager
+def _alongside(copying: Future[None] | None) -> Iterator[None]:
+    """Work done in this thread while ``copying`` runs: the COPY is waited for in any case, its error raised after."""
+    try:
+        yield
+    except BaseException:
+        if copying is not None:
+            wait([copying])
+        raise
+    if copying is not None:
+        copying.result()
+
+
+def _start_items_copy(items_csv: Path, count: int, progress: Progress | None) -> Future[None]:
+    """COPY the items' CSV in a thread of its own; progress counted in items, by bytes sent."""
+    total = items_csv.stat().st_size
+    per_byte = count / total if total else 0.0
+    done = [0.0]
+
+    def advance(n: int) -> None:
+        if progress is None:
+            return
+        before = int(done[0])
+        done[0] += n * per_byte
+        progress(int(done[0]) - before)
+
+    def finished() -> None:
+        if progress is not None and int(done[0]) < count:
+            progress(count - int(done[0]))
+
+    return _copy_in_thread(IntelItem._meta.db_table, ", ".join(ITEM_COLUMNS), items_csv, advance, finished)
+
+
+def _copy_in_thread(
+    table: str, columns: str, path: Path, progress: Progress | None = None, finished: Callable[[], None] | None = None,
+) -> Future[None]:
+    """COPY ``path`` into ``table`` from a second thread, on this thread's connection and transaction.
+
+    Until the future is done this thread must leave the connection alone; the
+    COPY's error, if any, is raised by ``Future.result()``.
+    """
+    connection.ensure_connection()
+    raw_connection = connection.connection
+
+    def run() -> None:
+        started = time.perf_counter()
+        _copy_file(table, columns, path, progress, raw_connection)
+        if finished is not None:
+            finished()
+        logger.info("COPY into %s: %.1f s", table, time.perf_counter() - started)
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intel-copy")
+    future = executor.submit(run)
+    executor.shutdown(wait=False)
+    return future
 
 
 def _update_changed(
@@ -670,32 +876,49 @@ def _write_orm(
     con: duckdb.DuckDBPyConnection, written: Written, *, agency_id: int, batch_id: int | None, user_id: int | None,
     origin: str, now: dt.datetime, progress: Progress | None,
 ) -> None:
-    """SQLite and other databases: bulk inserts through the ORM (the demo and the tests)."""
+    """SQLite (the demo and the tests): plain multi-row inserts, rows straight from DuckDB."""
     if written.created:
-        line_ids: list[tuple[int, int]] = []
-        fields = ["line", "external_id", "kind", "observed_at", "source", "title", "text", *LIST_FIELDS, "age", "city", "address", "venue_kind", "content_hash"]
-        sql = f"SELECT {', '.join('v.' + f for f in fields)} FROM valid v JOIN plan p USING (line) WHERE p.what = 'new' ORDER BY v.line"
-        for batch in _batches(con, sql, 2000):
-            objs = [
-                IntelItem(
-                    agency_id=agency_id, batch_id=batch_id, created_by_id=user_id, origin=origin, created_at=now,
-                    **{f: (_aware(row[f]) if f == "observed_at" else row[f]) for f in fields if f != "line"},
-                )
-                for row in batch
-            ]
-            IntelItem.objects.bulk_create(objs, batch_size=500)
-            line_ids += [(row["line"], obj.pk) for row, obj in zip(batch, objs, strict=True)]
-            if progress is not None:
-                progress(len(objs))
+        items_table = IntelItem._meta.db_table
+        ops = connection.ops
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {items_table}")
+            before = int(cursor.fetchone()[0])
+            columns = [c for c in ITEM_COLUMNS if c != "id"]
+            insert = f"INSERT INTO {items_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+            select = _item_select("NULL", agency_id, batch_id, user_id, origin, now).replace("SELECT NULL, ", "SELECT ", 1)
+            reader = con.execute(f"{select} FROM valid v JOIN plan p USING (line) WHERE p.what = 'new' ORDER BY v.line")
+            observed, created = columns.index("observed_at"), columns.index("created_at")
+            while rows := reader.fetchmany(5000):
+                params = []
+                for row in rows:
+                    values = list(row)
+                    values[observed] = ops.adapt_datetimefield_value(values[observed])
+                    values[created] = ops.adapt_datetimefield_value(values[created])
+                    params.append(values)
+                cursor.executemany(insert, params)
+                if progress is not None:
+                    progress(len(rows))
+            # The new items are those of this agency above the old highest id (whoever else
+            # inserted meanwhile has other external ids: they are unique in an agency).
+            cursor.execute(f"SELECT external_id, id FROM {items_table} WHERE agency_id = %s AND id > %s", [agency_id, before])
+            found = cursor.fetchall()
         con.register("new_ids_arrow", pa.table({
-            "line": pa.array([a for a, _b in line_ids], pa.int64()), "item_id": pa.array([b for _a, b in line_ids], pa.int64()),
+            "external_id": pa.array([a for a, _b in found], pa.string()), "item_id": pa.array([b for _a, b in found], pa.int64()),
         }))
-        con.execute("CREATE OR REPLACE TABLE new_ids AS SELECT * FROM new_ids_arrow")
+        con.execute("""
+            CREATE OR REPLACE TABLE new_ids AS
+            SELECT v.line, n.item_id FROM valid v JOIN plan p USING (line) JOIN new_ids_arrow n USING (external_id)
+            WHERE p.what = 'new'
+        """)
         con.unregister("new_ids_arrow")
         _entity_ids(con, agency_id, "new_ids")
-        rows = con.execute(_link_rows_sql("new_ids")).fetchall()
-        ItemEntity.objects.bulk_create([ItemEntity(item_id=i, entity_id=e, raw=r) for i, e, r in rows], batch_size=2000)
-        written.links += len(rows)
+        reader = con.execute(f"{_link_rows_sql('new_ids')} ORDER BY t.item_id, i.entity_id")
+        with connection.cursor() as cursor:
+            while rows := reader.fetchmany(20_000):
+                cursor.executemany(
+                    f"INSERT INTO {ItemEntity._meta.db_table} (item_id, entity_id, raw) VALUES (%s, %s, %s)", rows
+                )
+                written.links += len(rows)
     if written.updated:
         _update_changed(con, written, agency_id=agency_id, batch_id=batch_id, progress=progress)
 
@@ -716,14 +939,25 @@ def json_lines(path: Path) -> Iterator[tuple[int, str]]:
 def load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """``docs(line, doc)`` from a JSON Lines file; returns how many records were read.
 
-    The file is split into lines by Arrow; a file that is not valid UTF-8 is
-    read line by line instead, so that only the bad lines are lost.
+    The file is cut into lines where its newline bytes are (found with numpy,
+    without copying the text); a file that is not valid UTF-8 is read line by
+    line instead, so that only the bad lines are lost.
     """
+    import numpy as np
     import pyarrow.compute as pc  # type: ignore[import-untyped,unused-ignore]
 
     data = path.read_bytes()
-    parts = pc.split_pattern(pa.array([data], pa.large_binary()), pattern=b"\n").flatten()
-    del data
+    everything = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 24  # in pieces that stay in the cache: five times faster than all at once
+    newlines = np.concatenate(
+        [np.flatnonzero(everything[start : start + step] == ord("\n")) + start for start in range(0, len(data), step)]
+        or [np.zeros(0, np.int64)]
+    )
+    ends = [[len(data)]] if data and not data.endswith(b"\n") else []
+    offsets = np.concatenate([[0], newlines + 1, *ends]).astype(np.int64)
+    parts = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
     try:
         lines = pc.cast(parts, pa.large_string())
     except pa.ArrowInvalid:
@@ -734,10 +968,11 @@ def load_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             docs.append(text)
         table = pa.table({"line": pa.array(numbers, pa.int64()), "doc": pa.array(docs, pa.large_string())})
     else:
-        table = pa.table({"line": pa.array(range(1, len(lines) + 1), pa.int64()), "doc": pc.ascii_trim_whitespace(lines)})
+        table = pa.table({"line": pa.array(np.arange(1, len(lines) + 1, dtype=np.int64)), "doc": pc.ascii_trim_whitespace(lines)})
     con.register("docs_arrow", table)
     con.execute("CREATE OR REPLACE TABLE docs AS SELECT line, doc FROM docs_arrow WHERE doc <> ''")
     con.unregister("docs_arrow")
+    del table, parts, data
     return count_rows(con, "SELECT count(*) FROM docs")
 
 

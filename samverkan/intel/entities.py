@@ -66,6 +66,23 @@ def _normalise_found(kind: str, raw: str) -> str | None:
     return str(value)[:500] if value else None
 
 
+def normalise_distinct(kind: str, in_text: bool, raws: list[str]) -> list[str | None]:
+    """``normalise_found`` (``in_text``) or ``normalise`` of many distinct values of one kind.
+
+    For the bulk import, whose values are already distinct: the package's
+    normaliser is called directly, without the per-value cache.
+    """
+    from samverkan.intel.linkage import normalise as package
+
+    normaliser = package.normalise_phone_candidate if in_text and kind == EntityKind.PHONE else package.NORMALISERS[kind]
+    values: list[str | None] = []
+    append = values.append
+    for raw in raws:
+        value = normaliser(raw)
+        append(str(value)[:500] if value else None)
+    return values
+
+
 def _in_text(text: str) -> list[Extracted]:
     """Phone numbers, e-mails, web addresses and vehicle registrations written in free text."""
     from samverkan.intel.linkage import normalise as package

@@ -27,6 +27,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -357,13 +358,6 @@ def validate_record(raw: dict[str, Any], line: int) -> ItemRecord:
 # --- Validating into DuckDB, then writing -------------------------------------------------------
 
 
-def _python_lane(con: Any, records: list[ItemRecord]) -> None:
-    """Add records the Python validator accepted to ``valid_all``."""
-    con.register("python_valid", bulk.records_table(records))
-    con.execute("INSERT INTO valid_all SELECT * FROM python_valid")
-    con.unregister("python_valid")
-
-
 def _validate_raw(pairs: Iterable[tuple[int, dict[str, Any] | None, str]]) -> tuple[list[ItemRecord], list[RecordError]]:
     records: list[ItemRecord] = []
     errors: list[RecordError] = []
@@ -438,16 +432,13 @@ def _read_csv_table(path: Path) -> Any:
 
 def validate_into(con: Any, path: Path, file_format: str) -> tuple[list[RecordError], int]:
     """Validate the file into DuckDB table ``valid``; the invalid records and the count read."""
-    con.register("python_empty", bulk.records_table([]))
-    con.execute("CREATE OR REPLACE TABLE valid_all AS SELECT * FROM python_empty")
-    con.unregister("python_empty")
     errors: list[RecordError] = []
     if file_format == "jsonl":
         read = bulk.load_json_lines(con, path)
         bulk._candidates_from_json(con)
         bulk.split_candidates(con)
-        con.execute("INSERT INTO valid_all SELECT * FROM fast")
         records, errors = _validate_raw(_json_slow(con))
+        con.execute("DROP TABLE docs")
     else:
         table = None
         offset = 0
@@ -468,13 +459,14 @@ def validate_into(con: Any, path: Path, file_format: str) -> tuple[list[RecordEr
             pairs = list(read_records(path, file_format))
             read = len(pairs)
             records, errors = _validate_raw(pairs)
+            bulk.empty_valid_all(con)
         else:
             read = table.num_rows
             bulk._candidates_from_table(con, table, offset)
             bulk.split_candidates(con)
-            con.execute("INSERT INTO valid_all SELECT * FROM fast")
             records, errors = _validate_raw(_table_slow(con, table, offset))
-    _python_lane(con, records)
+            con.unregister("records")
+    bulk.add_valid(con, records)
     for line, external_id, first in bulk.finish_valid(con):
         errors.append(RecordError(line, external_id, _("the id was already used on line %(line)s") % {"line": first}))
     errors.sort(key=lambda e: e.line)
@@ -487,9 +479,8 @@ def store_records(
     """Write records already validated in Python (hand entry, a tip's content)."""
     con = bulk.connect()
     try:
-        con.register("python_empty", bulk.records_table([]))
-        con.execute("CREATE OR REPLACE TABLE valid_all AS SELECT * FROM python_empty")
-        _python_lane(con, records)
+        bulk.empty_valid_all(con)
+        bulk.add_valid(con, records)
         bulk.finish_valid(con)
         return bulk.write(con, agency_id=agency.pk, batch_id=batch.pk if batch else None, user_id=user.pk if user else None, origin=origin)
     finally:
@@ -527,6 +518,10 @@ def import_file(
         raise ImportRefused(_("Unknown file format: use JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)."))
     con = bulk.connect()
     started = time.perf_counter()
+    # The file's checksum is read alongside the validation (hashlib lets go of the GIL).
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intel-sha256")
+    checksum = hashing.submit(sha256_of, path)
+    hashing.shutdown(wait=False)
     try:
         errors, read = validate_into(con, path, file_format)
         logger.info("validated %s records: %.1f s", read, time.perf_counter() - started)
@@ -546,7 +541,7 @@ def import_file(
             batch = ImportBatch.objects.create(
                 agency=agency,
                 file_name=(display_name or path.name)[:300],
-                sha256=sha256_of(path),
+                sha256=checksum.result(),
                 file_format=file_format,
                 strict=strict,
                 created_by=user,
@@ -575,6 +570,8 @@ def import_file(
             )
     finally:
         con.close()
+        if not checksum.cancel():
+            checksum.exception()  # waits: the file's reader is not left running behind the import
     return ImportSummary(
         batch=batch, read=read, created=written.created, updated=written.updated, unchanged=written.unchanged,
         errors=errors, entities_linked=written.links,

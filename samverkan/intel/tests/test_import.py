@@ -12,6 +12,7 @@ import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
 import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from samverkan.accounts.models import Agency, User
@@ -211,3 +212,89 @@ def test_upload_is_for_intel_users_only(personas: dict[str, User], login: Login)
     upload.name = "ads.jsonl"
     assert login(personas["soc.handlaggare"]).post("/underrattelser/import/", {"file": upload}).status_code == 404
     assert not IntelItem.objects.exists()
+
+
+def test_typed_timestamps_in_parquet_take_the_fast_lane(
+    tmp_path: Path, police: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet's own timestamps (an instant, or a local time) are checked in SQL, and stored as from text."""
+    import datetime as dt
+
+    from samverkan.intel import importing
+
+    import_file(write_jsonl(tmp_path / "j.jsonl", [dict(GOOD[0], id="from-json")]), agency=police)
+    checked_in_python: list[int] = []
+    validate = importing.validate_record
+
+    def spy(raw: dict[str, Any], line: int) -> Any:
+        checked_in_python.append(line)
+        return validate(raw, line)
+
+    monkeypatch.setattr(importing, "validate_record", spy)
+    fields = {k: [v, v] for k, v in GOOD[0].items() if k not in ("id", "observed_at")}
+    instant = pa.array([dt.datetime(2024, 5, 1, 19, 15, tzinfo=dt.UTC)] * 2, pa.timestamp("us", tz="UTC"))
+    local = pa.array([dt.datetime(2024, 5, 1, 21, 15)] * 2, pa.timestamp("ms"))  # Stockholm, summer time
+    for name, observed in (("instant", instant), ("local", local)):
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"id": [f"{name}-1", f"{name}-2"], "observed_at": observed, **fields}), path)
+        summary = import_file(path, agency=police)
+        assert (summary.created, summary.skipped) == (2, 0)
+    assert checked_in_python == []
+    reference = IntelItem.objects.get(external_id="from-json")
+    for item in IntelItem.objects.exclude(pk=reference.pk):
+        assert (item.observed_at, item.content_hash) == (reference.observed_at, reference.content_hash), item.external_id
+
+
+def test_a_later_import_links_to_the_entities_there_are(tmp_path: Path, police: Agency) -> None:
+    import_file(write_jsonl(tmp_path / "a.jsonl", GOOD), agency=police)
+    phone = Entity.objects.get(kind="phone", value="+46701740605")
+    entities = Entity.objects.count()
+    summary = import_file(
+        write_jsonl(tmp_path / "b.jsonl", [{"id": "ad-9", "kind": "ad", "phones": ["0701740605", "08-123 456 78"]}]),
+        agency=police,
+    )
+    assert (summary.created, summary.unchanged, summary.entities_linked) == (1, 0, 2)
+    item = IntelItem.objects.get(external_id="ad-9")
+    assert set(item.entity_links.values_list("entity_id", flat=True)) == {
+        phone.pk, Entity.objects.get(kind="phone", value="+46812345678").pk,
+    }
+    assert Entity.objects.count() == entities + 1
+    assert IntelItem.objects.order_by("-pk").first() == item  # ids taken as a block still come after the others
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_a_very_large_load_builds_the_indexes_again(
+    tmp_path: Path, police: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the threshold the plain indexes are dropped and built again, inside the import's transaction."""
+    from samverkan.intel import bulk
+
+    def indexes() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename, indexdef FROM pg_indexes WHERE tablename IN (%s, %s, %s)",
+                [IntelItem._meta.db_table, Entity._meta.db_table, ItemEntity._meta.db_table],
+            )
+            return set(cursor.fetchall())
+
+    before = indexes()
+    assert any("entity_id" in definition for _table, definition in before)
+    monkeypatch.setattr(bulk, "REBUILD_INDEXES_FROM", 1)
+    path = write_jsonl(tmp_path / "items.jsonl", GOOD)
+
+    def broken(statements: list[str]) -> None:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk, "_build_indexes", broken)
+        with pytest.raises(RuntimeError):
+            import_file(path, agency=police)
+    assert indexes() == before  # rolled back: nothing written, no index lost
+    assert not IntelItem.objects.exists() and not Entity.objects.exists() and not ItemEntity.objects.exists()
+
+    summary = import_file(path, agency=police)
+    assert summary.created == 3 and summary.entities_linked > 0
+    assert indexes() == before
+    phone = Entity.objects.get(kind="phone", value="+46701740605")
+    assert set(phone.item_links.values_list("item__external_id", flat=True)) == {"ad-1", "ad-2"}
