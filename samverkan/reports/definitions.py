@@ -361,6 +361,9 @@ def _in_snapshot(using: str, snapshot: str, zone: dt.tzinfo, unit: Callable[[Fil
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             # A snapshot id comes from pg_export_snapshot(); SET takes no bound parameters.
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            # Each query has a core of its own here: parallel workers within one would
+            # only take the core the other query runs on.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             return unit(f)
     finally:
         connection.close()
