@@ -144,6 +144,12 @@ def _grant_detail(d: Disclosure, what: str) -> str:
     )
 
 
+def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str, record_id: int, detail: str) -> None:
+    """A delivered disclosure is logged twice: on the disclosure, and on the record it opened."""
+    _audit(acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, disclosure.pk, detail, disclosure.purpose)
+    _audit(acting_user, AuditAction.DISCLOSE, record_type, record_id, detail, disclosure.purpose)
+
+
 def _check_basis(
     basis: LegalBasis | None,
     registered: DisclosableRecord,
@@ -534,15 +540,7 @@ def do_record_oral_disclosure(
     detail = _grant_detail(
         disclosure, f"made orally at {occurred_at.isoformat(timespec='minutes')}"
     )
-    _audit(
-        acting_user,
-        AuditAction.DISCLOSE,
-        RecordType.DISCLOSURE,
-        disclosure.pk,
-        detail,
-        disclosure.purpose,
-    )
-    _audit(acting_user, AuditAction.DISCLOSE, record_type, record.pk, detail, disclosure.purpose)
+    _audit_delivery(acting_user, disclosure, record_type, record.pk, detail)
     return disclosure
 
 
@@ -657,15 +655,5 @@ def do_disclose_with_concern_report(
     )
     disclosure.save(force_insert=True)
     detail = _grant_detail(disclosure, f"handed over with child-concern report {concern_report.pk}")
-    _audit(
-        acting_user,
-        AuditAction.DISCLOSE,
-        RecordType.DISCLOSURE,
-        disclosure.pk,
-        detail,
-        disclosure.purpose,
-    )
-    _audit(
-        acting_user, AuditAction.DISCLOSE, RecordType.SUSPECT, record.pk, detail, disclosure.purpose
-    )
+    _audit_delivery(acting_user, disclosure, RecordType.SUSPECT, record.pk, detail)
     return disclosure
