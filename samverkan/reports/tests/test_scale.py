@@ -20,7 +20,7 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from samverkan.accounts.models import Area, Collaboration
+from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.operations.models import (
     MINOR_AGE_BANDS,
@@ -245,8 +245,11 @@ def test_the_report_issues_as_many_queries_whatever_the_data_size(settings: Any)
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_side_by_side_queries_give_the_figures_of_one_snapshot(settings: Any) -> None:
-    """PostgreSQL, outside a transaction: the queries run on their own connections, in one snapshot."""
+def test_side_by_side_queries_give_the_figures_of_one_snapshot(settings: Any, personas: dict[str, User]) -> None:
+    """PostgreSQL, outside a transaction: the queries run on their own connections, in one snapshot.
+
+    ``personas`` seeds the reference data again: an earlier transactional test flushed it.
+    """
     generate(settings, years=2)
     wanted = [d.Filter.year(YEAR), d.Filter.year(YEAR - 1)]
     settings.SAMVERKAN_REPORT_WORKERS = 1
