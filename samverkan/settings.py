@@ -295,6 +295,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL") or "WARNING"},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Splink's warnings are about training on small data sets (the demo's); errors still
+    # show, and the model's quality is measured by make bench-intel.
+    "loggers": {"axes": {"level": "WARNING"}, "splink": {"level": "ERROR"}},
 }
 CSRF_FAILURE_VIEW = "samverkan.web.views.csrf_failure"
