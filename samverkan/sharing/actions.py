@@ -144,8 +144,8 @@ def _grant_detail(d: Disclosure, what: str) -> str:
     )
 
 
-def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str, record_id: int, detail: str) -> None:
-    """A delivered disclosure is logged twice: on the disclosure, and on the record it opened."""
+def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str, record_id: Any, detail: str) -> None:
+    """A disclosure approved or delivered is logged twice: on the disclosure, and on the record it opens."""
     _audit(acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, disclosure.pk, detail, disclosure.purpose)
     _audit(acting_user, AuditAction.DISCLOSE, record_type, record_id, detail, disclosure.purpose)
 
@@ -358,11 +358,7 @@ def do_decide_disclosure(
             "decided_at",
         ]
     )
-    detail = _grant_detail(locked, "approved")
-    _audit(
-        acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, locked.pk, detail, locked.purpose
-    )
-    _audit(acting_user, AuditAction.DISCLOSE, locked.record_type, record.pk, detail, locked.purpose)
+    _audit_delivery(acting_user, locked, locked.record_type, record.pk, _grant_detail(locked, "approved"))
     return locked
 
 
@@ -409,18 +405,7 @@ def do_accept_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclo
     locked.accepted_by = acting_user
     locked.accepted_at = now
     locked.save(update_fields=["status", "accepted_by", "accepted_at"])
-    detail = _grant_detail(locked, "delivered")
-    _audit(
-        acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, locked.pk, detail, locked.purpose
-    )
-    _audit(
-        acting_user,
-        AuditAction.DISCLOSE,
-        locked.record_type,
-        locked.record_id,
-        detail,
-        locked.purpose,
-    )
+    _audit_delivery(acting_user, locked, locked.record_type, locked.record_id, _grant_detail(locked, "delivered"))
     return locked
 
 
