@@ -47,7 +47,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import (
-    BigIntegerField,
     Case,
     Count,
     DateField,
@@ -57,13 +56,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Collate, ExtractMonth, RowNumber, TruncDate
+from django.db.models.functions import Collate, ExtractMonth, RowNumber, TruncDate
 from django.utils import timezone
 
 from samverkan.investigations.models import Suspect
@@ -73,20 +71,14 @@ from samverkan.operations.models import (
     Encounter,
     EncounterRole,
     Shift,
+    Venue,
 )
 from samverkan.support.models import (
+    INFORMED_KINDS,
     ClientEncounter,
     Referral,
     ReferralStatus,
     SupportAction,
-    SupportActionKind,
-)
-
-INFORMED_KINDS = (
-    SupportActionKind.INFORMED,
-    SupportActionKind.OFFERED,
-    SupportActionKind.ACCEPTED,
-    SupportActionKind.DECLINED,
 )
 
 
@@ -296,12 +288,13 @@ def buyers_by(f: Filter, dimension: str) -> dict[object, int]:
 # --- Every figure and breakdown in three queries -------------------------------------------
 #
 # Each unit is counted by one query that reads the period's rows once: the
-# database ranks each person's rows (window function), keeps the first, and
-# groups those by every dimension at once; the cells that come back (one per
-# combination of values that occurs) are summed here into the totals and
-# each breakdown. The grouping over the ranked rows is written as SQL around
-# the ORM's own query, as the ORM cannot group the result of a window-function
-# filter.
+# database keeps each person's first row (a window function's rank, or DISTINCT
+# ON on PostgreSQL for the persons found) and groups those by every dimension
+# at once, or, for the persons found on PostgreSQL, by each dimension on its own
+# (grouping sets); the cells that come back are summed here into the totals and
+# each breakdown. The SQL around the ORM's own queries is written by hand, as
+# the ORM cannot group the result of a window-function filter; table and column
+# names come from the models, values go in as parameters.
 
 
 @dataclass(frozen=True)
@@ -332,12 +325,13 @@ def report(f: Filter) -> Report:
 def reports(*filters: Filter) -> list[Report]:
     """The report of each period (three queries each), counted in one snapshot of the database.
 
-    On PostgreSQL, outside a transaction, the queries run side by side on their own
-    connections, which all read the snapshot the first one exported: the figures are
-    those of one moment, as if counted in one transaction, in the time of the slowest
-    query rather than of all of them (the person query holds one core, the buyers'
-    query the other). Inside a transaction (a test case, or a caller's atomic block)
-    other connections could not see its writes, so the queries run one after the other.
+    On PostgreSQL, outside a transaction, the queries run side by side: the person query,
+    the longest, on this connection, which exports its snapshot, and the shift and buyer
+    queries on another, which reads that snapshot: the figures are those of one moment, as
+    if counted in one transaction, in the time of the person query rather than of all of
+    them (it holds one core, the others the other). Inside a transaction (a test case, or
+    a caller's atomic block) other connections could not see its writes, so the queries
+    run one after the other.
     """
     using = Encounter.objects.db
     if _side_by_side(using) and filters:
@@ -376,14 +370,24 @@ def _concurrently(using: str, filters: Sequence[Filter]) -> list[tuple[Tally, di
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
-        # The exporting transaction stays open until every query has imported its snapshot.
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report") as pool:
-            people = [pool.submit(_in_snapshot, using, snapshot, zone, _person_tallies, f) for f in filters]
-            buyers = [pool.submit(_in_snapshot, using, snapshot, zone, _buyer_tally_and_minors, f) for f in filters]
-            shifts = [_shift_tally(f) for f in filters]  # small: here, in the exporting transaction
-            return [(s, p.result(), b.result()) for s, p, b in zip(shifts, people, buyers, strict=True)]
+        # The exporting transaction stays open until every query has imported its snapshot:
+        # the results are collected inside it.
+        with ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="report") as pool:
+            others = [pool.submit(_in_snapshot, using, snapshot, zone, _shifts_and_buyers, f) for f in filters]
+            # The person query, the longest, here on the exporting connection.
+            people = [_person_tallies(f) for f in filters]
+            units = []
+            for other, persons in zip(others, people, strict=True):
+                shifts, buyers = other.result()
+                units.append((shifts, persons, buyers))
+            return units
+
+
+def _shifts_and_buyers(f: Filter) -> tuple[Tally, tuple[Tally, Followed]]:
+    return _shift_tally(f), _buyer_tally_and_minors(f)
 
 
 def _assemble(shifts: Tally, persons: dict[bool, Tally], buyer_unit: tuple[Tally, Followed]) -> Report:
@@ -414,17 +418,39 @@ def _by_text(key: object) -> tuple[bool, str]:
 def _tally(
     cells: Iterable[Sequence[Any]], dimensions: Sequence[str], sort_key: Callable[[object], Any] = _by_value
 ) -> Tally:
-    """Sum cells (one value per dimension, then the count and the followed-up count) into a tally."""
+    """Sum cells into a tally.
+
+    A cell holds one value per dimension, then the count and the followed-up count, and may
+    end with the index of the one dimension it counts in (a row of a grouping set, whose
+    other dimensions are not grouped by); without it, or with ``None``, the cell counts in
+    every dimension. Every dimension's cells count every person once: the totals come from
+    the first dimension's.
+    """
+    width = len(dimensions)
     total = followed_up = 0
     by: dict[str, dict[object, int]] = {dimension: {} for dimension in dimensions}
     for cell in cells:
-        count, followed = int(cell[len(dimensions)]), int(cell[len(dimensions) + 1] or 0)
-        total += count
-        followed_up += followed
-        for dimension, value in zip(dimensions, cell, strict=False):
-            counts = by[dimension]
-            counts[value] = counts.get(value, 0) + count
+        count, followed = int(cell[width]), int(cell[width + 1] or 0)
+        only = cell[width + 2] if len(cell) > width + 2 else None
+        if not only:  # None (every dimension) or 0 (the first)
+            total += count
+            followed_up += followed
+        for index, (dimension, value) in enumerate(zip(dimensions, cell[:width], strict=True)):
+            if only is None or only == index:
+                counts = by[dimension]
+                counts[value] = counts.get(value, 0) + count
     return Tally(total, followed_up, {d: dict(sorted(c.items(), key=lambda kv: sort_key(kv[0]))) for d, c in by.items()})
+
+
+def _grouping_set(grouping: int | None, width: int) -> int | None:
+    """The index of the one column a row of grouping sets is grouped by, from GROUPING()'s bits.
+
+    GROUPING(a, b, c, d) sets a bit for each column the row is *not* grouped by, the first
+    column's the highest. ``None`` (no grouping sets) stays ``None``.
+    """
+    if grouping is None:
+        return None
+    return next(index for index in range(width) if not grouping & (1 << (width - 1 - index)))
 
 
 def _sql(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
@@ -461,57 +487,99 @@ def _shift_tally(f: Filter) -> Tally:
 
 
 def _person_tallies(f: Filter) -> dict[bool, Tally]:
-    """Persons found, minors (``True``) and adults, each in the cell of their first encounter."""
+    """Persons found, minors (``True``) and adults, each in the cell of their first encounter.
+
+    One query reads the period's encounters once: it looks up each encounter's client, keeps
+    each person's first encounter (by time, then id), joins its shift and venue, and looks up
+    the person's follow-up once. On PostgreSQL it groups the first encounters by each
+    dimension on its own (grouping sets: a few rows per dimension); elsewhere by every
+    dimension at once (one row per combination that occurs), summed here.
+    """
+    using = Encounter.objects.db
+    connection = connections[using]
+    postgresql = connection.vendor == "postgresql"
+    qn = connection.ops.quote_name
+    zone = timezone.get_current_timezone_name()
     minor = Case(When(age_band__in=MINOR_AGE_BANDS, then=Value(1)), default=Value(0))
-    # The client linked to each encounter, looked up by the encounter: the period's encounters
-    # are a small part of all the links ever made, which a join would read through.
-    client_id = Subquery(ClientEncounter.objects.filter(encounter_id=OuterRef("pk")).order_by().values("client_id"))
-    firsts = (
+    period = (
         exploited_encounters(f, minors=None)
-        .annotate(
-            is_minor=minor,
-            # The client, or the encounter (negated) that no client is linked to.
-            person=Coalesce(client_id, -F("pk"), output_field=BigIntegerField()),
-            rank=Window(
-                RowNumber(), partition_by=[F("is_minor"), F("person")], order_by=[F("occurred_at").asc(), F("pk").asc()]
-            ),
-        )
-        .filter(rank=1)
         .order_by()
-        .values(
-            "is_minor",
-            "person",
-            first_day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()),
-            area=F("shift__area_id"),
-            venue_kind=F("venue__kind"),
-            basis=F("shift__basis"),
-            in_month=_month("occurred_at"),
-        )
+        .values(e_id=F("pk"), e_at=F("occurred_at"), e_shift=F("shift_id"), e_venue=F("venue_id"), e_minor=minor)
     )
+    period_sql, period_params = _sql(period)
+    links = qn(ClientEncounter._meta.db_table)
+    link_client = qn(ClientEncounter._meta.get_field("client").column)
+    link_encounter = qn(ClientEncounter._meta.get_field("encounter").column)
+    # The person: the client, or the encounter (negated) that no client is linked to.
+    person = "COALESCE(link.client_id, -p.e_id)"
+    if postgresql:
+        # One index lookup per encounter (the period's encounters are a small part of all the
+        # links ever made, which a join would read through; OFFSET 0 keeps the planner from
+        # making it one), and each person's first row kept by DISTINCT ON, which the planner
+        # sizes well (a window function's rank = 1 it takes for a handful of rows).
+        firsts = f"""
+            SELECT DISTINCT ON (p.e_minor, {person})
+                   p.e_minor AS is_minor, {person} AS person, p.e_at AS at, p.e_shift AS shift, p.e_venue AS venue
+            FROM ({period_sql}) p
+            LEFT JOIN LATERAL (SELECT l.{link_client} AS client_id FROM {links} l WHERE l.{link_encounter} = p.e_id
+                               OFFSET 0) link ON TRUE
+            ORDER BY p.e_minor, {person}, p.e_at, p.e_id
+        """  # noqa: S608
+        first_only = ""
+    else:
+        firsts = f"""
+            SELECT p.e_minor AS is_minor, {person} AS person, p.e_at AS at, p.e_shift AS shift, p.e_venue AS venue,
+                   ROW_NUMBER() OVER (PARTITION BY p.e_minor, {person} ORDER BY p.e_at, p.e_id) AS rank
+            FROM ({period_sql}) p LEFT JOIN {links} link ON link.{link_encounter} = p.e_id
+        """  # noqa: S608
+        first_only = "WHERE firsts.rank = 1"
     # Followed up: a follow-up on or after the day of one of the person's encounters in the
     # period, that is on or after the day of the first; looked up once per person.
+    day_sql, day_params = connection.ops.datetime_cast_date_sql("firsts.at", (), zone)
+    month_sql, month_params = connection.ops.datetime_extract_sql("month", "firsts.at", (), zone)
     client = RawSQL("firsts.person", ())
-    first_day = RawSQL("firsts.first_day", (), output_field=DateField())
+    first_day = RawSQL(day_sql, day_params, output_field=DateField())  # noqa: S611 (Django's own expression)
     referred = Referral.objects.exclude(status=ReferralStatus.DECLINED).filter(client_id=client, sent_on__gte=first_day)
     informed = SupportAction.objects.filter(kind__in=INFORMED_KINDS, client_id=client, happened_on__gte=first_day)
-    (firsts_sql, firsts_params), (referred_sql, referred_params), (informed_sql, informed_params) = (
-        _sql(firsts), _sql(referred.order_by().values("pk")), _sql(informed.order_by().values("pk"))
+    (referred_sql, referred_params), (informed_sql, informed_params) = (
+        _sql(referred.order_by().values("pk")), _sql(informed.order_by().values("pk"))
     )
-    # The ORM's own parameterised SQL, grouped: nothing from outside goes into the text.
-    sql = f"""
-        SELECT firsts.is_minor, firsts.area, firsts.venue_kind, firsts.basis, firsts.in_month, COUNT(*),
-               SUM(CASE WHEN firsts.person < 0 THEN 0
-                        WHEN firsts.is_minor = 1 THEN CASE WHEN EXISTS ({referred_sql}) THEN 1 ELSE 0 END
-                        ELSE CASE WHEN EXISTS ({informed_sql}) THEN 1 ELSE 0 END END)
-        FROM ({firsts_sql}) firsts
-        GROUP BY firsts.is_minor, firsts.area, firsts.venue_kind, firsts.basis, firsts.in_month
+    shifts, venues = qn(Shift._meta.db_table), qn(Venue._meta.db_table)
+    area, basis = qn(Shift._meta.get_field("area").column), qn(Shift._meta.get_field("basis").column)
+    kind = qn(Venue._meta.get_field("kind").column)
+    shift_pk, venue_pk = qn(Shift._meta.pk.column), qn(Venue._meta.pk.column)
+    cells = f"""
+        SELECT firsts.is_minor AS is_minor, s.{area} AS area, v.{kind} AS venue_kind, s.{basis} AS basis,
+               {month_sql} AS in_month,
+               CASE WHEN firsts.person < 0 THEN 0
+                    WHEN firsts.is_minor = 1 THEN CASE WHEN EXISTS ({referred_sql}) THEN 1 ELSE 0 END
+                    ELSE CASE WHEN EXISTS ({informed_sql}) THEN 1 ELSE 0 END END AS followed
+        FROM ({firsts}) firsts
+        JOIN {shifts} s ON s.{shift_pk} = firsts.shift
+        JOIN {venues} v ON v.{venue_pk} = firsts.venue
+        {first_only}
     """  # noqa: S608
-    rows = _fetch(firsts.db, sql, referred_params + informed_params + firsts_params)
+    params = (*month_params, *referred_params, *informed_params, *period_params)
+    columns = "cells.is_minor, cells.area, cells.venue_kind, cells.basis, cells.in_month"
+    if postgresql:
+        # Which dimension a row counts: GROUPING() has a 0 bit for each column grouped by.
+        sql = f"""
+            SELECT {columns}, COUNT(*), SUM(cells.followed), GROUPING(cells.area, cells.venue_kind, cells.basis, cells.in_month)
+            FROM ({cells}) cells
+            GROUP BY GROUPING SETS ((cells.is_minor, cells.area), (cells.is_minor, cells.venue_kind),
+                                    (cells.is_minor, cells.basis), (cells.is_minor, cells.in_month))
+        """  # noqa: S608
+    else:
+        sql = f"SELECT {columns}, COUNT(*), SUM(cells.followed), NULL FROM ({cells}) cells GROUP BY {columns}"  # noqa: S608
+    rows = _fetch(using, sql, params)
     dimensions = (Dimension.AREA, Dimension.VENUE_KIND, Dimension.BASIS, Dimension.MONTH)
     return {
         minors: _tally(
-            ((area, kind, basis, int(month), n, followed) for is_minor, area, kind, basis, month, n, followed in rows
-             if bool(is_minor) is minors),
+            (
+                (area, kind, basis, None if month is None else int(month), n, followed, _grouping_set(grouping, 4))
+                for is_minor, area, kind, basis, month, n, followed, grouping in rows
+                if bool(is_minor) is minors
+            ),
             dimensions,
         )
         for minors in (True, False)

@@ -462,6 +462,16 @@ class SupportActionKind(models.TextChoices):
     DECLINED = "declined", _("Support declined")
 
 
+# Support actions that count as the client being informed of the support on offer (the results
+# statistics, DESIGN.md §5: adults informed). Today every kind does.
+INFORMED_KINDS = (
+    SupportActionKind.INFORMED,
+    SupportActionKind.OFFERED,
+    SupportActionKind.ACCEPTED,
+    SupportActionKind.DECLINED,
+)
+
+
 class SupportActionQuerySet(models.QuerySet["SupportAction"]):
     def visible_to(self, user: Any, action: Action = Action.LIST) -> SupportActionQuerySet:
         return visible(self, user, RecordType.SUPPORT_ACTION, action)
@@ -498,8 +508,13 @@ class SupportAction(models.Model):
         verbose_name = _("support action")
         verbose_name_plural = _("support actions")
         ordering = ["-happened_on", "-pk"]
-        # The results statistics look for support given to a client on or after a day.
-        indexes = [models.Index(fields=["client", "happened_on"])]
+        # The results statistics look for a client informed on or after a day, once per person:
+        # answered from this index alone (the condition is the statistics' own).
+        indexes = [
+            models.Index(
+                fields=["client", "happened_on"], condition=Q(kind__in=INFORMED_KINDS), name="support_action_informed"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.happened_on:%Y-%m-%d}"

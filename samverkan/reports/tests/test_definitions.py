@@ -13,7 +13,7 @@ from samverkan.investigations.actions import do_add_suspect, do_create_crime_rep
 from samverkan.investigations.models import Offence
 from samverkan.operations import actions as ops
 from samverkan.operations.models import Encounter, Shift
-from samverkan.reports.definitions import Filter, Followed, results
+from samverkan.reports.definitions import Filter, Followed, Tally, _grouping_set, _tally, results
 from samverkan.support.actions import (
     do_create_client,
     do_link_encounter,
@@ -126,3 +126,28 @@ def test_period_filters_by_area(setting: dict[str, Any]) -> None:
     globen = Area.objects.get(code="lpo-globen").pk
     assert results(Filter.year(2021, area_ids=frozenset({farsta}))).adults.persons == 1
     assert results(Filter.year(2021, area_ids=frozenset({globen}))).adults.persons == 0
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        # Every dimension at once: each cell counts in every breakdown and in the totals.
+        (
+            [("a", "x", 2, 1), ("b", "x", 1, 0)],
+            Tally(3, 1, {"area": {"a": 2, "b": 1}, "kind": {"x": 3}}),
+        ),
+        # Grouping sets (PostgreSQL): a row counts in its own dimension only, the totals
+        # come from the first dimension's rows.
+        (
+            [("a", None, 2, 1, 0), ("b", None, 1, 0, 0), (None, "x", 3, 1, 1)],
+            Tally(3, 1, {"area": {"a": 2, "b": 1}, "kind": {"x": 3}}),
+        ),
+    ],
+)
+def test_cells_sum_into_totals_and_breakdowns(cells: list[tuple[Any, ...]], expected: Tally) -> None:
+    assert _tally(cells, ("area", "kind")) == expected
+
+
+def test_grouping_bits_name_the_dimension_grouped_by() -> None:
+    # GROUPING(area, kind, basis, month): a 1 for each column not grouped by, area's the highest.
+    assert [_grouping_set(bits, 4) for bits in (0b0111, 0b1011, 0b1101, 0b1110, None)] == [0, 1, 2, 3, None]
