@@ -213,7 +213,7 @@ def time_report(year: int, runs: int) -> dict[str, Any]:
         full = d.report(f)
     with override_settings(SAMVERKAN_REPORT_WORKERS=1):
         sequential_seconds, _times = timed(lambda: d.report(f), runs)
-    with CaptureQueriesContext(connection) as captured_by_figure:
+    with override_settings(SAMVERKAN_REPORT_WORKERS=1), CaptureQueriesContext(connection) as captured_by_figure:
         figure_by_figure()
     # The report and the floor alternate, run by run, so that a change in the machine's
     # speed (a shared host drifts by a third within minutes) touches both alike.
