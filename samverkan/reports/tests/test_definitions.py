@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.investigations.actions import do_add_suspect, do_create_crime_report
@@ -151,3 +154,43 @@ def test_cells_sum_into_totals_and_breakdowns(cells: list[tuple[Any, ...]], expe
 def test_grouping_bits_name_the_dimension_grouped_by() -> None:
     # GROUPING(area, kind, basis, month): a 1 for each column not grouped by, area's the highest.
     assert [_grouping_set(bits, 4) for bits in (0b0111, 0b1011, 0b1101, 0b1110, None)] == [0, 1, 2, 3, None]
+
+
+persons = st.lists(
+    st.tuples(
+        st.sampled_from([1, 2, None]), st.sampled_from(["street", "hotel"]), st.sampled_from(["a", "b"]),
+        st.integers(1, 12), st.booleans(),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(persons=persons)
+def test_grouping_sets_and_every_combination_give_the_same_tally(persons: list[tuple[Any, ...]]) -> None:
+    """The two shapes the person query returns (PostgreSQL, elsewhere) sum to the same tally."""
+    dimensions = ("area", "venue_kind", "basis", "month")
+    combinations: Counter[tuple[Any, ...]] = Counter()
+    followed: Counter[tuple[Any, ...]] = Counter()
+    for *cell, was_followed in persons:
+        combinations[tuple(cell)] += 1
+        followed[tuple(cell)] += was_followed
+    every = [(*cell, n, followed[cell]) for cell, n in combinations.items()]
+    # GROUPING SETS ((area), (venue_kind), (basis), (month)) as the database returns them.
+    sets = []
+    for index in range(len(dimensions)):
+        grouped: Counter[Any] = Counter()
+        grouped_followed: Counter[Any] = Counter()
+        for *cell, was_followed in persons:
+            grouped[cell[index]] += 1
+            grouped_followed[cell[index]] += was_followed
+        bits = (1 << len(dimensions)) - 1 - (1 << (len(dimensions) - 1 - index))
+        for value, n in grouped.items():
+            row: list[Any] = [None] * len(dimensions)
+            row[index] = value
+            sets.append((*row, n, grouped_followed[value], _grouping_set(bits, len(dimensions))))
+    expected = _tally(every, dimensions)
+    assert _tally(sets, dimensions) == expected
+    assert expected.total == len(persons)
+    assert expected.followed_up == sum(p[-1] for p in persons)
+    assert all(sum(cells.values()) == len(persons) for cells in expected.by.values())
