@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,15 @@ def do_record_event(
         head.last_hash = event.hash
         head.save(update_fields=["seq", "last_hash"])
     return event
+
+
+def do_record_views(*, user: Any, record_type: str, record_ids: Iterable[object], detail: str) -> None:
+    """One view event for each record a page shows, all in one transaction."""
+    with transaction.atomic():
+        for record_id in record_ids:
+            do_record_event(
+                user=user, action=AuditAction.VIEW, record_type=record_type, record_id=record_id, detail=detail
+            )
 
 
 # --- Verification ---------------------------------------------------------------

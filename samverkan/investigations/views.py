@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from samverkan.accounts.access import access_or_404, require
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
 from samverkan.investigations.actions import (
     do_add_party,
@@ -331,16 +331,10 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(crime_report=report)
         .select_related("child_concern_report__addressed_to", "encounter__venue")
     )
-    with transaction.atomic():
-        # The page shows the suspects' identities: each is a read of its own.
-        for suspect in suspects:
-            do_record_event(
-                user=user,
-                action=AuditAction.VIEW,
-                record_type=RecordType.SUSPECT,
-                record_id=suspect.pk,
-                detail=f"on crime report {report.pk}",
-            )
+    # The page shows the suspects' identities: each is a read of its own.
+    do_record_views(
+        user=user, record_type=RecordType.SUSPECT, record_ids=[s.pk for s in suspects], detail=f"on crime report {report.pk}"
+    )
     parties = list(
         CrimeReportParty.objects.visible_to(user, Action.VIEW)
         .filter(crime_report=report)

@@ -9,14 +9,12 @@ suspect shown is a read of its own, audited.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
-from samverkan.audit.actions import do_record_event
-from samverkan.audit.models import AuditAction
+from samverkan.audit.actions import do_record_views
 from samverkan.investigations.models import Suspect
 from samverkan.investigations.views import suspect_rows
 from samverkan.operations.models import ChildConcernReport
@@ -66,13 +64,5 @@ def concern_identities(user: User, report: ChildConcernReport) -> list[Disclosed
             )
         )
         shown.append(suspect.pk)
-    with transaction.atomic():
-        for pk in shown:
-            do_record_event(
-                user=user,
-                action=AuditAction.VIEW,
-                record_type=RecordType.SUSPECT,
-                record_id=pk,
-                detail=f"on child-concern report {report.pk}",
-            )
+    do_record_views(user=user, record_type=RecordType.SUSPECT, record_ids=shown, detail=f"on child-concern report {report.pk}")
     return identities

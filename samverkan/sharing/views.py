@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
 from samverkan.operations.models import Encounter, Shift
 from samverkan.sharing import actions
@@ -243,15 +243,9 @@ def _owner_context(user: User, d: Disclosure, bound: Mapping[str, Any]) -> dict[
     else:
         records = []
     summaries = [summary(d.record_type, r) for r in records]
-    with transaction.atomic():
-        for s in summaries:
-            do_record_event(
-                user=user,
-                action=AuditAction.VIEW,
-                record_type=d.record_type,
-                record_id=s.pk,
-                detail=f"named by disclosure {d.pk}",
-            )
+    do_record_views(
+        user=user, record_type=d.record_type, record_ids=[s.pk for s in summaries], detail=f"named by disclosure {d.pk}"
+    )
     context["matches"] = summaries
     context["record_link"] = (
         record_url(d.record_type, records[0], records[0].pk)

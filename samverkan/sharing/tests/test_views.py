@@ -130,6 +130,11 @@ def test_police_to_social_services_and_back(
     page = soc.get(url("detail", d.pk)).content.decode()
     assert "Approve the disclosure" in page
     assert "Lisa" in page
+    # Their own record shown on the request is a read, audited.
+    assert AuditEvent.objects.filter(
+        action="view", username=worker.username, record_type="client", record_id=str(client.pk),
+        detail=f"named by disclosure {d.pk}",
+    ).exists()
     response = approve(
         soc,
         d,
