@@ -576,7 +576,7 @@ def _person_tallies(f: Filter) -> dict[bool, Tally]:
     return {
         minors: _tally(
             (
-                (area, kind, basis, None if month is None else int(month), n, followed, _grouping_set(grouping, 4))
+                (area, kind, basis, None if month is None else int(month), n, followed, _grouping_set(grouping, len(dimensions)))
                 for is_minor, area, kind, basis, month, n, followed, grouping in rows
                 if bool(is_minor) is minors
             ),
