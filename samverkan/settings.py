@@ -96,7 +96,6 @@ INSTALLED_APPS = [
     "samverkan.sharing",
     "samverkan.reports",
     "samverkan.intel",
-    "samverkan.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -107,6 +106,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
 ]
+# Development tools: the demo's personas and data (load_demo), the national-scale data
+# (generate_scale_data) and the synthetic intelligence items with their linkage scores.
+# Installed only for a developer or the demo, never in production; the test suite adds
+# them in samverkan/settings_test.py.
+DEVELOPMENT_APPS = ["samverkan.demo"]
+if DEBUG or SAMVERKAN_DEMO:
+    INSTALLED_APPS += DEVELOPMENT_APPS
 
 MIDDLEWARE = [
     "samverkan.web.middleware.RequestIdMiddleware",

@@ -1,6 +1,6 @@
 """Benchmark of the intelligence linkage: quality, time and memory (``make bench-intel``).
 
-Generates synthetic items with ground truth (``samverkan.intel.linkage.generator``;
+Generates synthetic items with ground truth (``samverkan.demo.intel_items``;
 cached under ``bench-data/intel/``), then links them in a fresh child process per
 run, exactly as ``manage.py link_intel --input FILE --output clusters.csv`` does
 (``link_file``: read the Parquet file, link, write ``id,network_id``):
@@ -88,7 +88,8 @@ def child(args: argparse.Namespace) -> None:
     """One timed run in this (fresh) process; results as JSON to ``args.result``."""
     import pyarrow.parquet as pq
 
-    from samverkan.intel.linkage import link_file, score
+    from samverkan.demo.linkage_quality import score
+    from samverkan.intel.linkage.api import link_file
 
     monitor = _PeakMemory()
     monitor.start()
@@ -142,7 +143,8 @@ def _incremental(result: Any, args: argparse.Namespace) -> dict[str, Any]:
 
     import pyarrow.parquet as pq
 
-    from samverkan.intel.linkage import Incremental, generate
+    from samverkan.demo.intel_items import generate
+    from samverkan.intel.linkage.api import Incremental
 
     rows = pq.read_table(args.input).slice(0, INCREMENTAL_ITEMS // 2).to_pylist()
     copies = [{**row, "id": f"{row['id']}-again"} for row in rows]
@@ -174,7 +176,7 @@ def _incremental(result: Any, args: argparse.Namespace) -> dict[str, Any]:
 def _dataset(size: int, seed: int) -> tuple[Path, Path]:
     import pyarrow.parquet as pq
 
-    from samverkan.intel.linkage import generate
+    from samverkan.demo.intel_items import generate
 
     DATA.mkdir(parents=True, exist_ok=True)
     items = DATA / f"items-{size}-seed{seed}.parquet"

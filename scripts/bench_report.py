@@ -149,7 +149,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
-    from samverkan.reports.scale import scale_data_present
+    from samverkan.demo.scale import scale_data_present
 
     backend = args.child
     call_command("migrate", verbosity=0)
@@ -422,7 +422,7 @@ def render(command: str, measured: dict[str, dict[str, Any]], args: argparse.Nam
     queries = {m["queries"] for m in measured.values()}
     verdicts.append(
         f"- Queries: the report issues {'/'.join(str(q) for q in sorted(queries))} queries whatever the data size "
-        "(pinned by `samverkan/reports/tests/test_scale.py` on a small and a three times larger data set)."
+        "(pinned by `samverkan/demo/tests/test_scale.py` on a small and a three times larger data set)."
     )
     info = machine()
     pg_settings = ", ".join(f"{k} = {v}" for k, v in (pg or {}).get("server_settings", {}).items())

@@ -20,7 +20,7 @@ history of ``generate`` is written. The audit trail shows the load itself.
   names, ``.test`` addresses). The existing shifts, encounters, clients and
   reports are left as they are: the 2021 figures do not move.
 - **Intelligence.** ``ITEM_COUNT`` items from the linkage package's generator
-  (``samverkan.intel.linkage.generator``, its own fictional and invalid phone
+  (``samverkan.demo.intel_items``, its own fictional and invalid phone
   numbers, reserved e-mail domains), their year spread over April 2020 –
   December 2022 and their cities moved to the Stockholm area. The generator
   states no ages under 18; two ads of one network are given a sign of youth so
@@ -45,9 +45,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from samverkan.accounts.models import Agency, Collaboration, User
+from samverkan.demo import intel_items
 from samverkan.intel import actions, linking
 from samverkan.intel.importing import import_file
-from samverkan.intel.linkage import generator
 from samverkan.intel.models import (
     Entity,
     EntityKind,
@@ -197,24 +197,24 @@ def demo_items(n_items: int = ITEM_COUNT, seed: int = INTEL_SEED) -> list[dict[s
     Deterministic for ``n_items`` and ``seed``. One network's ads get signs of
     youth (a stated age of 17, "nyss fyllt 18"): the generator states none.
     """
-    generated = generator.generate(n_items, seed=seed)
+    generated = intel_items.generate(n_items, seed=seed)
     rows: list[dict[str, Any]] = generated.items.to_pylist()
     truth = generated.truth_by_id()
     tz = timezone.get_default_timezone()
     start = dt.datetime.combine(ITEMS_FROM, dt.time(), tzinfo=tz)
     span = dt.datetime.combine(ITEMS_UNTIL, dt.time(), tzinfo=tz) - start
-    year = dt.timedelta(days=generator.YEAR_DAYS)
-    canonical = {spelling: name for name, _w, spellings in generator.CITIES for spelling in spellings}
+    year = dt.timedelta(days=intel_items.YEAR_DAYS)
+    canonical = {spelling: name for name, _w, spellings in intel_items.CITIES for spelling in spellings}
     for row in rows:
         observed = row["observed_at"]
         if observed is not None:
-            moved = start + span * ((observed - generator.YEAR_START) / year)
+            moved = start + span * ((observed - intel_items.YEAR_START) / year)
             row["observed_at"] = moved.replace(microsecond=0).isoformat()
         city = row["city"]
         if city:
             name = canonical.get(city, city)
             variants = CITY_MAP.get(name, (city,))
-            spellings = next((s for n, _w, s in generator.CITIES if n == name), (city,))
+            spellings = next((s for n, _w, s in intel_items.CITIES if n == name), (city,))
             row["city"] = variants[spellings.index(city) % len(variants)] if city in spellings else variants[0]
         for field in ("title", "text"):
             if row[field]:
@@ -441,7 +441,7 @@ class DemoIntel:
         )
         if entity is None or not entity.value.startswith("+46"):
             return None
-        return generator.format_phone(entity.value[3:], self.rng.randrange(12))
+        return intel_items.format_phone(entity.value[3:], self.rng.randrange(12))
 
     def network_tips(self) -> None:
         """Tips about the networks: older ones linked by the analyst, new ones added to intelligence."""

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 
 def generated_file(path: Path, n: int = 600, seed: int = 5) -> Path:
-    from samverkan.intel.linkage.generator import generate
+    from samverkan.demo.intel_items import generate
 
     rows = generate(n, seed=seed).items.to_pylist()
     with path.open("w", encoding="utf-8") as stream:

@@ -33,7 +33,7 @@ def log_in(page: Page, username: str, device: TOTPDevice) -> None:
 @pytest.fixture
 def ads_file(tmp_path: Path) -> Path:
     """Synthetic ads from the linkage package's generator, and one broken line."""
-    from samverkan.intel.linkage.generator import generate
+    from samverkan.demo.intel_items import generate
 
     path = tmp_path / "annonser.jsonl"
     with path.open("w", encoding="utf-8") as stream:

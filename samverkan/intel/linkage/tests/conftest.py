@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from samverkan.intel.linkage import LinkResult, generate, link_items
-from samverkan.intel.linkage.generator import GeneratedItems
+from samverkan.demo.intel_items import GeneratedItems, generate
+from samverkan.intel.linkage.api import LinkResult, link_items
 
 Item = dict[str, Any]
 WORDS = [

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from samverkan.intel.linkage import LinkResult, score
-from samverkan.intel.linkage.generator import GeneratedItems
+from samverkan.demo.intel_items import GeneratedItems
+from samverkan.demo.linkage_quality import score
+from samverkan.intel.linkage.api import LinkResult
 
 
 def test_quality_on_a_generated_sample(sample: GeneratedItems, sample_result: LinkResult) -> None:

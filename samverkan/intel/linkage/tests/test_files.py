@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from samverkan.intel.linkage import InvalidItems, generate, link_file, read_items
+from samverkan.demo.intel_items import generate
+from samverkan.intel.linkage.api import InvalidItems, link_file, read_items
 from samverkan.intel.linkage.cli import main, read_assignments
 
 ROWS = [

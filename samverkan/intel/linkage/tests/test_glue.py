@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from samverkan.intel.linkage import link_items
+from samverkan.intel.linkage.api import link_items
 from samverkan.intel.linkage.tests.conftest import fictional, network_ads
 
 SWITCHBOARD = "08-465 004 00"  # PTS fiction range

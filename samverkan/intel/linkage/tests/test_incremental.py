@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from samverkan.intel.linkage import (
+from samverkan.demo.intel_items import GeneratedItems
+from samverkan.intel.linkage.api import (
     Incremental,
     LinkageStateMissing,
     LinkResult,
     link_one,
     link_records,
 )
-from samverkan.intel.linkage.generator import GeneratedItems
 
 
 @pytest.fixture(scope="module")

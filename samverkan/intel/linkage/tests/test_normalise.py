@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from samverkan.demo.intel_items import format_phone
 from samverkan.intel.linkage import features
-from samverkan.intel.linkage.generator import format_phone
 from samverkan.intel.linkage.normalise import (
     find_phones,
     find_vehicles,

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from samverkan.intel.linkage import generate, link_items
+from samverkan.demo.intel_items import generate
+from samverkan.intel.linkage.api import link_items
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None, reason="Spark needs Java (apt-get install default-jre)"

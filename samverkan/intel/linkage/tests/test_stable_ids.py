@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from samverkan.intel.linkage import LinkResult, link_items
+from samverkan.demo.intel_items import GeneratedItems
+from samverkan.intel.linkage.api import LinkResult, link_items
 from samverkan.intel.linkage.engine import Merge, Split, assign_network_ids
-from samverkan.intel.linkage.generator import GeneratedItems
 
 IDS = ["a", "b", "c", "d", "e", "f"]
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from samverkan.intel.linkage.evaluate import score
+from samverkan.demo.linkage_quality import score
 
 
 def test_perfect_clustering() -> None:

@@ -1,4 +1,4 @@
-"""Generate national-scale synthetic data for benchmarks (``samverkan.reports.scale``)."""
+"""Generate national-scale synthetic data for benchmarks (``samverkan.demo.scale``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from tqdm import tqdm
 
-from samverkan.reports.scale import DEFAULT_SEED, ScaleData, delete_scale_data, scale_data_present
+from samverkan.demo.scale import DEFAULT_SEED, ScaleData, delete_scale_data, scale_data_present
 
 
 class Command(BaseCommand):

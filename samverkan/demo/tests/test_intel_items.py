@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import phonenumbers
+import pytest
 
+from samverkan.demo.intel_items import FICTION_RANGES, GeneratedItems, generate
 from samverkan.intel.linkage import normalise
-from samverkan.intel.linkage.generator import FICTION_RANGES, GeneratedItems, generate
+
+
+@pytest.fixture(scope="module")
+def sample() -> GeneratedItems:
+    """The sample the linkage tests link (``intel/linkage/tests/conftest.py``)."""
+    return generate(3000, seed=5)
 
 
 def _fiction(e164: str) -> bool:

@@ -1,0 +1,11 @@
+"""Settings for the test suite (pytest's ``DJANGO_SETTINGS_MODULE``, pyproject.toml).
+
+The settings of ``samverkan.settings`` as the environment makes them (the tests run with
+``DEBUG`` and ``SAMVERKAN_DEMO`` unset), plus the development apps: the tests build their
+users from the demo's personas and test the generators, which production never installs.
+"""
+
+from samverkan.settings import *  # noqa: F403
+from samverkan.settings import DEVELOPMENT_APPS, INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, *(app for app in DEVELOPMENT_APPS if app not in INSTALLED_APPS)]
