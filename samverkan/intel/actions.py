@@ -24,7 +24,7 @@ from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, U
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
-from samverkan.intel.importing import ItemRecord, store_records, validate_record
+from samverkan.intel.importing import store_records
 from samverkan.intel.models import (
     FollowUpKind,
     Indicator,
@@ -38,6 +38,7 @@ from samverkan.intel.models import (
     TipSource,
     TipStatus,
 )
+from samverkan.intel.records import ItemRecord, validate_record
 from samverkan.operations.actions import do_create_shift, do_find_or_create_venue
 from samverkan.operations.models import Operation, Shift, ShiftBasis, Venue
 

@@ -5,12 +5,14 @@
 
 A million items must import in under a minute, which a Python loop over
 records cannot do. DuckDB reads the records into columns and checks them in
-vectorised SQL. The check is deliberately conservative: a record it cannot
-vouch for (odd whitespace, a number as text, a duplicate in a list, a local
-time inside a daylight-saving change…) is handed to the Python validator
-(``importing.validate_record``), which either accepts it — normalised exactly
-as the SQL would have — or gives the reason it is skipped. The reasons shown
-to the user therefore always come from one place.
+vectorised SQL, with the rules of the record specification (``records``:
+the fields, their types, limits and normalisation, each rule spelt in Python
+and in SQL side by side). The SQL is deliberately conservative: a record it
+cannot vouch for (odd whitespace, a number as text, a duplicate in a list, a
+local time inside a daylight-saving change…) is handed to the Python
+validator (``records.validate_record``), which either accepts it — normalised
+exactly as the SQL would have — or gives the reason it is skipped. The
+reasons shown to the user therefore always come from one place.
 
 Every valid item, whichever lane it came through, then gets its content hash,
 its duplicate check and its entities here, so that re-importing a file
@@ -33,45 +35,35 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from samverkan.intel import entities as entity_adapter
-from samverkan.intel.models import Entity, EntityKind, IntelItem, ItemEntity, ItemKind
-from samverkan.operations.models import VenueKind
+from samverkan.intel.models import Entity, EntityKind, IntelItem, ItemEntity
+from samverkan.intel.records import (
+    COLUMNS,
+    FIELDS,
+    Field,
+    FieldType,
+    ItemRecord,
+    candidate,
+    naive,
+    normalised_sql,
+    vouched_sql,
+)
 
 logger = logging.getLogger(__name__)
 
-LIST_FIELDS = IntelItem.LIST_FIELDS
-TEXT_LIMITS = {"source": 200, "title": 500, "text": 20_000, "city": 120, "address": 300}
-MAX_LIST_VALUE = 500
-MAX_LIST_LENGTH = 200
-MAX_AGE = 120
-
-# What Python's str.strip() removes; a value with any of it at an edge goes to Python.
-_WS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-
-
-def _stripped(column: str) -> str:
-    """SQL: the value has nothing that str.strip() would remove (only its ends are looked at)."""
-    return (
-        f"({column} = '' OR (NOT contains('{_WS}', left({column}, 1))"
-        f" AND NOT contains('{_WS}', right({column}, 1))))"
-    )
-
-_ISO = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:\d{2})?$"
-
-VALID_SCHEMA = pa.schema([
-    pa.field("line", pa.int64()),
-    pa.field("external_id", pa.string()),
-    pa.field("kind", pa.string()),
-    pa.field("observed_at", pa.timestamp("us", tz="UTC")),
-    *(pa.field(name, pa.string()) for name in ("source", "title", "text")),
-    *(pa.field(name, pa.list_(pa.string())) for name in LIST_FIELDS),
-    pa.field("age", pa.int32()),
-    *(pa.field(name, pa.string()) for name in ("city", "address", "venue_kind")),
-])
+# The bulk lane's table of valid records: ``line`` and the record's columns, typed.
+ARROW_TYPES = {
+    FieldType.ID: pa.string(),
+    FieldType.CHOICE: pa.string(),
+    FieldType.MOMENT: pa.timestamp("us", tz="UTC"),
+    FieldType.TEXT: pa.string(),
+    FieldType.LIST: pa.list_(pa.string()),
+    FieldType.AGE: pa.int32(),
+}
+VALID_SCHEMA = pa.schema([pa.field("line", pa.int64()), *(pa.field(f.column, ARROW_TYPES[f.type]) for f in FIELDS)])
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -85,102 +77,46 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _sql_list(values: Iterable[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-def _text_ok(column: str, limit: int) -> str:
-    return f"({column} IS NULL OR ({_stripped(column)} AND length({column}) <= {limit}))"
-
-
-def _list_ok(column: str) -> str:
-    return (
-        f"({column} IS NULL OR (len({column}) <= {MAX_LIST_LENGTH}"
-        f" AND coalesce(list_bool_and(list_transform({column}, lambda x: x IS NOT NULL AND x <> ''"
-        f" AND {_stripped('x')} AND length(x) <= {MAX_LIST_VALUE})), true)"
-        f" AND len(list_distinct({column})) = len({column})))"
-    )
-
-
-def _candidate_checks() -> str:
-    """The SQL condition under which a candidate row is valid as it stands."""
-    texts = " AND ".join(_text_ok(name, limit) for name, limit in TEXT_LIMITS.items())
-    lists = " AND ".join(_list_ok(name) for name in LIST_FIELDS)
-    return f"""
-        types_ok
-        AND external_id IS NOT NULL AND external_id <> '' AND length(external_id) <= 200
-        AND {_stripped("external_id")}
-        AND kind IN ({_sql_list(ItemKind.values)})
-        AND (venue_kind IS NULL OR venue_kind = '' OR venue_kind IN ({_sql_list(VenueKind.values)}))
-        AND {texts} AND {lists}
-        AND (age IS NULL OR age BETWEEN 0 AND {MAX_AGE})
-        AND (observed_raw IS NULL OR (
-            regexp_matches(observed_raw, '{_ISO}')
-            AND TRY_CAST(observed_raw AS TIMESTAMPTZ) IS NOT NULL
-            AND year(TRY_CAST(substr(observed_raw, 1, 10) AS DATE)) BETWEEN 1991 AND 2099
-            -- A local time in the night of a daylight-saving change: Python decides.
-            AND NOT (observed_naive AND month(TRY_CAST(observed_raw AS TIMESTAMP)) IN (3, 10)
-                     AND day(TRY_CAST(observed_raw AS TIMESTAMP)) >= 25
-                     AND dayofweek(TRY_CAST(observed_raw AS TIMESTAMP)) = 0
-                     AND hour(TRY_CAST(observed_raw AS TIMESTAMP)) BETWEEN 1 AND 3)
-        ))
-    """
-
-
-def _observed_sql() -> str:
-    zone = settings.TIME_ZONE.replace("'", "")
-    return (
-        "CASE WHEN observed_raw IS NULL THEN NULL "
-        f"WHEN observed_naive THEN timezone('{zone}', TRY_CAST(observed_raw AS TIMESTAMP)) "
-        "ELSE TRY_CAST(observed_raw AS TIMESTAMPTZ) END"
-    )
-
-
-JSON_FIELDS = ("id", "kind", "observed_at", *TEXT_LIMITS, *LIST_FIELDS, "age", "venue_kind")
-
-
-def _candidates_from_json(con: duckdb.DuckDBPyConnection) -> None:
+def candidates_from_json(con: duckdb.DuckDBPyConnection) -> None:
     """``candidates`` from ``docs(line, doc)``: one JSON object a row, parsed once.
 
     Each top-level value is taken out as a small JSON value, whose type is then
     checked: text must be a JSON string, lists arrays of strings, the age a
-    whole number. Anything else goes to Python (``types_ok`` false).
+    whole number, the id either. Anything else goes to Python (``types_ok`` false).
     """
-    structure = "{" + ", ".join(f'"{name}": "JSON"' for name in JSON_FIELDS) + "}"
+    structure = "{" + ", ".join(f'"{f.name}": "JSON"' for f in FIELDS) + "}"
 
-    def is_text(name: str) -> str:
-        return f"coalesce(json_type(j.{name}), 'NULL') IN ('VARCHAR', 'NULL')"
+    def read(field: Field) -> tuple[str, str]:
+        """(SQL of the candidate value, SQL true where its JSON type is one the SQL checks can vouch for)."""
+        value, kind = f"j.{field.name}", f"json_type(j.{field.name})"
+        if field.type is FieldType.ID:
+            return f"{value}->>'$'", f"{kind} IN ('VARCHAR', 'BIGINT', 'UBIGINT')"
+        if field.type is FieldType.AGE:
+            whole = "('BIGINT', 'UBIGINT')"
+            return (
+                f"CASE WHEN {kind} IN {whole} THEN TRY_CAST({value}->>'$' AS INTEGER) END",
+                f"coalesce({kind}, 'NULL') IN ('BIGINT', 'UBIGINT', 'NULL')",
+            )
+        if field.type is FieldType.LIST:
+            return (
+                f"CAST({value}->>'$[*]' AS VARCHAR[])",
+                f"(coalesce({kind}, 'NULL') = 'NULL' OR ({kind} = 'ARRAY' AND coalesce(list_bool_and("
+                f"list_transform(json_type({value}, '$[*]'), lambda t: t = 'VARCHAR')), true)))",
+            )
+        text = f"nullif({value}->>'$', '')" if field.type is FieldType.MOMENT else f"{value}->>'$'"
+        return text, f"coalesce({kind}, 'NULL') IN ('VARCHAR', 'NULL')"
 
-    def is_list(name: str) -> str:
-        t = f"json_type(j.{name})"
-        return (
-            f"(coalesce({t}, 'NULL') = 'NULL' OR ({t} = 'ARRAY' AND "
-            f"coalesce(list_bool_and(list_transform(json_type(j.{name}, '$[*]'), lambda t: t = 'VARCHAR')), true)))"
-        )
-
-    texts = ", ".join(f"j.{name}->>'$' AS {name}" for name in (*TEXT_LIMITS, "venue_kind"))
-    lists = ", ".join(f"CAST(j.{name}->>'$[*]' AS VARCHAR[]) AS {name}" for name in LIST_FIELDS)
-    checks = " AND ".join([
-        "j IS NOT NULL",
-        "json_type(j.id) IN ('VARCHAR', 'BIGINT', 'UBIGINT')",
-        "coalesce(json_type(j.age), 'NULL') IN ('BIGINT', 'UBIGINT', 'NULL')",
-        *(is_text(name) for name in (*TEXT_LIMITS, "kind", "venue_kind", "observed_at")),
-        *(is_list(name) for name in LIST_FIELDS),
-    ])
+    columns = {candidate(field): read(field) for field in FIELDS}
+    select = ", ".join(f"{expression} AS {name}" for name, (expression, _ok) in columns.items())
+    checks = " AND ".join(["j IS NOT NULL", *(ok for _expression, ok in columns.values())])
     con.execute(f"""
         CREATE OR REPLACE VIEW candidates AS
-        SELECT line,
-               j.id->>'$' AS external_id,
-               j.kind->>'$' AS kind,
-               nullif(j.observed_at->>'$', '') AS observed_raw,
-               {texts}, {lists},
-               CASE WHEN json_type(j.age) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(j.age->>'$' AS INTEGER) END AS age,
-               coalesce({checks}, false) AS types_ok
+        SELECT line, {select}, coalesce({checks}, false) AS types_ok
         FROM (SELECT line, try(from_json(doc, '{structure}')) AS j FROM docs)
     """)
 
 
-def _candidates_from_table(con: duckdb.DuckDBPyConnection, table: pa.Table, line_offset: int) -> None:
+def candidates_from_table(con: duckdb.DuckDBPyConnection, table: pa.Table, line_offset: int) -> None:
     """``candidates`` from an Arrow table of records (Parquet, or CSV read as text)."""
     con.register("records", table)
     names = set(table.column_names)
@@ -208,54 +144,57 @@ def _candidates_from_table(con: duckdb.DuckDBPyConnection, table: pa.Table, line
             column = f'"{name}"'
             # DuckDB may evaluate every branch: JSON functions are wrapped in try().
             element_types = f"coalesce(try(json_type({column}, '$[*]')), [])"
-            is_array = f"coalesce(try(json_type({column})) = 'ARRAY', false)"
+            # An array of strings only: one with a null or a number in it goes to Python.
+            strings = (
+                f"(coalesce(try(json_type({column})) = 'ARRAY', false)"
+                f" AND coalesce(list_bool_and(list_transform({element_types}, lambda t: t = 'VARCHAR')), true))"
+            )
             expression = (
                 f"CASE WHEN {column} IS NULL OR {column} = '' THEN NULL "
-                f"WHEN starts_with({column}, '[') THEN CASE WHEN {is_array} "
-                f"AND coalesce(list_bool_and(list_transform({element_types}, lambda t: t = 'VARCHAR')), true) "
+                f"WHEN starts_with({column}, '[') THEN CASE WHEN {strings} "
                 f"THEN try(CAST(json_extract_string({column}, '$[*]') AS VARCHAR[])) END "
                 f"ELSE string_split_regex({column}, '[|;]') END"
             )
-            ok = f"({column} IS NULL OR NOT starts_with({column}, '[') OR {is_array})"
+            ok = f"({column} IS NULL OR NOT starts_with({column}, '[') OR {strings})"
             return expression, ok
         return "NULL::VARCHAR[]", "false"
 
-    def age() -> tuple[str, str]:
-        if "age" not in names or pa.types.is_null(types["age"]):
+    def age(name: str) -> tuple[str, str]:
+        if name not in names or pa.types.is_null(types[name]):
             return "NULL::INTEGER", "true"
-        t = types["age"]
+        t = types[name]
         if pa.types.is_integer(t):
-            return 'TRY_CAST("age" AS INTEGER)', "true"
+            return f'TRY_CAST("{name}" AS INTEGER)', "true"
         if pa.types.is_string(t):
-            return "TRY_CAST(nullif(\"age\", '') AS INTEGER)", "(\"age\" IS NULL OR \"age\" = '' OR regexp_matches(\"age\", '^[0-9]{1,3}$'))"
-        return "NULL::INTEGER", '"age" IS NULL'
+            return f"TRY_CAST(nullif(\"{name}\", '') AS INTEGER)", f"(\"{name}\" IS NULL OR \"{name}\" = '' OR regexp_matches(\"{name}\", '^[0-9]{{1,3}}$'))"
+        return "NULL::INTEGER", f'"{name}" IS NULL'
 
-    def identifier() -> tuple[str, str]:
-        if "id" not in names:
+    def identifier(name: str) -> tuple[str, str]:
+        if name not in names:
             return "NULL::VARCHAR", "false"
-        t = types["id"]
+        t = types[name]
         if pa.types.is_string(t) or pa.types.is_integer(t):
-            return 'CAST("id" AS VARCHAR)', "true"
+            return f'CAST("{name}" AS VARCHAR)', "true"
         return "NULL::VARCHAR", "false"
 
-    def observed() -> tuple[str, str]:
-        if "observed_at" not in names or pa.types.is_null(types["observed_at"]):
+    def moment(name: str) -> tuple[str, str]:
+        if name not in names or pa.types.is_null(types[name]):
             return "NULL::VARCHAR", "true"
-        t = types["observed_at"]
+        t = types[name]
         if pa.types.is_string(t):
-            return "nullif(\"observed_at\", '')", "true"
+            return f"nullif(\"{name}\", '')", "true"
         if pa.types.is_timestamp(t) and t.unit in ("s", "ms", "us"):
-            # Typed timestamps (Parquet) as the ISO text the checks below read: an instant in
+            # Typed timestamps (Parquet) as the ISO text the checks read: an instant in
             # UTC, or a local time without offset (then checked like a string without one).
-            text = "strftime(\"observed_at\", '%Y-%m-%dT%H:%M:%S.%f')"
-            return (f"{text} || '+00:00'" if t.tz is not None else text), "true"
-        return "NULL::VARCHAR", '"observed_at" IS NULL'  # other types (dates, nanoseconds): Python decides
+            iso = f"strftime(\"{name}\", '%Y-%m-%dT%H:%M:%S.%f')"
+            return (f"{iso} || '+00:00'" if t.tz is not None else iso), "true"
+        return "NULL::VARCHAR", f'"{name}" IS NULL'  # other types (dates, nanoseconds): Python decides
 
-    columns = {"external_id": identifier(), "observed_raw": observed(), "age": age()}
-    for name in ("kind", *TEXT_LIMITS, "venue_kind"):
-        columns[name] = text(name)
-    for name in LIST_FIELDS:
-        columns[name] = listed(name)
+    readers: dict[FieldType, Callable[[str], tuple[str, str]]] = {
+        FieldType.ID: identifier, FieldType.CHOICE: text, FieldType.MOMENT: moment,
+        FieldType.TEXT: text, FieldType.LIST: listed, FieldType.AGE: age,
+    }
+    columns = {candidate(field): readers[field.type](field.name) for field in FIELDS}
     select = ", ".join(f"{expression} AS {name}" for name, (expression, _ok) in columns.items())
     ok = " AND ".join(f"({check})" for _expression, check in columns.values())
     con.execute(f"""
@@ -270,18 +209,16 @@ def split_candidates(con: duckdb.DuckDBPyConnection) -> None:
     One pass: the candidates are parsed, checked and put in their final form
     together (the form is computed for every row but only kept where ``ok``).
     """
-    lists = ", ".join(f"coalesce({name}, []::VARCHAR[]) AS {name}" for name in LIST_FIELDS)
+    final = ", ".join(f"{normalised_sql(field)} AS {field.column}" for field in FIELDS)
+    offsets = ", ".join(
+        f"{candidate(f)} IS NOT NULL AND NOT regexp_matches({candidate(f)}, '(Z|[+-]\\d{{2}}:\\d{{2}})$') AS {naive(f)}"
+        for f in FIELDS
+        if f.type is FieldType.MOMENT
+    )
     con.execute(f"""
         CREATE OR REPLACE TABLE valid_all AS
-        SELECT line, external_id, kind, {_observed_sql()} AS observed_at,
-               coalesce(source, '') AS source, coalesce(title, '') AS title, coalesce(text, '') AS text,
-               {lists}, age,
-               coalesce(city, '') AS city, coalesce(address, '') AS address, coalesce(venue_kind, '') AS venue_kind,
-               coalesce(({_candidate_checks()}), false) AS ok
-        FROM (
-            SELECT *, observed_raw IS NOT NULL AND NOT regexp_matches(observed_raw, '(Z|[+-]\\d{{2}}:\\d{{2}})$') AS observed_naive
-            FROM candidates
-        )
+        SELECT line, {final}, coalesce((types_ok AND {vouched_sql()}), false) AS ok
+        FROM (SELECT *, {offsets} FROM candidates)
     """)
     con.execute("DROP VIEW candidates")
     con.execute("CREATE OR REPLACE TABLE slow AS SELECT line FROM valid_all WHERE NOT ok")
@@ -304,24 +241,32 @@ def add_valid(con: duckdb.DuckDBPyConnection, records: Iterable[Any]) -> None:
 # --- Valid items: hash, duplicates, entities ----------------------------------------------------
 
 
-def records_table(records: Iterable[Any]) -> pa.Table:
+def records_table(records: Iterable[ItemRecord]) -> pa.Table:
     """Python-validated ``ItemRecord``s as an Arrow table in ``VALID_SCHEMA``."""
     rows: dict[str, list[Any]] = {f.name: [] for f in VALID_SCHEMA}
     for r in records:
         rows["line"].append(r.line)
-        rows["external_id"].append(r.external_id)
-        rows["kind"].append(r.kind)
-        rows["observed_at"].append(r.observed_at.astimezone(dt.UTC) if r.observed_at else None)
-        for name in ("source", "title", "text", *LIST_FIELDS, "age", "city", "address", "venue_kind"):
-            rows[name].append(getattr(r, name))
+        for column in COLUMNS:
+            rows[column].append(getattr(r, column))
+    for field in FIELDS:
+        if field.type is FieldType.MOMENT:
+            rows[field.column] = [m.astimezone(dt.UTC) if m else None for m in rows[field.column]]
     return pa.Table.from_pydict(rows, schema=VALID_SCHEMA)
 
 
-HASH_SQL = (
-    "sha256(concat_ws(chr(31), kind, coalesce(strftime(observed_at, '%Y-%m-%dT%H:%M:%S.%f'), ''), source, title, text, "
-    + ", ".join(f"to_json({name})" for name in LIST_FIELDS)
-    + ", coalesce(CAST(age AS VARCHAR), ''), city, address, venue_kind))"
-)
+def _hashed(field: Field) -> str:
+    column = field.column
+    if field.type is FieldType.MOMENT:
+        return f"coalesce(strftime({column}, '%Y-%m-%dT%H:%M:%S.%f'), '')"
+    if field.type is FieldType.LIST:
+        return f"to_json({column})"
+    if field.type is FieldType.AGE:
+        return f"coalesce(CAST({column} AS VARCHAR), '')"
+    return column
+
+
+# An item's content, whichever lane it came through: every field but the id.
+HASH_SQL = f"sha256(concat_ws(chr(31), {', '.join(_hashed(f) for f in FIELDS if f.type is not FieldType.ID)}))"
 
 
 def finish_valid(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
@@ -345,17 +290,6 @@ def finish_valid(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, int]]:
     return [(int(a), str(b), int(c)) for a, b, c in duplicates]
 
 
-def _text_patterns() -> list[tuple[str, str]]:
-    from samverkan.intel.linkage import normalise as package
-
-    return [
-        (EntityKind.PHONE, package.PHONE_IN_TEXT),
-        (EntityKind.EMAIL, package.EMAIL_IN_TEXT),
-        (EntityKind.URL, package.URL_IN_TEXT),
-        (EntityKind.VEHICLE, package.VEHICLE_IN_TEXT),
-    ]
-
-
 def extract_entities(con: duckdb.DuckDBPyConnection, items: str = "valid") -> None:
     started = time.perf_counter()
     _extract_entities(con, items)
@@ -376,7 +310,7 @@ def _extract_entities(con: duckdb.DuckDBPyConnection, items: str) -> None:
         EntityKind.EMAIL: "contains(body, '@')",
         EntityKind.URL: "(contains(body, 'http') OR contains(body, 'www.'))",
     }
-    for kind, pattern in _text_patterns():
+    for kind, pattern in entity_adapter.TEXT_PATTERNS:
         escaped = pattern.replace("'", "''")
         parts.append(
             f"SELECT line, '{kind}', true, unnest(regexp_extract_all(body, '{escaped}')) "
@@ -508,11 +442,10 @@ def _copy_file(table: str, columns: str, path: Path, progress: Progress | None =
                 progress(len(block))
 
 
-ITEM_COLUMNS = (
-    "id", "agency_id", "external_id", "kind", "observed_at", "source", "title", "text",
-    "phones", "emails", "urls", "handles", "names", "image_hashes", "age", "city", "address",
-    "venue_kind", "origin", "batch_id", "created_by_id", "created_at", "content_hash",
-)
+# The columns of a new item, in the order of ``_item_select``.
+ITEM_COLUMNS = ("id", "agency_id", *COLUMNS, "origin", "batch_id", "created_by_id", "created_at", "content_hash")
+# Quoted in the CSV for COPY, where an unquoted empty value would be read as NULL.
+QUOTED_COLUMNS = (*(f.column for f in FIELDS if f.type in (FieldType.TEXT, FieldType.CHOICE)), "content_hash")
 
 
 def _entity_ids(con: duckdb.DuckDBPyConnection, agency_id: int, lines_table: str) -> None:
@@ -667,12 +600,11 @@ def write(
 
 
 def _item_select(id_column: str, agency_id: int, batch_id: int | None, user_id: int | None, origin: str, now: dt.datetime) -> str:
-    lists = ", ".join(f"to_json(v.{name})" for name in LIST_FIELDS)
+    values = ", ".join(f"to_json(v.{f.column})" if f.type is FieldType.LIST else f"v.{f.column}" for f in FIELDS)
     batch = "NULL" if batch_id is None else str(int(batch_id))
     user = "NULL" if user_id is None else str(int(user_id))
     return f"""
-        SELECT {id_column}, {int(agency_id)}, v.external_id, v.kind, v.observed_at, v.source, v.title, v.text,
-               {lists}, v.age, v.city, v.address, v.venue_kind, '{origin}', {batch}, {user},
+        SELECT {id_column}, {int(agency_id)}, {values}, '{origin}', {batch}, {user},
                TIMESTAMPTZ '{now.isoformat()}', v.content_hash
     """
 
@@ -735,7 +667,6 @@ def _write_postgres(
     """
     items_table = IntelItem._meta.db_table
     links_table = ItemEntity._meta.db_table
-    text_columns = "kind, source, title, text, city, address, venue_kind, content_hash"
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         items_csv, links_csv = folder / "items.csv", folder / "links.csv"
@@ -753,7 +684,7 @@ def _write_postgres(
             select = _item_select("n.item_id", agency_id, batch_id, user_id, origin, now)
             con.execute(f"""
                 COPY ({select} FROM valid v JOIN new_ids n USING (line) ORDER BY n.item_id)
-                TO '{items_csv}' (HEADER false, FORCE_QUOTE ({text_columns}))
+                TO '{items_csv}' (HEADER false, FORCE_QUOTE ({', '.join(QUOTED_COLUMNS)}))
             """)
             logger.info("items ready for COPY: %.1f s", time.perf_counter() - started)
             rebuild = _drop_secondary_indexes(items_table, written.created)
@@ -843,7 +774,7 @@ def _update_changed(
 ) -> None:
     """Changed items: rare, so through the ORM; their entity links are replaced."""
     con.execute("CREATE OR REPLACE TABLE changed_ids AS SELECT line, existing_id AS item_id FROM plan WHERE what = 'changed'")
-    names = ["kind", "observed_at", "source", "title", "text", *LIST_FIELDS, "age", "city", "address", "venue_kind", "content_hash"]
+    names = [*(c for c in COLUMNS if c != "external_id"), "content_hash"]
     for batch in _batches(con, f"SELECT c.item_id, {', '.join('v.' + n for n in names)} FROM valid v JOIN changed_ids c USING (line)"):
         objs = []
         for row in batch:

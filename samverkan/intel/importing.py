@@ -1,6 +1,7 @@
 """Bulk import of intelligence items from JSON Lines, CSV or Parquet.
 
-One item per record, in this format (DESIGN.md §7): ``id`` (unique, required),
+One item per record, in this format (DESIGN.md §7; each field's type, limits and
+normalisation are declared once in ``records``): ``id`` (unique, required),
 ``kind`` (``ad``, ``observation``, ``tip``), ``observed_at`` (ISO 8601),
 ``source``, ``title``, ``text``, ``phones``, ``emails``, ``urls``, ``handles``,
 ``names``, ``image_hashes`` (lists of strings; in CSV a JSON array or values
@@ -18,13 +19,10 @@ come from the linkage package's normalisers (``samverkan.intel.entities``).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
 import logging
-import math
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,9 +40,8 @@ from samverkan.accounts.policy import RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.intel import bulk
-from samverkan.intel.bulk import MAX_AGE, MAX_LIST_LENGTH, MAX_LIST_VALUE, TEXT_LIMITS
-from samverkan.intel.models import ImportBatch, ItemKind, ItemOrigin
-from samverkan.operations.models import VenueKind
+from samverkan.intel.models import ImportBatch, ItemOrigin
+from samverkan.intel.records import ItemRecord, validate_record
 
 FORMATS = ("jsonl", "csv", "parquet")
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -73,51 +70,6 @@ class RecordError:
         if self.id:
             where += f" (id {self.id})"
         return f"{where}: {self.reason}"
-
-
-@dataclass
-class ItemRecord:
-    """One valid record, ready to be written."""
-
-    line: int
-    external_id: str
-    kind: str
-    observed_at: dt.datetime | None
-    source: str
-    title: str
-    text: str
-    phones: list[str]
-    emails: list[str]
-    urls: list[str]
-    handles: list[str]
-    names: list[str]
-    image_hashes: list[str]
-    age: int | None
-    city: str
-    address: str
-    venue_kind: str
-    content_hash: str = ""
-
-    def compute_hash(self) -> str:
-        payload = [
-            self.kind,
-            self.observed_at.isoformat() if self.observed_at else None,
-            self.source, self.title, self.text,
-            self.phones, self.emails, self.urls, self.handles, self.names, self.image_hashes,
-            self.age, self.city, self.address, self.venue_kind,
-        ]
-        canonical = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-    def fields(self) -> dict[str, Any]:
-        return {
-            "external_id": self.external_id, "kind": self.kind, "observed_at": self.observed_at,
-            "source": self.source, "title": self.title, "text": self.text,
-            "phones": self.phones, "emails": self.emails, "urls": self.urls, "handles": self.handles,
-            "names": self.names, "image_hashes": self.image_hashes, "age": self.age,
-            "city": self.city, "address": self.address, "venue_kind": self.venue_kind,
-            "content_hash": self.content_hash,
-        }
 
 
 @dataclass
@@ -208,153 +160,6 @@ def read_records(path: Path, file_format: str) -> Iterator[RawRecord]:
             yield from _read_jsonl(stream)
 
 
-# --- Validation ------------------------------------------------------------------------------
-
-
-class _Invalid(Exception):
-    pass
-
-
-def _text(raw: dict[str, Any], name: str) -> str:
-    value = raw.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(_("%(field)s must be text") % {"field": name})
-    text = str(value).strip()
-    if len(text) > TEXT_LIMITS[name]:
-        raise _Invalid(_("%(field)s is longer than %(limit)s characters") % {"field": name, "limit": TEXT_LIMITS[name]})
-    return text
-
-
-def _list(raw: dict[str, Any], name: str) -> list[str]:
-    value = raw.get(name)
-    if value is None:
-        return []
-    if isinstance(value, str):
-        stripped = value.strip()
-        if stripped.startswith("["):
-            try:
-                value = json.loads(stripped)
-            except ValueError as exc:
-                raise _Invalid(_("%(field)s is not a valid JSON list") % {"field": name}) from exc
-        else:
-            value = re.split(r"[|;]", stripped)
-    if not isinstance(value, list | tuple):
-        raise _Invalid(_("%(field)s must be a list of strings") % {"field": name})
-    out: list[str] = []
-    for element in value:
-        if element is None:
-            continue
-        if not isinstance(element, str):
-            raise _Invalid(_("%(field)s must be a list of strings") % {"field": name})
-        element = element.strip()
-        if not element:
-            continue
-        if len(element) > MAX_LIST_VALUE:
-            raise _Invalid(_("a value in %(field)s is longer than %(limit)s characters") % {"field": name, "limit": MAX_LIST_VALUE})
-        if element not in out:
-            out.append(element)
-    if len(out) > MAX_LIST_LENGTH:
-        raise _Invalid(_("%(field)s has more than %(limit)s values") % {"field": name, "limit": MAX_LIST_LENGTH})
-    return out
-
-
-def _observed_at(value: Any) -> dt.datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time())
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise _Invalid(_("observed_at is not an ISO 8601 date and time: %(value)s") % {"value": value[:40]}) from exc
-    else:
-        raise _Invalid(_("observed_at is not an ISO 8601 date and time"))
-    if timezone.is_naive(moment):
-        # A time without offset is local time where the collaboration works.
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    if not (1990 <= moment.year <= 2100):
-        raise _Invalid(_("observed_at is out of range: %(value)s") % {"value": moment.date().isoformat()})
-    return moment
-
-
-def _age(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise _Invalid(_("age must be a whole number"))
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if not value.is_integer():
-            raise _Invalid(_("age must be a whole number"))
-        value = int(value)
-    if isinstance(value, str):
-        if not value.strip().isdigit():
-            raise _Invalid(_("age must be a whole number"))
-        value = int(value.strip())
-    if not isinstance(value, int):
-        raise _Invalid(_("age must be a whole number"))
-    if not 0 <= value <= MAX_AGE:
-        raise _Invalid(_("age must be between 0 and %(max)s") % {"max": MAX_AGE})
-    return value
-
-
-def validate_record(raw: dict[str, Any], line: int) -> ItemRecord:
-    """The record as an ``ItemRecord``; raises ``ValueError`` with the reason if invalid."""
-    raw_id = raw.get("id")
-    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
-        raise ValueError(_("id is missing"))
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
-        raise ValueError(_("id must be text"))
-    external_id = str(raw_id).strip()
-    if len(external_id) > 200:
-        raise ValueError(_("id is longer than 200 characters"))
-    try:
-        kind = raw.get("kind")
-        if kind not in ItemKind.values:
-            raise _Invalid(
-                _("kind must be one of %(kinds)s, not %(value)s")
-                % {"kinds": ", ".join(ItemKind.values), "value": json.dumps(kind, ensure_ascii=False)[:40]}
-            )
-        venue_kind = raw.get("venue_kind") or ""
-        if venue_kind and venue_kind not in VenueKind.values:
-            raise _Invalid(
-                _("venue_kind must be one of %(kinds)s, not %(value)s")
-                % {"kinds": ", ".join(VenueKind.values), "value": json.dumps(venue_kind, ensure_ascii=False)[:40]}
-            )
-        record = ItemRecord(
-            line=line,
-            external_id=external_id,
-            kind=str(kind),
-            observed_at=_observed_at(raw.get("observed_at")),
-            source=_text(raw, "source"),
-            title=_text(raw, "title"),
-            text=_text(raw, "text"),
-            phones=_list(raw, "phones"),
-            emails=_list(raw, "emails"),
-            urls=_list(raw, "urls"),
-            handles=_list(raw, "handles"),
-            names=_list(raw, "names"),
-            image_hashes=_list(raw, "image_hashes"),
-            age=_age(raw.get("age")),
-            city=_text(raw, "city"),
-            address=_text(raw, "address"),
-            venue_kind=str(venue_kind),
-        )
-    except _Invalid as exc:
-        raise ValueError(str(exc)) from exc
-    record.content_hash = record.compute_hash()
-    return record
-
-
 # --- Validating into DuckDB, then writing -------------------------------------------------------
 
 
@@ -435,7 +240,7 @@ def validate_into(con: Any, path: Path, file_format: str) -> tuple[list[RecordEr
     errors: list[RecordError] = []
     if file_format == "jsonl":
         read = bulk.load_json_lines(con, path)
-        bulk._candidates_from_json(con)
+        bulk.candidates_from_json(con)
         bulk.split_candidates(con)
         records, errors = _validate_raw(_json_slow(con))
         con.execute("DROP TABLE docs")
@@ -462,7 +267,7 @@ def validate_into(con: Any, path: Path, file_format: str) -> tuple[list[RecordEr
             bulk.empty_valid_all(con)
         else:
             read = table.num_rows
-            bulk._candidates_from_table(con, table, offset)
+            bulk.candidates_from_table(con, table, offset)
             bulk.split_candidates(con)
             records, errors = _validate_raw(_table_slow(con, table, offset))
             con.unregister("records")

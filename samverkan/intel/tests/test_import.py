@@ -220,11 +220,11 @@ def test_typed_timestamps_in_parquet_take_the_fast_lane(
     """Parquet's own timestamps (an instant, or a local time) are checked in SQL, and stored as from text."""
     import datetime as dt
 
-    from samverkan.intel import importing
+    from samverkan.intel import importing, records
 
     import_file(write_jsonl(tmp_path / "j.jsonl", [dict(GOOD[0], id="from-json")]), agency=police)
     checked_in_python: list[int] = []
-    validate = importing.validate_record
+    validate = records.validate_record
 
     def spy(raw: dict[str, Any], line: int) -> Any:
         checked_in_python.append(line)
