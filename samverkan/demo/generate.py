@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from samverkan.accounts.models import Agency, Area, Collaboration, User
+from samverkan.demo import synthetic
 from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
@@ -43,6 +44,7 @@ from samverkan.investigations.models import (
     age_on,
     person_key_for,
 )
+from samverkan.operations.actions import concern_subject
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
@@ -168,7 +170,7 @@ class Demo:
 
     def case_number(self, year: int) -> str:
         self.case_serial += 1
-        return f"K{100000 + self.case_serial}-{year % 100:02d}"
+        return synthetic.case_number(self.case_serial, year)
 
     def test_person(self) -> str:
         self.person_serial += 1
@@ -251,12 +253,12 @@ class Demo:
             occurred_at=occurred, recorded_by=recorder,
             recorder_agency=self.police if recorder == self.officer else self.social, recorded_at=occurred,
         )
-        if age_band in (AgeBand.UNDER_18, AgeBand.UNCERTAIN) and role in (EncounterRole.EXPLOITED, EncounterRole.BUYER):
+        subject = concern_subject(role, age_band)
+        if subject is not None:
             ChildConcernReport.objects.create(
-                collaboration=self.collaboration, encounter=encounter,
-                subject=ConcernSubject.EXPLOITED if role == EncounterRole.EXPLOITED else ConcernSubject.BUYER,
+                collaboration=self.collaboration, encounter=encounter, subject=subject,
                 reporter_agency=encounter.recorder_agency, reported_by=recorder, addressed_to=self.social,
-                created_at=occurred, guardians_to_notify=role == EncounterRole.BUYER,
+                created_at=occurred, guardians_to_notify=subject == ConcernSubject.BUYER,
             )
         return encounter
 
@@ -355,7 +357,7 @@ class Demo:
 
     def birth_date(self, committed: dt.date, age: int) -> dt.date:
         # Born so that the age on the offence day is exactly ``age``.
-        return committed - dt.timedelta(days=365 * age + self.rng.randint(30, 330))
+        return synthetic.birth_date(self.rng, committed, age)
 
     # --- a year ------------------------------------------------------------------------------
 
@@ -425,10 +427,7 @@ class Demo:
                 committed = timezone.localdate(encounter.occurred_at)
                 if birth is None:
                     birth = self.birth_date(committed, self.rng.randint(16, 17) if minor_buyer else self.rng.randint(20, 66))
-                if child is not None:
-                    offence = "brb-6-9"
-                else:
-                    offence = "brb-6-11-forsok" if self.rng.random() < 0.2 else "brb-6-11"
+                offence = synthetic.buyer_offence(self.rng, with_a_child=child is not None, attempts=0.2)
                 report = self.crime_report(shift, encounter, offence)
                 suspect = self.suspect(report, name=name, birth=birth, encounter=encounter)
                 if child is not None:

@@ -46,6 +46,7 @@ from samverkan.accounts.models import (
     Role,
     User,
 )
+from samverkan.demo import synthetic
 from samverkan.investigations.models import (
     AgeAwareness,
     CrimeReport,
@@ -59,6 +60,7 @@ from samverkan.investigations.models import (
     age_on,
     person_key_for,
 )
+from samverkan.operations.actions import concern_subject
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
@@ -516,11 +518,10 @@ class ScaleData:
             (pk, r.collaboration, shift.pk, venue, role, band, occurred, recorder, agency, occurred,
              uuid.UUID(int=self.rng.getrandbits(128), version=4))
         )
-        concern = None
-        if band != AgeBand.ADULT and role in (EncounterRole.EXPLOITED, EncounterRole.BUYER):
-            subject = ConcernSubject.EXPLOITED if exploited else ConcernSubject.BUYER
-            concern = self._concern(r, pk, subject, occurred, reporter=recorder, reporter_agency=agency)
-        return pk, concern
+        subject = concern_subject(role, band)
+        if subject is None:
+            return pk, None
+        return pk, self._concern(r, pk, subject, occurred, reporter=recorder, reporter_agency=agency)
 
     def _concern(
         self, r: _Region, encounter: int | None, subject: str, created: dt.datetime, *, reporter: int, reporter_agency: int
@@ -676,7 +677,7 @@ class ScaleData:
     ) -> int:
         pk = self.ids.next(CrimeReport)
         self.case_serial += 1
-        case_number = f"K{100000 + self.case_serial}-{self._local_day(committed).year % 100:02d}"
+        case_number = synthetic.case_number(self.case_serial, self._local_day(committed).year)
         self.reports.add(
             (pk, r.police, r.collaboration, case_number, self.offence_ids[offence], committed, venue,
              shift.pk if shift else None, status, committed + dt.timedelta(days=30), aware, purpose, victim_age,
@@ -721,7 +722,7 @@ class ScaleData:
                 day = self._local_day(committed)
                 if birth is None:
                     years_old = rng.randint(15, 17) if minor else rng.randint(20, 70)
-                    birth = day - dt.timedelta(days=365 * years_old + rng.randint(30, 330))
+                    birth = synthetic.birth_date(rng, day, years_old)
                 age = age_on(birth, day)
                 encounter = concern = None
                 if shift is not None:
@@ -731,10 +732,7 @@ class ScaleData:
                     concern = self._concern(
                         r, None, ConcernSubject.BUYER, committed, reporter=r.investigator, reporter_agency=r.police
                     )
-                if child is not None:
-                    offence = "brb-6-9"
-                else:
-                    offence = "brb-6-11-forsok" if rng.random() < 0.15 else "brb-6-11"
+                offence = synthetic.buyer_offence(rng, with_a_child=child is not None, attempts=0.15)
                 report = self._report(
                     r, offence=offence, committed=committed, venue=venue, shift=shift,
                     status=rng.choices(REPORT_STATUSES[0], cum_weights=REPORT_STATUSES[1])[0], aware=AgeAwareness.UNKNOWN if child else "",
@@ -772,7 +770,7 @@ class ScaleData:
             )
             name = self._test_person()
             day = self._local_day(committed)
-            birth = day - dt.timedelta(days=365 * rng.randint(25, 55) + rng.randint(30, 330))
+            birth = synthetic.birth_date(rng, day, rng.randint(25, 55))
             self.suspects.add(
                 (self.ids.next(Suspect), report, name, birth, person_key_for(personnummer="", name=name, birth_date=birth),
                  age_on(birth, day), SuspectRole.ORGANISER, None, None, r.investigator, committed)

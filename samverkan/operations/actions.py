@@ -18,6 +18,7 @@ from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.operations.models import (
+    MINOR_AGE_BANDS,
     AgeBand,
     ChildConcernReport,
     ConcernSubject,
@@ -262,6 +263,18 @@ def do_file_child_concern_report(
     return report
 
 
+def concern_subject(role: str, age_band: str) -> ConcernSubject | None:
+    """The duty to report: who a child-concern report is about when this person is met, if anyone.
+
+    A possible minor (under 18 or of uncertain age) met in prostitution or buying sex.
+    """
+    if age_band not in MINOR_AGE_BANDS:
+        return None
+    return {EncounterRole.EXPLOITED: ConcernSubject.EXPLOITED, EncounterRole.BUYER: ConcernSubject.BUYER}.get(
+        EncounterRole(role)
+    )
+
+
 @transaction.atomic
 def do_record_encounter(
     shift: Shift,
@@ -318,13 +331,14 @@ def do_record_encounter(
         # The same key arrived twice at once: the other request won.
         return Encounter.objects.get(idempotency_key=encounter.idempotency_key), False
     _audit(acting_user, AuditAction.CREATE, RecordType.ENCOUNTER, encounter)
-    if encounter.is_possible_minor and role in (EncounterRole.EXPLOITED, EncounterRole.BUYER):
+    subject = concern_subject(role, age_band)
+    if subject is not None:
         do_file_child_concern_report(
             collaboration=shift.collaboration,
-            subject=ConcernSubject.EXPLOITED if role == EncounterRole.EXPLOITED else ConcernSubject.BUYER,
+            subject=subject,
             encounter=encounter,
             acting_user=acting_user,
-            guardians_to_notify=role == EncounterRole.BUYER,
+            guardians_to_notify=subject == ConcernSubject.BUYER,
         )
     return encounter, True
 
