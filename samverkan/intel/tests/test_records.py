@@ -96,6 +96,20 @@ def vouched(con: Any) -> dict[int, dict[str, Any]]:
     return {row["line"]: row for row in rows}
 
 
+def vouched_json(raws: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """``vouched`` for the records written as a JSON Lines file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "items.jsonl"
+        path.write_text("".join(json.dumps(raw) + "\n" for raw in raws), encoding="utf-8")
+        con = bulk.connect()
+        try:
+            bulk.load_json_lines(con, path)
+            bulk.candidates_from_json(con)
+            return vouched(con)
+        finally:
+            con.close()
+
+
 def expected(raw: dict[str, Any], line: int) -> dict[str, Any] | None:
     try:
         record = validate_record(raw, line)
@@ -123,16 +137,7 @@ def test_the_record_has_the_specified_columns() -> None:
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records(), min_size=1, max_size=12))
 def test_json_lines_the_sql_vouches_for_python_accepts_alike(raws: list[dict[str, Any]]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "items.jsonl"
-        path.write_text("".join(json.dumps(raw) + "\n" for raw in raws), encoding="utf-8")
-        con = bulk.connect()
-        try:
-            bulk.load_json_lines(con, path)
-            bulk.candidates_from_json(con)
-            agree(raws, vouched(con))
-        finally:
-            con.close()
+    agree(raws, vouched_json(raws))
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
@@ -154,15 +159,6 @@ def test_plain_records_take_the_fast_lane() -> None:
         {"id": "a-1", "kind": "ad", "observed_at": "2024-05-01T21:15:00+02:00", "phones": ["0701740605"], "age": 24},
         {"id": 7, "kind": "tip", "observed_at": "2024-05-01 21:15", "city": "Malmö", "venue_kind": "hotel"},
     ]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "items.jsonl"
-        path.write_text("".join(json.dumps(raw) + "\n" for raw in raws), encoding="utf-8")
-        con = bulk.connect()
-        try:
-            bulk.load_json_lines(con, path)
-            bulk.candidates_from_json(con)
-            rows = vouched(con)
-            assert set(rows) == {1, 2}
-            agree(raws, rows)
-        finally:
-            con.close()
+    rows = vouched_json(raws)
+    assert set(rows) == {1, 2}
+    agree(raws, rows)
