@@ -13,7 +13,7 @@ counts but never a record.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -187,28 +187,3 @@ def can_read_records(user: User | None, record: RecordType) -> bool:
     """Whether the user may read single records of this type (not only counts)."""
     s = user_scope(user, record, Action.VIEW)
     return s not in (Scope.NONE, Scope.AGGREGATE)
-
-
-# --- The disclosure hook ------------------------------------------------------
-# Cross-agency reads are denied unless a disclosure grants them. The sharing app
-# registers a provider here; until then nothing is disclosed to anyone.
-
-DisclosureProvider = Callable[["User", RecordType], dict[int, frozenset[str]]]
-_disclosure_provider: DisclosureProvider | None = None
-
-
-def register_disclosure_provider(provider: DisclosureProvider | None) -> None:
-    global _disclosure_provider
-    _disclosure_provider = provider
-
-
-def current_disclosure_provider() -> DisclosureProvider | None:
-    """The registered provider (tests that swap it put this one back)."""
-    return _disclosure_provider
-
-
-def disclosed_fields(user: User, record: RecordType) -> dict[int, frozenset[str]]:
-    """Record id → the field names that accepted disclosures grant this user's agency."""
-    if _disclosure_provider is None:
-        return {}
-    return _disclosure_provider(user, record)

@@ -24,9 +24,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.access import visible
+from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, Collaboration
-from samverkan.accounts.policy import Action, RecordType
+from samverkan.accounts.policy import RecordType
 from samverkan.operations.models import Operation, Shift, Venue, VenueKind
 
 # --- Tips -------------------------------------------------------------------------------
@@ -61,11 +61,9 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
-class TipQuerySet(models.QuerySet["Tip"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> TipQuerySet:
-        tips = visible(self, user, RecordType.TIP, action, agency="addressed_to")
-        assert isinstance(tips, TipQuerySet)
-        return tips
+class TipQuerySet(RestrictedQuerySet["Tip"]):
+    record_type = RecordType.TIP
+    agency_path = "addressed_to"
 
     def open(self) -> TipQuerySet:
         return self.exclude(status=TipStatus.CLOSED)
@@ -215,11 +213,8 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
-class IntelItemQuerySet(models.QuerySet["IntelItem"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> IntelItemQuerySet:
-        items = visible(self, user, RecordType.INTEL_ITEM, action)
-        assert isinstance(items, IntelItemQuerySet)
-        return items
+class IntelItemQuerySet(RestrictedQuerySet["IntelItem"]):
+    record_type = RecordType.INTEL_ITEM
 
 
 class IntelItem(models.Model):
@@ -299,11 +294,8 @@ class EntityKind(models.TextChoices):
     ADDRESS = "address", _("Address")
 
 
-class EntityQuerySet(models.QuerySet["Entity"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> EntityQuerySet:
-        entities = visible(self, user, RecordType.ENTITY, action)
-        assert isinstance(entities, EntityQuerySet)
-        return entities
+class EntityQuerySet(RestrictedQuerySet["Entity"]):
+    record_type = RecordType.ENTITY
 
 
 class Entity(models.Model):
@@ -460,11 +452,8 @@ class NetworkStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
-class NetworkQuerySet(models.QuerySet["Network"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> NetworkQuerySet:
-        networks = visible(self, user, RecordType.NETWORK, action)
-        assert isinstance(networks, NetworkQuerySet)
-        return networks
+class NetworkQuerySet(RestrictedQuerySet["Network"]):
+    record_type = RecordType.NETWORK
 
     def active(self) -> NetworkQuerySet:
         return self.filter(status=NetworkStatus.ACTIVE)

@@ -20,15 +20,17 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
+from samverkan.investigations import disclosure
 from samverkan.investigations.actions import (
     do_add_party,
     do_add_suspect,
@@ -47,28 +49,16 @@ from samverkan.investigations.forms import (
 )
 from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
 from samverkan.operations.models import Encounter, Shift
+from samverkan.sharing import gate
+from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, project
 
 PAGE_SIZE = 50
 NOT_GIVEN = "\N{EN DASH}"
-
-Grants = dict[int, frozenset[str]]
-
 
 def _signed_in(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # guaranteed by @login_required
     return user
-
-
-def _grants(user: User, record: RecordType) -> Grants | None:
-    """``None`` when the user reads whole records; the granted fields when only disclosed."""
-    if user_scope(user, record, Action.VIEW) is Scope.DISCLOSED:
-        return disclosed_fields(user, record)
-    return None
-
-
-def _allowed(grants: Grants | None, pk: int) -> frozenset[str] | None:
-    return None if grants is None else grants.get(pk, frozenset())
 
 
 def _add_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -96,91 +86,21 @@ def _report_for_write(user: User, pk: int) -> CrimeReport:
 # --- What a page shows of a record ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
-    label: str
-    value: str
-    long_text: bool = False
-
-
-def _local(value: Any) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
-
-
-def report_rows(report: CrimeReport, allowed: frozenset[str] | None) -> list[Row]:
-    """The report's fields as label and value; only ``allowed`` ones when partly disclosed."""
-    offence = report.offence
-    candidates: list[tuple[str, str, str, bool]] = [
-        ("case_number", _("Case number"), report.case_number, False),
-        ("offence", _("Offence"), str(offence), False),
-        ("committed_at", _("Time of the offence"), _local(report.committed_at), False),
-        ("status", _("Status"), report.get_status_display(), False),
-        ("venue", _("Venue"), str(report.venue) if report.venue else NOT_GIVEN, False),
-        ("shift", _("Shift"), str(report.shift) if report.shift else NOT_GIVEN, False),
-        ("narrative", _("What happened"), report.narrative or NOT_GIVEN, True),
-    ]
-    if offence.child_victim:
-        candidates += [
-            (
-                "buyer_aware_of_age",
-                _("Was the buyer aware of the child's age?"),
-                report.get_buyer_aware_of_age_display() or NOT_GIVEN,
-                False,
-            ),
-            (
-                "awareness_basis",
-                _("Basis for the assessment of awareness"),
-                report.awareness_basis or NOT_GIVEN,
-                True,
-            ),
-        ]
-    if offence.human_trafficking:
-        candidates += [
-            (
-                "trafficking_purpose",
-                _("Purpose of the trafficking"),
-                report.get_trafficking_purpose_display() or NOT_GIVEN,
-                False,
-            ),
-            (
-                "trafficking_victim_age",
-                _("Age of the victim"),
-                report.get_trafficking_victim_age_display() or NOT_GIVEN,
-                False,
-            ),
-        ]
-    return [
-        Row(label, value, long)
-        for name, label, value, long in candidates
-        if allowed is None or name in allowed
-    ]
-
-
-def suspect_rows(suspect: Suspect, allowed: frozenset[str] | None) -> list[Row]:
-    candidates = [
-        ("name", _("Name"), suspect.name),
-        ("personnummer", _("Personal identity number"), suspect.personnummer_display or NOT_GIVEN),
-        ("birth_date", _("Date of birth"), f"{suspect.birth_date:%Y-%m-%d}"),
-        ("age_at_offence", _("Age at the offence"), str(suspect.age_at_offence)),
-        ("role", _("Role"), suspect.get_role_display()),
-    ]
-    return [
-        Row(label, value) for name, label, value in candidates if allowed is None or name in allowed
-    ]
+def _owner_projection(registered: Disclosable[Any], record: Any, *, leave_out: Iterable[str] = ()) -> Projection:
+    """The owner's own view of a record, through the same declaration as a disclosure."""
+    return project(registered, record, registered.field_names - set(leave_out))
 
 
 @dataclass(frozen=True)
 class SuspectCard:
     suspect: Suspect
     title: str
-    rows: list[Row]
+    rows: tuple[ProjectedField, ...]
 
 
-def _suspect_card(suspect: Suspect, allowed: frozenset[str] | None) -> SuspectCard:
-    rows = suspect_rows(suspect, allowed)
-    if allowed is None or "name" in allowed:
-        return SuspectCard(suspect, suspect.name, rows[1:])
-    return SuspectCard(suspect, _("Suspect"), rows)
+def _suspect_card(suspect: Suspect) -> SuspectCard:
+    projection = _owner_projection(disclosure.SUSPECT, suspect)
+    return SuspectCard(suspect, projection.title, projection.body)
 
 
 @dataclass(frozen=True)
@@ -192,23 +112,35 @@ class ListRow:
 LIST_COLUMNS = ("case_number", "offence", "committed_at", "status")
 
 
-def _list_rows(reports: Iterable[CrimeReport], grants: Grants | None) -> list[ListRow]:
-    rows = []
-    for report in reports:
-        allowed = _allowed(grants, report.pk)
-        values = {
-            "case_number": report.case_number,
-            "offence": str(report.offence),
-            "committed_at": _local(report.committed_at),
-            "status": report.get_status_display(),
-        }
-        rows.append(
-            ListRow(
-                report.pk,
-                [values[c] if allowed is None or c in allowed else None for c in LIST_COLUMNS],
-            )
+def _list_row(projection: Projection) -> ListRow:
+    cells: list[str | None] = []
+    for name in LIST_COLUMNS:
+        value = projection.value(name)
+        cells.append(value if isinstance(value, str) else None)
+    return ListRow(projection.pk, cells)
+
+
+def _list_rows(reports: Iterable[CrimeReport], grants: dict[int, frozenset[str]] | None) -> list[ListRow]:
+    """Rows of the list: the owner's whole records, or projections of what was disclosed."""
+    return [
+        _list_row(
+            project(disclosure.CRIME_REPORT, report, set(LIST_COLUMNS) if grants is None else grants[report.pk])
         )
-    return rows
+        for report in reports
+    ]
+
+
+def _render_disclosed(
+    request: HttpRequest, projection: Projection, heading: str, related: list[dict[str, Any]]
+) -> HttpResponse:
+    context = {
+        "projection": projection,
+        "heading": heading,
+        "related": related,
+        "back_url": reverse("investigations:report_list"),
+        "back_label": _("Crime reports"),
+    }
+    return render(request, "sharing/disclosed_record.html", context)
 
 
 # --- Crime reports ----------------------------------------------------------------------
@@ -229,7 +161,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
         return render(request, "investigations/report_list.html", context, status=400)
 
     reports = form.filter(CrimeReport.objects.visible_to(user, Action.LIST))
-    grants = _grants(user, RecordType.CRIME_REPORT)
+    grants = (
+        gate.grants(user, RecordType.CRIME_REPORT)
+        if gate.is_disclosed_read(user, RecordType.CRIME_REPORT)
+        else None
+    )
     if grants is not None:
         # Searching a field that was not disclosed would tell what it holds.
         used = form.used_fields()
@@ -316,6 +252,20 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _signed_in(request)
+    if gate.is_disclosed_read(user, RecordType.CRIME_REPORT):
+        projection = gate.read(user, RecordType.CRIME_REPORT, pk)
+        suspects = gate.read_many(
+            user, RecordType.SUSPECT, where={"crime_report_id": projection.pk}, detail=f"on crime report {projection.pk}"
+        )
+        related = [
+            {
+                "heading": _("Suspects"),
+                "projections": suspects,
+                "empty": _("No suspects were disclosed to you."),
+                "url_name": "investigations:suspect_detail",
+            }
+        ]
+        return _render_disclosed(request, projection, _("Crime report"), related)
     report = access_or_404(
         CrimeReport.objects.visible_to(user, Action.VIEW).select_related(
             "offence", "venue", "shift__area", "created_by"
@@ -324,8 +274,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         RecordType.CRIME_REPORT,
         pk,
     )
-    allowed = _allowed(_grants(user, RecordType.CRIME_REPORT), report.pk)
-    suspect_grants = _grants(user, RecordType.SUSPECT)
     suspects = list(
         Suspect.objects.visible_to(user, Action.VIEW)
         .filter(crime_report=report)
@@ -340,21 +288,17 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(crime_report=report)
         .select_related("encounter__venue")
     )
-    whole = allowed is None
     can_write = (
-        whole
-        and report.is_open
+        report.is_open
         and user_scope(user, RecordType.CRIME_REPORT, Action.UPDATE) is Scope.OWN_AGENCY
     )
     context = {
         "report": report,
-        "rows": report_rows(report, allowed),
-        "whole": whole,
-        "show_case_number": allowed is None or "case_number" in allowed,
-        "suspects": [_suspect_card(s, _allowed(suspect_grants, s.pk)) for s in suspects],
-        "minor_suspects": whole and any(s.is_minor_at_offence for s in suspects),
+        # The parties have a table of their own below.
+        "rows": _owner_projection(disclosure.CRIME_REPORT, report, leave_out={"parties"}).fields,
+        "suspects": [_suspect_card(s) for s in suspects],
+        "minor_suspects": any(s.is_minor_at_offence for s in suspects),
         "parties": parties,
-        "show_parties": allowed is None or "parties" in allowed,
         "can_write": can_write,
         "next_statuses": report.next_statuses if can_write else [],
     }
@@ -424,6 +368,9 @@ def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _signed_in(request)
+    if gate.is_disclosed_read(user, RecordType.SUSPECT):
+        projection = gate.read(user, RecordType.SUSPECT, pk)
+        return _render_disclosed(request, projection, _("Suspect"), [])
     suspect = access_or_404(
         Suspect.objects.visible_to(user, Action.VIEW).select_related(
             "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"
@@ -432,21 +379,11 @@ def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
         RecordType.SUSPECT,
         pk,
     )
-    allowed = _allowed(_grants(user, RecordType.SUSPECT), suspect.pk)
-    report_visible = (
-        CrimeReport.objects.visible_to(user, Action.VIEW)
-        .filter(pk=suspect.crime_report_id)
-        .exists()
-    )
-    whole = allowed is None
     context = {
         "suspect": suspect,
-        "rows": suspect_rows(suspect, allowed),
-        "whole": whole,
-        "report_visible": report_visible,
-        "corrected_age": suspect.age_by_birth_date() if whole else None,
-        "can_write": whole
-        and user_scope(user, RecordType.SUSPECT, Action.UPDATE) is Scope.OWN_AGENCY,
+        "rows": _owner_projection(disclosure.SUSPECT, suspect).fields,
+        "corrected_age": suspect.age_by_birth_date(),
+        "can_write": user_scope(user, RecordType.SUSPECT, Action.UPDATE) is Scope.OWN_AGENCY,
     }
     return render(request, "investigations/suspect_detail.html", context)
 

@@ -16,7 +16,6 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -26,9 +25,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.access import visible
+from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration
-from samverkan.accounts.policy import Action, RecordType
+from samverkan.accounts.policy import RecordType
 
 
 def normalise_key(*parts: str) -> str:
@@ -67,9 +66,8 @@ class VenueKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class VenueQuerySet(models.QuerySet["Venue"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> VenueQuerySet:
-        return visible(self, user, RecordType.VENUE, action)
+class VenueQuerySet(RestrictedQuerySet["Venue"]):
+    record_type = RecordType.VENUE
 
     def search(self, text: str) -> VenueQuerySet:
         key = normalise_key(text)
@@ -125,9 +123,8 @@ class ShiftStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class ShiftQuerySet(models.QuerySet["Shift"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ShiftQuerySet:
-        return visible(self, user, RecordType.SHIFT, action)
+class ShiftQuerySet(RestrictedQuerySet["Shift"]):
+    record_type = RecordType.SHIFT
 
     def completed(self) -> ShiftQuerySet:
         return self.filter(status=ShiftStatus.COMPLETED)
@@ -244,9 +241,8 @@ class AgeBand(models.TextChoices):
 MINOR_AGE_BANDS = (AgeBand.UNDER_18, AgeBand.UNCERTAIN)
 
 
-class EncounterQuerySet(models.QuerySet["Encounter"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> EncounterQuerySet:
-        return visible(self, user, RecordType.ENCOUNTER, action)
+class EncounterQuerySet(RestrictedQuerySet["Encounter"]):
+    record_type = RecordType.ENCOUNTER
 
     def possible_minors(self) -> EncounterQuerySet:
         return self.filter(age_band__in=MINOR_AGE_BANDS)
@@ -305,9 +301,9 @@ class ConcernDecision(models.TextChoices):
     NO_INVESTIGATION = "none", _("Do not open an investigation")
 
 
-class ChildConcernReportQuerySet(models.QuerySet["ChildConcernReport"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ChildConcernReportQuerySet:
-        return visible(self, user, RecordType.CHILD_CONCERN_REPORT, action, agency="addressed_to")
+class ChildConcernReportQuerySet(RestrictedQuerySet["ChildConcernReport"]):
+    record_type = RecordType.CHILD_CONCERN_REPORT
+    agency_path = "addressed_to"
 
     def open(self) -> ChildConcernReportQuerySet:
         return self.exclude(status=ConcernStatus.CLOSED)

@@ -44,9 +44,9 @@ from samverkan.investigations.models import (
     validate_case_number,
 )
 from samverkan.operations.models import ChildConcernReport, Encounter
+from samverkan.sharing.gate import Disclosable, entry
 from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis, RefusalKind
 from samverkan.sharing.reference import DUTY_TO_REPORT_BASES
-from samverkan.sharing.registry import DisclosableRecord, entry
 from samverkan.sharing.resolve import Subject, candidates, facts_for, owner_record, stored_record
 from samverkan.sharing.rules import Direction, refusals
 
@@ -82,7 +82,7 @@ def _audit(
     )
 
 
-def _registered(record_type: str) -> DisclosableRecord:
+def _registered(record_type: str) -> Disclosable[Any]:
     registered = entry(record_type)
     if registered is None:
         raise ValidationError({"record_type": _("Choose a kind of record from the list.")})
@@ -90,7 +90,7 @@ def _registered(record_type: str) -> DisclosableRecord:
 
 
 def _clean_fields(
-    registered: DisclosableRecord, fields: Iterable[str], *, within: Iterable[str] | None = None
+    registered: Disclosable[Any], fields: Iterable[str], *, within: Iterable[str] | None = None
 ) -> list[str]:
     chosen = set(fields)
     if not chosen:
@@ -108,7 +108,7 @@ def _clean_fields(
         raise ValidationError(
             {"fields": _("Only fields that were asked for can be granted.")}, code="not_requested"
         )
-    # The registry's order, so that the same grant always reads the same.
+    # The declaration's order, so that the same grant always reads the same.
     return [f.name for f in registered.fields if f.name in chosen]
 
 
@@ -152,7 +152,7 @@ def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str,
 
 def _check_basis(
     basis: LegalBasis | None,
-    registered: DisclosableRecord,
+    registered: Disclosable[Any],
     record: Any,
     *,
     encounter_id: int | None,

@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,14 +42,16 @@ from samverkan.sharing.forms import (
     RequestForm,
     StartForm,
 )
-from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
-from samverkan.sharing.registry import (
-    DisclosableRecord,
+from samverkan.sharing.gate import (
+    Disclosable,
+    Summary,
     entry,
     record_types_owned_by,
     record_types_requestable_by,
+    record_url,
 )
-from samverkan.sharing.resolve import Subject, Summary, candidates, owner_record, resolve, summary
+from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
+from samverkan.sharing.resolve import Subject, candidates, owner_record, resolve, summary
 
 PAGE_SIZE = 25
 # Names the actions use for errors, and the form fields that show them.
@@ -92,26 +93,10 @@ def _int(value: Any) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-def record_url(record_type: str, record: Any | None, record_id: int | None) -> str | None:
-    """Where the record is read: by the owner (``record`` given) or, once delivered, the requester."""
-    if record_id is None:
-        return None
-    if record_type == RecordType.CLIENT:
-        return reverse("support:client_detail", args=[record_id])
-    if record_type == RecordType.CRIME_REPORT:
-        return reverse("investigations:report_detail", args=[record_id])
-    if record_type == RecordType.SUSPECT:
-        return reverse("investigations:suspect_detail", args=[record_id])
-    client_id = getattr(record, "client_id", None)
-    if client_id is not None:
-        return reverse("support:client_detail", args=[client_id])
-    return None
-
-
 @dataclass
 class Row:
     disclosure: Disclosure
-    registered: DisclosableRecord
+    registered: Disclosable[Any]
     matches: list[Summary] = field(default_factory=list)
 
     @property
@@ -422,7 +407,7 @@ def _shift_from(user: User, data: QueryDict) -> tuple[Shift | None, Encounter | 
     return None, None
 
 
-def _chosen_type(data: QueryDict, allowed: list[str]) -> DisclosableRecord | None:
+def _chosen_type(data: QueryDict, allowed: list[str]) -> Disclosable[Any] | None:
     value = data.get("record_type", "")
     return entry(value) if value in allowed else None
 
@@ -513,12 +498,12 @@ def request_disclosure(request: HttpRequest) -> HttpResponse:
     return render(request, "sharing/request_form.html", context, status=400)
 
 
-def _record_choices(registered: DisclosableRecord, records: list[Any]) -> list[tuple[int, str]]:
+def _record_choices(registered: Disclosable[Any], records: list[Any]) -> list[tuple[int, str]]:
     return [(s.pk, s.label) for s in (summary(registered.record_type, r) for r in records)]
 
 
 def _oral_record(
-    user: User, agency: Agency, registered: DisclosableRecord, form: OralForm
+    user: User, agency: Agency, registered: Disclosable[Any], form: OralForm
 ) -> tuple[int | None, list[Any]]:
     """The record the oral disclosure was about, or why it is not clear (errors on the form)."""
     data = form.cleaned_data

@@ -13,20 +13,13 @@ from django.http import Http404
 
 from samverkan.accounts.access import access_or_404
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.operations.models import ChildConcernReport
-from samverkan.support.models import CLIENT_FIELDS, Client, Consent, Referral
+from samverkan.support.models import Client, Consent, Referral
 
 PROTECTED_DETAIL = "protected personal data"
-
-
-def client_fields_for(user: User, client: Client) -> frozenset[str]:
-    """The parts of ``client`` the user may see: all in their own agency, else the disclosed."""
-    if user_scope(user, RecordType.CLIENT, Action.VIEW) is Scope.DISCLOSED:
-        return disclosed_fields(user, RecordType.CLIENT).get(client.pk, frozenset()) & CLIENT_FIELDS
-    return CLIENT_FIELDS
 
 
 def access_client_for_user(user: User, client_id: Any, *, action: Action = Action.VIEW) -> Client:

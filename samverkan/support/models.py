@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -25,13 +25,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.access import visible
+from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType
 from samverkan.lib import identity
 from samverkan.operations.models import ChildConcernReport, Encounter, normalise_key
+from samverkan.sharing.gate import DisclosableQuerySet
 
 ADULT_AGE = 18
+M = TypeVar("M", bound=models.Model)
 MAX_AGE = 120
 
 
@@ -123,20 +125,13 @@ class SupportUnit(models.Model):
 
 # --- Clients ---------------------------------------------------------------------
 
-# The parts of a client a disclosure can grant, by name (``disclosed_fields``).
-CLIENT_FIELDS = frozenset(
-    {"pseudonym", "identifiers", "ages", "language", "contact", "encounters", "consents"}
-)
+class ClientPartQuerySet(RestrictedQuerySet[M]):
+    """Rows that belong to a client (identifiers, ages, encounter links, consents): reached as
+    the client is by its own agency. The other agency never gets these rows: what a disclosure
+    grants of them reaches it as a projection of the client (``support.disclosure``)."""
 
-
-def _visible_client_part(
-    qs: models.QuerySet[Any], user: Any, action: Action, field: str
-) -> models.QuerySet[Any]:
-    """Rows that belong to a client, visible as the client is, and only the granted part."""
-    if user_scope(user, RecordType.CLIENT, action) is Scope.DISCLOSED:
-        granted = disclosed_fields(user, RecordType.CLIENT)
-        return qs.filter(client_id__in=[pk for pk, fields in granted.items() if field in fields])
-    return visible(qs, user, RecordType.CLIENT, action, agency="client__agency")
+    record_type = RecordType.CLIENT
+    agency_path = "client__agency"
 
 
 class IdentifierKind(models.TextChoices):
@@ -164,9 +159,8 @@ def identifier_matches(text: str, *, today: dt.date) -> Q:
     return query
 
 
-class ClientQuerySet(models.QuerySet["Client"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ClientQuerySet:
-        return visible(self, user, RecordType.CLIENT, action)
+class ClientQuerySet(DisclosableQuerySet["Client"]):
+    record_type = RecordType.CLIENT
 
     def search(
         self,
@@ -296,9 +290,8 @@ class Client(models.Model):
         return AgeAt(max(lowest + _whole_years(on, day), 0), AgeSource.ASSESSMENT)
 
 
-class ClientIdentifierQuerySet(models.QuerySet["ClientIdentifier"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ClientIdentifierQuerySet:
-        return _visible_client_part(self, user, action, "identifiers")  # type: ignore[return-value]
+class ClientIdentifierQuerySet(ClientPartQuerySet["ClientIdentifier"]):
+    pass
 
 
 class ClientIdentifier(models.Model):
@@ -369,9 +362,8 @@ class AgeBasis(models.TextChoices):
     MEDICAL = "medical", _("Medical assessment")
 
 
-class AgeAssessmentQuerySet(models.QuerySet["AgeAssessment"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> AgeAssessmentQuerySet:
-        return _visible_client_part(self, user, action, "ages")  # type: ignore[return-value]
+class AgeAssessmentQuerySet(ClientPartQuerySet["AgeAssessment"]):
+    pass
 
 
 class AgeAssessment(models.Model):
@@ -416,9 +408,8 @@ class AgeAssessment(models.Model):
         return f"{self.min_years}\N{EN DASH}{self.max_years}"
 
 
-class ClientEncounterQuerySet(models.QuerySet["ClientEncounter"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ClientEncounterQuerySet:
-        return _visible_client_part(self, user, action, "encounters")  # type: ignore[return-value]
+class ClientEncounterQuerySet(ClientPartQuerySet["ClientEncounter"]):
+    pass
 
 
 class ClientEncounter(models.Model):
@@ -472,9 +463,8 @@ INFORMED_KINDS = (
 )
 
 
-class SupportActionQuerySet(models.QuerySet["SupportAction"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> SupportActionQuerySet:
-        return visible(self, user, RecordType.SUPPORT_ACTION, action)
+class SupportActionQuerySet(DisclosableQuerySet["SupportAction"]):
+    record_type = RecordType.SUPPORT_ACTION
 
 
 class SupportAction(models.Model):
@@ -527,9 +517,8 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class ReferralQuerySet(models.QuerySet["Referral"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ReferralQuerySet:
-        return visible(self, user, RecordType.REFERRAL, action)
+class ReferralQuerySet(DisclosableQuerySet["Referral"]):
+    record_type = RecordType.REFERRAL
 
     def not_declined(self) -> ReferralQuerySet:
         return self.exclude(status=ReferralStatus.DECLINED)
@@ -631,9 +620,8 @@ class ConsentGiver(models.TextChoices):
     GUARDIAN = "guardian", _("A guardian")
 
 
-class ConsentQuerySet(models.QuerySet["Consent"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ConsentQuerySet:
-        return _visible_client_part(self, user, action, "consents")  # type: ignore[return-value]
+class ConsentQuerySet(ClientPartQuerySet["Consent"]):
+    pass
 
 
 class Consent(models.Model):

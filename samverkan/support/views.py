@@ -29,21 +29,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samverkan.accounts.access import require
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.lib import identity
 from samverkan.operations.models import ChildConcernReport, ConcernDecision, ConcernStatus, Shift
-from samverkan.support import actions
+from samverkan.sharing import gate
+from samverkan.sharing.concerns import disclosed_identities
+from samverkan.support import actions, disclosure
 from samverkan.support.access import (
     access_client_for_user,
     access_concern_for_user,
     access_consent_for_user,
     access_referral_for_user,
-    client_fields_for,
     require_list,
 )
-from samverkan.support.concern_identities import disclosed_identities
 from samverkan.support.forms import (
     AgeAssessmentForm,
     ClientCreateForm,
@@ -64,7 +64,6 @@ from samverkan.support.forms import (
 )
 from samverkan.support.identifiers import reason_message
 from samverkan.support.models import (
-    CLIENT_FIELDS,
     AgeAssessment,
     Client,
     ClientEncounter,
@@ -111,18 +110,15 @@ def _apply_errors(
 @dataclass(frozen=True)
 class ClientRow:
     client: Client
-    shown: frozenset[str]
 
     @property
-    def name(self) -> str:
-        if "pseudonym" in self.shown:
-            return self.client.pseudonym
-        return _("Client %(id)s") % {"id": self.client.pk}
+    def pk(self) -> int:
+        return self.client.pk
 
     @property
     def identifiers(self) -> list[ClientIdentifier]:
         # Protected personal data: numbers are shown on the client's own page only.
-        if self.client.protected_identity or "identifiers" not in self.shown:
+        if self.client.protected_identity:
             return []
         return list(self.client.identifiers.all())
 
@@ -149,7 +145,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "support/client_list.html", {"form": form, "page": None}, status=400)
     query = form.cleaned_data["q"].strip()
-    granted = disclosed_fields(user, RecordType.CLIENT) if scope is Scope.DISCLOSED else None
+    granted = gate.grants(user, RecordType.CLIENT) if scope is Scope.DISCLOSED else None
     clients = (
         Client.objects.visible_to(user)
         .search(query, today=timezone.localdate(), granted=granted)
@@ -158,11 +154,12 @@ def client_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(clients, PAGE_SIZE)
     with transaction.atomic():
         page = paginator.get_page(1 if request.method == "POST" else request.GET.get("page"))
-        rows = [
-            ClientRow(c, CLIENT_FIELDS if granted is None else granted.get(c.pk, frozenset()))
-            for c in page.object_list
-        ]
-        ids = ",".join(str(row.client.pk) for row in rows)
+        if granted is None:
+            rows: list[Any] = [ClientRow(c) for c in page.object_list]
+        else:
+            # The other agency's clients reach this page only as projections of the granted fields.
+            rows = [gate.project(disclosure.CLIENT, c, granted[c.pk]) for c in page.object_list]
+        ids = ",".join(str(row.pk) for row in rows)
         do_record_event(
             user=user,
             action=AuditAction.LIST,
@@ -173,6 +170,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": rows,
+        "disclosed": granted is not None,
         "query": query,
         "hint": _number_hint(query) if query else "",
         "can_create": _can_write(user, RecordType.CLIENT),
@@ -230,7 +228,6 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
 
     ``bound`` holds forms posted with errors, shown instead of the empty ones.
     """
-    shown = client_fields_for(user, client)
     today = timezone.localdate()
     identifiers = list(
         ClientIdentifier.objects.visible_to(user, Action.VIEW)
@@ -275,13 +272,10 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
     ]
     context: dict[str, Any] = {
         "client": client,
-        "shown": shown,
-        "name": client.pseudonym
-        if "pseudonym" in shown
-        else _("Client %(id)s") % {"id": client.pk},
+        "name": client.pseudonym,
         "identifiers": identifiers,
         "ages": ages,
-        "current_age": client.age_on(today) if {"ages", "identifiers"} <= shown else None,
+        "current_age": client.age_on(today),
         "links": links,
         "support_actions": support_actions,
         "referral_rows": referral_rows,
@@ -307,9 +301,37 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
     return context
 
 
+def _render_disclosed(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    """The police's view of a client: projections of what was disclosed, never the records."""
+    projection = gate.read(user, RecordType.CLIENT, pk)
+    where = {"client_id": projection.pk}
+    related = [
+        {
+            "heading": _("Support"),
+            "projections": gate.read_many(user, RecordType.SUPPORT_ACTION, where=where),
+            "empty": _("Nothing about support has been disclosed to your agency."),
+        },
+        {
+            "heading": _("Referrals"),
+            "projections": gate.read_many(user, RecordType.REFERRAL, where=where),
+            "empty": _("Nothing about referrals has been disclosed to your agency."),
+        },
+    ]
+    context = {
+        "projection": projection,
+        "heading": _("About the client"),
+        "related": related,
+        "back_url": reverse("support:client_list"),
+        "back_label": _("Clients"),
+    }
+    return render(request, "sharing/disclosed_record.html", context)
+
+
 def _render_detail(
     request: HttpRequest, user: User, pk: int, *, status: int = 200, **bound: Any
 ) -> HttpResponse:
+    if gate.is_disclosed_read(user, RecordType.CLIENT):
+        return _render_disclosed(request, user, pk)
     client = access_client_for_user(user, pk)
     return render(
         request, "support/client_detail.html", _detail_context(user, client, bound), status=status

@@ -19,9 +19,6 @@ from samverkan.accounts.policy import (
     Scope,
     can,
     can_read_records,
-    current_disclosure_provider,
-    disclosed_fields,
-    register_disclosure_provider,
     scope,
     user_scope,
 )
@@ -223,15 +220,3 @@ def test_user_scope_follows_membership_and_activity(personas: dict[str, User]) -
     assert user_scope(None, RecordType.SHIFT, Action.VIEW) is Scope.NONE
     nobody = User.objects.create(username="no.membership")
     assert user_scope(nobody, RecordType.SHIFT, Action.VIEW) is Scope.NONE
-
-
-@pytest.mark.django_db
-def test_disclosure_hook_defaults_to_nothing_and_can_be_registered(personas: dict[str, User]) -> None:
-    worker = personas["soc.handlaggare"]
-    assert disclosed_fields(worker, RecordType.CRIME_REPORT) == {}  # nothing disclosed yet
-    previous = current_disclosure_provider()
-    register_disclosure_provider(lambda user, record: {7: frozenset({"case_number"})})
-    try:
-        assert disclosed_fields(worker, RecordType.CRIME_REPORT) == {7: frozenset({"case_number"})}
-    finally:
-        register_disclosure_provider(previous)
