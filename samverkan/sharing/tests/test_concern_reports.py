@@ -28,6 +28,7 @@ from samverkan.sharing.gate import grants
 from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
 
 from .conftest import SECRET_NARRATIVE, Login, ReportFactory, personnummer
+from .test_gate import leaked_instances
 
 pytestmark = pytest.mark.django_db
 
@@ -236,6 +237,7 @@ def test_the_social_worker_sees_who_the_report_is_about(
     # Nothing outside the grant: not the report's narrative, not its case number.
     assert SECRET_NARRATIVE not in html
     assert minor.crime_report.case_number not in html
+    assert leaked_instances(response, [CrimeReport, Suspect]) == []
     [identity] = response.context["identities"]
     assert [field.label for field in identity.projection.body] == [
         "Personal identity number",
@@ -256,6 +258,7 @@ def test_the_social_worker_reads_the_suspect_page_with_the_granted_fields_only(
 ) -> None:
     response = login(worker).get(reverse("investigations:suspect_detail", args=[minor.pk]))
     assert response.status_code == 200
+    assert leaked_instances(response, [CrimeReport, Suspect]) == []
     assert [field.label for field in response.context["projection"].fields] == [
         "Name",
         "Personal identity number",
