@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Self, TypeVar
 
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
@@ -80,6 +80,27 @@ def access_or_404(
     if audit and action is Action.VIEW:
         do_record_event(user=user, action=AuditAction.VIEW, record_type=record, record_id=obj.pk, purpose=purpose)
     return obj
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The user of a request that ``@login_required`` let through."""
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by @login_required
+    return user
+
+
+def require_list(user: User, record: RecordType, action: Action = Action.LIST) -> Scope:
+    """The scope for a list page; 404 (audited as ``denied``) if the user reaches no records."""
+    from samverkan.audit.actions import do_record_event
+    from samverkan.audit.models import AuditAction
+
+    scope = user_scope(user, record, action)
+    if scope in (Scope.NONE, Scope.AGGREGATE):
+        do_record_event(
+            user=user, action=AuditAction.DENIED, record_type=record, detail=f"{action} page"
+        )
+        raise Http404
+    return scope
 
 
 def require(user: Any, record: RecordType, action: Action) -> Scope:

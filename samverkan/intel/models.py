@@ -180,6 +180,12 @@ class ItemOrigin(models.TextChoices):
     TIP = "tip", _("From a tip")
 
 
+class ImportBatchQuerySet(RestrictedQuerySet["ImportBatch"]):
+    """An agency's imports are read as its intelligence items are."""
+
+    record_type = RecordType.INTEL_ITEM
+
+
 class ImportBatch(models.Model):
     """One run of ``import_intel`` (or of the upload page): what was read, kept and skipped."""
 
@@ -203,6 +209,8 @@ class ImportBatch(models.Model):
     skipped_count = models.PositiveIntegerField(_("skipped records"), default=0)
     # [{"line": 12, "id": "ad-1", "reason": "…"}], the first MAX_ERRORS_KEPT.
     errors = models.JSONField(_("skipped records"), default=list, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import")
@@ -366,6 +374,12 @@ class GlueIdentifier(models.Model):
 # --- Networks ----------------------------------------------------------------------------
 
 
+class LinkRunQuerySet(RestrictedQuerySet["LinkRun"]):
+    """An agency's linkage runs are read as its networks are."""
+
+    record_type = RecordType.NETWORK
+
+
 class LinkRun(models.Model):
     """One run of the linkage over the database, or one incremental link."""
 
@@ -385,6 +399,8 @@ class LinkRun(models.Model):
         verbose_name=_("started by"),
     )
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    objects = LinkRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("linkage run")

@@ -8,7 +8,6 @@ that no caller can write around the access policy.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
 from samverkan.investigations.models import (
     CrimeReport,
@@ -46,9 +45,6 @@ from samverkan.operations.models import (
 # Birth dates before this are typing errors, not suspects.
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
-
-def _audit(user: User, action: AuditAction, record: RecordType, obj: Any, detail: str = "") -> None:
-    do_record_event(user=user, action=action, record_type=record, record_id=obj.pk, detail=detail)
 
 
 def _writable_report(report: CrimeReport, acting_user: User) -> CrimeReport:
@@ -126,7 +122,7 @@ def do_create_crime_report(
             report.save(force_insert=True)
     except IntegrityError as exc:  # registered by someone else a moment ago
         raise ValidationError({"case_number": duplicate}) from exc
-    _audit(acting_user, AuditAction.CREATE, RecordType.CRIME_REPORT, report)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.CRIME_REPORT, report)
     return report
 
 
@@ -151,7 +147,7 @@ def do_change_crime_report_status(
     report.status_changed_at = timezone.now()
     report.save(update_fields=["status", "status_changed_at"])
     detail = f"status: {old} → {status}"
-    _audit(acting_user, AuditAction.UPDATE, RecordType.CRIME_REPORT, report, detail)
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.CRIME_REPORT, report, detail)
     return report
 
 
@@ -300,7 +296,7 @@ def do_add_suspect(
             suspect.save(force_insert=True)
     except IntegrityError as exc:  # added by someone else a moment ago
         raise ValidationError(twice) from exc
-    _audit(acting_user, AuditAction.CREATE, RecordType.SUSPECT, suspect)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.SUSPECT, suspect)
     if suspect.is_minor_at_offence:
         _report_concern(suspect, report, acting_user)
     return suspect
@@ -351,7 +347,7 @@ def do_correct_suspect_identity(
     locked.name, locked.personnummer, locked.birth_date = name, digits, birth
     locked.person_key = key
     locked.save(update_fields=[*changed, "person_key"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked, ", ".join(changed))
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked, ", ".join(changed))
     if locked.child_concern_report_id is None and age_on(birth, committed_on) < 18:
         _report_concern(locked, report, acting_user)
     return locked
@@ -405,7 +401,7 @@ def do_add_party(
             )
     except IntegrityError as exc:  # added by someone else a moment ago
         raise ValidationError(twice) from exc
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CRIME_REPORT,

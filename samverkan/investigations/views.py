@@ -12,20 +12,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import access_or_404, require
+from samverkan.accounts.access import access_or_404, require, require_list, signed_in
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
@@ -51,23 +50,11 @@ from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspe
 from samverkan.operations.models import Encounter, Shift
 from samverkan.sharing import gate
 from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, project
+from samverkan.web.forms import apply_errors
 
 PAGE_SIZE = 50
 NOT_GIVEN = "\N{EN DASH}"
 
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put an action's errors on the form's fields, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _report_for_write(user: User, pk: int) -> CrimeReport:
@@ -149,12 +136,8 @@ def _render_disclosed(
 @require_GET
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
-    if user_scope(user, RecordType.CRIME_REPORT, Action.LIST) in (Scope.NONE, Scope.AGGREGATE):
-        do_record_event(
-            user=user, action=AuditAction.DENIED, record_type=RecordType.CRIME_REPORT, detail="list"
-        )
-        raise Http404
+    user = signed_in(request)
+    require_list(user, RecordType.CRIME_REPORT)
     form = CrimeReportFilterForm(request.GET)
     context: dict[str, Any] = {"form": form, "page": None, "rows": []}
     if not form.is_valid():
@@ -228,7 +211,7 @@ def _initial_for_create(request: HttpRequest, user: User) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CRIME_REPORT, Action.CREATE)
     template = "investigations/report_form.html"
     if request.method == "GET":
@@ -240,7 +223,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
     try:
         report = do_create_crime_report(acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form}, status=400)
     messages.success(
         request, _("Crime report %(number)s is registered.") % {"number": report.case_number}
@@ -251,7 +234,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     if gate.is_disclosed_read(user, RecordType.CRIME_REPORT):
         projection = gate.read(user, RecordType.CRIME_REPORT, pk)
         suspects = gate.read_many(
@@ -308,7 +291,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     report = _report_for_write(user, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -333,7 +316,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     report = _report_for_write(user, pk)
     require(user, RecordType.SUSPECT, Action.CREATE)
     if not report.is_open:
@@ -349,7 +332,7 @@ def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         suspect = do_add_suspect(report, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form, "report": report}, status=400)
     messages.success(request, _("The suspect is added."))
     if suspect.child_concern_report is not None:
@@ -367,7 +350,7 @@ def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     if gate.is_disclosed_read(user, RecordType.SUSPECT):
         projection = gate.read(user, RecordType.SUSPECT, pk)
         return _render_disclosed(request, projection, _("Suspect"), [])
@@ -391,7 +374,7 @@ def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     suspect = access_or_404(
         Suspect.objects.visible_to(user, Action.VIEW).select_related("crime_report"),
         user,
@@ -417,7 +400,7 @@ def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         suspect = do_correct_suspect_identity(suspect, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form, "suspect": suspect}, status=400)
     messages.success(request, _("The suspect's identity is corrected."))
     if not had_concern_report and suspect.child_concern_report is not None:
@@ -438,7 +421,7 @@ def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def party_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     report = _report_for_write(user, pk)
     if not report.is_open:
         messages.error(request, _("The crime report is closed; no parties can be added."))
@@ -453,7 +436,7 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         do_add_party(report, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form, "report": report}, status=400)
     messages.success(request, _("The party is added."))
     return redirect("investigations:report_detail", pk=report.pk)

@@ -38,6 +38,12 @@ def normalise_key(*parts: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
 
+class OperationQuerySet(RestrictedQuerySet["Operation"]):
+    """Operations are planned and read with the collaboration's shifts."""
+
+    record_type = RecordType.SHIFT
+
+
 class Operation(models.Model):
     """A named campaign (insats), e.g. the police operation Torsk."""
 
@@ -46,6 +52,8 @@ class Operation(models.Model):
     description = models.TextField(_("description"), blank=True)
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
+
+    objects = OperationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("operation")

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Agency, AgencyKind, Collaboration, User
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
 from samverkan.investigations.models import (
     Offence,
@@ -63,23 +63,6 @@ def _agency(user: User) -> Agency:
         raise PermissionDenied
     return membership.agency
 
-
-def _audit(
-    user: User,
-    action: AuditAction,
-    record_type: str,
-    record_id: Any,
-    detail: str,
-    purpose: str = "",
-) -> None:
-    do_record_event(
-        user=user,
-        action=action,
-        record_type=record_type,
-        record_id=record_id,
-        detail=detail,
-        purpose=purpose,
-    )
 
 
 def _registered(record_type: str) -> Disclosable[Any]:
@@ -146,8 +129,8 @@ def _grant_detail(d: Disclosure, what: str) -> str:
 
 def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str, record_id: Any, detail: str) -> None:
     """A disclosure approved or delivered is logged twice: on the disclosure, and on the record it opens."""
-    _audit(acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, disclosure.pk, detail, disclosure.purpose)
-    _audit(acting_user, AuditAction.DISCLOSE, record_type, record_id, detail, disclosure.purpose)
+    audit_record(acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, disclosure.pk, detail, disclosure.purpose)
+    audit_record(acting_user, AuditAction.DISCLOSE, record_type, record_id, detail, disclosure.purpose)
 
 
 def _check_basis(
@@ -244,7 +227,7 @@ def do_request_disclosure(
     )
     disclosure.save(force_insert=True)
     named = f"encounter {encounter.pk}" if encounter is not None else "case number"
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.CREATE,
         RecordType.DISCLOSURE,
@@ -301,7 +284,7 @@ def do_decide_disclosure(
         locked.save(
             update_fields=["status", "refusal_kind", "refusal_reason", "decided_by", "decided_at"]
         )
-        _audit(
+        audit_record(
             acting_user,
             AuditAction.DISCLOSE,
             RecordType.DISCLOSURE,
@@ -426,7 +409,7 @@ def do_withdraw_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disc
     locked.withdrawn_by = acting_user
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.DISCLOSURE,

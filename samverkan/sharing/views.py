@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require
+from samverkan.accounts.access import require, signed_in
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
@@ -52,16 +52,12 @@ from samverkan.sharing.gate import (
 )
 from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
 from samverkan.sharing.resolve import Subject, candidates, owner_record, resolve, summary
+from samverkan.web.forms import apply_errors
 
 PAGE_SIZE = 25
 # Names the actions use for errors, and the form fields that show them.
 RENAME = {"fields": "field_names"}
 
-
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
 
 
 def _agency(user: User) -> Agency:
@@ -70,15 +66,6 @@ def _agency(user: User) -> Agency:
         raise PermissionDenied
     return agency
 
-
-def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put an action's errors on the form's fields, or above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        target = RENAME.get(name, name)
-        form.add_error(target if target in form.fields else None, errors)
 
 
 def _subject(d: Disclosure) -> Subject:
@@ -144,7 +131,7 @@ def _counts(agency: Agency) -> list[dict[str, Any]]:
 @login_required
 def counts(request: HttpRequest) -> HttpResponse:
     """Managers: how many disclosures their agency asked for and answered; never one of them."""
-    user = _signed_in(request)
+    user = signed_in(request)
     if user_scope(user, RecordType.DISCLOSURE, Action.AGGREGATE) is not Scope.AGGREGATE:
         do_record_event(
             user=user, action=AuditAction.DENIED, record_type=RecordType.DISCLOSURE, detail="counts"
@@ -166,7 +153,7 @@ def counts(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """Requests to my agency (and what it disclosed orally); the open ones resolved for me."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "inbox")
     agency = _agency(user)
     base = Disclosure.objects.visible_to(user).received_by(agency).select_related(*_RELATED)
@@ -195,7 +182,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
     """My agency's requests, and what was disclosed to it; approved ones previewed first."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "outbox")
     agency = _agency(user)
     base = Disclosure.objects.visible_to(user).sent_by(agency).select_related(*_RELATED)
@@ -279,14 +266,14 @@ def _render_detail(
 @require_GET
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "detail")
     disclosure = access_disclosure_for_user(user, pk)
     return _render_detail(request, user, disclosure)
 
 
 def _for_write(request: HttpRequest, pk: int, what: str) -> tuple[User, Disclosure]:
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, what)
     disclosure = access_disclosure_for_user(user, pk, action=Action.UPDATE)
     require(user, RecordType.DISCLOSURE, Action.UPDATE)
@@ -327,7 +314,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     acting_user=user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc, RENAME)
             else:
                 messages.success(
                     request,
@@ -347,7 +334,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     acting_user=user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc, RENAME)
             else:
                 messages.success(request, _("The request was refused."))
                 return redirect("sharing:detail", pk=d.pk)
@@ -441,7 +428,7 @@ def _start_page(
 @require_http_methods(["GET", "POST"])
 @login_required
 def request_disclosure(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "request form")
     require(user, RecordType.DISCLOSURE, Action.CREATE)
     record_types = record_types_requestable_by(_agency(user).kind)
@@ -487,7 +474,7 @@ def request_disclosure(request: HttpRequest) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc, RENAME)
         else:
             messages.success(
                 request,
@@ -534,7 +521,7 @@ def _oral_record(
 @login_required
 def oral(request: HttpRequest) -> HttpResponse:
     """Record afterwards a disclosure made orally in the field by the user's agency."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "oral form")
     require(user, RecordType.DISCLOSURE, Action.CREATE)
     agency = _agency(user)
@@ -610,7 +597,7 @@ def oral(request: HttpRequest) -> HttpResponse:
                     acting_user=user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc, RENAME)
             else:
                 messages.success(request, _("The oral disclosure was recorded."))
                 return redirect("sharing:detail", pk=disclosure.pk)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
-
 from samverkan.accounts.access import access_or_404
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.operations.models import ChildConcernReport
@@ -57,14 +55,3 @@ def access_concern_for_user(
         "reporter_agency", "encounter", "encounter__venue", "handled_by"
     )
     return access_or_404(qs, user, RecordType.CHILD_CONCERN_REPORT, report_id, action=action)
-
-
-def require_list(user: User, record: RecordType, action: Action = Action.LIST) -> Scope:
-    """The scope for a list page; 404 (audited as ``denied``) if the user reaches no records."""
-    scope = user_scope(user, record, action)
-    if scope in (Scope.NONE, Scope.AGGREGATE):
-        do_record_event(
-            user=user, action=AuditAction.DENIED, record_type=record, detail=f"{action} page"
-        )
-        raise Http404
-    return scope

@@ -11,7 +11,6 @@ Audit details name kinds and ids, never a number, a name or a note.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
 from samverkan.operations.models import (
     ChildConcernReport,
@@ -62,9 +61,6 @@ class DuplicateIdentifier(ValidationError):
             {"value": _("This number already belongs to another client.")}, code="duplicate"
         )
 
-
-def _audit(user: User, action: AuditAction, record: RecordType, pk: Any, detail: str = "") -> None:
-    do_record_event(user=user, action=action, record_type=record, record_id=pk, detail=detail)
 
 
 def _own_agency(user: User) -> Agency:
@@ -195,7 +191,7 @@ def do_create_client(
             assessed_by=acting_user,
         )
         detail += "; stated age"
-    _audit(acting_user, AuditAction.CREATE, RecordType.CLIENT, client.pk, detail)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.CLIENT, client.pk, detail)
     return client, True
 
 
@@ -225,7 +221,7 @@ def do_update_client(
     client.pseudonym_key = client.compute_pseudonym_key()
     client.full_clean(exclude=["agency", "created_by"])
     client.save(update_fields=[*changed, "pseudonym_key"])
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -276,7 +272,7 @@ def do_add_identifier(
     if ident.kind != IdentifierKind.NONE:
         # "No identity number" no longer holds.
         known.filter(kind=IdentifierKind.NONE).delete()
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -317,7 +313,7 @@ def do_record_age_assessment(
     )
     assessment.full_clean(exclude=["client", "assessed_by"])
     assessment.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user, AuditAction.UPDATE, RecordType.CLIENT, client.pk, f"age assessment: {basis}"
     )
     return assessment
@@ -357,7 +353,7 @@ def do_link_encounter(
         raise ValidationError(
             {"encounter": _("This encounter is already linked to another client.")}, code="linked"
         ) from None
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -369,7 +365,7 @@ def do_link_encounter(
     ).open()
     for report in reports:
         ConcernClientLink.objects.create(report=report, client=client, linked_by=acting_user)
-        _audit(
+        audit_record(
             acting_user,
             AuditAction.UPDATE,
             RecordType.CHILD_CONCERN_REPORT,
@@ -411,7 +407,7 @@ def do_record_support_action(
     )
     action.full_clean(exclude=["client", "agency", "encounter", "performed_by"])
     action.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.CREATE,
         RecordType.SUPPORT_ACTION,
@@ -467,7 +463,7 @@ def do_refer(
     )
     referral.full_clean(exclude=["client", "agency", "unit", "referred_by", "updated_by"])
     referral.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.CREATE,
         RecordType.REFERRAL,
@@ -527,7 +523,7 @@ def do_update_referral(
     locked.status = status
     locked.updated_by = acting_user
     locked.save(update_fields=fields)
-    _audit(acting_user, AuditAction.UPDATE, RecordType.REFERRAL, locked.pk, f"status: {status}")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.REFERRAL, locked.pk, f"status: {status}")
     return locked
 
 
@@ -564,7 +560,7 @@ def do_record_consent(
     )
     consent.full_clean(exclude=["client", "recorded_by", "withdrawn_by"])
     consent.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -583,7 +579,7 @@ def do_withdraw_consent(consent: Consent, *, acting_user: User) -> Consent:
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = acting_user
     locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -615,7 +611,7 @@ def _lock_report(report: ChildConcernReport, acting_user: User) -> ChildConcernR
 
 
 def _audit_report(user: User, report: ChildConcernReport, detail: str) -> None:
-    _audit(user, AuditAction.UPDATE, RecordType.CHILD_CONCERN_REPORT, report.pk, detail)
+    audit_record(user, AuditAction.UPDATE, RecordType.CHILD_CONCERN_REPORT, report.pk, detail)
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require
+from samverkan.accounts.access import require, require_list, signed_in
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
@@ -42,7 +42,6 @@ from samverkan.support.access import (
     access_concern_for_user,
     access_consent_for_user,
     access_referral_for_user,
-    require_list,
 )
 from samverkan.support.forms import (
     AgeAssessmentForm,
@@ -73,6 +72,7 @@ from samverkan.support.models import (
     Referral,
     SupportAction,
 )
+from samverkan.web.forms import apply_errors
 
 PAGE_SIZE = 50
 # A deadline this close is flagged before it passes.
@@ -81,27 +81,11 @@ DEADLINE_WARNING = dt.timedelta(days=2)
 NUMBER_LIKE = re.compile(r"^[\d\s+-]{10,15}$")
 
 
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
 
 def _can_write(user: User, record: RecordType) -> bool:
     """Whether the user writes these records themselves (never through a disclosure)."""
     return user_scope(user, record, Action.UPDATE) is Scope.OWN_AGENCY
 
-
-def _apply_errors(
-    form: forms.BaseForm, exc: ValidationError, rename: Mapping[str, str] | None = None
-) -> None:
-    """Put an action's errors on the form's fields (or on the form, if it has no such field)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        field = (rename or {}).get(name, name)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 # --- Client list and search ------------------------------------------------------------
@@ -139,7 +123,7 @@ def _number_hint(text: str) -> str:
 def client_list(request: HttpRequest) -> HttpResponse:
     """The client list; a search is POSTed so that an identity number never lands in a URL
     (proxy logs, browser history), and pages through a search are not offered."""
-    user = _signed_in(request)
+    user = signed_in(request)
     scope = require_list(user, RecordType.CLIENT)
     form = ClientSearchForm(request.POST if request.method == "POST" else {})
     if not form.is_valid():
@@ -181,7 +165,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def client_create(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.CREATE)
     if request.method == "GET":
         return render(request, "support/client_form.html", {"form": ClientCreateForm()})
@@ -202,7 +186,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc, {"value": "identifier", "kind": "identifier_kind"})
+            apply_errors(form, exc, {"value": "identifier", "kind": "identifier_kind"})
         else:
             if created:
                 messages.success(request, _("The client was created."))
@@ -341,7 +325,7 @@ def _render_detail(
 @require_GET
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _signed_in(request), pk)
+    return _render_detail(request, signed_in(request), pk)
 
 
 ClientWrite = Callable[[Client, dict[str, Any], User], Any]
@@ -361,7 +345,7 @@ def _client_write(
     rename: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     """A form posted from the client page: check, write through the action, or show why not."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, record, action)
     client = access_client_for_user(user, pk, action=Action.UPDATE)
     form = make_form(client)
@@ -370,10 +354,10 @@ def _client_write(
         try:
             write(client, form.cleaned_data, user)
         except actions.DuplicateIdentifier as exc:
-            _apply_errors(form, exc, rename)
+            apply_errors(form, exc, rename)
             extra["duplicate_of"] = exc.client
         except ValidationError as exc:
-            _apply_errors(form, exc, rename)
+            apply_errors(form, exc, rename)
         else:
             messages.success(request, done)
             return redirect(reverse("support:client_detail", args=[client.pk]) + f"#{anchor}")
@@ -506,7 +490,7 @@ def client_add_consent(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.REFERRAL, Action.UPDATE)
     referral = access_referral_for_user(user, pk)
     form = ReferralStatusForm(request.POST, prefix=f"referral-{referral.pk}")
@@ -520,7 +504,7 @@ def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The referral was updated."))
             return redirect(
@@ -534,7 +518,7 @@ def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.UPDATE)
     consent = access_consent_for_user(user, pk)
     actions.do_withdraw_consent(consent, acting_user=user)
@@ -545,7 +529,7 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.UPDATE)
     if request.method == "GET":
         client = access_client_for_user(user, pk)
@@ -566,7 +550,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The client was updated."))
             return redirect("support:client_detail", pk=client.pk)
@@ -577,7 +561,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def client_link_encounter(request: HttpRequest, pk: int) -> HttpResponse:
     """Link the client to an encounter: first choose the shift, then the encounter on it."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.UPDATE)
     if request.method == "POST":
         client = access_client_for_user(user, pk, action=Action.UPDATE)
@@ -588,7 +572,7 @@ def client_link_encounter(request: HttpRequest, pk: int) -> HttpResponse:
                     client, encounter=form.cleaned_data["encounter"], acting_user=user
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The encounter was linked to the client."))
                 return redirect(reverse("support:client_detail", args=[client.pk]) + "#encounters")
@@ -654,7 +638,7 @@ class ConcernRow:
 @require_GET
 @login_required
 def concern_inbox(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require_list(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
     now = timezone.now()
     reports = (
@@ -739,7 +723,7 @@ def _render_concern(
 @require_GET
 @login_required
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_concern(request, _signed_in(request), pk)
+    return _render_concern(request, signed_in(request), pk)
 
 
 ConcernWrite = Callable[[ChildConcernReport, dict[str, Any], User], Any]
@@ -754,7 +738,7 @@ def _concern_write(
     write: ConcernWrite,
     done: str,
 ) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
     report = access_concern_for_user(user, pk, action=Action.UPDATE)
     form = make_form(user)
@@ -762,7 +746,7 @@ def _concern_write(
         try:
             write(report, form.cleaned_data, user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("support:concern_detail", pk=report.pk)

@@ -22,6 +22,7 @@ from samverkan.accounts.models import User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import models as police_models
+from samverkan.investigations.models import Offence
 from samverkan.sharing import gate
 from samverkan.sharing.actions import do_record_oral_disclosure
 from samverkan.sharing.models import LegalBasis
@@ -163,3 +164,45 @@ def test_read_many_projects_only_granted_fields(
     assert projection.value("contact") is None
     # The social worker owns the record: nothing reaches them through the gate.
     assert gate.read_many(disclosed_client.created_by, RecordType.CLIENT) == []
+
+
+def test_the_minors_list_on_the_results_page_is_the_owners_and_audited(
+    login: Login,
+    officer: User,
+    worker: User,
+    encounter: EncounterFactory,
+    make_client: ClientFactory,
+    bases: dict[str, LegalBasis],
+    offences: dict[str, Offence],
+) -> None:
+    child = make_client("Kanarie Barn", age=15, encounter=encounter(age_band="under_18"), consent=True)
+    police_agency = officer.agency
+    assert police_agency is not None
+    do_record_oral_disclosure(
+        requesting_agency=police_agency,
+        record_type="client",
+        record_id=child.pk,
+        fields=["pseudonym"],
+        legal_basis=bases["osl-10-21"],
+        assessment="Barn i prostitution.",
+        purpose="Utredning",
+        occurred_at=timezone.now() - dt.timedelta(minutes=5),
+        recipient_name="Polisinspektör",
+        acting_user=worker,
+        offence=offences["brb-6-9"],
+    )
+    url = reverse("reports:results") + f"?year={timezone.localdate().year}"
+    police_page = login(officer).get(url)
+    assert police_page.status_code == 200
+    assert police_page.context["missing"] is None
+    assert "Kanarie Barn" not in police_page.content.decode()
+
+    social_page = login(worker).get(url)
+    assert social_page.status_code == 200
+    missing = social_page.context["missing"]
+    assert [row["client"].pk for row in missing] == [child.pk]
+    assert AuditEvent.objects.filter(
+        username=worker.username, action="view", record_type="client", record_id=str(child.pk),
+        detail="minor without a referral",
+    ).exists()
+    assert AuditEvent.objects.filter(username=worker.username, action="list", record_type="encounter").exists()

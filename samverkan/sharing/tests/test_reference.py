@@ -8,9 +8,9 @@ import pytest
 
 from samverkan.accounts.models import User
 from samverkan.investigations.models import Offence
+from samverkan.sharing.gate import record_types_requestable_by, registry
 from samverkan.sharing.models import LegalBasis, OffencePenalty
 from samverkan.sharing.reference import LEGAL_BASES, seed_legal_bases
-from samverkan.sharing.gate import record_types_requestable_by, registry
 from samverkan.sharing.resolve import offence_facts
 from samverkan.sharing.rules import Facts, SubjectAge, refusals
 
