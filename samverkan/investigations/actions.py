@@ -19,6 +19,7 @@ from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
+from samverkan.investigations import disclosure
 from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
@@ -41,6 +42,8 @@ from samverkan.operations.models import (
     Shift,
     Venue,
 )
+from samverkan.sharing.actions import do_disclose_with_concern_report
+from samverkan.sharing.models import Disclosure
 
 # Birth dates before this are typing errors, not suspects.
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
@@ -241,13 +244,21 @@ def _report_concern(suspect: Suspect, report: CrimeReport, acting_user: User) ->
     """
     suspect.child_concern_report = _file_concern_report(suspect, report, acting_user)
     suspect.save(update_fields=["child_concern_report"])
-    # sharing depends on investigations (its registry, rules and owner's lookups
-    # read police records), not the other way round. This one call back is
-    # imported where it is made, so that loading investigations never loads
-    # sharing and the apps' dependency direction stays as documented.
-    from samverkan.sharing.actions import do_disclose_with_concern_report
+    do_hand_over_identity(suspect, acting_user=acting_user)
 
-    do_disclose_with_concern_report(suspect, suspect.child_concern_report, acting_user=acting_user)
+
+def do_hand_over_identity(suspect: Suspect, *, acting_user: User) -> Disclosure | None:
+    """Disclose who the child is to social services, with the suspect's child-concern report."""
+    report = suspect.child_concern_report
+    if report is None:
+        raise ValidationError(_("The suspect has no child-concern report."))
+    return do_disclose_with_concern_report(
+        report,
+        record_type=RecordType.SUSPECT,
+        record_id=suspect.pk,
+        fields=disclosure.CONCERN_REPORT_FIELDS,
+        acting_user=acting_user,
+    )
 
 
 @transaction.atomic

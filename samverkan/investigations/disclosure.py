@@ -177,4 +177,8 @@ SUSPECT: Disclosable[Suspect] = Disclosable(
     select_related=("crime_report__offence",),
 )
 
+# What social services need to know who a child suspect is, and nothing of the offence:
+# handed over with the child-concern report under the duty to report.
+CONCERN_REPORT_FIELDS: tuple[str, ...] = ("name", "personnummer", "birth_date", "age_at_offence")
+
 RECORDS: tuple[Disclosable[Any], ...] = (CRIME_REPORT, SUSPECT)

@@ -237,13 +237,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
     if gate.is_disclosed_read(user, RecordType.CRIME_REPORT):
         projection = gate.read(user, RecordType.CRIME_REPORT, pk)
-        suspects = gate.read_many(
-            user, RecordType.SUSPECT, where={"crime_report_id": projection.pk}, detail=f"on crime report {projection.pk}"
-        )
         related = [
             {
                 "heading": _("Suspects"),
-                "projections": suspects,
+                "projections": gate.read_many(
+                    user,
+                    RecordType.SUSPECT,
+                    where={"crime_report_id": projection.pk},
+                    detail=f"on crime report {projection.pk}",
+                ),
                 "empty": _("No suspects were disclosed to you."),
                 "url_name": "investigations:suspect_detail",
             }

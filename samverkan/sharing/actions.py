@@ -39,7 +39,6 @@ from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
 from samverkan.investigations.models import (
     Offence,
-    Suspect,
     normalise_case_number,
     validate_case_number,
 )
@@ -514,10 +513,6 @@ def do_record_oral_disclosure(
 
 # --- Identity handed over with a child-concern report -----------------------------------
 
-# What social services need to know who the child is, and nothing of the offence.
-CONCERN_REPORT_FIELDS: tuple[str, ...] = ("name", "personnummer", "birth_date", "age_at_offence")
-
-
 def duty_to_report_basis(on: dt.date) -> LegalBasis | None:
     """The basis of the duty to report concern for a child in force on ``on``, if any."""
     return (
@@ -531,15 +526,21 @@ def duty_to_report_basis(on: dt.date) -> LegalBasis | None:
 
 @transaction.atomic
 def do_disclose_with_concern_report(
-    suspect: Suspect, concern_report: ChildConcernReport, *, acting_user: User
+    concern_report: ChildConcernReport,
+    *,
+    record_type: str,
+    record_id: int,
+    fields: Iterable[str],
+    acting_user: User,
 ) -> Disclosure | None:
-    """Hand a minor suspect's identity to social services together with the concern report.
+    """Hand the identity of the child a concern report is about to its recipient, with the report.
 
     The duty to report concern for a child (SoL 14:1, from 2025-07-01 the new
-    Social Services Act) obliges the police to give social services what they
+    Social Services Act) obliges the reporter to give social services what they
     need to act: who the child is. Recorded as a disclosure delivered at once,
     on the basis valid today and checked by the same rules as any other, of
-    ``CONCERN_REPORT_FIELDS`` only, named by the concern report.
+    ``fields`` only (the owning app says which identify the child), named by
+    the concern report.
 
     Returns ``None``, writing nothing and logging why, when the concern report's
     recipient is not a social-services agency of the crime report's
@@ -548,31 +549,30 @@ def do_disclose_with_concern_report(
     """
     require(acting_user, RecordType.DISCLOSURE, Action.CREATE)
     agency = _agency(acting_user)
-    registered = _registered(RecordType.SUSPECT)
-    record = owner_record(acting_user, RecordType.SUSPECT, agency, suspect.pk)
+    registered = _registered(record_type)
+    record = owner_record(acting_user, record_type, agency, record_id)
     if (
         registered.owner_kind != agency.kind
         or record is None
         or concern_report.reporter_agency_id != agency.pk
     ):
         raise PermissionDenied
-    if record.child_concern_report_id != concern_report.pk:
-        raise ValidationError(_("The child-concern report is not the suspect's."))
     existing = Disclosure.objects.filter(
-        concern_report=concern_report, record_type=RecordType.SUSPECT, record_id=record.pk
+        concern_report=concern_report, record_type=record_type, record_id=record.pk
     ).first()
     if existing is not None:
         return existing
     recipient = concern_report.addressed_to
-    collaboration = record.crime_report.collaboration
+    collaboration = concern_report.collaboration
     if (
         recipient.kind != AgencyKind.SOCIAL_SERVICES
         or not collaboration.agencies.filter(pk=recipient.pk).exists()
     ):
         logger.warning(
-            "child-concern report %s: suspect %s not disclosed, "
+            "child-concern report %s: %s %s not disclosed, "
             "no social-services agency of collaboration %s receives it",
             concern_report.pk,
+            record_type,
             record.pk,
             collaboration.code,
         )
@@ -583,8 +583,9 @@ def do_disclose_with_concern_report(
         _check_basis(basis, registered, record, encounter_id=None, offence=None, at=now)
     except ValidationError as exc:
         logger.warning(
-            "child-concern report %s: suspect %s not disclosed, no legal basis allows it (%s)",
+            "child-concern report %s: %s %s not disclosed, no legal basis allows it (%s)",
             concern_report.pk,
+            record_type,
             record.pk,
             " ".join(exc.messages),
         )
@@ -601,7 +602,7 @@ def do_disclose_with_concern_report(
             "duty to report concern for a child (%(basis)s). Social services cannot act on the "
             "report without knowing who the child is; nothing about the offence is disclosed."
         ) % {"basis": basis.provision}
-    fields = [f for f in CONCERN_REPORT_FIELDS if f in registered.field_names]
+    granted = [f for f in fields if f in registered.field_names]
     disclosure = Disclosure(
         collaboration=concern_report.collaboration,
         requesting_agency=recipient,
@@ -609,8 +610,8 @@ def do_disclose_with_concern_report(
         record_type=registered.record_type,
         record_id=record.pk,
         concern_report=concern_report,
-        fields_requested=fields,
-        fields_granted=fields,
+        fields_requested=granted,
+        fields_granted=granted,
         purpose=purpose,
         status=DisclosureStatus.ACCEPTED,
         requested_at=now,
@@ -623,5 +624,5 @@ def do_disclose_with_concern_report(
     )
     disclosure.save(force_insert=True)
     detail = _grant_detail(disclosure, f"handed over with child-concern report {concern_report.pk}")
-    _audit_delivery(acting_user, disclosure, RecordType.SUSPECT, record.pk, detail)
+    _audit_delivery(acting_user, disclosure, record_type, record.pk, detail)
     return disclosure

@@ -21,9 +21,9 @@ from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
+from samverkan.investigations.disclosure import CONCERN_REPORT_FIELDS
 from samverkan.investigations.models import CrimeReport, Offence, Suspect
 from samverkan.operations.models import ChildConcernReport
-from samverkan.sharing.actions import CONCERN_REPORT_FIELDS, do_disclose_with_concern_report
 from samverkan.sharing.gate import grants
 from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
 
@@ -189,9 +189,7 @@ def test_without_a_valid_basis_the_concern_report_is_still_filed_and_it_is_logge
 def test_handing_over_twice_makes_one_disclosure(officer: User, make_report: ReportFactory) -> None:
     suspect = add(make_report(), officer, age=16)
     assert suspect.child_concern_report is not None
-    again = do_disclose_with_concern_report(
-        suspect, suspect.child_concern_report, acting_user=officer
-    )
+    again = police.do_hand_over_identity(suspect, acting_user=officer)
     assert again == Disclosure.objects.get()
 
 
@@ -205,9 +203,7 @@ def test_only_the_police_that_filed_it_hand_it_over(
     Disclosure.objects.all().delete()
     for username in ("vast.polis", "soc.handlaggare"):
         with pytest.raises(PermissionDenied):
-            do_disclose_with_concern_report(
-                suspect, suspect.child_concern_report, acting_user=personas[username]
-            )
+            police.do_hand_over_identity(suspect, acting_user=personas[username])
     assert not Disclosure.objects.exists()
 
 

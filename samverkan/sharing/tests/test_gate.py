@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from django.db import models
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,7 +67,7 @@ def _walk(value: Any, seen: set[int]) -> Iterator[Any]:
             yield from _walk(getattr(value, f.name), seen)
 
 
-def leaked_instances(response: HttpResponse, owned: Iterable[type[models.Model]]) -> list[str]:
+def leaked_instances(response: Any, owned: Iterable[type[models.Model]]) -> list[str]:
     """Every instance of ``owned`` models anywhere in the response's template contexts."""
     kinds = tuple(owned)
     leaks: list[str] = []
