@@ -11,6 +11,7 @@ Audit details name kinds and ids, never a number, a name or a note.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -125,6 +126,19 @@ def _check_age_range(min_years: int, max_years: int, field: str = "min_years") -
         )
 
 
+
+def _new_identifier(client: Client, agency: Agency, ident: Any, acting_user: User) -> ClientIdentifier:
+    """The identifier row; an IntegrityError if the agency already has the number."""
+    return ClientIdentifier.objects.create(
+        client=client,
+        agency=agency,
+        kind=ident.kind,
+        value=ident.value,
+        issuer=ident.issuer,
+        birth_date=ident.birth_date,
+        added_by=acting_user,
+    )
+
 @transaction.atomic
 def do_create_client(
     *,
@@ -165,15 +179,7 @@ def do_create_client(
     try:
         with transaction.atomic():
             client.save(force_insert=True)
-            ClientIdentifier.objects.create(
-                client=client,
-                agency=agency,
-                kind=ident.kind,
-                value=ident.value,
-                issuer=ident.issuer,
-                birth_date=ident.birth_date,
-                added_by=acting_user,
-            )
+            _new_identifier(client, agency, ident, acting_user)
     except IntegrityError:
         # Someone registered the same number a moment ago.
         existing = _client_with(agency, ident)
@@ -255,15 +261,7 @@ def do_add_identifier(
             return known.get(kind=ident.kind, issuer=ident.issuer, value=ident.value)
     try:
         with transaction.atomic():
-            row = ClientIdentifier.objects.create(
-                client=client,
-                agency=agency,
-                kind=ident.kind,
-                value=ident.value,
-                issuer=ident.issuer,
-                birth_date=ident.birth_date,
-                added_by=acting_user,
-            )
+            row = _new_identifier(client, agency, ident, acting_user)
     except IntegrityError:
         owner = _client_with(agency, ident)
         if owner is None:

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -387,104 +388,67 @@ def client_add_identifier(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@login_required
-def client_add_age(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_record_age_assessment(
-            client,
-            min_years=data["min_years"],
-            max_years=data["max_years"],
-            basis=data["basis"],
-            assessed_on=data["assessed_on"],
-            note=data["note"],
-            acting_user=user,
+@dataclass(frozen=True)
+class ClientEntry:
+    """A form on the client page whose fields are exactly its action's arguments."""
+
+    form: Callable[..., forms.Form]
+    prefix: str
+    action: Callable[..., Any]
+    record: RecordType
+    permission: Action
+    done: str | Promise
+    anchor: str
+    needs_client: bool = False
+
+
+def _client_entry_view(entry: ClientEntry) -> Callable[[HttpRequest, int], HttpResponse]:
+    @require_POST
+    @login_required
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        def make_form(client: Client) -> forms.Form:
+            extra = {"client": client} if entry.needs_client else {}
+            return entry.form(request.POST, prefix=entry.prefix, **extra)
+
+        return _client_write(
+            request,
+            pk,
+            record=entry.record,
+            action=entry.permission,
+            make_form=make_form,
+            form_key=f"{entry.prefix}_form",
+            write=lambda client, data, user: entry.action(client, acting_user=user, **data),
+            done=str(entry.done),
+            anchor=entry.anchor,
         )
 
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.CLIENT,
-        action=Action.UPDATE,
-        make_form=lambda client: AgeAssessmentForm(request.POST, prefix="age"),
-        form_key="age_form",
-        write=write,
-        done=_("The age was recorded."),
-        anchor="ages",
+    return view
+
+
+client_add_age = _client_entry_view(
+    ClientEntry(
+        AgeAssessmentForm, "age", actions.do_record_age_assessment, RecordType.CLIENT,
+        Action.UPDATE, gettext_lazy("The age was recorded."), "ages",
     )
-
-
-@require_POST
-@login_required
-def client_add_support_action(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_record_support_action(
-            client,
-            kind=data["kind"],
-            happened_on=data["happened_on"],
-            note=data["note"],
-            encounter=data["encounter"],
-            acting_user=user,
-        )
-
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.SUPPORT_ACTION,
-        action=Action.CREATE,
-        make_form=lambda client: SupportActionForm(request.POST, prefix="support", client=client),
-        form_key="support_form",
-        write=write,
-        done=_("The support was recorded."),
-        anchor="support",
+)
+client_add_support_action = _client_entry_view(
+    ClientEntry(
+        SupportActionForm, "support", actions.do_record_support_action, RecordType.SUPPORT_ACTION,
+        Action.CREATE, gettext_lazy("The support was recorded."), "support", needs_client=True,
     )
-
-
-@require_POST
-@login_required
-def client_add_referral(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_refer(
-            client, unit=data["unit"], sent_on=data["sent_on"], note=data["note"], acting_user=user
-        )
-
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.REFERRAL,
-        action=Action.CREATE,
-        make_form=lambda client: ReferralForm(request.POST, prefix="referral", client=client),
-        form_key="referral_form",
-        write=write,
-        done=_("The referral was recorded."),
-        anchor="referrals",
+)
+client_add_referral = _client_entry_view(
+    ClientEntry(
+        ReferralForm, "referral", actions.do_refer, RecordType.REFERRAL,
+        Action.CREATE, gettext_lazy("The referral was recorded."), "referrals", needs_client=True,
     )
-
-
-@require_POST
-@login_required
-def client_add_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_record_consent(
-            client,
-            scope=data["scope"],
-            detail=data["detail"],
-            given_by=data["given_by"],
-            given_on=data["given_on"],
-            acting_user=user,
-        )
-
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.CLIENT,
-        action=Action.UPDATE,
-        make_form=lambda client: ConsentForm(request.POST, prefix="consent"),
-        form_key="consent_form",
-        write=write,
-        done=_("The consent was recorded."),
-        anchor="consents",
+)
+client_add_consent = _client_entry_view(
+    ClientEntry(
+        ConsentForm, "consent", actions.do_record_consent, RecordType.CLIENT,
+        Action.UPDATE, gettext_lazy("The consent was recorded."), "consents",
     )
+)
 
 
 @require_POST
