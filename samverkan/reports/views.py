@@ -31,6 +31,14 @@ from samverkan.reports.report import Headline, Mode, Report, build_report
 from samverkan.support.models import Client, ClientEncounter, Referral, ReferralStatus
 
 
+def _results_user(request: HttpRequest) -> User:
+    """The user, if they may open the results at all; 404 for everyone else."""
+    user = signed_in(request)
+    if not access.can_open_results(user):
+        raise Http404
+    return user
+
+
 def _language() -> Language:
     return "en" if get_language() == "en" else "sv"
 
@@ -107,7 +115,7 @@ def minors_without_referral(user: User, f: definitions.Filter) -> list[dict[str,
 @require_GET
 @login_required
 def results_page(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
+    user = _results_user(request)
     form, report = _build(request, user)
     if report is None:
         return render(request, "reports/results.html", {"form": form}, status=400)
@@ -130,7 +138,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    user = signed_in(request)
+    user = _results_user(request)
     if fmt not in CONTENT_TYPES:
         raise Http404
     form, report = _build(request, user)
