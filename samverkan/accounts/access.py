@@ -15,6 +15,8 @@ from django.http import Http404
 
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
 
 M = TypeVar("M", bound=models.Model)
 QS = TypeVar("QS", bound="models.QuerySet[Any]")
@@ -54,9 +56,6 @@ def access_or_404(
     audit: bool = True,
 ) -> M:
     """Fetch ``pk`` from the already-scoped ``qs``; audit the read; 404 if hidden or missing."""
-    from samverkan.audit.actions import do_record_event
-    from samverkan.audit.models import AuditAction
-
     try:
         obj = qs.get(pk=pk)
     except (models.ObjectDoesNotExist, ValueError, TypeError):

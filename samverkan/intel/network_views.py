@@ -50,6 +50,7 @@ from samverkan.intel.models import (
     NetworkLink,
 )
 from samverkan.intel.views import PAGE_SIZE, add_errors
+from samverkan.investigations.forms import CrimeReportForm
 
 # --- List ----------------------------------------------------------------------------------------
 
@@ -354,8 +355,6 @@ def network_shift(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def network_crime_report(request: HttpRequest, key: str) -> HttpResponse:
-    from samverkan.investigations.forms import CrimeReportForm
-
     user = signed_in(request)
     network = access_network(user, key)
     require(user, RecordType.CRIME_REPORT, Action.CREATE)
