@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest
 
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
 
 M = TypeVar("M", bound=models.Model)
 
@@ -63,9 +65,6 @@ def access_or_404(
     audit: bool = True,
 ) -> M:
     """Fetch ``pk`` from the already-scoped ``qs``; audit the read; 404 if hidden or missing."""
-    from samverkan.audit.actions import do_record_event
-    from samverkan.audit.models import AuditAction
-
     try:
         obj = qs.get(pk=pk)
     except (models.ObjectDoesNotExist, ValueError, TypeError):
@@ -91,9 +90,6 @@ def signed_in(request: HttpRequest) -> User:
 
 def require_list(user: User, record: RecordType, action: Action = Action.LIST) -> Scope:
     """The scope for a list page; 404 (audited as ``denied``) if the user reaches no records."""
-    from samverkan.audit.actions import do_record_event
-    from samverkan.audit.models import AuditAction
-
     scope = user_scope(user, record, action)
     if scope in (Scope.NONE, Scope.AGGREGATE):
         do_record_event(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.access import require
-from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, User
+from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, Role, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
@@ -38,6 +38,8 @@ from samverkan.intel.models import (
     TipSource,
     TipStatus,
 )
+from samverkan.investigations.actions import do_create_crime_report
+from samverkan.investigations.models import CrimeReport
 from samverkan.operations.actions import do_create_shift, do_find_or_create_venue
 from samverkan.operations.models import Operation, Shift, ShiftBasis, Venue
 
@@ -242,8 +244,6 @@ def do_plan_shift_from_tip(
 
 def read_tip_source(tip: Tip, *, acting_user: User, purpose: str) -> TipSource | None:
     """The tip's source, for a police analyst with a stated purpose; audited on every read."""
-    from samverkan.accounts.models import Role
-
     if acting_user.role != Role.POLICE_ANALYST or user_scope(acting_user, RecordType.TIP, Action.VIEW) is not Scope.OWN_AGENCY:
         raise PermissionDenied
     if not purpose.strip():
@@ -385,10 +385,8 @@ def do_plan_shift_from_network(
 
 
 @transaction.atomic
-def do_crime_report_from_network(network: Network, *, acting_user: User, **report: Any) -> Any:
+def do_crime_report_from_network(network: Network, *, acting_user: User, **report: Any) -> CrimeReport:
     """A crime report started from a network (investigators), linked back to it."""
-    from samverkan.investigations.actions import do_create_crime_report
-
     require(acting_user, RecordType.NETWORK, Action.VIEW)
     crime_report = do_create_crime_report(acting_user=acting_user, **report)
     _follow_up(network, FollowUpKind.CRIME_REPORT, acting_user, crime_report=crime_report)

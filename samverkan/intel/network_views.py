@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
@@ -50,7 +51,7 @@ from samverkan.intel.models import (
     NetworkLink,
 )
 from samverkan.intel.views import PAGE_SIZE
-from samverkan.web.forms import apply_errors
+from samverkan.investigations.forms import CrimeReportForm
 
 # --- List ----------------------------------------------------------------------------------------
 
@@ -355,8 +356,6 @@ def network_shift(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def network_crime_report(request: HttpRequest, key: str) -> HttpResponse:
-    from samverkan.investigations.forms import CrimeReportForm
-
     user = signed_in(request)
     network = access_network(user, key)
     require(user, RecordType.CRIME_REPORT, Action.CREATE)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Role
 from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
 from samverkan.audit.actions import do_record_event
@@ -54,7 +55,6 @@ from samverkan.intel.models import (
     Tip,
     TipStatus,
 )
-from samverkan.web.forms import apply_errors
 
 PAGE_SIZE = 50
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
@@ -50,7 +51,6 @@ from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspe
 from samverkan.operations.models import Encounter, Shift
 from samverkan.sharing import gate
 from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, project
-from samverkan.web.forms import apply_errors
 
 PAGE_SIZE = 50
 NOT_GIVEN = "\N{EN DASH}"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.operations import actions
@@ -33,7 +34,6 @@ from samverkan.operations.forms import (
     VenueSearchForm,
 )
 from samverkan.operations.models import Operation, Shift, ShiftStatus, Venue
-from samverkan.web.forms import apply_errors
 
 
 def _collaboration(user: User) -> Collaboration:
@@ -184,19 +184,6 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "operations/shift_form.html", {"form": form, "shift": shift}, status=status)
 
 
-def _tips_behind(user: User, shift: Shift) -> dict[str, Any]:
-    """The tips a shift was planned from: readable ones linked, the others only counted.
-
-    Tips are readable by the police's analysts alone (the policy table); the staff on
-    the shift learn that there are tips behind it, and whom to ask, but not what they say.
-    """
-    from samverkan.intel.models import Tip
-
-    tips = Tip.objects.filter(shift=shift)
-    readable = list(tips.visible_to(user, Action.VIEW).order_by("submitted_at", "pk"))
-    return {"tips_readable": readable, "tips_unreadable": tips.count() - len(readable)}
-
-
 def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dict[str, Any]:
     user = signed_in(request)
     encounters = shift.encounters.select_related("venue").order_by("-occurred_at", "-pk")
@@ -205,7 +192,6 @@ def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dic
     concern_reports = ChildConcernReport.objects.visible_to(user).filter(encounter__shift=shift)
     return {
         "shift": shift,
-        **_tips_behind(user, shift),
         "participants": shift.participants.select_related("user", "agency").order_by("agency__name"),
         "log_entries": shift.log_entries.select_related("author"),
         "encounters": encounters,

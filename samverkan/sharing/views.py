@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import require, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
@@ -52,7 +53,6 @@ from samverkan.sharing.gate import (
 )
 from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
 from samverkan.sharing.resolve import Subject, candidates, owner_record, resolve, summary
-from samverkan.web.forms import apply_errors
 
 PAGE_SIZE = 25
 # Names the actions use for errors, and the form fields that show them.

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
@@ -73,7 +74,6 @@ from samverkan.support.models import (
     Referral,
     SupportAction,
 )
-from samverkan.web.forms import apply_errors
 
 PAGE_SIZE = 50
 # A deadline this close is flagged before it passes.
