@@ -219,6 +219,18 @@ def test_no_role_may_delete_case_data_or_touch_the_log() -> None:
             assert scope(role, RecordType.AUDIT_EVENT, action) is Scope.NONE
 
 
+def test_the_police_read_the_concern_reports_they_filed_but_never_their_handling() -> None:
+    for role in (Role.POLICE_OFFICER, Role.POLICE_INVESTIGATOR, Role.POLICE_ANALYST):
+        assert scope(role, RecordType.CHILD_CONCERN_REPORT, Action.VIEW) is Scope.CREATED_BY_OWN_AGENCY
+        for action in Action:
+            assert scope(role, RecordType.CONCERN_HANDLING, action) is Scope.NONE
+    # Social services handle their own agency's; nobody else reaches a record of it.
+    for role in Role:
+        reach = {scope(role, RecordType.CONCERN_HANDLING, a) for a in Action} - {Scope.NONE}
+        expected = {Role.SOCIAL_WORKER: {Scope.OWN_AGENCY}, Role.MANAGER: {Scope.AGGREGATE}}
+        assert reach == expected.get(role, set()), role
+
+
 @pytest.mark.django_db
 def test_user_scope_follows_membership_and_activity(personas: dict[str, User]) -> None:
     officer = personas["polis.inre"]
