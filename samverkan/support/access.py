@@ -14,8 +14,13 @@ from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
-from samverkan.operations.models import ChildConcernReport
-from samverkan.support.models import Client, Consent, Referral
+from samverkan.support.models import (
+    Client,
+    ConcernHandling,
+    Consent,
+    Referral,
+    concern_reports_handled_by,
+)
 
 PROTECTED_DETAIL = "protected personal data"
 
@@ -49,9 +54,18 @@ def access_consent_for_user(user: User, consent_id: Any) -> Consent:
 
 def access_concern_for_user(
     user: User, report_id: Any, *, action: Action = Action.VIEW
-) -> ChildConcernReport:
-    """A child-concern report the user's agency handles; a read is audited."""
-    qs = ChildConcernReport.objects.visible_to(user, Action.UPDATE).select_related(
-        "reporter_agency", "encounter", "encounter__venue", "handled_by"
+) -> ConcernHandling:
+    """The handling of a child-concern report the user's agency handles; a read is audited.
+
+    Both are read: the filed report and social services' handling of it,
+    each an event of its own. ``.report`` of the result is the filed report;
+    the handling is unsaved while nobody has acted on the report.
+    """
+    qs = concern_reports_handled_by(user, action).select_related(
+        "reporter_agency", "encounter", "encounter__venue"
     )
-    return access_or_404(qs, user, RecordType.CHILD_CONCERN_REPORT, report_id, action=action)
+    report = access_or_404(qs, user, RecordType.CONCERN_HANDLING, report_id, action=action, audit=False)
+    if action is Action.VIEW:
+        for record in (RecordType.CHILD_CONCERN_REPORT, RecordType.CONCERN_HANDLING):
+            do_record_event(user=user, action=AuditAction.VIEW, record_type=record, record_id=report.pk)
+    return ConcernHandling.of(report)

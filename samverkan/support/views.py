@@ -35,7 +35,7 @@ from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.lib import identity
-from samverkan.operations.models import ChildConcernReport, ConcernDecision, ConcernStatus, Shift
+from samverkan.operations.models import ChildConcernReport, Shift
 from samverkan.sharing import gate
 from samverkan.sharing.concerns import disclosed_identities
 from samverkan.support import actions, disclosure
@@ -70,9 +70,13 @@ from samverkan.support.models import (
     ClientEncounter,
     ClientIdentifier,
     ConcernClientLink,
+    ConcernDecision,
+    ConcernHandling,
     Consent,
     Referral,
     SupportAction,
+    concern_reports_handled_by,
+    open_concern_reports,
 )
 
 PAGE_SIZE = 50
@@ -270,10 +274,8 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
         "duplicate_of": bound.get("duplicate_of"),
     }
     if can_write:
-        context["concerns"] = list(
-            ChildConcernReport.objects.visible_to(user, Action.UPDATE).filter(
-                client_link__client=client
-            )
+        context["concerns"] = ConcernHandling.of_each(
+            concern_reports_handled_by(user, Action.LIST).filter(client_link__client=client)
         )
         empty = {
             "identifier_form": IdentifierForm(prefix="identifier"),
@@ -578,17 +580,21 @@ class Deadline:
         return str(DEADLINE_NAMES.get(self.name, self.name))
 
 
-def deadlines_of(report: ChildConcernReport, now: dt.datetime) -> list[Deadline]:
+def deadlines_of(handling: ConcernHandling, now: dt.datetime) -> list[Deadline]:
     return [
         Deadline(name, due, overdue, not overdue and due - now <= DEADLINE_WARNING)
-        for name, due, overdue in report.deadlines(now)
+        for name, due, overdue in handling.deadlines(now)
     ]
 
 
 @dataclass(frozen=True)
 class ConcernRow:
-    report: ChildConcernReport
+    handling: ConcernHandling
     deadlines: list[Deadline]
+
+    @property
+    def report(self) -> ChildConcernReport:
+        return self.handling.report
 
     @property
     def overdue(self) -> bool:
@@ -603,23 +609,21 @@ class ConcernRow:
 @login_required
 def concern_inbox(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_list(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
+    require_list(user, RecordType.CONCERN_HANDLING, Action.LIST)
     now = timezone.now()
-    reports = (
-        ChildConcernReport.objects.visible_to(user, Action.UPDATE)
-        .open()
-        .select_related("reporter_agency", "client_link__client")
+    reports = open_concern_reports(concern_reports_handled_by(user, Action.LIST)).select_related(
+        "reporter_agency", "client_link__client"
     )
     far = now + dt.timedelta(days=3650)
     rows = sorted(
-        (ConcernRow(r, deadlines_of(r, now)) for r in reports),
+        (ConcernRow(h, deadlines_of(h, now)) for h in ConcernHandling.of_each(reports)),
         key=lambda row: (row.next_due or far, row.report.pk),
     )
     with transaction.atomic():
         do_record_event(
             user=user,
             action=AuditAction.LIST,
-            record_type=RecordType.CHILD_CONCERN_REPORT,
+            record_type=RecordType.CONCERN_HANDLING,
             detail=f"inbox; open={len(rows)}",
         )
     context = {
@@ -632,22 +636,24 @@ def concern_inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _concern_context(
-    user: User, report: ChildConcernReport, bound: Mapping[str, Any]
+    user: User, handling: ConcernHandling, bound: Mapping[str, Any]
 ) -> dict[str, Any]:
+    report = handling.report
     link = (
         ConcernClientLink.objects.visible_to(user, Action.UPDATE)
         .filter(report=report)
         .select_related("client")
         .first()
     )
-    is_open = report.status != ConcernStatus.CLOSED
-    decided = report.decided_at is not None
-    investigating = report.decision == ConcernDecision.OPEN
-    finished = report.investigation_closed_at is not None
+    is_open = not handling.is_closed
+    decided = handling.decided_at is not None
+    investigating = handling.decision == ConcernDecision.OPEN
+    finished = handling.investigation_closed_at is not None
     clients = Client.objects.visible_to(user, Action.UPDATE)
     context: dict[str, Any] = {
         "report": report,
-        "deadlines": deadlines_of(report, timezone.now()),
+        "handling": handling,
+        "deadlines": deadlines_of(handling, timezone.now()),
         "client": link.client if link else None,
         "referrals": actions.referrals_since_report(report),
         # Who the report is about, if the police disclosed it with the report.
@@ -660,7 +666,7 @@ def _concern_context(
         "close_form": None,
     }
     if is_open:
-        if report.protection_assessed_at is None:
+        if handling.protection_assessed_at is None:
             context["protection_form"] = ProtectionForm(prefix="protection")
         elif not decided:
             context["decision_form"] = DecisionForm(prefix="decision")
@@ -678,9 +684,9 @@ def _concern_context(
 def _render_concern(
     request: HttpRequest, user: User, pk: int, *, status: int = 200, **bound: Any
 ) -> HttpResponse:
-    report = access_concern_for_user(user, pk)
+    handling = access_concern_for_user(user, pk)
     return render(
-        request, "support/concern_detail.html", _concern_context(user, report, bound), status=status
+        request, "support/concern_detail.html", _concern_context(user, handling, bound), status=status
     )
 
 
@@ -703,8 +709,8 @@ def _concern_write(
     done: str,
 ) -> HttpResponse:
     user = signed_in(request)
-    require(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
-    report = access_concern_for_user(user, pk, action=Action.UPDATE)
+    require(user, RecordType.CONCERN_HANDLING, Action.UPDATE)
+    report = access_concern_for_user(user, pk, action=Action.UPDATE).report
     form = make_form(user)
     if form.is_valid():
         try:

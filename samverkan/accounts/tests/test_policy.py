@@ -89,10 +89,17 @@ referral             aggregate   -   -   -   O   -   G   -   -
 child_concern_report view        R   R   R   O   -   -   -   -
 child_concern_report list        R   R   R   O   -   -   -   -
 child_concern_report create      O   O   O   -   -   -   -   -
-child_concern_report update      -   -   -   O   -   -   -   -
+child_concern_report update      -   -   -   -   -   -   -   -
 child_concern_report delete      -   -   -   -   -   -   -   -
 child_concern_report export      -   -   -   -   -   -   -   -
 child_concern_report aggregate   -   -   -   O   -   G   -   -
+concern_handling     view        -   -   -   O   -   -   -   -
+concern_handling     list        -   -   -   O   -   -   -   -
+concern_handling     create      -   -   -   O   -   -   -   -
+concern_handling     update      -   -   -   O   -   -   -   -
+concern_handling     delete      -   -   -   -   -   -   -   -
+concern_handling     export      -   -   -   -   -   -   -   -
+concern_handling     aggregate   -   -   -   O   -   G   -   -
 crime_report         view        O   O   O   D   -   -   -   -
 crime_report         list        O   O   O   D   -   -   -   -
 crime_report         create      O   O   -   -   -   -   -   -
@@ -207,6 +214,18 @@ def test_no_role_may_delete_case_data_or_touch_the_log() -> None:
             assert scope(role, record, Action.DELETE) is Scope.NONE
         for action in (Action.CREATE, Action.UPDATE, Action.DELETE):
             assert scope(role, RecordType.AUDIT_EVENT, action) is Scope.NONE
+
+
+def test_the_police_read_the_concern_reports_they_filed_but_never_their_handling() -> None:
+    for role in (Role.POLICE_OFFICER, Role.POLICE_INVESTIGATOR, Role.POLICE_ANALYST):
+        assert scope(role, RecordType.CHILD_CONCERN_REPORT, Action.VIEW) is Scope.CREATED_BY_OWN_AGENCY
+        for action in Action:
+            assert scope(role, RecordType.CONCERN_HANDLING, action) is Scope.NONE
+    # Social services handle their own agency's; nobody else reaches a record of it.
+    for role in Role:
+        reach = {scope(role, RecordType.CONCERN_HANDLING, a) for a in Action} - {Scope.NONE}
+        expected = {Role.SOCIAL_WORKER: {Scope.OWN_AGENCY}, Role.MANAGER: {Scope.AGGREGATE}}
+        assert reach == expected.get(role, set()), role
 
 
 @pytest.mark.django_db

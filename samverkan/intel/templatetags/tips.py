@@ -11,8 +11,8 @@ from typing import Any
 
 from django import template
 
+from samverkan.accounts.access import signed_in
 from samverkan.accounts.policy import Action
-from samverkan.intel.access import signed_in
 from samverkan.intel.models import Tip
 from samverkan.operations.models import Shift
 
