@@ -40,7 +40,7 @@ help:
 	@echo "make install        .venv with the locked dependencies, translations compiled"
 	@echo "make messages       compile the .po translations to .mo (Babel)"
 	@echo "make makemessages   extract new strings into the .po files (needs GNU gettext)"
-	@echo "make lint           ruff check"
+	@echo "make lint           ruff check and the import contracts (import-linter, pyproject.toml)"
 	@echo "make format         ruff format (rewrites files)"
 	@echo "make typecheck      mypy --strict"
 	@echo "make check          Django's system checks, migrations check, deployment checks"
@@ -93,6 +93,7 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
@@ -122,7 +123,7 @@ makemessages: install
 	  --ignore='staticfiles/*' --ignore='scripts/*' --ignore='docs/*'
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache staticfiles
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache staticfiles
 	rm -f $(MO_FILES)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 

@@ -8,39 +8,50 @@ transaction, and answers 404 for hidden and missing alike.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
 
 M = TypeVar("M", bound=models.Model)
-QS = TypeVar("QS", bound="models.QuerySet[Any]")
 
 
-def visible(
-    qs: QS,
-    user: Any,
-    record: RecordType,
-    action: Action = Action.LIST,
-    *,
-    collaboration: str = "collaboration",
-    agency: str = "agency",
-    created_by_agency: str = "reporter_agency",
-) -> QS:
-    """The part of ``qs`` that ``user`` may reach with ``action`` (never aggregates-only)."""
-    scope = user_scope(user, record, action)
-    if scope is Scope.COLLABORATION:
-        return qs.filter(**{f"{collaboration}__in": user.collaborations()})
-    if scope is Scope.OWN_AGENCY:
-        return qs.filter(**{agency: user.agency})
-    if scope is Scope.CREATED_BY_OWN_AGENCY:
-        return qs.filter(**{created_by_agency: user.agency})
-    if scope is Scope.DISCLOSED:
-        return qs.filter(pk__in=list(disclosed_fields(user, record)))
-    return qs.none()
+class RestrictedQuerySet(models.QuerySet[M]):
+    """A queryset that turns the policy's scope into a filter (after NetBox's RestrictedQuerySet).
+
+    Each model's queryset names its record type and, where they differ from the
+    defaults, the paths to the collaboration, the owning agency and the agency
+    that created the record. ``visible_to(user, action)`` is then the one way
+    into the records; views never filter by agency themselves.
+    """
+
+    record_type: ClassVar[RecordType]
+    collaboration_path: ClassVar[str] = "collaboration"
+    agency_path: ClassVar[str] = "agency"
+    created_by_agency_path: ClassVar[str] = "reporter_agency"
+
+    def visible_to(self, user: Any, action: Action = Action.LIST) -> Self:
+        """The part that ``user`` may reach with ``action`` (never for aggregates only)."""
+        scope = user_scope(user, self.record_type, action)
+        if scope is Scope.COLLABORATION:
+            return self.filter(**{f"{self.collaboration_path}__in": user.collaborations()})
+        if scope is Scope.OWN_AGENCY:
+            return self.filter(**{self.agency_path: user.agency})
+        if scope is Scope.CREATED_BY_OWN_AGENCY:
+            return self.filter(**{self.created_by_agency_path: user.agency})
+        if scope is Scope.DISCLOSED:
+            return self.disclosed_to(user)
+        return self.none()
+
+    def disclosed_to(self, user: Any) -> Self:
+        """Records disclosed to the user's agency. None here: the disclosure gate's queryset
+        (``sharing.gate.DisclosableQuerySet``) reaches them, for the types that can be disclosed."""
+        return self.none()
 
 
 def access_or_404(
@@ -54,9 +65,6 @@ def access_or_404(
     audit: bool = True,
 ) -> M:
     """Fetch ``pk`` from the already-scoped ``qs``; audit the read; 404 if hidden or missing."""
-    from samverkan.audit.actions import do_record_event
-    from samverkan.audit.models import AuditAction
-
     try:
         obj = qs.get(pk=pk)
     except (models.ObjectDoesNotExist, ValueError, TypeError):
@@ -71,6 +79,24 @@ def access_or_404(
     if audit and action is Action.VIEW:
         do_record_event(user=user, action=AuditAction.VIEW, record_type=record, record_id=obj.pk, purpose=purpose)
     return obj
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The user of a request that ``@login_required`` let through."""
+    user = request.user
+    assert isinstance(user, User)  # guaranteed by @login_required
+    return user
+
+
+def require_list(user: User, record: RecordType, action: Action = Action.LIST) -> Scope:
+    """The scope for a list page; 404 (audited as ``denied``) if the user reaches no records."""
+    scope = user_scope(user, record, action)
+    if scope in (Scope.NONE, Scope.AGGREGATE):
+        do_record_event(
+            user=user, action=AuditAction.DENIED, record_type=record, detail=f"{action} page"
+        )
+        raise Http404
+    return scope
 
 
 def require(user: Any, record: RecordType, action: Action) -> Scope:

@@ -13,7 +13,7 @@ counts but never a record.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -33,6 +33,7 @@ class RecordType(models.TextChoices):
     SUPPORT_ACTION = "support_action", _("Support action")
     REFERRAL = "referral", _("Referral")
     CHILD_CONCERN_REPORT = "child_concern_report", _("Child-concern report")
+    CONCERN_HANDLING = "concern_handling", _("Handling of a child-concern report")
     CRIME_REPORT = "crime_report", _("Crime report")
     SUSPECT = "suspect", _("Suspect")
     TIP = "tip", _("Tip")
@@ -126,11 +127,14 @@ def _build() -> dict[tuple[Role, RecordType], Cell]:
     put(_POLICE, social, _grant(Scope.DISCLOSED, _V, _L))
     put((_MA,), social, _AGG)
 
-    # Child-concern reports: the police file them and read their own; social services handle.
+    # Child-concern reports: the police file them and read their own; social services read
+    # those addressed to them. The handling (assessment, decision, closure) is social
+    # services' own record, which the police never see.
     put(_POLICE, (rt.CHILD_CONCERN_REPORT,), _grant(Scope.OWN_AGENCY, _C))
     put(_POLICE, (rt.CHILD_CONCERN_REPORT,), _grant(Scope.CREATED_BY_OWN_AGENCY, _V, _L))
-    put((_SW,), (rt.CHILD_CONCERN_REPORT,), _grant(Scope.OWN_AGENCY, _V, _L, _U, _G))
-    put((_MA,), (rt.CHILD_CONCERN_REPORT,), _AGG)
+    put((_SW,), (rt.CHILD_CONCERN_REPORT,), _grant(Scope.OWN_AGENCY, _V, _L, _G))
+    put((_SW,), (rt.CONCERN_HANDLING,), _grant(Scope.OWN_AGENCY, *_READ_WRITE, _G))
+    put((_MA,), (rt.CHILD_CONCERN_REPORT, rt.CONCERN_HANDLING), _AGG)
 
     # Police records.
     police = (rt.CRIME_REPORT, rt.SUSPECT)
@@ -187,28 +191,3 @@ def can_read_records(user: User | None, record: RecordType) -> bool:
     """Whether the user may read single records of this type (not only counts)."""
     s = user_scope(user, record, Action.VIEW)
     return s not in (Scope.NONE, Scope.AGGREGATE)
-
-
-# --- The disclosure hook ------------------------------------------------------
-# Cross-agency reads are denied unless a disclosure grants them. The sharing app
-# registers a provider here; until then nothing is disclosed to anyone.
-
-DisclosureProvider = Callable[["User", RecordType], dict[int, frozenset[str]]]
-_disclosure_provider: DisclosureProvider | None = None
-
-
-def register_disclosure_provider(provider: DisclosureProvider | None) -> None:
-    global _disclosure_provider
-    _disclosure_provider = provider
-
-
-def current_disclosure_provider() -> DisclosureProvider | None:
-    """The registered provider (tests that swap it put this one back)."""
-    return _disclosure_provider
-
-
-def disclosed_fields(user: User, record: RecordType) -> dict[int, frozenset[str]]:
-    """Record id → the field names that accepted disclosures grant this user's agency."""
-    if _disclosure_provider is None:
-        return {}
-    return _disclosure_provider(user, record)

@@ -68,6 +68,21 @@ def do_record_event(
     return event
 
 
+def audit_record(
+    user: Any,
+    action: AuditAction | str,
+    record_type: str,
+    record: object,
+    detail: str = "",
+    purpose: str = "",
+) -> AuditEvent:
+    """The event of one action on one record (a model instance or its id): the actions' helper."""
+    record_id = getattr(record, "pk", record)
+    return do_record_event(
+        user=user, action=action, record_type=record_type, record_id=record_id, detail=detail, purpose=purpose
+    )
+
+
 def do_record_views(*, user: Any, record_type: str, record_ids: Iterable[object], detail: str) -> None:
     """One view event for each record a page shows, all in one transaction."""
     with transaction.atomic():

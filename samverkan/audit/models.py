@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import Agency, Role
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 
 GENESIS_HASH = "0" * 64
 
@@ -39,8 +40,6 @@ class AuditAction(models.TextChoices):
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def visible_to(self, user: Any) -> AuditEventQuerySet:
         """An agency's auditors see their own agency's log; nobody else sees any."""
-        from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-
         if user_scope(user, RecordType.AUDIT_EVENT, Action.LIST) is not Scope.OWN_AGENCY:
             return self.none()
         return self.filter(agency=user.agency)
@@ -96,8 +95,6 @@ class AuditEvent(models.Model):
 
     @property
     def record_type_label(self) -> str:
-        from samverkan.accounts.policy import RecordType
-
         try:
             return str(RecordType(self.record_type).label)
         except ValueError:

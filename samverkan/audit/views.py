@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from samverkan.accounts.access import signed_in
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
@@ -61,11 +62,6 @@ def access_audit_log(user: User, action: Action) -> AuditEventQuerySet:
     return AuditEvent.objects.visible_to(user)
 
 
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
 
 def _filter_query(query: QueryDict) -> str:
     """The filter as a query string, for page links and the export link."""
@@ -82,7 +78,7 @@ def _invalid_filter(request: HttpRequest, form: AuditEventFilterForm) -> HttpRes
 @login_required
 @never_cache
 def event_list(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     events = access_audit_log(user, Action.LIST)
     form = AuditEventFilterForm(request.GET)
     if not form.is_valid():
@@ -154,7 +150,7 @@ def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
 @login_required
 @never_cache
 def event_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     events = access_audit_log(user, Action.EXPORT)
     form = AuditEventFilterForm(request.GET)
     if not form.is_valid():

@@ -48,8 +48,6 @@ from samverkan.operations.actions import concern_subject
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
-    ConcernDecision,
-    ConcernStatus,
     ConcernSubject,
     Encounter,
     EncounterRole,
@@ -70,6 +68,9 @@ from samverkan.support.models import (
     ClientEncounter,
     ClientIdentifier,
     ConcernClientLink,
+    ConcernDecision,
+    ConcernHandling,
+    ConcernStatus,
     IdentifierKind,
     Referral,
     ReferralStatus,
@@ -301,18 +302,24 @@ class Demo:
         if to is not None:
             self.handle_concern(to, client, closed=done)
 
+    def handling(self, report: ChildConcernReport, **fields: Any) -> ConcernHandling:
+        """Social services' handling of ``report`` so far, by the demo's social worker."""
+        return ConcernHandling.objects.create(report=report, agency=report.addressed_to, handled_by=self.worker, **fields)
+
     def handle_concern(self, report: ChildConcernReport, client: Client | None, *, closed: bool) -> None:
         created = report.created_at
-        report.status = ConcernStatus.CLOSED if closed else ConcernStatus.INVESTIGATING
-        report.protection_assessed_at = created + dt.timedelta(hours=3)
-        report.protection_assessment = "Skyddsbedömning gjord samma natt; barnet placerat i trygghet."
-        report.decision = ConcernDecision.OPEN
-        report.decided_at = created + dt.timedelta(days=self.rng.randint(2, 12))
-        report.handled_by = self.worker
-        if closed:
-            report.investigation_closed_at = created + dt.timedelta(days=self.rng.randint(60, 115))
-            report.closed_at = report.investigation_closed_at
-        report.save()
+        decided = created + dt.timedelta(days=self.rng.randint(2, 12))
+        finished = created + dt.timedelta(days=self.rng.randint(60, 115)) if closed else None
+        self.handling(
+            report,
+            status=ConcernStatus.CLOSED if closed else ConcernStatus.INVESTIGATING,
+            protection_assessed_at=created + dt.timedelta(hours=3),
+            protection_assessment="Skyddsbedömning gjord samma natt; barnet placerat i trygghet.",
+            decision=ConcernDecision.OPEN,
+            decided_at=decided,
+            investigation_closed_at=finished,
+            closed_at=finished,
+        )
         if client is not None:
             ConcernClientLink.objects.get_or_create(report=report, defaults={"client": client, "linked_by": self.worker})
 
@@ -470,11 +477,12 @@ class Demo:
                 encounter = self.encounter(shift, EncounterRole.EXPLOITED, AgeBand.UNCERTAIN)
                 report = encounter.concern_reports.get()
                 if days_ago == 10:
-                    report.status = ConcernStatus.ASSESSED
-                    report.protection_assessed_at = report.created_at + dt.timedelta(hours=2)
-                    report.protection_assessment = "Ingen akut fara; fortsatt kontakt med Ungdomsjouren."
-                    report.handled_by = self.worker
-                    report.save()
+                    self.handling(
+                        report,
+                        status=ConcernStatus.ASSESSED,
+                        protection_assessed_at=report.created_at + dt.timedelta(hours=2),
+                        protection_assessment="Ingen akut fara; fortsatt kontakt med Ungdomsjouren.",
+                    )
         start_hour = max(0, min(timezone.localtime().hour - 1, 18))
         self.make_shift(self.today, ShiftStatus.ONGOING, start_hour=start_hour)
         for days_ahead in (1, 2, 5, 8):
@@ -483,13 +491,14 @@ class Demo:
         earlier = self.make_shift(self.today - dt.timedelta(days=118), ShiftStatus.COMPLETED)
         encounter = self.encounter(earlier, EncounterRole.EXPLOITED, AgeBand.UNDER_18)
         report = encounter.concern_reports.get()
-        report.status = ConcernStatus.INVESTIGATING
-        report.protection_assessed_at = report.created_at + dt.timedelta(hours=1)
-        report.protection_assessment = "Placerad hos släkting i väntan på utredning."
-        report.decision = ConcernDecision.OPEN
-        report.decided_at = report.created_at + dt.timedelta(days=3)
-        report.handled_by = self.worker
-        report.save()
+        self.handling(
+            report,
+            status=ConcernStatus.INVESTIGATING,
+            protection_assessed_at=report.created_at + dt.timedelta(hours=1),
+            protection_assessment="Placerad hos släkting i väntan på utredning.",
+            decision=ConcernDecision.OPEN,
+            decided_at=report.created_at + dt.timedelta(days=3),
+        )
 
     @transaction.atomic
     def build(self, *, progress: Callable[[str], Any] | None = None) -> None:

@@ -64,8 +64,6 @@ from samverkan.operations.actions import concern_subject
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
-    ConcernDecision,
-    ConcernStatus,
     ConcernSubject,
     Encounter,
     EncounterRole,
@@ -86,6 +84,9 @@ from samverkan.support.models import (
     ClientEncounter,
     ClientIdentifier,
     ConcernClientLink,
+    ConcernDecision,
+    ConcernHandling,
+    ConcernStatus,
     IdentifierKind,
     Referral,
     ReferralStatus,
@@ -328,9 +329,11 @@ class ScaleData:
         )
         self.concerns = t(
             ChildConcernReport, "id", "collaboration_id", "encounter_id", "subject", "reporter_agency_id",
-            "reported_by_id", "addressed_to_id", "created_at", "guardians_to_notify", "status",
-            "protection_assessed_at", "protection_assessment", "decision", "decided_at",
-            "investigation_closed_at", "closed_at", "handled_by_id",
+            "reported_by_id", "addressed_to_id", "created_at", "guardians_to_notify",
+        )
+        self.handlings = t(
+            ConcernHandling, "report_id", "agency_id", "status", "protection_assessed_at", "protection_assessment",
+            "decision", "decided_at", "investigation_closed_at", "closed_at", "handled_by_id",
         )
         self.clients = t(
             Client, "id", "agency_id", "key", "pseudonym", "pseudonym_key", "language", "created_by_id", "created_at"
@@ -533,8 +536,11 @@ class ScaleData:
         closed = created + dt.timedelta(days=randint(60, 115))
         self.concerns.add(
             (pk, r.collaboration, encounter, subject, reporter_agency, reporter, r.social, created,
-             subject == ConcernSubject.BUYER, ConcernStatus.CLOSED, created + dt.timedelta(hours=3),
-             "Skyddsbedömning gjord samma dygn.", ConcernDecision.OPEN, decided, closed, closed, r.worker)
+             subject == ConcernSubject.BUYER)
+        )
+        self.handlings.add(
+            (pk, r.social, ConcernStatus.CLOSED, created + dt.timedelta(hours=3), "Skyddsbedömning gjord samma dygn.",
+             ConcernDecision.OPEN, decided, closed, closed, r.worker)
         )
         return pk
 
@@ -810,6 +816,7 @@ def delete_scale_data(using: str = DEFAULT_DB_ALIAS) -> None:
         (SupportAction, "client_id", clients),
         (Referral, "client_id", clients),
         (ConcernClientLink, "client_id", clients),
+        (ConcernHandling, "agency_id", agencies),
         (ClientEncounter, "client_id", clients),
         (AgeAssessment, "client_id", clients),
         (ClientIdentifier, "client_id", clients),

@@ -8,29 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
-
 from samverkan.accounts.access import access_or_404, require
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-from samverkan.audit.actions import do_record_event
-from samverkan.audit.models import AuditAction
+from samverkan.accounts.policy import Action, RecordType, Scope
 from samverkan.intel.models import Entity, IntelItem, Network, Tip
 
 READING = (Scope.OWN_AGENCY, Scope.COLLABORATION)
 
 
-def signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
-
-def require_reader(user: User, record: RecordType, action: Action = Action.LIST) -> None:
-    """404 (audited as denied) unless the user reads records of this type."""
-    if user_scope(user, record, action) not in READING:
-        do_record_event(user=user, action=AuditAction.DENIED, record_type=record, detail=str(action))
-        raise Http404
 
 
 def access_tip(user: User, pk: Any, action: Action = Action.VIEW) -> Tip:

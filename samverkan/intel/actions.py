@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.access import require
-from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, User
+from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, Role, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
 from samverkan.intel.importing import store_records
 from samverkan.intel.models import (
@@ -39,14 +39,13 @@ from samverkan.intel.models import (
     TipStatus,
 )
 from samverkan.intel.records import ItemRecord, validate_record
+from samverkan.investigations.actions import do_create_crime_report
+from samverkan.investigations.models import CrimeReport
 from samverkan.operations.actions import do_create_shift, do_find_or_create_venue
 from samverkan.operations.models import Operation, Shift, ShiftBasis, Venue
 
 logger = logging.getLogger(__name__)
 
-
-def _audit(user: User, action: AuditAction, record: RecordType | str, obj: Any, detail: str = "", purpose: str = "") -> None:
-    do_record_event(user=user, action=action, record_type=record, record_id=obj.pk, detail=detail, purpose=purpose)
 
 
 def police_agency_of(collaboration: Collaboration) -> Agency:
@@ -117,7 +116,7 @@ def do_submit_tip(
     if not source.is_empty or wants_anonymity:
         source.full_clean()
         source.save()
-    _audit(acting_user, AuditAction.CREATE, RecordType.TIP, tip)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.TIP, tip)
     return tip
 
 
@@ -140,7 +139,7 @@ def do_assess_tip(tip: Tip, *, relevance: str, urgency: str, assessment: str, ac
         tip.status = TipStatus.ASSESSED
     tip.full_clean()
     tip.save(update_fields=["relevance", "urgency", "assessment", "assessed_by", "assessed_at", "status"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, "assessed")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, "assessed")
     return tip
 
 
@@ -190,7 +189,7 @@ def do_link_tip(
     tip.status = TipStatus.LINKED
     tip.linked_at = timezone.now()
     tip.save(update_fields=[*changed, "status", "linked_at"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, "linked: " + ", ".join(changed))
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, "linked: " + ", ".join(changed))
     return tip
 
 
@@ -207,7 +206,7 @@ def do_close_tip(tip: Tip, *, note: str, acting_user: User) -> Tip:
     tip.closed_at = timezone.now()
     tip.closing_note = note.strip()[:500]
     tip.save(update_fields=["status", "closed_at", "closing_note"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, "closed")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, "closed")
     return tip
 
 
@@ -240,20 +239,18 @@ def do_plan_shift_from_tip(
     tip.status = TipStatus.LINKED
     tip.linked_at = timezone.now()
     tip.save(update_fields=["shift", "status", "linked_at"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, f"planned shift {shift.pk}")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, f"planned shift {shift.pk}")
     return shift
 
 
 def read_tip_source(tip: Tip, *, acting_user: User, purpose: str) -> TipSource | None:
     """The tip's source, for a police analyst with a stated purpose; audited on every read."""
-    from samverkan.accounts.models import Role
-
     if acting_user.role != Role.POLICE_ANALYST or user_scope(acting_user, RecordType.TIP, Action.VIEW) is not Scope.OWN_AGENCY:
         raise PermissionDenied
     if not purpose.strip():
         raise ValidationError({"purpose": _("Say why you need to know who the source is.")})
     with transaction.atomic():
-        _audit(acting_user, AuditAction.VIEW, RecordType.TIP, tip, "source of the tip", purpose=purpose.strip())
+        audit_record(acting_user, AuditAction.VIEW, RecordType.TIP, tip, "source of the tip", purpose=purpose.strip())
     return TipSource.objects.filter(tip=tip).first()
 
 
@@ -270,7 +267,7 @@ def _intel_agency(acting_user: User) -> Agency:
 def _store_item(record: ItemRecord, *, agency: Agency, acting_user: User, origin: str) -> IntelItem:
     store_records([record], agency=agency, batch=None, user=acting_user, origin=origin)
     item = IntelItem.objects.get(agency=agency, external_id=record.external_id)
-    _audit(acting_user, AuditAction.CREATE, RecordType.INTEL_ITEM, item, origin)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.INTEL_ITEM, item, origin)
     return item
 
 
@@ -314,7 +311,7 @@ def do_tip_to_intel(tip: Tip, *, acting_user: User) -> IntelItem:
     item = _store_item(record, agency=agency, acting_user=acting_user, origin=ItemOrigin.TIP)
     tip.intel_item = item
     tip.save(update_fields=["intel_item"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, f"added to intelligence as item {item.pk}")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.TIP, tip, f"added to intelligence as item {item.pk}")
     return item
 
 
@@ -340,13 +337,13 @@ def do_review_indicator(indicator: Indicator, *, status: str, note: str, acting_
     locked.reviewed_by = acting_user
     locked.reviewed_at = timezone.now()
     locked.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.NETWORK, locked.network, f"indicator {locked.kind}: {status}")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.NETWORK, locked.network, f"indicator {locked.kind}: {status}")
     return locked
 
 
 def _follow_up(network: Network, kind: str, acting_user: User, **target: Any) -> NetworkFollowUp:
     follow_up = NetworkFollowUp.objects.create(network=network, kind=kind, created_by=acting_user, **target)
-    _audit(acting_user, AuditAction.UPDATE, RecordType.NETWORK, network, f"follow-up: {kind}")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.NETWORK, network, f"follow-up: {kind}")
     return follow_up
 
 
@@ -389,10 +386,8 @@ def do_plan_shift_from_network(
 
 
 @transaction.atomic
-def do_crime_report_from_network(network: Network, *, acting_user: User, **report: Any) -> Any:
+def do_crime_report_from_network(network: Network, *, acting_user: User, **report: Any) -> CrimeReport:
     """A crime report started from a network (investigators), linked back to it."""
-    from samverkan.investigations.actions import do_create_crime_report
-
     require(acting_user, RecordType.NETWORK, Action.VIEW)
     crime_report = do_create_crime_report(acting_user=acting_user, **report)
     _follow_up(network, FollowUpKind.CRIME_REPORT, acting_user, crime_report=crime_report)

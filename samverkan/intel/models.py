@@ -24,9 +24,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.access import visible
+from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, Collaboration
-from samverkan.accounts.policy import Action, RecordType
+from samverkan.accounts.policy import RecordType
 from samverkan.operations.models import Operation, Shift, Venue, VenueKind
 
 # --- Tips -------------------------------------------------------------------------------
@@ -61,11 +61,9 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
-class TipQuerySet(models.QuerySet["Tip"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> TipQuerySet:
-        tips = visible(self, user, RecordType.TIP, action, agency="addressed_to")
-        assert isinstance(tips, TipQuerySet)
-        return tips
+class TipQuerySet(RestrictedQuerySet["Tip"]):
+    record_type = RecordType.TIP
+    agency_path = "addressed_to"
 
     def open(self) -> TipQuerySet:
         return self.exclude(status=TipStatus.CLOSED)
@@ -182,6 +180,12 @@ class ItemOrigin(models.TextChoices):
     TIP = "tip", _("From a tip")
 
 
+class ImportBatchQuerySet(RestrictedQuerySet["ImportBatch"]):
+    """An agency's imports are read as its intelligence items are."""
+
+    record_type = RecordType.INTEL_ITEM
+
+
 class ImportBatch(models.Model):
     """One run of ``import_intel`` (or of the upload page): what was read, kept and skipped."""
 
@@ -206,6 +210,8 @@ class ImportBatch(models.Model):
     # [{"line": 12, "id": "ad-1", "reason": "…"}], the first MAX_ERRORS_KEPT.
     errors = models.JSONField(_("skipped records"), default=list, blank=True)
 
+    objects = ImportBatchQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")
@@ -215,11 +221,8 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
 
 
-class IntelItemQuerySet(models.QuerySet["IntelItem"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> IntelItemQuerySet:
-        items = visible(self, user, RecordType.INTEL_ITEM, action)
-        assert isinstance(items, IntelItemQuerySet)
-        return items
+class IntelItemQuerySet(RestrictedQuerySet["IntelItem"]):
+    record_type = RecordType.INTEL_ITEM
 
 
 class IntelItem(models.Model):
@@ -299,11 +302,8 @@ class EntityKind(models.TextChoices):
     ADDRESS = "address", _("Address")
 
 
-class EntityQuerySet(models.QuerySet["Entity"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> EntityQuerySet:
-        entities = visible(self, user, RecordType.ENTITY, action)
-        assert isinstance(entities, EntityQuerySet)
-        return entities
+class EntityQuerySet(RestrictedQuerySet["Entity"]):
+    record_type = RecordType.ENTITY
 
 
 class Entity(models.Model):
@@ -374,6 +374,12 @@ class GlueIdentifier(models.Model):
 # --- Networks ----------------------------------------------------------------------------
 
 
+class LinkRunQuerySet(RestrictedQuerySet["LinkRun"]):
+    """An agency's linkage runs are read as its networks are."""
+
+    record_type = RecordType.NETWORK
+
+
 class LinkRun(models.Model):
     """One run of the linkage over the database, or one incremental link."""
 
@@ -393,6 +399,8 @@ class LinkRun(models.Model):
         verbose_name=_("started by"),
     )
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    objects = LinkRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("linkage run")
@@ -460,11 +468,8 @@ class NetworkStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
-class NetworkQuerySet(models.QuerySet["Network"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> NetworkQuerySet:
-        networks = visible(self, user, RecordType.NETWORK, action)
-        assert isinstance(networks, NetworkQuerySet)
-        return networks
+class NetworkQuerySet(RestrictedQuerySet["Network"]):
+    record_type = RecordType.NETWORK
 
     def active(self) -> NetworkQuerySet:
         return self.filter(status=NetworkStatus.ACTIVE)

@@ -23,12 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import access_or_404, require
+from samverkan.accounts.access import access_or_404, require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.intel import actions, linking
-from samverkan.intel.access import access_network, require_reader, signed_in
+from samverkan.intel.access import access_network
 from samverkan.intel.exports import EXPORTS
 from samverkan.intel.forms import (
     IndicatorReviewForm,
@@ -49,7 +50,8 @@ from samverkan.intel.models import (
     NetworkFollowUp,
     NetworkLink,
 )
-from samverkan.intel.views import PAGE_SIZE, add_errors
+from samverkan.intel.views import PAGE_SIZE
+from samverkan.investigations.forms import CrimeReportForm
 
 # --- List ----------------------------------------------------------------------------------------
 
@@ -58,7 +60,7 @@ from samverkan.intel.views import PAGE_SIZE, add_errors
 @login_required
 def network_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.NETWORK)
+    require_list(user, RecordType.NETWORK)
     form = NetworkFilterForm(request.GET)
     networks = Network.objects.visible_to(user, Action.LIST).active()
     summary = ""
@@ -90,7 +92,7 @@ def network_list(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         page = paginator.get_page(request.GET.get("page"))
         do_record_event(user=user, action=AuditAction.LIST, record_type=RecordType.NETWORK, detail=f"{summary}page={page.number}")
-    last_run = LinkRun.objects.filter(agency=user.agency, mode=LinkRun.Mode.BATCH, finished_at__isnull=False).first()
+    last_run = LinkRun.objects.visible_to(user).filter(mode=LinkRun.Mode.BATCH, finished_at__isnull=False).first()
     awaiting = Indicator.objects.filter(
         network__in=Network.objects.visible_to(user), status=IndicatorStatus.AWAITING_REVIEW
     ).count()
@@ -106,7 +108,7 @@ def network_list(request: HttpRequest) -> HttpResponse:
 def network_link_run(request: HttpRequest) -> HttpResponse:
     """Link every item of the agency now: for small volumes; large ones run ``link_intel``."""
     user = signed_in(request)
-    require_reader(user, RecordType.NETWORK)
+    require_list(user, RecordType.NETWORK)
     require(user, RecordType.NETWORK, Action.UPDATE)
     agency = user.agency
     assert agency is not None
@@ -226,7 +228,7 @@ def network_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     user = signed_in(request)
     if fmt not in EXPORTS:
         raise Http404
-    require_reader(user, RecordType.NETWORK, Action.EXPORT)
+    require_list(user, RecordType.NETWORK, Action.EXPORT)
     network = access_network(user, key, audit=False)
     content_type, render_export = EXPORTS[fmt]
     graph = build_graph(network, max_items=100_000)
@@ -249,7 +251,7 @@ def network_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.NETWORK)
+    require_list(user, RecordType.NETWORK)
     indicators = (
         Indicator.objects.filter(network__in=Network.objects.visible_to(user), status=IndicatorStatus.AWAITING_REVIEW)
         .select_related("network")
@@ -278,7 +280,7 @@ def indicator_review(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     try:
         actions.do_review_indicator(indicator, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"network": network, "indicator": indicator, "items": items, "form": form}, status=400)
     messages.success(request, _("The review is recorded."))
     if indicator.kind == IndicatorKind.POSSIBLE_MINOR and form.cleaned_data["status"] == IndicatorStatus.CONFIRMED:
@@ -311,7 +313,7 @@ def network_tip(request: HttpRequest, key: str) -> HttpResponse:
     try:
         tip = actions.do_tip_from_network(network, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"network": network, "form": form}, status=400)
     messages.success(request, _("Tip %(number)s is created from the network.") % {"number": tip.pk})
     if can(user, RecordType.TIP, Action.VIEW):
@@ -345,7 +347,7 @@ def network_shift(request: HttpRequest, key: str) -> HttpResponse:
             briefing=data["briefing"], acting_user=user,
         )
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {**context, "form": form}, status=400)
     messages.success(request, _("A shift is planned at the network's venues."))
     return redirect("operations:shift_detail", pk=shift.pk)
@@ -354,8 +356,6 @@ def network_shift(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def network_crime_report(request: HttpRequest, key: str) -> HttpResponse:
-    from samverkan.investigations.forms import CrimeReportForm
-
     user = signed_in(request)
     network = access_network(user, key)
     require(user, RecordType.CRIME_REPORT, Action.CREATE)
@@ -369,7 +369,7 @@ def network_crime_report(request: HttpRequest, key: str) -> HttpResponse:
     try:
         report = actions.do_crime_report_from_network(network, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"network": network, "form": form}, status=400)
     messages.success(request, _("Crime report %(number)s is registered from the network.") % {"number": report.case_number})
     return redirect("investigations:report_detail", pk=report.pk)

@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +23,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require
+from samverkan.accounts.access import require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Role
 from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
 from samverkan.audit.actions import do_record_event
@@ -34,8 +34,6 @@ from samverkan.intel.access import (
     access_entity,
     access_item,
     access_tip,
-    require_reader,
-    signed_in,
 )
 from samverkan.intel.forms import (
     AssessTipForm,
@@ -61,14 +59,6 @@ from samverkan.intel.models import (
 PAGE_SIZE = 50
 
 
-def add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put an action's errors on the form's fields, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
 
 def _audit_list(user: Any, record: RecordType, detail: str) -> None:
     do_record_event(user=user, action=AuditAction.LIST, record_type=record, detail=detail)
@@ -92,7 +82,7 @@ def tip_create(request: HttpRequest) -> HttpResponse:
     try:
         tip = actions.do_submit_tip(acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form}, status=400)
     messages.success(request, _("Thank you. The tip was sent to the police (number %(number)s).") % {"number": tip.pk})
     if can(user, RecordType.TIP, Action.VIEW):
@@ -104,7 +94,7 @@ def tip_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def tip_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.TIP)
+    require_list(user, RecordType.TIP)
     form = TipFilterForm(request.GET)
     tips = Tip.objects.visible_to(user, Action.LIST).select_related("collaboration")
     status = form.cleaned_data.get("status") if form.is_valid() else ""
@@ -232,7 +222,7 @@ def tip_shift(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         shift = actions.do_plan_shift_from_tip(tip, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form, "tip": tip}, status=400)
     messages.success(request, _("A shift is planned from the tip."))
     return redirect("operations:shift_detail", pk=shift.pk)
@@ -256,7 +246,7 @@ def tip_source(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         source = actions.read_tip_source(tip, acting_user=user, purpose=form.cleaned_data["purpose"])
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"tip": tip, "form": form}, status=400)
     response = render(request, template, {"tip": tip, "source": source, "shown": True})
     response["Cache-Control"] = "no-store"
@@ -283,7 +273,7 @@ def _link_new_item(request: HttpRequest, item: IntelItem) -> None:
 @login_required
 def item_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.INTEL_ITEM)
+    require_list(user, RecordType.INTEL_ITEM)
     q = request.GET.get("q", "").strip()[:200]
     items = IntelItem.objects.visible_to(user, Action.LIST).select_related("membership__network")
     if q:
@@ -295,7 +285,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     return render(request, "intel/item_list.html", {
         "page": page, "q": q,
         "can_create": can(user, RecordType.INTEL_ITEM, Action.CREATE),
-        "batches": ImportBatch.objects.filter(agency=user.agency).exclude(file_format__in=["manual", "tip"])[:5],
+        "batches": ImportBatch.objects.visible_to(user).exclude(file_format__in=["manual", "tip"])[:5],
     })
 
 
@@ -303,7 +293,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def item_create(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.INTEL_ITEM, Action.CREATE)
+    require_list(user, RecordType.INTEL_ITEM, Action.CREATE)
     template = "intel/item_form.html"
     if request.method == "GET":
         return render(request, template, {"form": IntelItemForm()})
@@ -313,7 +303,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
     try:
         item = actions.do_create_item(acting_user=user, **form.record())
     except ValidationError as exc:
-        add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form}, status=400)
     _link_new_item(request, item)
     return redirect("intel:item_detail", pk=item.pk)
@@ -338,7 +328,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.INTEL_ITEM, Action.CREATE)
+    require_list(user, RecordType.INTEL_ITEM, Action.CREATE)
     template = "intel/import_form.html"
     if request.method == "GET":
         return render(request, template, {"form": ImportForm()})
@@ -369,8 +359,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.INTEL_ITEM, Action.VIEW)
-    batch = ImportBatch.objects.filter(agency=user.agency, pk=pk).first()
+    require_list(user, RecordType.INTEL_ITEM, Action.VIEW)
+    batch = ImportBatch.objects.visible_to(user, Action.VIEW).filter(pk=pk).first()
     if batch is None:
         do_record_event(user=user, action=AuditAction.DENIED, record_type=RecordType.INTEL_ITEM, record_id=f"import:{pk}")
         raise Http404
@@ -387,7 +377,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def entity_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    require_reader(user, RecordType.ENTITY)
+    require_list(user, RecordType.ENTITY)
     q = request.GET.get("q", "").strip()[:200]
     entities = Entity.objects.visible_to(user, Action.LIST)
     if q:

@@ -8,7 +8,6 @@ that no caller can write around the access policy.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,8 +17,9 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
+from samverkan.investigations import disclosure
 from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
@@ -42,13 +42,12 @@ from samverkan.operations.models import (
     Shift,
     Venue,
 )
+from samverkan.sharing.actions import do_disclose_with_concern_report
+from samverkan.sharing.models import Disclosure
 
 # Birth dates before this are typing errors, not suspects.
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
-
-def _audit(user: User, action: AuditAction, record: RecordType, obj: Any, detail: str = "") -> None:
-    do_record_event(user=user, action=action, record_type=record, record_id=obj.pk, detail=detail)
 
 
 def _writable_report(report: CrimeReport, acting_user: User) -> CrimeReport:
@@ -126,7 +125,7 @@ def do_create_crime_report(
             report.save(force_insert=True)
     except IntegrityError as exc:  # registered by someone else a moment ago
         raise ValidationError({"case_number": duplicate}) from exc
-    _audit(acting_user, AuditAction.CREATE, RecordType.CRIME_REPORT, report)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.CRIME_REPORT, report)
     return report
 
 
@@ -151,7 +150,7 @@ def do_change_crime_report_status(
     report.status_changed_at = timezone.now()
     report.save(update_fields=["status", "status_changed_at"])
     detail = f"status: {old} → {status}"
-    _audit(acting_user, AuditAction.UPDATE, RecordType.CRIME_REPORT, report, detail)
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.CRIME_REPORT, report, detail)
     return report
 
 
@@ -245,13 +244,21 @@ def _report_concern(suspect: Suspect, report: CrimeReport, acting_user: User) ->
     """
     suspect.child_concern_report = _file_concern_report(suspect, report, acting_user)
     suspect.save(update_fields=["child_concern_report"])
-    # sharing depends on investigations (its registry, rules and owner's lookups
-    # read police records), not the other way round. This one call back is
-    # imported where it is made, so that loading investigations never loads
-    # sharing and the apps' dependency direction stays as documented.
-    from samverkan.sharing.actions import do_disclose_with_concern_report
+    do_hand_over_identity(suspect, acting_user=acting_user)
 
-    do_disclose_with_concern_report(suspect, suspect.child_concern_report, acting_user=acting_user)
+
+def do_hand_over_identity(suspect: Suspect, *, acting_user: User) -> Disclosure | None:
+    """Disclose who the child is to social services, with the suspect's child-concern report."""
+    report = suspect.child_concern_report
+    if report is None:
+        raise ValidationError(_("The suspect has no child-concern report."))
+    return do_disclose_with_concern_report(
+        report,
+        record_type=RecordType.SUSPECT,
+        record_id=suspect.pk,
+        fields=disclosure.CONCERN_REPORT_FIELDS,
+        acting_user=acting_user,
+    )
 
 
 @transaction.atomic
@@ -300,7 +307,7 @@ def do_add_suspect(
             suspect.save(force_insert=True)
     except IntegrityError as exc:  # added by someone else a moment ago
         raise ValidationError(twice) from exc
-    _audit(acting_user, AuditAction.CREATE, RecordType.SUSPECT, suspect)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.SUSPECT, suspect)
     if suspect.is_minor_at_offence:
         _report_concern(suspect, report, acting_user)
     return suspect
@@ -351,7 +358,7 @@ def do_correct_suspect_identity(
     locked.name, locked.personnummer, locked.birth_date = name, digits, birth
     locked.person_key = key
     locked.save(update_fields=[*changed, "person_key"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked, ", ".join(changed))
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked, ", ".join(changed))
     if locked.child_concern_report_id is None and age_on(birth, committed_on) < 18:
         _report_concern(locked, report, acting_user)
     return locked
@@ -405,7 +412,7 @@ def do_add_party(
             )
     except IntegrityError as exc:  # added by someone else a moment ago
         raise ValidationError(twice) from exc
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CRIME_REPORT,

@@ -23,9 +23,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.access import visible
+from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, Collaboration
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import RecordType
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
@@ -34,6 +34,7 @@ from samverkan.operations.models import (
     Venue,
     normalise_key,
 )
+from samverkan.sharing.gate import DisclosableQuerySet
 
 # --- Offences -------------------------------------------------------------------
 
@@ -161,11 +162,8 @@ class TraffickingPurpose(models.TextChoices):
     OTHER = "other", _("Other activity in a situation of distress")
 
 
-class CrimeReportQuerySet(models.QuerySet["CrimeReport"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> CrimeReportQuerySet:
-        reports = visible(self, user, RecordType.CRIME_REPORT, action, agency="agency")
-        assert isinstance(reports, CrimeReportQuerySet)  # visible() keeps the queryset's class
-        return reports
+class CrimeReportQuerySet(DisclosableQuerySet["CrimeReport"]):
+    record_type = RecordType.CRIME_REPORT
 
     def search(self, text: str) -> CrimeReportQuerySet:
         needle = normalise_case_number(text)
@@ -183,22 +181,6 @@ class CrimeReport(models.Model):
 
     # How far ahead of the server clock an offence time may be (clock skew on phones).
     FUTURE_TOLERANCE = dt.timedelta(minutes=5)
-    # The names a disclosure may grant (``policy.disclosed_fields``); "parties" grants
-    # the list of injured parties and witnesses.
-    DISCLOSABLE_FIELDS = (
-        "case_number",
-        "offence",
-        "committed_at",
-        "status",
-        "venue",
-        "shift",
-        "narrative",
-        "buyer_aware_of_age",
-        "awareness_basis",
-        "trafficking_purpose",
-        "trafficking_victim_age",
-        "parties",
-    )
 
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="crime_reports", verbose_name=_("agency")
@@ -365,11 +347,9 @@ def person_key_for(*, personnummer: str, name: str, birth_date: dt.date) -> str:
     return f"name:{normalise_key(name)}|{birth_date.isoformat()}"
 
 
-class SuspectQuerySet(models.QuerySet["Suspect"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> SuspectQuerySet:
-        suspects = visible(self, user, RecordType.SUSPECT, action, agency="crime_report__agency")
-        assert isinstance(suspects, SuspectQuerySet)  # visible() keeps the queryset's class
-        return suspects
+class SuspectQuerySet(DisclosableQuerySet["Suspect"]):
+    record_type = RecordType.SUSPECT
+    agency_path = "crime_report__agency"
 
     def of_sex_purchase(self) -> SuspectQuerySet:
         return self.filter(crime_report__offence__counts_as_sex_purchase=True)
@@ -389,9 +369,6 @@ class SuspectQuerySet(models.QuerySet["Suspect"]):
 
 class Suspect(models.Model):
     """A person suspected of the offence in a crime report."""
-
-    # The names a disclosure may grant (``policy.disclosed_fields``).
-    DISCLOSABLE_FIELDS = ("name", "personnummer", "birth_date", "age_at_offence", "role")
 
     crime_report = models.ForeignKey(
         CrimeReport,
@@ -472,13 +449,12 @@ class PartyKind(models.TextChoices):
     WITNESS = "witness", _("Witness")
 
 
-class CrimeReportPartyQuerySet(models.QuerySet["CrimeReportParty"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> CrimeReportPartyQuerySet:
-        """Parties of the reports the user may reach; of a disclosed one, if "parties" was granted."""
-        if user_scope(user, RecordType.CRIME_REPORT, action) is Scope.DISCLOSED:
-            grants = disclosed_fields(user, RecordType.CRIME_REPORT)
-            return self.filter(crime_report__in=[pk for pk, f in grants.items() if "parties" in f])
-        return self.filter(crime_report__in=CrimeReport.objects.visible_to(user, action))
+class CrimeReportPartyQuerySet(RestrictedQuerySet["CrimeReportParty"]):
+    """Parties of the reports the police agency owns. A disclosed report's parties reach
+    social services only as a field of the report's projection (``investigations.disclosure``)."""
+
+    record_type = RecordType.CRIME_REPORT
+    agency_path = "crime_report__agency"
 
 
 class CrimeReportParty(models.Model):

@@ -12,23 +12,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import access_or_404, require
+from samverkan.accounts.access import access_or_404, require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
+from samverkan.investigations import disclosure
 from samverkan.investigations.actions import (
     do_add_party,
     do_add_suspect,
@@ -47,37 +49,12 @@ from samverkan.investigations.forms import (
 )
 from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
 from samverkan.operations.models import Encounter, Shift
+from samverkan.sharing import gate
+from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, project
 
 PAGE_SIZE = 50
 NOT_GIVEN = "\N{EN DASH}"
 
-Grants = dict[int, frozenset[str]]
-
-
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
-
-def _grants(user: User, record: RecordType) -> Grants | None:
-    """``None`` when the user reads whole records; the granted fields when only disclosed."""
-    if user_scope(user, record, Action.VIEW) is Scope.DISCLOSED:
-        return disclosed_fields(user, record)
-    return None
-
-
-def _allowed(grants: Grants | None, pk: int) -> frozenset[str] | None:
-    return None if grants is None else grants.get(pk, frozenset())
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put an action's errors on the form's fields, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _report_for_write(user: User, pk: int) -> CrimeReport:
@@ -96,91 +73,21 @@ def _report_for_write(user: User, pk: int) -> CrimeReport:
 # --- What a page shows of a record ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
-    label: str
-    value: str
-    long_text: bool = False
-
-
-def _local(value: Any) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
-
-
-def report_rows(report: CrimeReport, allowed: frozenset[str] | None) -> list[Row]:
-    """The report's fields as label and value; only ``allowed`` ones when partly disclosed."""
-    offence = report.offence
-    candidates: list[tuple[str, str, str, bool]] = [
-        ("case_number", _("Case number"), report.case_number, False),
-        ("offence", _("Offence"), str(offence), False),
-        ("committed_at", _("Time of the offence"), _local(report.committed_at), False),
-        ("status", _("Status"), report.get_status_display(), False),
-        ("venue", _("Venue"), str(report.venue) if report.venue else NOT_GIVEN, False),
-        ("shift", _("Shift"), str(report.shift) if report.shift else NOT_GIVEN, False),
-        ("narrative", _("What happened"), report.narrative or NOT_GIVEN, True),
-    ]
-    if offence.child_victim:
-        candidates += [
-            (
-                "buyer_aware_of_age",
-                _("Was the buyer aware of the child's age?"),
-                report.get_buyer_aware_of_age_display() or NOT_GIVEN,
-                False,
-            ),
-            (
-                "awareness_basis",
-                _("Basis for the assessment of awareness"),
-                report.awareness_basis or NOT_GIVEN,
-                True,
-            ),
-        ]
-    if offence.human_trafficking:
-        candidates += [
-            (
-                "trafficking_purpose",
-                _("Purpose of the trafficking"),
-                report.get_trafficking_purpose_display() or NOT_GIVEN,
-                False,
-            ),
-            (
-                "trafficking_victim_age",
-                _("Age of the victim"),
-                report.get_trafficking_victim_age_display() or NOT_GIVEN,
-                False,
-            ),
-        ]
-    return [
-        Row(label, value, long)
-        for name, label, value, long in candidates
-        if allowed is None or name in allowed
-    ]
-
-
-def suspect_rows(suspect: Suspect, allowed: frozenset[str] | None) -> list[Row]:
-    candidates = [
-        ("name", _("Name"), suspect.name),
-        ("personnummer", _("Personal identity number"), suspect.personnummer_display or NOT_GIVEN),
-        ("birth_date", _("Date of birth"), f"{suspect.birth_date:%Y-%m-%d}"),
-        ("age_at_offence", _("Age at the offence"), str(suspect.age_at_offence)),
-        ("role", _("Role"), suspect.get_role_display()),
-    ]
-    return [
-        Row(label, value) for name, label, value in candidates if allowed is None or name in allowed
-    ]
+def _owner_projection(registered: Disclosable[Any], record: Any, *, leave_out: Iterable[str] = ()) -> Projection:
+    """The owner's own view of a record, through the same declaration as a disclosure."""
+    return project(registered, record, registered.field_names - set(leave_out))
 
 
 @dataclass(frozen=True)
 class SuspectCard:
     suspect: Suspect
     title: str
-    rows: list[Row]
+    rows: tuple[ProjectedField, ...]
 
 
-def _suspect_card(suspect: Suspect, allowed: frozenset[str] | None) -> SuspectCard:
-    rows = suspect_rows(suspect, allowed)
-    if allowed is None or "name" in allowed:
-        return SuspectCard(suspect, suspect.name, rows[1:])
-    return SuspectCard(suspect, _("Suspect"), rows)
+def _suspect_card(suspect: Suspect) -> SuspectCard:
+    projection = _owner_projection(disclosure.SUSPECT, suspect)
+    return SuspectCard(suspect, projection.title, projection.body)
 
 
 @dataclass(frozen=True)
@@ -192,23 +99,35 @@ class ListRow:
 LIST_COLUMNS = ("case_number", "offence", "committed_at", "status")
 
 
-def _list_rows(reports: Iterable[CrimeReport], grants: Grants | None) -> list[ListRow]:
-    rows = []
-    for report in reports:
-        allowed = _allowed(grants, report.pk)
-        values = {
-            "case_number": report.case_number,
-            "offence": str(report.offence),
-            "committed_at": _local(report.committed_at),
-            "status": report.get_status_display(),
-        }
-        rows.append(
-            ListRow(
-                report.pk,
-                [values[c] if allowed is None or c in allowed else None for c in LIST_COLUMNS],
-            )
+def _list_row(projection: Projection) -> ListRow:
+    cells: list[str | None] = []
+    for name in LIST_COLUMNS:
+        value = projection.value(name)
+        cells.append(value if isinstance(value, str) else None)
+    return ListRow(projection.pk, cells)
+
+
+def _list_rows(reports: Iterable[CrimeReport], grants: dict[int, frozenset[str]] | None) -> list[ListRow]:
+    """Rows of the list: the owner's whole records, or projections of what was disclosed."""
+    return [
+        _list_row(
+            project(disclosure.CRIME_REPORT, report, set(LIST_COLUMNS) if grants is None else grants[report.pk])
         )
-    return rows
+        for report in reports
+    ]
+
+
+def _render_disclosed(
+    request: HttpRequest, projection: Projection, heading: str, related: list[dict[str, Any]]
+) -> HttpResponse:
+    context = {
+        "projection": projection,
+        "heading": heading,
+        "related": related,
+        "back_url": reverse("investigations:report_list"),
+        "back_label": _("Crime reports"),
+    }
+    return render(request, "sharing/disclosed_record.html", context)
 
 
 # --- Crime reports ----------------------------------------------------------------------
@@ -217,19 +136,19 @@ def _list_rows(reports: Iterable[CrimeReport], grants: Grants | None) -> list[Li
 @require_GET
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
-    if user_scope(user, RecordType.CRIME_REPORT, Action.LIST) in (Scope.NONE, Scope.AGGREGATE):
-        do_record_event(
-            user=user, action=AuditAction.DENIED, record_type=RecordType.CRIME_REPORT, detail="list"
-        )
-        raise Http404
+    user = signed_in(request)
+    require_list(user, RecordType.CRIME_REPORT)
     form = CrimeReportFilterForm(request.GET)
     context: dict[str, Any] = {"form": form, "page": None, "rows": []}
     if not form.is_valid():
         return render(request, "investigations/report_list.html", context, status=400)
 
     reports = form.filter(CrimeReport.objects.visible_to(user, Action.LIST))
-    grants = _grants(user, RecordType.CRIME_REPORT)
+    grants = (
+        gate.grants(user, RecordType.CRIME_REPORT)
+        if gate.is_disclosed_read(user, RecordType.CRIME_REPORT)
+        else None
+    )
     if grants is not None:
         # Searching a field that was not disclosed would tell what it holds.
         used = form.used_fields()
@@ -292,7 +211,7 @@ def _initial_for_create(request: HttpRequest, user: User) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CRIME_REPORT, Action.CREATE)
     template = "investigations/report_form.html"
     if request.method == "GET":
@@ -304,7 +223,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
     try:
         report = do_create_crime_report(acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form}, status=400)
     messages.success(
         request, _("Crime report %(number)s is registered.") % {"number": report.case_number}
@@ -315,7 +234,23 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
+    if gate.is_disclosed_read(user, RecordType.CRIME_REPORT):
+        projection = gate.read(user, RecordType.CRIME_REPORT, pk)
+        related = [
+            {
+                "heading": _("Suspects"),
+                "projections": gate.read_many(
+                    user,
+                    RecordType.SUSPECT,
+                    where={"crime_report_id": projection.pk},
+                    detail=f"on crime report {projection.pk}",
+                ),
+                "empty": _("No suspects were disclosed to you."),
+                "url_name": "investigations:suspect_detail",
+            }
+        ]
+        return _render_disclosed(request, projection, _("Crime report"), related)
     report = access_or_404(
         CrimeReport.objects.visible_to(user, Action.VIEW).select_related(
             "offence", "venue", "shift__area", "created_by"
@@ -324,8 +259,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         RecordType.CRIME_REPORT,
         pk,
     )
-    allowed = _allowed(_grants(user, RecordType.CRIME_REPORT), report.pk)
-    suspect_grants = _grants(user, RecordType.SUSPECT)
     suspects = list(
         Suspect.objects.visible_to(user, Action.VIEW)
         .filter(crime_report=report)
@@ -340,21 +273,17 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(crime_report=report)
         .select_related("encounter__venue")
     )
-    whole = allowed is None
     can_write = (
-        whole
-        and report.is_open
+        report.is_open
         and user_scope(user, RecordType.CRIME_REPORT, Action.UPDATE) is Scope.OWN_AGENCY
     )
     context = {
         "report": report,
-        "rows": report_rows(report, allowed),
-        "whole": whole,
-        "show_case_number": allowed is None or "case_number" in allowed,
-        "suspects": [_suspect_card(s, _allowed(suspect_grants, s.pk)) for s in suspects],
-        "minor_suspects": whole and any(s.is_minor_at_offence for s in suspects),
+        # The parties have a table of their own below.
+        "rows": _owner_projection(disclosure.CRIME_REPORT, report, leave_out={"parties"}).fields,
+        "suspects": [_suspect_card(s) for s in suspects],
+        "minor_suspects": any(s.is_minor_at_offence for s in suspects),
         "parties": parties,
-        "show_parties": allowed is None or "parties" in allowed,
         "can_write": can_write,
         "next_statuses": report.next_statuses if can_write else [],
     }
@@ -364,7 +293,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     report = _report_for_write(user, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -389,7 +318,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     report = _report_for_write(user, pk)
     require(user, RecordType.SUSPECT, Action.CREATE)
     if not report.is_open:
@@ -405,7 +334,7 @@ def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         suspect = do_add_suspect(report, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form, "report": report}, status=400)
     messages.success(request, _("The suspect is added."))
     if suspect.child_concern_report is not None:
@@ -423,7 +352,10 @@ def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
+    if gate.is_disclosed_read(user, RecordType.SUSPECT):
+        projection = gate.read(user, RecordType.SUSPECT, pk)
+        return _render_disclosed(request, projection, _("Suspect"), [])
     suspect = access_or_404(
         Suspect.objects.visible_to(user, Action.VIEW).select_related(
             "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"
@@ -432,21 +364,11 @@ def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
         RecordType.SUSPECT,
         pk,
     )
-    allowed = _allowed(_grants(user, RecordType.SUSPECT), suspect.pk)
-    report_visible = (
-        CrimeReport.objects.visible_to(user, Action.VIEW)
-        .filter(pk=suspect.crime_report_id)
-        .exists()
-    )
-    whole = allowed is None
     context = {
         "suspect": suspect,
-        "rows": suspect_rows(suspect, allowed),
-        "whole": whole,
-        "report_visible": report_visible,
-        "corrected_age": suspect.age_by_birth_date() if whole else None,
-        "can_write": whole
-        and user_scope(user, RecordType.SUSPECT, Action.UPDATE) is Scope.OWN_AGENCY,
+        "rows": _owner_projection(disclosure.SUSPECT, suspect).fields,
+        "corrected_age": suspect.age_by_birth_date(),
+        "can_write": user_scope(user, RecordType.SUSPECT, Action.UPDATE) is Scope.OWN_AGENCY,
     }
     return render(request, "investigations/suspect_detail.html", context)
 
@@ -454,7 +376,7 @@ def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     suspect = access_or_404(
         Suspect.objects.visible_to(user, Action.VIEW).select_related("crime_report"),
         user,
@@ -480,7 +402,7 @@ def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         suspect = do_correct_suspect_identity(suspect, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form, "suspect": suspect}, status=400)
     messages.success(request, _("The suspect's identity is corrected."))
     if not had_concern_report and suspect.child_concern_report is not None:
@@ -501,7 +423,7 @@ def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def party_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     report = _report_for_write(user, pk)
     if not report.is_open:
         messages.error(request, _("The crime report is closed; no parties can be added."))
@@ -516,7 +438,7 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         do_add_party(report, acting_user=user, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, {"form": form, "report": report}, status=400)
     messages.success(request, _("The party is added."))
     return redirect("investigations:report_detail", pk=report.pk)

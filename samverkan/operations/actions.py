@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Agency, AgencyKind, Area, User
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record, do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.operations.models import (
     MINOR_AGE_BANDS,
@@ -33,10 +33,6 @@ from samverkan.operations.models import (
     Venue,
     VenueKind,
 )
-
-
-def _audit(user: User, action: AuditAction, record: RecordType, obj: Any, detail: str = "") -> None:
-    do_record_event(user=user, action=action, record_type=record, record_id=obj.pk, detail=detail)
 
 
 def social_services_of(shift_or_collaboration: Any) -> Agency:
@@ -79,7 +75,7 @@ def do_find_or_create_venue(
     except IntegrityError:
         # Someone else created it a moment ago.
         return Venue.objects.get(collaboration=collaboration, kind=kind, search_key=venue.search_key), False
-    _audit(acting_user, AuditAction.CREATE, RecordType.VENUE, venue)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.VENUE, venue)
     return venue, True
 
 
@@ -93,7 +89,7 @@ def do_update_venue(venue: Venue, *, acting_user: User, **fields: Any) -> Venue:
     if Venue.objects.filter(collaboration=venue.collaboration, kind=venue.kind, search_key=venue.search_key).exclude(pk=venue.pk).exists():
         raise ValidationError(_("Another venue of this kind already has this name and address."))
     venue.save(update_fields=[*fields, "search_key"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.VENUE, venue, ", ".join(fields))
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.VENUE, venue, ", ".join(fields))
     return venue
 
 
@@ -123,7 +119,7 @@ def do_create_shift(
     shift.planned_venues.set(list(planned_venues))
     for user in participants:
         do_add_participant(shift, user=user, acting_user=acting_user, audit=False)
-    _audit(acting_user, AuditAction.CREATE, RecordType.SHIFT, shift)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.SHIFT, shift)
     return shift
 
 
@@ -139,7 +135,7 @@ def do_update_shift(shift: Shift, *, acting_user: User, planned_venues: Iterable
     shift.save(update_fields=list(fields) or None)
     if planned_venues is not None:
         shift.planned_venues.set(list(planned_venues))
-    _audit(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, ", ".join(fields))
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, ", ".join(fields))
     return shift
 
 
@@ -155,7 +151,7 @@ def do_add_participant(shift: Shift, *, user: User, acting_user: User, audit: bo
             shift=shift, user=user, defaults={"agency_id": membership.agency_id}
         )
         if created and audit:
-            _audit(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, f"participant added: {user.pk}")
+            audit_record(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, f"participant added: {user.pk}")
     return participant
 
 
@@ -166,7 +162,7 @@ def do_remove_participant(shift: Shift, *, user: User, acting_user: User) -> Non
         raise ValidationError(_("Participants can only be removed while the shift is planned."))
     deleted, _detail = ShiftParticipant.objects.filter(shift=shift, user=user).delete()
     if deleted:
-        _audit(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, f"participant removed: {user.pk}")
+        audit_record(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, f"participant removed: {user.pk}")
 
 
 def _transition(shift: Shift, *, to: ShiftStatus, allowed_from: tuple[ShiftStatus, ...], acting_user: User) -> Shift:
@@ -189,7 +185,7 @@ def do_start_shift(shift: Shift, *, acting_user: User) -> Shift:
     if shift.started_at is None:
         shift.started_at = timezone.now()
         shift.save(update_fields=["status", "started_at"])
-        _audit(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "started")
+        audit_record(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "started")
     return shift
 
 
@@ -203,7 +199,7 @@ def do_complete_shift(shift: Shift, *, acting_user: User) -> Shift:
     if shift.completed_at is None:
         shift.completed_at = timezone.now()
         shift.save(update_fields=["status", "completed_at"])
-        _audit(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "completed")
+        audit_record(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "completed")
     return shift
 
 
@@ -218,7 +214,7 @@ def do_cancel_shift(shift: Shift, *, reason: str, acting_user: User) -> Shift:
         raise ValidationError(_("A shift with recorded encounters cannot be cancelled; complete it instead."))
     shift.cancel_reason = reason.strip()[:300]
     shift.save(update_fields=["status", "cancel_reason"])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "cancelled")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "cancelled")
     return shift
 
 
@@ -231,7 +227,7 @@ def do_write_log(shift: Shift, *, text: str, acting_user: User) -> ShiftLogEntry
     if shift.status in (ShiftStatus.COMPLETED, ShiftStatus.CANCELLED):
         raise ValidationError(_("The shift is closed; its log can no longer be written to."))
     entry = ShiftLogEntry.objects.create(shift=shift, author=acting_user, text=text[:2000])
-    _audit(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "log entry")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.SHIFT, shift, "log entry")
     return entry
 
 
@@ -259,7 +255,7 @@ def do_file_child_concern_report(
         summary=summary,
         guardians_to_notify=guardians_to_notify,
     )
-    _audit(acting_user, AuditAction.CREATE, RecordType.CHILD_CONCERN_REPORT, report)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.CHILD_CONCERN_REPORT, report)
     return report
 
 
@@ -330,7 +326,7 @@ def do_record_encounter(
     except IntegrityError:
         # The same key arrived twice at once: the other request won.
         return Encounter.objects.get(idempotency_key=encounter.idempotency_key), False
-    _audit(acting_user, AuditAction.CREATE, RecordType.ENCOUNTER, encounter)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.ENCOUNTER, encounter)
     subject = concern_subject(role, age_band)
     if subject is not None:
         do_file_child_concern_report(

@@ -5,9 +5,9 @@ and run shifts, and both record whom they met — by role and age band only,
 never by identity. Identities live in each agency's own records (``support``
 for social services, ``investigations`` for the police) and link back here.
 
-A child-concern report (orosanmälan) is created here, in the same transaction
-as the encounter or suspect that shows a minor, and handled by social services
-in ``support``.
+A child-concern report (orosanmälan) is filed here, in the same transaction
+as the encounter or suspect that shows a minor; social services' handling of
+it is their own record in ``support``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,9 +24,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.access import visible
+from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration
-from samverkan.accounts.policy import Action, RecordType
+from samverkan.accounts.policy import RecordType
 
 
 def normalise_key(*parts: str) -> str:
@@ -39,6 +37,12 @@ def normalise_key(*parts: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
 
+class OperationQuerySet(RestrictedQuerySet["Operation"]):
+    """Operations are planned and read with the collaboration's shifts."""
+
+    record_type = RecordType.SHIFT
+
+
 class Operation(models.Model):
     """A named campaign (insats), e.g. the police operation Torsk."""
 
@@ -47,6 +51,8 @@ class Operation(models.Model):
     description = models.TextField(_("description"), blank=True)
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
+
+    objects = OperationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("operation")
@@ -67,9 +73,8 @@ class VenueKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class VenueQuerySet(models.QuerySet["Venue"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> VenueQuerySet:
-        return visible(self, user, RecordType.VENUE, action)
+class VenueQuerySet(RestrictedQuerySet["Venue"]):
+    record_type = RecordType.VENUE
 
     def search(self, text: str) -> VenueQuerySet:
         key = normalise_key(text)
@@ -125,9 +130,8 @@ class ShiftStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class ShiftQuerySet(models.QuerySet["Shift"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ShiftQuerySet:
-        return visible(self, user, RecordType.SHIFT, action)
+class ShiftQuerySet(RestrictedQuerySet["Shift"]):
+    record_type = RecordType.SHIFT
 
     def completed(self) -> ShiftQuerySet:
         return self.filter(status=ShiftStatus.COMPLETED)
@@ -244,9 +248,8 @@ class AgeBand(models.TextChoices):
 MINOR_AGE_BANDS = (AgeBand.UNDER_18, AgeBand.UNCERTAIN)
 
 
-class EncounterQuerySet(models.QuerySet["Encounter"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> EncounterQuerySet:
-        return visible(self, user, RecordType.ENCOUNTER, action)
+class EncounterQuerySet(RestrictedQuerySet["Encounter"]):
+    record_type = RecordType.ENCOUNTER
 
     def possible_minors(self) -> EncounterQuerySet:
         return self.filter(age_band__in=MINOR_AGE_BANDS)
@@ -292,38 +295,21 @@ class ConcernSubject(models.TextChoices):
     BUYER = "buyer", _("Child who bought or tried to buy sex")
 
 
-class ConcernStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ASSESSED = "assessed", _("Protection assessed")
-    INVESTIGATING = "investigating", _("Investigation opened")
-    NOT_INVESTIGATED = "not_investigated", _("No investigation opened")
-    CLOSED = "closed", _("Closed")
-
-
-class ConcernDecision(models.TextChoices):
-    OPEN = "open", _("Open an investigation")
-    NO_INVESTIGATION = "none", _("Do not open an investigation")
-
-
-class ChildConcernReportQuerySet(models.QuerySet["ChildConcernReport"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ChildConcernReportQuerySet:
-        return visible(self, user, RecordType.CHILD_CONCERN_REPORT, action, agency="addressed_to")
-
-    def open(self) -> ChildConcernReportQuerySet:
-        return self.exclude(status=ConcernStatus.CLOSED)
+class ChildConcernReportQuerySet(RestrictedQuerySet["ChildConcernReport"]):
+    record_type = RecordType.CHILD_CONCERN_REPORT
+    agency_path = "addressed_to"
 
 
 class ChildConcernReport(models.Model):
     """Orosanmälan: a report of concern for a child, addressed to social services.
 
-    Deadlines follow the Social Services Act: an immediate protection
-    assessment, a decision whether to open an investigation within 14 days,
-    and the investigation finished within four months of that decision.
+    This is the filed report, shared between the agency that filed it and the
+    one it is addressed to: who, when, about which encounter, and what
+    happened. How social services handle it (the protection assessment, the
+    decision, the investigation, the closure, and the deadlines that follow
+    from them) is their own record, ``support.ConcernHandling``, which the
+    police never see.
     """
-
-    PROTECTION_WITHIN = dt.timedelta(days=1)
-    DECISION_WITHIN = dt.timedelta(days=14)
-    INVESTIGATION_MONTHS = 4
 
     collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="concern_reports", verbose_name=_("collaboration"))
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, null=True, blank=True, related_name="concern_reports", verbose_name=_("encounter"))
@@ -334,15 +320,6 @@ class ChildConcernReport(models.Model):
     created_at = models.DateTimeField(_("received"), default=timezone.now)
     summary = models.TextField(_("what happened"), blank=True)
     guardians_to_notify = models.BooleanField(_("guardians must be notified"), default=False)
-    status = models.CharField(_("status"), max_length=20, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED)
-    protection_assessed_at = models.DateTimeField(_("protection assessed"), null=True, blank=True)
-    protection_assessment = models.TextField(_("protection assessment"), blank=True)
-    decision = models.CharField(_("decision"), max_length=8, choices=ConcernDecision.choices, blank=True)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    investigation_closed_at = models.DateTimeField(_("investigation finished"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closure_reason = models.TextField(_("reason for closing without a referral"), blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("handled by"))
 
     objects = ChildConcernReportQuerySet.as_manager()
 
@@ -353,33 +330,3 @@ class ChildConcernReport(models.Model):
 
     def __str__(self) -> str:
         return f"{_('Child-concern report')} #{self.pk} ({timezone.localtime(self.created_at):%Y-%m-%d})"
-
-    @property
-    def protection_due(self) -> dt.datetime:
-        return self.created_at + self.PROTECTION_WITHIN
-
-    @property
-    def decision_due(self) -> dt.datetime:
-        return self.created_at + self.DECISION_WITHIN
-
-    @property
-    def investigation_due(self) -> dt.datetime | None:
-        if self.decided_at is None or self.decision != ConcernDecision.OPEN:
-            return None
-        # In local time: four calendar months, whatever the clocks did in between.
-        return timezone.localtime(self.decided_at) + relativedelta(months=self.INVESTIGATION_MONTHS)
-
-    def deadlines(self, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime, bool]]:
-        """Open deadlines as (name, due, overdue)."""
-        now = now or timezone.now()
-        out: list[tuple[str, dt.datetime, bool]] = []
-        if self.status == ConcernStatus.CLOSED:
-            return out
-        if self.protection_assessed_at is None:
-            out.append(("protection", self.protection_due, now > self.protection_due))
-        if self.decided_at is None:
-            out.append(("decision", self.decision_due, now > self.decision_due))
-        due = self.investigation_due
-        if due is not None and self.investigation_closed_at is None:
-            out.append(("investigation", due, now > due))
-        return out

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import access_or_404, require
+from samverkan.accounts.access import access_or_404, require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.operations import actions
@@ -35,12 +36,6 @@ from samverkan.operations.forms import (
 from samverkan.operations.models import Operation, Shift, ShiftStatus, Venue
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _collaboration(user: User) -> Collaboration:
     """The collaboration the user works in (the first of their agency's)."""
     collaboration = user.collaborations().order_by("pk").first()
@@ -50,7 +45,7 @@ def _collaboration(user: User) -> Collaboration:
 
 
 def _shift(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Shift:
-    user = _user(request)
+    user = signed_in(request)
     qs = Shift.objects.visible_to(user, Action.VIEW).select_related("area", "operation", "collaboration")
     shift = access_or_404(qs, user, RecordType.SHIFT, pk, action=action)
     if action is not Action.VIEW:
@@ -63,18 +58,12 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _visible_or_404(request: HttpRequest, record: RecordType) -> User:
-    user = _user(request)
-    if not can(user, record, Action.LIST) or not can(user, record, Action.VIEW):
-        raise Http404
+    """The user of a page that lists and shows records of this type; 404 (audited) for others."""
+    user = signed_in(request)
+    require_list(user, record, Action.LIST)
+    require_list(user, record, Action.VIEW)
     return user
 
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Shifts -----------------------------------------------------------------
@@ -147,7 +136,7 @@ def shift_calendar(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def shift_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     if not can(user, RecordType.SHIFT, Action.LIST):
         raise Http404
     require(user, RecordType.SHIFT, Action.CREATE)
@@ -168,7 +157,7 @@ def shift_create(request: HttpRequest) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The shift is planned."))
             return redirect("operations:shift_detail", pk=shift.pk)
@@ -179,7 +168,7 @@ def shift_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
     form = ShiftForm(request.POST or None, instance=shift, user=user, collaboration=shift.collaboration)
     if request.method == "POST" and form.is_valid():
@@ -187,7 +176,7 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.do_update_shift(shift, acting_user=user, planned_venues=form.cleaned_data["planned_venues"], **fields)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The shift is saved."))
             return redirect("operations:shift_detail", pk=shift.pk)
@@ -195,28 +184,14 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "operations/shift_form.html", {"form": form, "shift": shift}, status=status)
 
 
-def _tips_behind(user: User, shift: Shift) -> dict[str, Any]:
-    """The tips a shift was planned from: readable ones linked, the others only counted.
-
-    Tips are readable by the police's analysts alone (the policy table); the staff on
-    the shift learn that there are tips behind it, and whom to ask, but not what they say.
-    """
-    from samverkan.intel.models import Tip
-
-    tips = Tip.objects.filter(shift=shift)
-    readable = list(tips.visible_to(user, Action.VIEW).order_by("submitted_at", "pk"))
-    return {"tips_readable": readable, "tips_unreadable": tips.count() - len(readable)}
-
-
 def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = signed_in(request)
     encounters = shift.encounters.select_related("venue").order_by("-occurred_at", "-pk")
     from samverkan.operations.models import ChildConcernReport
 
     concern_reports = ChildConcernReport.objects.visible_to(user).filter(encounter__shift=shift)
     return {
         "shift": shift,
-        **_tips_behind(user, shift),
         "participants": shift.participants.select_related("user", "agency").order_by("agency__name"),
         "log_entries": shift.log_entries.select_related("author"),
         "encounters": encounters,
@@ -258,7 +233,7 @@ def _after_post(request: HttpRequest, shift: Shift, error: ValidationError | Non
 def shift_start(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _shift(request, pk, Action.UPDATE)
     try:
-        actions.do_start_shift(shift, acting_user=_user(request))
+        actions.do_start_shift(shift, acting_user=signed_in(request))
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     messages.success(request, _("The shift has started."))
@@ -270,7 +245,7 @@ def shift_start(request: HttpRequest, pk: int) -> HttpResponse:
 def shift_complete(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _shift(request, pk, Action.UPDATE)
     try:
-        actions.do_complete_shift(shift, acting_user=_user(request))
+        actions.do_complete_shift(shift, acting_user=signed_in(request))
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     messages.success(request, _("The shift is completed."))
@@ -285,7 +260,7 @@ def shift_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _after_post(request, shift, cancel_form=form)
     try:
-        actions.do_cancel_shift(shift, reason=form.cleaned_data["reason"], acting_user=_user(request))
+        actions.do_cancel_shift(shift, reason=form.cleaned_data["reason"], acting_user=signed_in(request))
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     messages.success(request, _("The shift is cancelled."))
@@ -296,7 +271,7 @@ def shift_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def shift_join(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _shift(request, pk, Action.UPDATE)
-    user = _user(request)
+    user = signed_in(request)
     try:
         actions.do_add_participant(shift, user=user, acting_user=user)
     except ValidationError as exc:
@@ -312,7 +287,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _after_post(request, shift, participant_form=form)
     try:
-        actions.do_add_participant(shift, user=form.cleaned_data["user"], acting_user=_user(request))
+        actions.do_add_participant(shift, user=form.cleaned_data["user"], acting_user=signed_in(request))
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     return _after_post(request, shift)
@@ -326,7 +301,7 @@ def participant_remove(request: HttpRequest, pk: int, user_id: int) -> HttpRespo
     if participant is None:
         raise Http404
     try:
-        actions.do_remove_participant(shift, user=participant.user, acting_user=_user(request))
+        actions.do_remove_participant(shift, user=participant.user, acting_user=signed_in(request))
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     return _after_post(request, shift)
@@ -340,7 +315,7 @@ def log_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _after_post(request, shift, log_form=form)
     try:
-        actions.do_write_log(shift, text=form.cleaned_data["text"], acting_user=_user(request))
+        actions.do_write_log(shift, text=form.cleaned_data["text"], acting_user=signed_in(request))
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     if request.headers.get("HX-Request"):
@@ -353,7 +328,7 @@ def log_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
     """The field entry. Works with and without htmx; a repeated key creates nothing."""
-    user = _user(request)
+    user = signed_in(request)
     shift = _shift(request, pk)
     require(user, RecordType.ENCOUNTER, Action.CREATE)
     form = EncounterForm(request.POST, shift=shift, user=user)
@@ -371,7 +346,7 @@ def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
             acting_user=user,
         )
     except ValidationError as exc:
-        _form_errors(form, exc)
+        apply_errors(form, exc)
         return render(request, template, _shift_page_context(request, shift, encounter_form=form), status=400)
     if not created:
         messages.info(request, _("This encounter was already recorded."))
@@ -390,7 +365,7 @@ def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def shift_venue_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a venue to the shift on the spot: an existing one is found again."""
-    user = _user(request)
+    user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
     require(user, RecordType.VENUE, Action.CREATE)
     form = VenueForm(request.POST, user=user)
@@ -403,7 +378,7 @@ def shift_venue_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
             shift.planned_venues.add(venue)
     except ValidationError as exc:
-        _form_errors(form, exc)
+        apply_errors(form, exc)
         return _after_post(request, shift, venue_form=form)
     if not created:
         messages.info(request, _("The venue already existed and was added to the shift."))
@@ -447,7 +422,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
                 collaboration=_collaboration(user), acting_user=user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_errors(form, exc)
         else:
             if created:
                 messages.success(request, _("The venue is saved."))
@@ -461,7 +436,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     venue = access_or_404(Venue.objects.visible_to(user, Action.VIEW).select_related("area"), user, RecordType.VENUE, pk, audit=False)
     form = VenueForm(request.POST or None, instance=venue, user=user)
     if request.method == "POST":
@@ -470,7 +445,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 actions.do_update_venue(venue, acting_user=user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The venue is saved."))
                 return redirect("operations:venue_detail", pk=venue.pk)
@@ -500,10 +475,10 @@ def operation_list(request: HttpRequest) -> HttpResponse:
             try:
                 actions.do_create_operation(collaboration=collaboration, acting_user=user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The operation is saved."))
                 return redirect("operations:operation_list")
-    operations = Operation.objects.filter(collaboration__in=user.collaborations()).order_by("-starts_on", "name")
+    operations = Operation.objects.visible_to(user).order_by("-starts_on", "name")
     status = 400 if request.method == "POST" else 200
     return render(request, "operations/operation_list.html", {"form": form, "operations": operations}, status=status)

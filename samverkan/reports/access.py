@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from samverkan.accounts.policy import Action, RecordType, can
+from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
 
 # The record types behind each figure and its follow-up.
 FIGURE_RECORDS: dict[str, tuple[RecordType, ...]] = {
@@ -45,4 +45,8 @@ def exact_figures(user: Any) -> set[str]:
 
 def can_list_minors_without_referral(user: Any) -> bool:
     """Social services (who may read their own clients) get the list of minors still without a referral."""
-    return can(user, RecordType.CLIENT, Action.LIST) and can(user, RecordType.REFERRAL, Action.LIST)
+    # The owner's own scope: a disclosure to the police never opens this list.
+    return all(
+        user_scope(user, record, Action.LIST) is Scope.OWN_AGENCY
+        for record in (RecordType.CLIENT, RecordType.REFERRAL)
+    )

@@ -15,22 +15,25 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from samverkan.accounts.access import signed_in
 from samverkan.accounts.models import User
-from samverkan.audit.actions import do_record_event
+from samverkan.accounts.policy import Action, RecordType
+from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
 from samverkan.lib.swedish_numbers import Language
+from samverkan.operations.models import Encounter
 from samverkan.reports import access, definitions
 from samverkan.reports.exports import CONTENT_TYPES
 from samverkan.reports.exports import render as render_export
 from samverkan.reports.forms import ReportForm
 from samverkan.reports.press import press_text
 from samverkan.reports.report import Headline, Mode, Report, build_report
-from samverkan.support.models import Referral, ReferralStatus
+from samverkan.support.models import Client, ClientEncounter, Referral, ReferralStatus
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
+def _results_user(request: HttpRequest) -> User:
+    """The user, if they may open the results at all; 404 for everyone else."""
+    user = signed_in(request)
     if not access.can_open_results(user):
         raise Http404
     return user
@@ -68,34 +71,57 @@ def _build(request: HttpRequest, user: User) -> tuple[ReportForm, Report | None]
     return form, _masked(build_report(form.report_filter(), mode=mode), user)
 
 
-def minors_without_referral(f: definitions.Filter) -> list[dict[str, Any]]:
-    """Minors found in the period with no referral since: each one needs a social worker's attention."""
+def minors_without_referral(user: User, f: definitions.Filter) -> list[dict[str, Any]]:
+    """Minors found in the period with no referral since: each one needs a social worker's attention.
+
+    Through the gate like any list: the encounters the user may see, the clients of the user's
+    own agency; the list and every client named on it are audited.
+    """
     referred = Referral.objects.exclude(status=ReferralStatus.DECLINED).filter(
         client_id=OuterRef("client_link__client_id"), sent_on__gte=OuterRef("day")
     )
     encounters = (
         definitions.exploited_encounters(f, minors=True)
+        .filter(pk__in=Encounter.objects.visible_to(user).values("pk"))
         .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()), referred=Exists(referred))
         .filter(referred=False)
-        .select_related("shift__area", "client_link__client")
+        .select_related("shift__area")
         .order_by("occurred_at")
+    )[:200]
+    clients = Client.objects.visible_to(user, Action.VIEW).in_bulk(
+        {link.client_id for link in ClientEncounter.objects.filter(encounter__in=[e.pk for e in encounters])}
     )
-    return [
-        {"encounter": e, "client": getattr(getattr(e, "client_link", None), "client", None)}
-        for e in encounters[:200]
-    ]
+    client_of = {
+        link.encounter_id: clients.get(link.client_id)
+        for link in ClientEncounter.objects.filter(encounter__in=[e.pk for e in encounters])
+    }
+    rows = [{"encounter": e, "client": client_of.get(e.pk)} for e in encounters]
+    with transaction.atomic():
+        do_record_event(
+            user=user,
+            action=AuditAction.LIST,
+            record_type=RecordType.ENCOUNTER,
+            detail=f"minors without a referral; ids={','.join(str(e.pk) for e in encounters)}"[:500],
+        )
+        do_record_views(
+            user=user,
+            record_type=RecordType.CLIENT,
+            record_ids=sorted({c.pk for c in clients.values()}),
+            detail="minor without a referral",
+        )
+    return rows
 
 
 @require_GET
 @login_required
 def results_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = _results_user(request)
     form, report = _build(request, user)
     if report is None:
         return render(request, "reports/results.html", {"form": form}, status=400)
     missing = None
     if not report.is_public and access.can_list_minors_without_referral(user):
-        missing = minors_without_referral(report.period)
+        missing = minors_without_referral(user, report.period)
     return render(
         request,
         "reports/results.html",
@@ -112,7 +138,7 @@ def results_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    user = _user(request)
+    user = _results_user(request)
     if fmt not in CONTENT_TYPES:
         raise Http404
     form, report = _build(request, user)

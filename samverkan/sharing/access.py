@@ -1,11 +1,4 @@
-"""The ways in to disclosures, and the disclosure provider of the access policy.
-
-``granted_fields`` is what ``accounts.policy.disclosed_fields`` asks (it is
-registered in ``apps.ready``): for a user and a record type, the records of
-the other agency that delivered disclosures opened to the user's agency, and
-the fields each opened. Nothing is copied: the owner's record is read through
-its own ``visible_to``, narrowed to these ids and fields.
-"""
+"""The ways in to disclosures themselves (what was disclosed is read through ``gate``)."""
 
 from __future__ import annotations
 
@@ -19,31 +12,6 @@ from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.sharing.models import Disclosure
-from samverkan.sharing.registry import entry
-
-
-def granted_fields(user: Any, record_type: RecordType | str) -> dict[int, frozenset[str]]:
-    """Record id → the fields that delivered disclosures grant the user's agency."""
-    registered = entry(str(record_type))
-    if registered is None or user is None or not getattr(user, "is_authenticated", False):
-        return {}
-    membership = user.membership
-    if membership is None or membership.agency.kind == registered.owner_kind:
-        # An agency never needs a disclosure of its own kind's records.
-        return {}
-    rows = (
-        Disclosure.objects.delivered()
-        .filter(requesting_agency_id=membership.agency_id, record_type=str(record_type))
-        .values_list("record_id", "fields_granted")
-    )
-    grants: dict[int, set[str]] = {}
-    for record_id, fields in rows:
-        if record_id is None:
-            continue
-        grants.setdefault(record_id, set()).update(
-            f for f in fields or () if f in registered.field_names
-        )
-    return {pk: frozenset(fields) for pk, fields in grants.items() if fields}
 
 
 def require_case_role(user: User, what: str) -> None:

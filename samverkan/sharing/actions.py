@@ -35,18 +35,17 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Agency, AgencyKind, Collaboration, User
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
 from samverkan.investigations.models import (
     Offence,
-    Suspect,
     normalise_case_number,
     validate_case_number,
 )
 from samverkan.operations.models import ChildConcernReport, Encounter
+from samverkan.sharing.gate import Disclosable, entry
 from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis, RefusalKind
 from samverkan.sharing.reference import DUTY_TO_REPORT_BASES
-from samverkan.sharing.registry import DisclosableRecord, entry
 from samverkan.sharing.resolve import Subject, candidates, facts_for, owner_record, stored_record
 from samverkan.sharing.rules import Direction, refusals
 
@@ -64,25 +63,8 @@ def _agency(user: User) -> Agency:
     return membership.agency
 
 
-def _audit(
-    user: User,
-    action: AuditAction,
-    record_type: str,
-    record_id: Any,
-    detail: str,
-    purpose: str = "",
-) -> None:
-    do_record_event(
-        user=user,
-        action=action,
-        record_type=record_type,
-        record_id=record_id,
-        detail=detail,
-        purpose=purpose,
-    )
 
-
-def _registered(record_type: str) -> DisclosableRecord:
+def _registered(record_type: str) -> Disclosable[Any]:
     registered = entry(record_type)
     if registered is None:
         raise ValidationError({"record_type": _("Choose a kind of record from the list.")})
@@ -90,7 +72,7 @@ def _registered(record_type: str) -> DisclosableRecord:
 
 
 def _clean_fields(
-    registered: DisclosableRecord, fields: Iterable[str], *, within: Iterable[str] | None = None
+    registered: Disclosable[Any], fields: Iterable[str], *, within: Iterable[str] | None = None
 ) -> list[str]:
     chosen = set(fields)
     if not chosen:
@@ -108,7 +90,7 @@ def _clean_fields(
         raise ValidationError(
             {"fields": _("Only fields that were asked for can be granted.")}, code="not_requested"
         )
-    # The registry's order, so that the same grant always reads the same.
+    # The declaration's order, so that the same grant always reads the same.
     return [f.name for f in registered.fields if f.name in chosen]
 
 
@@ -146,13 +128,13 @@ def _grant_detail(d: Disclosure, what: str) -> str:
 
 def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str, record_id: Any, detail: str) -> None:
     """A disclosure approved or delivered is logged twice: on the disclosure, and on the record it opens."""
-    _audit(acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, disclosure.pk, detail, disclosure.purpose)
-    _audit(acting_user, AuditAction.DISCLOSE, record_type, record_id, detail, disclosure.purpose)
+    audit_record(acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, disclosure.pk, detail, disclosure.purpose)
+    audit_record(acting_user, AuditAction.DISCLOSE, record_type, record_id, detail, disclosure.purpose)
 
 
 def _check_basis(
     basis: LegalBasis | None,
-    registered: DisclosableRecord,
+    registered: Disclosable[Any],
     record: Any,
     *,
     encounter_id: int | None,
@@ -244,7 +226,7 @@ def do_request_disclosure(
     )
     disclosure.save(force_insert=True)
     named = f"encounter {encounter.pk}" if encounter is not None else "case number"
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.CREATE,
         RecordType.DISCLOSURE,
@@ -301,7 +283,7 @@ def do_decide_disclosure(
         locked.save(
             update_fields=["status", "refusal_kind", "refusal_reason", "decided_by", "decided_at"]
         )
-        _audit(
+        audit_record(
             acting_user,
             AuditAction.DISCLOSE,
             RecordType.DISCLOSURE,
@@ -426,7 +408,7 @@ def do_withdraw_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disc
     locked.withdrawn_by = acting_user
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.DISCLOSURE,
@@ -531,10 +513,6 @@ def do_record_oral_disclosure(
 
 # --- Identity handed over with a child-concern report -----------------------------------
 
-# What social services need to know who the child is, and nothing of the offence.
-CONCERN_REPORT_FIELDS: tuple[str, ...] = ("name", "personnummer", "birth_date", "age_at_offence")
-
-
 def duty_to_report_basis(on: dt.date) -> LegalBasis | None:
     """The basis of the duty to report concern for a child in force on ``on``, if any."""
     return (
@@ -548,15 +526,21 @@ def duty_to_report_basis(on: dt.date) -> LegalBasis | None:
 
 @transaction.atomic
 def do_disclose_with_concern_report(
-    suspect: Suspect, concern_report: ChildConcernReport, *, acting_user: User
+    concern_report: ChildConcernReport,
+    *,
+    record_type: str,
+    record_id: int,
+    fields: Iterable[str],
+    acting_user: User,
 ) -> Disclosure | None:
-    """Hand a minor suspect's identity to social services together with the concern report.
+    """Hand the identity of the child a concern report is about to its recipient, with the report.
 
     The duty to report concern for a child (SoL 14:1, from 2025-07-01 the new
-    Social Services Act) obliges the police to give social services what they
+    Social Services Act) obliges the reporter to give social services what they
     need to act: who the child is. Recorded as a disclosure delivered at once,
     on the basis valid today and checked by the same rules as any other, of
-    ``CONCERN_REPORT_FIELDS`` only, named by the concern report.
+    ``fields`` only (the owning app says which identify the child), named by
+    the concern report.
 
     Returns ``None``, writing nothing and logging why, when the concern report's
     recipient is not a social-services agency of the crime report's
@@ -565,31 +549,30 @@ def do_disclose_with_concern_report(
     """
     require(acting_user, RecordType.DISCLOSURE, Action.CREATE)
     agency = _agency(acting_user)
-    registered = _registered(RecordType.SUSPECT)
-    record = owner_record(acting_user, RecordType.SUSPECT, agency, suspect.pk)
+    registered = _registered(record_type)
+    record = owner_record(acting_user, record_type, agency, record_id)
     if (
         registered.owner_kind != agency.kind
         or record is None
         or concern_report.reporter_agency_id != agency.pk
     ):
         raise PermissionDenied
-    if record.child_concern_report_id != concern_report.pk:
-        raise ValidationError(_("The child-concern report is not the suspect's."))
     existing = Disclosure.objects.filter(
-        concern_report=concern_report, record_type=RecordType.SUSPECT, record_id=record.pk
+        concern_report=concern_report, record_type=record_type, record_id=record.pk
     ).first()
     if existing is not None:
         return existing
     recipient = concern_report.addressed_to
-    collaboration = record.crime_report.collaboration
+    collaboration = concern_report.collaboration
     if (
         recipient.kind != AgencyKind.SOCIAL_SERVICES
         or not collaboration.agencies.filter(pk=recipient.pk).exists()
     ):
         logger.warning(
-            "child-concern report %s: suspect %s not disclosed, "
+            "child-concern report %s: %s %s not disclosed, "
             "no social-services agency of collaboration %s receives it",
             concern_report.pk,
+            record_type,
             record.pk,
             collaboration.code,
         )
@@ -600,8 +583,9 @@ def do_disclose_with_concern_report(
         _check_basis(basis, registered, record, encounter_id=None, offence=None, at=now)
     except ValidationError as exc:
         logger.warning(
-            "child-concern report %s: suspect %s not disclosed, no legal basis allows it (%s)",
+            "child-concern report %s: %s %s not disclosed, no legal basis allows it (%s)",
             concern_report.pk,
+            record_type,
             record.pk,
             " ".join(exc.messages),
         )
@@ -618,7 +602,7 @@ def do_disclose_with_concern_report(
             "duty to report concern for a child (%(basis)s). Social services cannot act on the "
             "report without knowing who the child is; nothing about the offence is disclosed."
         ) % {"basis": basis.provision}
-    fields = [f for f in CONCERN_REPORT_FIELDS if f in registered.field_names]
+    granted = [f for f in fields if f in registered.field_names]
     disclosure = Disclosure(
         collaboration=concern_report.collaboration,
         requesting_agency=recipient,
@@ -626,8 +610,8 @@ def do_disclose_with_concern_report(
         record_type=registered.record_type,
         record_id=record.pk,
         concern_report=concern_report,
-        fields_requested=fields,
-        fields_granted=fields,
+        fields_requested=granted,
+        fields_granted=granted,
         purpose=purpose,
         status=DisclosureStatus.ACCEPTED,
         requested_at=now,
@@ -640,5 +624,5 @@ def do_disclose_with_concern_report(
     )
     disclosure.save(force_insert=True)
     detail = _grant_detail(disclosure, f"handed over with child-concern report {concern_report.pk}")
-    _audit_delivery(acting_user, disclosure, RecordType.SUSPECT, record.pk, detail)
+    _audit_delivery(acting_user, disclosure, record_type, record.pk, detail)
     return disclosure

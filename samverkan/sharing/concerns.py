@@ -1,68 +1,66 @@
-"""The identities handed over with child-concern reports, for social services' report page.
+"""Who a child-concern report is about, as far as it was disclosed to the reader's agency.
 
-Registered as ``support.concern_identities``' provider (``apps.ready``). A
-suspect is read through ``Suspect.objects.visible_to`` (the ``DISCLOSED``
-scope for a social worker) and rendered with only the fields that delivered
-disclosures grant the reader's agency, like on the suspect's own page. Each
-suspect shown is a read of its own, audited.
+A concern report from the police names no one; the police hand the child's
+identity over with it as a disclosure. Social services' concern page asks
+here, and gets each disclosed person as a projection of the granted fields
+(``gate.read_many``), with the disclosure's legal basis and time. Each person
+shown is a read of its own, audited.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
-from samverkan.audit.actions import do_record_views
-from samverkan.investigations.models import Suspect
-from samverkan.investigations.views import suspect_rows
+from samverkan.accounts.policy import Action
 from samverkan.operations.models import ChildConcernReport
+from samverkan.sharing.gate import Projection, read_many, record_url
 from samverkan.sharing.models import Disclosure
-from samverkan.support.concern_identities import DisclosedIdentity, Line
 
 
-def concern_identities(user: User, report: ChildConcernReport) -> list[DisclosedIdentity]:
+@dataclass(frozen=True)
+class DisclosedIdentity:
+    """One disclosed person on a concern report: the projection, and the disclosure behind it."""
+
+    projection: Projection
+    legal_basis: str
+    delivered_at: dt.datetime | None
+    record_url: str | None
+    disclosure_url: str
+
+
+def disclosed_identities(user: User, report: ChildConcernReport) -> list[DisclosedIdentity]:
+    """The persons disclosed to ``user``'s agency with ``report`` (each read audited)."""
     membership = user.membership
     if membership is None:
         return []
     disclosures = list(
         Disclosure.objects.visible_to(user, Action.VIEW)
         .delivered()
-        .filter(
-            concern_report=report,
-            requesting_agency_id=membership.agency_id,
-            record_type=RecordType.SUSPECT,
-        )
+        .filter(concern_report=report, requesting_agency_id=membership.agency_id)
         .select_related("legal_basis")
         .order_by("pk")
     )
-    if not disclosures:
-        return []
-    suspects = Suspect.objects.visible_to(user, Action.VIEW).in_bulk(
-        {d.record_id for d in disclosures if d.record_id is not None}
-    )
-    whole = user_scope(user, RecordType.SUSPECT, Action.VIEW) is not Scope.DISCLOSED
-    grants = {} if whole else disclosed_fields(user, RecordType.SUSPECT)
-    identities: list[DisclosedIdentity] = []
-    shown: list[int] = []
+    by_type: dict[str, dict[int, Disclosure]] = {}
     for d in disclosures:
-        suspect = suspects.get(d.record_id) if d.record_id is not None else None
-        if suspect is None or suspect.pk in shown:
-            continue
-        allowed = None if whole else grants.get(suspect.pk, frozenset())
-        rows = suspect_rows(suspect, allowed)
-        named = allowed is None or "name" in allowed
-        identities.append(
-            DisclosedIdentity(
-                title=suspect.name if named else _("Suspect"),
-                lines=[Line(r.label, r.value) for r in (rows[1:] if named else rows)],
-                legal_basis=str(d.legal_basis) if d.legal_basis else "",
-                delivered_at=d.accepted_at,
-                record_url=reverse("investigations:suspect_detail", args=[suspect.pk]),
-                disclosure_url=reverse("sharing:detail", args=[d.pk]),
+        if d.record_id is not None:
+            by_type.setdefault(d.record_type, {}).setdefault(d.record_id, d)
+    identities: list[DisclosedIdentity] = []
+    for record_type, chosen in by_type.items():
+        for projection in read_many(
+            user, record_type, ids=chosen, detail=f"on child-concern report {report.pk}"
+        ):
+            d = chosen[projection.pk]
+            identities.append(
+                DisclosedIdentity(
+                    projection=projection,
+                    legal_basis=str(d.legal_basis) if d.legal_basis else "",
+                    delivered_at=d.accepted_at,
+                    record_url=record_url(record_type, None, projection.pk),
+                    disclosure_url=reverse("sharing:detail", args=[d.pk]),
+                )
             )
-        )
-        shown.append(suspect.pk)
-    do_record_views(user=user, record_type=RecordType.SUSPECT, record_ids=shown, detail=f"on child-concern report {report.pk}")
     return identities

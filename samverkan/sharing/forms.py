@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.models import Agency, User
 from samverkan.investigations.models import Offence, normalise_case_number, validate_case_number
 from samverkan.operations.models import Encounter, Shift, ShiftStatus
+from samverkan.sharing.gate import Disclosable, registry
 from samverkan.sharing.models import LegalBasis, RefusalKind
-from samverkan.sharing.registry import REGISTRY, DisclosableRecord
 from samverkan.sharing.rules import Direction
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
@@ -89,7 +89,7 @@ class StartForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, record_types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(rt, REGISTRY[rt].record_type.label) for rt in record_types]
+        choices = [(rt, registry()[rt].record_type.label) for rt in record_types]
         self.fields["record_type"].choices = choices  # type: ignore[attr-defined]
         self.fields["shift"].queryset = recent_shifts(user)  # type: ignore[attr-defined]
 
@@ -125,7 +125,7 @@ class _SubjectForm(forms.Form):
         self,
         *args: Any,
         user: User,
-        registered: DisclosableRecord,
+        registered: Disclosable[Any],
         shift: Shift | None,
         **kwargs: Any,
     ) -> None:
@@ -225,7 +225,7 @@ class RequestForm(_SubjectForm):
     field_order = ["owning_agency", "encounter", "case_number", "field_names", "offence", "purpose"]
 
     def __init__(
-        self, *args: Any, user: User, registered: DisclosableRecord, **kwargs: Any
+        self, *args: Any, user: User, registered: Disclosable[Any], **kwargs: Any
     ) -> None:
         super().__init__(*args, user=user, registered=registered, **kwargs)
         self.fields["owning_agency"] = _agency_field(
@@ -285,7 +285,7 @@ class OralForm(_SubjectForm):
         self,
         *args: Any,
         user: User,
-        registered: DisclosableRecord,
+        registered: Disclosable[Any],
         records: list[tuple[int, str]] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -350,7 +350,7 @@ class ApproveForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        registered: DisclosableRecord,
+        registered: Disclosable[Any],
         requested: list[str],
         records: list[tuple[int, str]],
         **kwargs: Any,

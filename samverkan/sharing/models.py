@@ -28,7 +28,6 @@ from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.investigations.models import Offence
 from samverkan.operations.models import ChildConcernReport, Encounter
-from samverkan.sharing.registry import RECORD_TYPE_CHOICES
 from samverkan.sharing.rules import BasisRule, Concerns, Direction
 
 # --- Legal bases (reference data) ---------------------------------------------------
@@ -207,7 +206,7 @@ class Disclosure(models.Model):
         related_name="disclosures_owned",
         verbose_name=_("owning agency"),
     )
-    record_type = models.CharField(_("record"), max_length=32, choices=RECORD_TYPE_CHOICES)
+    record_type = models.CharField(_("record"), max_length=32, choices=RecordType.choices)
     # How the requester named the record it cannot see.
     encounter = models.ForeignKey(
         Encounter,

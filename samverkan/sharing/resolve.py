@@ -14,32 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import Agency
-from samverkan.accounts.policy import Action, RecordType
-from samverkan.investigations.models import (
-    CrimeReport,
-    CrimeReportParty,
-    Offence,
-    Suspect,
-    normalise_case_number,
-)
-from samverkan.operations.models import AgeBand, Encounter
+from samverkan.accounts.policy import Action
+from samverkan.investigations.models import Offence, normalise_case_number
+from samverkan.sharing.gate import Disclosable, Summary, entry
 from samverkan.sharing.models import OffencePenalty
-from samverkan.sharing.registry import entry
-from samverkan.sharing.rules import Direction, Facts, OffenceFacts, SubjectAge, brb_chapter
-from samverkan.support.models import (
-    ADULT_AGE,
-    Client,
-    ClientEncounter,
-    Consent,
-    ConsentScope,
-    Referral,
-    SupportAction,
-)
+from samverkan.sharing.rules import Facts, OffenceFacts, brb_chapter
 
 
 @dataclass(frozen=True)
@@ -51,36 +34,10 @@ class Subject:
     case_number: str = ""
 
 
-@dataclass(frozen=True)
-class _Lookup:
-    model: type[models.Model]
-    owner_field: str
-    # Paths from the record to an encounter that names it.
-    encounter_paths: tuple[str, ...]
-    case_number_path: str | None = None
-
-
-LOOKUPS: dict[str, _Lookup] = {
-    RecordType.CLIENT: _Lookup(Client, "agency", ("encounter_links__encounter",)),
-    RecordType.SUPPORT_ACTION: _Lookup(SupportAction, "agency", ("encounter",)),
-    RecordType.REFERRAL: _Lookup(Referral, "agency", ("client__encounter_links__encounter",)),
-    RecordType.CRIME_REPORT: _Lookup(
-        CrimeReport, "agency", ("parties__encounter", "suspects__encounter"), "case_number"
-    ),
-    RecordType.SUSPECT: _Lookup(
-        Suspect,
-        "crime_report__agency",
-        ("encounter", "crime_report__parties__encounter"),
-        "crime_report__case_number",
-    ),
-}
-
-
-def _owner_records(user: Any, record_type: str, owner: Agency) -> models.QuerySet[Any]:
-    lookup = LOOKUPS[record_type]
-    manager: Any = lookup.model._default_manager
+def _owner_records(user: Any, registered: Disclosable[Any], owner: Agency) -> models.QuerySet[Any]:
+    manager: Any = registered.model._default_manager
     records: models.QuerySet[Any] = manager.visible_to(user, Action.VIEW)
-    return records.filter(**{lookup.owner_field: owner})
+    return records.filter(**{registered.owner_path: owner})
 
 
 def resolve(user: Any, owner: Agency, subjects: Iterable[Subject]) -> dict[Subject, list[Any]]:
@@ -91,12 +48,13 @@ def resolve(user: Any, owner: Agency, subjects: Iterable[Subject]) -> dict[Subje
     """
     wanted: dict[str, list[Subject]] = {}
     for subject in subjects:
-        if subject.record_type in LOOKUPS:
+        if entry(subject.record_type) is not None:
             wanted.setdefault(subject.record_type, []).append(subject)
     found: dict[Subject, dict[int, Any]] = {}
     for record_type, group in wanted.items():
-        lookup = LOOKUPS[record_type]
-        base = _owner_records(user, record_type, owner)
+        lookup = entry(record_type)
+        assert lookup is not None
+        base = _owner_records(user, lookup, owner)
         encounter_ids = {s.encounter_id for s in group if s.encounter_id is not None}
         numbers = {normalise_case_number(s.case_number) for s in group if s.case_number}
         by_encounter: dict[int, dict[int, Any]] = {}
@@ -128,131 +86,32 @@ def candidates(user: Any, owner: Agency, subject: Subject) -> list[Any]:
 
 def owner_record(user: Any, record_type: str, owner: Agency, record_id: Any) -> Any | None:
     """One of the owner's records by id, as ``user`` (of the owner) sees it."""
-    if record_type not in LOOKUPS:
+    registered = entry(record_type)
+    if registered is None:
         return None
     try:
-        return _owner_records(user, record_type, owner).filter(pk=int(record_id)).first()
+        return _owner_records(user, registered, owner).filter(pk=int(record_id)).first()
     except (TypeError, ValueError):
         return None
 
 
 def stored_record(record_type: str, owner: Agency, record_id: int | None) -> Any | None:
     """The disclosed record, read by the system to re-check a decision (never shown)."""
-    lookup = LOOKUPS.get(record_type)
-    if lookup is None or record_id is None:
+    registered = entry(record_type)
+    if registered is None or record_id is None:
         return None
-    manager: Any = lookup.model._default_manager
-    return manager.filter(**{lookup.owner_field: owner, "pk": record_id}).first()
+    return registered.records().filter(**{registered.owner_path: owner, "pk": record_id}).first()
 
 
-# --- What the owner sees of a candidate -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Summary:
-    pk: int
-    title: str
-    lines: list[str]
-
-    @property
-    def label(self) -> str:
-        return f"{self.title} ({', '.join(self.lines)})" if self.lines else self.title
-
-
-def _local(moment: dt.datetime) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+# --- What the owner sees of a candidate, and the facts the rules check ----------------
 
 
 def summary(record_type: str, record: Any) -> Summary:
     """A few words that let the owner recognise its own record."""
-    if isinstance(record, Client):
-        return Summary(
-            record.pk,
-            record.pseudonym,
-            [_("Client %(id)s") % {"id": record.pk}]
-            + ([_("Protected personal data")] if record.protected_identity else []),
-        )
-    if isinstance(record, SupportAction):
-        return Summary(
-            record.pk,
-            f"{record.get_kind_display()} {record.happened_on:%Y-%m-%d}",
-            [_("Client %(id)s") % {"id": record.client_id}],
-        )
-    if isinstance(record, Referral):
-        return Summary(
-            record.pk,
-            str(record),
-            [_("Client %(id)s") % {"id": record.client_id}, f"{record.sent_on:%Y-%m-%d}"],
-        )
-    if isinstance(record, CrimeReport):
-        return Summary(
-            record.pk,
-            record.case_number,
-            [str(record.offence), _local(record.committed_at), record.get_status_display()],
-        )
-    if isinstance(record, Suspect):
-        return Summary(
-            record.pk,
-            record.name,
-            [
-                record.crime_report.case_number,
-                _("%(age)s years at the offence") % {"age": record.age_at_offence},
-                record.get_role_display(),
-            ],
-        )
-    return Summary(int(record.pk), str(record), [])
-
-
-# --- The facts the rules check ----------------------------------------------------------
-
-
-def _age_from_years(years: int | None) -> SubjectAge:
-    if years is None:
-        return SubjectAge.UNKNOWN
-    return SubjectAge.MINOR if years < ADULT_AGE else SubjectAge.ADULT
-
-
-def _age_from_bands(bands: Iterable[str]) -> SubjectAge:
-    found = set(bands)
-    if AgeBand.UNDER_18 in found:
-        return SubjectAge.MINOR
-    if AgeBand.UNCERTAIN in found:
-        return SubjectAge.UNKNOWN
-    return SubjectAge.ADULT
-
-
-def _client_of(record: Any) -> Client:
-    return record if isinstance(record, Client) else record.client
-
-
-def _client_age(client: Client, encounter_id: int | None, on: dt.date) -> SubjectAge:
-    """The age when met at the named encounter (frozen there), else on the day."""
-    if encounter_id is not None:
-        link = ClientEncounter.objects.filter(client=client, encounter_id=encounter_id).first()
-        if link is not None:
-            return _age_from_years(link.age_years)
-    return _age_from_years(client.age_on(on).years)
-
-
-def _police_record_age(record: Any, encounter_id: int | None) -> SubjectAge:
-    """Whether the record concerns a child: the named person, a party, the victim, a suspect."""
-    report: CrimeReport = record if isinstance(record, CrimeReport) else record.crime_report
-    bands: list[str] = []
-    if encounter_id is not None:
-        bands += Encounter.objects.filter(pk=encounter_id).values_list("age_band", flat=True)
-    bands += CrimeReportParty.objects.filter(crime_report=report).values_list(
-        "encounter__age_band", flat=True
-    )
-    if report.trafficking_victim_age:
-        bands.append(report.trafficking_victim_age)
-    if report.offence.child_victim:
-        bands.append(AgeBand.UNDER_18)
-    suspects = [record] if isinstance(record, Suspect) else list(report.suspects.all())
-    # The age registered stays frozen for the statistics; a corrected birth date
-    # that shows a child counts here too (the cautious side).
-    if any(s.is_minor_at_offence or s.age_by_birth_date() < ADULT_AGE for s in suspects):
-        bands.append(AgeBand.UNDER_18)
-    return _age_from_bands(bands)
+    registered = entry(record_type)
+    if registered is None:
+        return Summary(int(record.pk), str(record), [])
+    return registered.summary(record)
 
 
 def offence_facts(offence: Offence, on: dt.date) -> OffenceFacts:
@@ -276,24 +135,10 @@ def facts_for(
     registered = entry(record_type)
     assert registered is not None
     on = timezone.localdate(at)
-    direction = registered.direction
-    if direction == Direction.TO_POLICE:
-        client = _client_of(record)
-        consent = (
-            Consent.objects.filter(
-                client=client, scope=ConsentScope.SHARE_WITH_POLICE, given_on__lte=on
-            )
-            .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at))
-            .exists()
-        )
-        age = _client_age(client, encounter_id, on)
-    else:
-        consent = False
-        age = _police_record_age(record, encounter_id)
     return Facts(
-        direction=direction,
-        subject_age=age,
+        direction=registered.direction,
+        subject_age=registered.subject_age(record, encounter_id, on),
         on=on,
         offence=offence_facts(offence, on) if offence is not None else None,
-        consent=consent,
+        consent=registered.consent(record, at),
     )

@@ -22,12 +22,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require
+from samverkan.accounts.access import require, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
@@ -43,24 +43,21 @@ from samverkan.sharing.forms import (
     RequestForm,
     StartForm,
 )
-from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
-from samverkan.sharing.registry import (
-    DisclosableRecord,
+from samverkan.sharing.gate import (
+    Disclosable,
+    Summary,
     entry,
     record_types_owned_by,
     record_types_requestable_by,
+    record_url,
 )
-from samverkan.sharing.resolve import Subject, Summary, candidates, owner_record, resolve, summary
+from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
+from samverkan.sharing.resolve import Subject, candidates, owner_record, resolve, summary
 
 PAGE_SIZE = 25
 # Names the actions use for errors, and the form fields that show them.
 RENAME = {"fields": "field_names"}
 
-
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
 
 
 def _agency(user: User) -> Agency:
@@ -69,15 +66,6 @@ def _agency(user: User) -> Agency:
         raise PermissionDenied
     return agency
 
-
-def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put an action's errors on the form's fields, or above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        target = RENAME.get(name, name)
-        form.add_error(target if target in form.fields else None, errors)
 
 
 def _subject(d: Disclosure) -> Subject:
@@ -92,26 +80,10 @@ def _int(value: Any) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-def record_url(record_type: str, record: Any | None, record_id: int | None) -> str | None:
-    """Where the record is read: by the owner (``record`` given) or, once delivered, the requester."""
-    if record_id is None:
-        return None
-    if record_type == RecordType.CLIENT:
-        return reverse("support:client_detail", args=[record_id])
-    if record_type == RecordType.CRIME_REPORT:
-        return reverse("investigations:report_detail", args=[record_id])
-    if record_type == RecordType.SUSPECT:
-        return reverse("investigations:suspect_detail", args=[record_id])
-    client_id = getattr(record, "client_id", None)
-    if client_id is not None:
-        return reverse("support:client_detail", args=[client_id])
-    return None
-
-
 @dataclass
 class Row:
     disclosure: Disclosure
-    registered: DisclosableRecord
+    registered: Disclosable[Any]
     matches: list[Summary] = field(default_factory=list)
 
     @property
@@ -159,7 +131,7 @@ def _counts(agency: Agency) -> list[dict[str, Any]]:
 @login_required
 def counts(request: HttpRequest) -> HttpResponse:
     """Managers: how many disclosures their agency asked for and answered; never one of them."""
-    user = _signed_in(request)
+    user = signed_in(request)
     if user_scope(user, RecordType.DISCLOSURE, Action.AGGREGATE) is not Scope.AGGREGATE:
         do_record_event(
             user=user, action=AuditAction.DENIED, record_type=RecordType.DISCLOSURE, detail="counts"
@@ -181,7 +153,7 @@ def counts(request: HttpRequest) -> HttpResponse:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """Requests to my agency (and what it disclosed orally); the open ones resolved for me."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "inbox")
     agency = _agency(user)
     base = Disclosure.objects.visible_to(user).received_by(agency).select_related(*_RELATED)
@@ -210,7 +182,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def outbox(request: HttpRequest) -> HttpResponse:
     """My agency's requests, and what was disclosed to it; approved ones previewed first."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "outbox")
     agency = _agency(user)
     base = Disclosure.objects.visible_to(user).sent_by(agency).select_related(*_RELATED)
@@ -294,14 +266,14 @@ def _render_detail(
 @require_GET
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "detail")
     disclosure = access_disclosure_for_user(user, pk)
     return _render_detail(request, user, disclosure)
 
 
 def _for_write(request: HttpRequest, pk: int, what: str) -> tuple[User, Disclosure]:
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, what)
     disclosure = access_disclosure_for_user(user, pk, action=Action.UPDATE)
     require(user, RecordType.DISCLOSURE, Action.UPDATE)
@@ -342,7 +314,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     acting_user=user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc, RENAME)
             else:
                 messages.success(
                     request,
@@ -362,7 +334,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     acting_user=user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc, RENAME)
             else:
                 messages.success(request, _("The request was refused."))
                 return redirect("sharing:detail", pk=d.pk)
@@ -422,7 +394,7 @@ def _shift_from(user: User, data: QueryDict) -> tuple[Shift | None, Encounter | 
     return None, None
 
 
-def _chosen_type(data: QueryDict, allowed: list[str]) -> DisclosableRecord | None:
+def _chosen_type(data: QueryDict, allowed: list[str]) -> Disclosable[Any] | None:
     value = data.get("record_type", "")
     return entry(value) if value in allowed else None
 
@@ -456,7 +428,7 @@ def _start_page(
 @require_http_methods(["GET", "POST"])
 @login_required
 def request_disclosure(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "request form")
     require(user, RecordType.DISCLOSURE, Action.CREATE)
     record_types = record_types_requestable_by(_agency(user).kind)
@@ -502,7 +474,7 @@ def request_disclosure(request: HttpRequest) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc, RENAME)
         else:
             messages.success(
                 request,
@@ -513,12 +485,12 @@ def request_disclosure(request: HttpRequest) -> HttpResponse:
     return render(request, "sharing/request_form.html", context, status=400)
 
 
-def _record_choices(registered: DisclosableRecord, records: list[Any]) -> list[tuple[int, str]]:
+def _record_choices(registered: Disclosable[Any], records: list[Any]) -> list[tuple[int, str]]:
     return [(s.pk, s.label) for s in (summary(registered.record_type, r) for r in records)]
 
 
 def _oral_record(
-    user: User, agency: Agency, registered: DisclosableRecord, form: OralForm
+    user: User, agency: Agency, registered: Disclosable[Any], form: OralForm
 ) -> tuple[int | None, list[Any]]:
     """The record the oral disclosure was about, or why it is not clear (errors on the form)."""
     data = form.cleaned_data
@@ -549,7 +521,7 @@ def _oral_record(
 @login_required
 def oral(request: HttpRequest) -> HttpResponse:
     """Record afterwards a disclosure made orally in the field by the user's agency."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require_case_role(user, "oral form")
     require(user, RecordType.DISCLOSURE, Action.CREATE)
     agency = _agency(user)
@@ -625,7 +597,7 @@ def oral(request: HttpRequest) -> HttpResponse:
                     acting_user=user,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc, RENAME)
             else:
                 messages.success(request, _("The oral disclosure was recorded."))
                 return redirect("sharing:detail", pk=disclosure.pk)

@@ -9,24 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
-
 from samverkan.accounts.access import access_or_404
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
-from samverkan.operations.models import ChildConcernReport
-from samverkan.support.models import CLIENT_FIELDS, Client, Consent, Referral
+from samverkan.support.models import (
+    Client,
+    ConcernHandling,
+    Consent,
+    Referral,
+    concern_reports_handled_by,
+)
 
 PROTECTED_DETAIL = "protected personal data"
-
-
-def client_fields_for(user: User, client: Client) -> frozenset[str]:
-    """The parts of ``client`` the user may see: all in their own agency, else the disclosed."""
-    if user_scope(user, RecordType.CLIENT, Action.VIEW) is Scope.DISCLOSED:
-        return disclosed_fields(user, RecordType.CLIENT).get(client.pk, frozenset()) & CLIENT_FIELDS
-    return CLIENT_FIELDS
 
 
 def access_client_for_user(user: User, client_id: Any, *, action: Action = Action.VIEW) -> Client:
@@ -58,20 +54,18 @@ def access_consent_for_user(user: User, consent_id: Any) -> Consent:
 
 def access_concern_for_user(
     user: User, report_id: Any, *, action: Action = Action.VIEW
-) -> ChildConcernReport:
-    """A child-concern report the user's agency handles; a read is audited."""
-    qs = ChildConcernReport.objects.visible_to(user, Action.UPDATE).select_related(
-        "reporter_agency", "encounter", "encounter__venue", "handled_by"
+) -> ConcernHandling:
+    """The handling of a child-concern report the user's agency handles; a read is audited.
+
+    Both are read: the filed report and social services' handling of it,
+    each an event of its own. ``.report`` of the result is the filed report;
+    the handling is unsaved while nobody has acted on the report.
+    """
+    qs = concern_reports_handled_by(user, action).select_related(
+        "reporter_agency", "encounter", "encounter__venue"
     )
-    return access_or_404(qs, user, RecordType.CHILD_CONCERN_REPORT, report_id, action=action)
-
-
-def require_list(user: User, record: RecordType, action: Action = Action.LIST) -> Scope:
-    """The scope for a list page; 404 (audited as ``denied``) if the user reaches no records."""
-    scope = user_scope(user, record, action)
-    if scope in (Scope.NONE, Scope.AGGREGATE):
-        do_record_event(
-            user=user, action=AuditAction.DENIED, record_type=record, detail=f"{action} page"
-        )
-        raise Http404
-    return scope
+    report = access_or_404(qs, user, RecordType.CONCERN_HANDLING, report_id, action=action, audit=False)
+    if action is Action.VIEW:
+        for record in (RecordType.CHILD_CONCERN_REPORT, RecordType.CONCERN_HANDLING):
+            do_record_event(user=user, action=AuditAction.VIEW, record_type=record, record_id=report.pk)
+    return ConcernHandling.of(report)

@@ -21,14 +21,9 @@ from django.utils.translation import gettext as _
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.audit.actions import do_record_event
+from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
-from samverkan.operations.models import (
-    ChildConcernReport,
-    ConcernDecision,
-    ConcernStatus,
-    Encounter,
-)
+from samverkan.operations.models import ChildConcernReport, Encounter
 from samverkan.support.identifiers import CleanIdentifier, clean_identifier
 from samverkan.support.models import (
     MAX_AGE,
@@ -38,6 +33,9 @@ from samverkan.support.models import (
     ClientEncounter,
     ClientIdentifier,
     ConcernClientLink,
+    ConcernDecision,
+    ConcernHandling,
+    ConcernStatus,
     Consent,
     ConsentGiver,
     ConsentScope,
@@ -47,6 +45,8 @@ from samverkan.support.models import (
     SupportAction,
     SupportActionKind,
     SupportUnit,
+    concern_reports_handled_by,
+    open_concern_reports,
 )
 
 # A clock a few minutes fast on a phone is not "the future".
@@ -62,9 +62,6 @@ class DuplicateIdentifier(ValidationError):
             {"value": _("This number already belongs to another client.")}, code="duplicate"
         )
 
-
-def _audit(user: User, action: AuditAction, record: RecordType, pk: Any, detail: str = "") -> None:
-    do_record_event(user=user, action=action, record_type=record, record_id=pk, detail=detail)
 
 
 def _own_agency(user: User) -> Agency:
@@ -129,6 +126,19 @@ def _check_age_range(min_years: int, max_years: int, field: str = "min_years") -
         )
 
 
+
+def _new_identifier(client: Client, agency: Agency, ident: Any, acting_user: User) -> ClientIdentifier:
+    """The identifier row; an IntegrityError if the agency already has the number."""
+    return ClientIdentifier.objects.create(
+        client=client,
+        agency=agency,
+        kind=ident.kind,
+        value=ident.value,
+        issuer=ident.issuer,
+        birth_date=ident.birth_date,
+        added_by=acting_user,
+    )
+
 @transaction.atomic
 def do_create_client(
     *,
@@ -169,15 +179,7 @@ def do_create_client(
     try:
         with transaction.atomic():
             client.save(force_insert=True)
-            ClientIdentifier.objects.create(
-                client=client,
-                agency=agency,
-                kind=ident.kind,
-                value=ident.value,
-                issuer=ident.issuer,
-                birth_date=ident.birth_date,
-                added_by=acting_user,
-            )
+            _new_identifier(client, agency, ident, acting_user)
     except IntegrityError:
         # Someone registered the same number a moment ago.
         existing = _client_with(agency, ident)
@@ -195,7 +197,7 @@ def do_create_client(
             assessed_by=acting_user,
         )
         detail += "; stated age"
-    _audit(acting_user, AuditAction.CREATE, RecordType.CLIENT, client.pk, detail)
+    audit_record(acting_user, AuditAction.CREATE, RecordType.CLIENT, client.pk, detail)
     return client, True
 
 
@@ -225,7 +227,7 @@ def do_update_client(
     client.pseudonym_key = client.compute_pseudonym_key()
     client.full_clean(exclude=["agency", "created_by"])
     client.save(update_fields=[*changed, "pseudonym_key"])
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -259,15 +261,7 @@ def do_add_identifier(
             return known.get(kind=ident.kind, issuer=ident.issuer, value=ident.value)
     try:
         with transaction.atomic():
-            row = ClientIdentifier.objects.create(
-                client=client,
-                agency=agency,
-                kind=ident.kind,
-                value=ident.value,
-                issuer=ident.issuer,
-                birth_date=ident.birth_date,
-                added_by=acting_user,
-            )
+            row = _new_identifier(client, agency, ident, acting_user)
     except IntegrityError:
         owner = _client_with(agency, ident)
         if owner is None:
@@ -276,7 +270,7 @@ def do_add_identifier(
     if ident.kind != IdentifierKind.NONE:
         # "No identity number" no longer holds.
         known.filter(kind=IdentifierKind.NONE).delete()
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -317,7 +311,7 @@ def do_record_age_assessment(
     )
     assessment.full_clean(exclude=["client", "assessed_by"])
     assessment.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user, AuditAction.UPDATE, RecordType.CLIENT, client.pk, f"age assessment: {basis}"
     )
     return assessment
@@ -357,22 +351,24 @@ def do_link_encounter(
         raise ValidationError(
             {"encounter": _("This encounter is already linked to another client.")}, code="linked"
         ) from None
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
         client.pk,
         f"encounter linked: {encounter.pk}",
     )
-    reports = ChildConcernReport.objects.filter(
-        encounter=encounter, addressed_to=agency, client_link__isnull=True
-    ).open()
+    reports = open_concern_reports(
+        ChildConcernReport.objects.filter(
+            encounter=encounter, addressed_to=agency, client_link__isnull=True
+        )
+    )
     for report in reports:
         ConcernClientLink.objects.create(report=report, client=client, linked_by=acting_user)
-        _audit(
+        audit_record(
             acting_user,
             AuditAction.UPDATE,
-            RecordType.CHILD_CONCERN_REPORT,
+            RecordType.CONCERN_HANDLING,
             report.pk,
             f"client linked: {client.pk}",
         )
@@ -411,7 +407,7 @@ def do_record_support_action(
     )
     action.full_clean(exclude=["client", "agency", "encounter", "performed_by"])
     action.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.CREATE,
         RecordType.SUPPORT_ACTION,
@@ -467,7 +463,7 @@ def do_refer(
     )
     referral.full_clean(exclude=["client", "agency", "unit", "referred_by", "updated_by"])
     referral.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.CREATE,
         RecordType.REFERRAL,
@@ -527,7 +523,7 @@ def do_update_referral(
     locked.status = status
     locked.updated_by = acting_user
     locked.save(update_fields=fields)
-    _audit(acting_user, AuditAction.UPDATE, RecordType.REFERRAL, locked.pk, f"status: {status}")
+    audit_record(acting_user, AuditAction.UPDATE, RecordType.REFERRAL, locked.pk, f"status: {status}")
     return locked
 
 
@@ -564,7 +560,7 @@ def do_record_consent(
     )
     consent.full_clean(exclude=["client", "recorded_by", "withdrawn_by"])
     consent.save(force_insert=True)
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -583,7 +579,7 @@ def do_withdraw_consent(consent: Consent, *, acting_user: User) -> Consent:
     locked.withdrawn_at = timezone.now()
     locked.withdrawn_by = acting_user
     locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    _audit(
+    audit_record(
         acting_user,
         AuditAction.UPDATE,
         RecordType.CLIENT,
@@ -593,29 +589,50 @@ def do_withdraw_consent(consent: Consent, *, acting_user: User) -> Consent:
     return locked
 
 
-# --- Child-concern reports ---------------------------------------------------------------
+# --- Child-concern reports: social services' handling -----------------------------------
 
 
-def _lock_report(report: ChildConcernReport, acting_user: User) -> ChildConcernReport:
-    """The report, locked, if the user's agency handles it and it is still open."""
-    require(acting_user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
+def _lock_handling(report: ChildConcernReport, acting_user: User) -> ConcernHandling:
+    """The report's handling, locked, if the user's agency handles it and it is still open.
+
+    The filed report's row is locked first, so that two first actions on a
+    report cannot both create its handling; a report nobody has acted on yet
+    gets an unsaved handling, which ``_save_handling`` inserts.
+    """
+    require(acting_user, RecordType.CONCERN_HANDLING, Action.UPDATE)
     locked = (
-        ChildConcernReport.objects.visible_to(acting_user, Action.UPDATE)
+        concern_reports_handled_by(acting_user, Action.UPDATE)
         .select_for_update()
         .filter(pk=report.pk)
         .first()
     )
     if locked is None:
         raise PermissionDenied
-    if locked.status == ConcernStatus.CLOSED:
+    handling = ConcernHandling.objects.select_for_update().filter(report=locked).first()
+    if handling is None:
+        return ConcernHandling(report=locked, agency_id=locked.addressed_to_id)
+    if handling.is_closed:
         raise ValidationError(
             _("The report is closed and can no longer be changed."), code="closed"
         )
-    return locked
+    handling.report = locked
+    return handling
 
 
-def _audit_report(user: User, report: ChildConcernReport, detail: str) -> None:
-    _audit(user, AuditAction.UPDATE, RecordType.CHILD_CONCERN_REPORT, report.pk, detail)
+def _save_handling(
+    user: User, handling: ConcernHandling, fields: list[str], detail: str
+) -> ConcernHandling:
+    """Save what the user did (the first action creates the handling), audited."""
+    handling.handled_by = user
+    if handling._state.adding:
+        require(user, RecordType.CONCERN_HANDLING, Action.CREATE)
+        handling.save(force_insert=True)
+        action = AuditAction.CREATE
+    else:
+        handling.save(update_fields=[*fields, "handled_by"])
+        action = AuditAction.UPDATE
+    audit_record(user, action, RecordType.CONCERN_HANDLING, handling.pk, detail)
+    return handling
 
 
 @transaction.atomic
@@ -625,28 +642,25 @@ def do_assess_protection(
     assessment: str,
     assessed_at: dt.datetime | None = None,
     acting_user: User,
-) -> ChildConcernReport:
+) -> ConcernHandling:
     """The immediate protection assessment: is the child in need of protection now?"""
-    locked = _lock_report(report, acting_user)
-    if locked.protection_assessed_at is not None:
+    handling = _lock_handling(report, acting_user)
+    if handling.protection_assessed_at is not None:
         raise ValidationError(_("The protection assessment is already recorded."), code="done")
     assessment = assessment.strip()
     if not assessment:
         raise ValidationError(
             {"assessment": _("Write the protection assessment.")}, code="required"
         )
-    locked.protection_assessed_at = _moment(
-        assessed_at, "assessed_at", not_before=locked.created_at
+    handling.protection_assessed_at = _moment(
+        assessed_at, "assessed_at", not_before=handling.report.created_at
     )
-    locked.protection_assessment = assessment
-    locked.handled_by = acting_user
-    fields = ["protection_assessed_at", "protection_assessment", "handled_by"]
-    if locked.status == ConcernStatus.RECEIVED:
-        locked.status = ConcernStatus.ASSESSED
+    handling.protection_assessment = assessment
+    fields = ["protection_assessed_at", "protection_assessment"]
+    if handling.status == ConcernStatus.RECEIVED:
+        handling.status = ConcernStatus.ASSESSED
         fields.append("status")
-    locked.save(update_fields=fields)
-    _audit_report(acting_user, locked, "protection assessed")
-    return locked
+    return _save_handling(acting_user, handling, fields, "protection assessed")
 
 
 @transaction.atomic
@@ -656,26 +670,27 @@ def do_decide_concern(
     decision: str,
     decided_at: dt.datetime | None = None,
     acting_user: User,
-) -> ChildConcernReport:
+) -> ConcernHandling:
     """The decision whether to open an investigation (within 14 days)."""
-    locked = _lock_report(report, acting_user)
-    if locked.protection_assessed_at is None:
+    handling = _lock_handling(report, acting_user)
+    if handling.protection_assessed_at is None:
         raise ValidationError(_("Record the protection assessment first."), code="order")
-    if locked.decided_at is not None:
+    if handling.decided_at is not None:
         raise ValidationError(_("The decision is already recorded."), code="done")
     if decision not in ConcernDecision.values:
         raise ValidationError({"decision": _("Choose a decision.")}, code="invalid_choice")
-    locked.decided_at = _moment(decided_at, "decided_at", not_before=locked.protection_assessed_at)
-    locked.decision = decision
-    locked.status = (
+    handling.decided_at = _moment(
+        decided_at, "decided_at", not_before=handling.protection_assessed_at
+    )
+    handling.decision = decision
+    handling.status = (
         ConcernStatus.INVESTIGATING
         if decision == ConcernDecision.OPEN
         else ConcernStatus.NOT_INVESTIGATED
     )
-    locked.handled_by = acting_user
-    locked.save(update_fields=["decided_at", "decision", "status", "handled_by"])
-    _audit_report(acting_user, locked, f"decision: {decision}")
-    return locked
+    return _save_handling(
+        acting_user, handling, ["decided_at", "decision", "status"], f"decision: {decision}"
+    )
 
 
 @transaction.atomic
@@ -684,20 +699,19 @@ def do_finish_investigation(
     *,
     finished_at: dt.datetime | None = None,
     acting_user: User,
-) -> ChildConcernReport:
+) -> ConcernHandling:
     """The end of the investigation (within four months of the decision)."""
-    locked = _lock_report(report, acting_user)
-    if locked.decision != ConcernDecision.OPEN or locked.decided_at is None:
+    handling = _lock_handling(report, acting_user)
+    if handling.decision != ConcernDecision.OPEN or handling.decided_at is None:
         raise ValidationError(_("No investigation was opened."), code="order")
-    if locked.investigation_closed_at is not None:
+    if handling.investigation_closed_at is not None:
         raise ValidationError(_("The investigation is already finished."), code="done")
-    locked.investigation_closed_at = _moment(
-        finished_at, "finished_at", not_before=locked.decided_at
+    handling.investigation_closed_at = _moment(
+        finished_at, "finished_at", not_before=handling.decided_at
     )
-    locked.handled_by = acting_user
-    locked.save(update_fields=["investigation_closed_at", "handled_by"])
-    _audit_report(acting_user, locked, "investigation finished")
-    return locked
+    return _save_handling(
+        acting_user, handling, ["investigation_closed_at"], "investigation finished"
+    )
 
 
 @transaction.atomic
@@ -705,7 +719,7 @@ def do_link_concern_to_client(
     report: ChildConcernReport, *, client: Client, acting_user: User
 ) -> ConcernClientLink:
     """The client the report is about; it can be changed while the report is open."""
-    locked = _lock_report(report, acting_user)
+    locked = _lock_handling(report, acting_user).report
     _require_own_client(acting_user, client, RecordType.CLIENT, Action.UPDATE)
     if locked.encounter_id is not None:
         encounter_link = ClientEncounter.objects.filter(encounter_id=locked.encounter_id).first()
@@ -718,7 +732,13 @@ def do_link_concern_to_client(
         report=locked,
         defaults={"client": client, "linked_by": acting_user, "linked_at": timezone.now()},
     )
-    _audit_report(acting_user, locked, f"client linked: {client.pk}")
+    audit_record(
+        acting_user,
+        AuditAction.UPDATE,
+        RecordType.CONCERN_HANDLING,
+        locked.pk,
+        f"client linked: {client.pk}",
+    )
     return link
 
 
@@ -739,19 +759,19 @@ def referrals_since_report(report: ChildConcernReport) -> list[Referral]:
 @transaction.atomic
 def do_close_concern(
     report: ChildConcernReport, *, reason: str = "", acting_user: User
-) -> ChildConcernReport:
+) -> ConcernHandling:
     """Close a handled report. No child is closed out without a referral or a recorded reason."""
-    locked = _lock_report(report, acting_user)
-    if locked.decided_at is None:
+    handling = _lock_handling(report, acting_user)
+    if handling.decided_at is None:
         raise ValidationError(
             _("Decide whether to open an investigation before closing the report."), code="order"
         )
-    if locked.decision == ConcernDecision.OPEN and locked.investigation_closed_at is None:
+    if handling.decision == ConcernDecision.OPEN and handling.investigation_closed_at is None:
         raise ValidationError(
             _("Finish the investigation before closing the report."), code="order"
         )
     reason = reason.strip()
-    if not reason and not referrals_since_report(locked):
+    if not reason and not referrals_since_report(handling.report):
         raise ValidationError(
             {
                 "closure_reason": _(
@@ -761,10 +781,12 @@ def do_close_concern(
             },
             code="no_referral",
         )
-    locked.status = ConcernStatus.CLOSED
-    locked.closed_at = timezone.now()
-    locked.closure_reason = reason
-    locked.handled_by = acting_user
-    locked.save(update_fields=["status", "closed_at", "closure_reason", "handled_by"])
-    _audit_report(acting_user, locked, "closed" + ("" if not reason else " with reason"))
-    return locked
+    handling.status = ConcernStatus.CLOSED
+    handling.closed_at = timezone.now()
+    handling.closure_reason = reason
+    return _save_handling(
+        acting_user,
+        handling,
+        ["status", "closed_at", "closure_reason"],
+        "closed" + ("" if not reason else " with reason"),
+    )

@@ -1,8 +1,21 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from samverkan.sharing.gate import Disclosable
 
 
 class SupportConfig(AppConfig):
     name = "samverkan.support"
     label = "support"
     verbose_name = _("Support")
+
+    def disclosable_records(self) -> tuple[Disclosable[Any], ...]:
+        """What social services can disclose (read by ``sharing.gate.registry``)."""
+        from samverkan.support.disclosure import RECORDS
+
+        return RECORDS

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.lib.identity import RESERVE_MAX_LENGTH
-from samverkan.operations.models import ConcernDecision, Encounter, Shift
+from samverkan.operations.models import Encounter, Shift
 from samverkan.support.identifiers import ISSUER_MAX_LENGTH, clean_identifier
 from samverkan.support.models import (
     MAX_AGE,
     AgeBasis,
     Client,
+    ConcernDecision,
     ConsentGiver,
     ConsentScope,
     IdentifierKind,

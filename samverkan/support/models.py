@@ -1,4 +1,5 @@
-"""Social services' own records: clients, their support, referrals and consents.
+"""Social services' own records: clients, their support, referrals and consents,
+and their handling of the child-concern reports addressed to them.
 
 Everything here belongs to one social-services agency and is visible to its
 social workers only (DESIGN.md §4). The police see a client only through
@@ -15,23 +16,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.access import visible
+from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.lib import identity
 from samverkan.operations.models import ChildConcernReport, Encounter, normalise_key
+from samverkan.sharing.gate import DisclosableQuerySet
 
 ADULT_AGE = 18
+M = TypeVar("M", bound=models.Model)
 MAX_AGE = 120
 
 
@@ -123,20 +127,13 @@ class SupportUnit(models.Model):
 
 # --- Clients ---------------------------------------------------------------------
 
-# The parts of a client a disclosure can grant, by name (``disclosed_fields``).
-CLIENT_FIELDS = frozenset(
-    {"pseudonym", "identifiers", "ages", "language", "contact", "encounters", "consents"}
-)
+class ClientPartQuerySet(RestrictedQuerySet[M]):
+    """Rows that belong to a client (identifiers, ages, encounter links, consents): reached as
+    the client is by its own agency. The other agency never gets these rows: what a disclosure
+    grants of them reaches it as a projection of the client (``support.disclosure``)."""
 
-
-def _visible_client_part(
-    qs: models.QuerySet[Any], user: Any, action: Action, field: str
-) -> models.QuerySet[Any]:
-    """Rows that belong to a client, visible as the client is, and only the granted part."""
-    if user_scope(user, RecordType.CLIENT, action) is Scope.DISCLOSED:
-        granted = disclosed_fields(user, RecordType.CLIENT)
-        return qs.filter(client_id__in=[pk for pk, fields in granted.items() if field in fields])
-    return visible(qs, user, RecordType.CLIENT, action, agency="client__agency")
+    record_type = RecordType.CLIENT
+    agency_path = "client__agency"
 
 
 class IdentifierKind(models.TextChoices):
@@ -164,9 +161,8 @@ def identifier_matches(text: str, *, today: dt.date) -> Q:
     return query
 
 
-class ClientQuerySet(models.QuerySet["Client"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ClientQuerySet:
-        return visible(self, user, RecordType.CLIENT, action)
+class ClientQuerySet(DisclosableQuerySet["Client"]):
+    record_type = RecordType.CLIENT
 
     def search(
         self,
@@ -296,9 +292,8 @@ class Client(models.Model):
         return AgeAt(max(lowest + _whole_years(on, day), 0), AgeSource.ASSESSMENT)
 
 
-class ClientIdentifierQuerySet(models.QuerySet["ClientIdentifier"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ClientIdentifierQuerySet:
-        return _visible_client_part(self, user, action, "identifiers")  # type: ignore[return-value]
+class ClientIdentifierQuerySet(ClientPartQuerySet["ClientIdentifier"]):
+    pass
 
 
 class ClientIdentifier(models.Model):
@@ -369,9 +364,8 @@ class AgeBasis(models.TextChoices):
     MEDICAL = "medical", _("Medical assessment")
 
 
-class AgeAssessmentQuerySet(models.QuerySet["AgeAssessment"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> AgeAssessmentQuerySet:
-        return _visible_client_part(self, user, action, "ages")  # type: ignore[return-value]
+class AgeAssessmentQuerySet(ClientPartQuerySet["AgeAssessment"]):
+    pass
 
 
 class AgeAssessment(models.Model):
@@ -416,9 +410,8 @@ class AgeAssessment(models.Model):
         return f"{self.min_years}\N{EN DASH}{self.max_years}"
 
 
-class ClientEncounterQuerySet(models.QuerySet["ClientEncounter"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ClientEncounterQuerySet:
-        return _visible_client_part(self, user, action, "encounters")  # type: ignore[return-value]
+class ClientEncounterQuerySet(ClientPartQuerySet["ClientEncounter"]):
+    pass
 
 
 class ClientEncounter(models.Model):
@@ -472,9 +465,8 @@ INFORMED_KINDS = (
 )
 
 
-class SupportActionQuerySet(models.QuerySet["SupportAction"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> SupportActionQuerySet:
-        return visible(self, user, RecordType.SUPPORT_ACTION, action)
+class SupportActionQuerySet(DisclosableQuerySet["SupportAction"]):
+    record_type = RecordType.SUPPORT_ACTION
 
 
 class SupportAction(models.Model):
@@ -527,9 +519,8 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class ReferralQuerySet(models.QuerySet["Referral"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ReferralQuerySet:
-        return visible(self, user, RecordType.REFERRAL, action)
+class ReferralQuerySet(DisclosableQuerySet["Referral"]):
+    record_type = RecordType.REFERRAL
 
     def not_declined(self) -> ReferralQuerySet:
         return self.exclude(status=ReferralStatus.DECLINED)
@@ -631,9 +622,8 @@ class ConsentGiver(models.TextChoices):
     GUARDIAN = "guardian", _("A guardian")
 
 
-class ConsentQuerySet(models.QuerySet["Consent"]):
-    def visible_to(self, user: Any, action: Action = Action.LIST) -> ConsentQuerySet:
-        return _visible_client_part(self, user, action, "consents")  # type: ignore[return-value]
+class ConsentQuerySet(ClientPartQuerySet["Consent"]):
+    pass
 
 
 class Consent(models.Model):
@@ -683,9 +673,172 @@ class Consent(models.Model):
         return self.withdrawn_at is None
 
 
+# --- Child-concern reports: social services' handling ---------------------------------------
+
+
+class ConcernStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSESSED = "assessed", _("Protection assessed")
+    INVESTIGATING = "investigating", _("Investigation opened")
+    NOT_INVESTIGATED = "not_investigated", _("No investigation opened")
+    CLOSED = "closed", _("Closed")
+
+
+class ConcernDecision(models.TextChoices):
+    OPEN = "open", _("Open an investigation")
+    NO_INVESTIGATION = "none", _("Do not open an investigation")
+
+
+def concern_reports_handled_by(
+    user: Any, action: Action = Action.LIST
+) -> models.QuerySet[ChildConcernReport]:
+    """The filed reports whose handling ``user`` may reach with ``action``.
+
+    Two rights meet here: reading the filed report (``CHILD_CONCERN_REPORT``,
+    for social services those addressed to their agency) and reaching its
+    handling (``CONCERN_HANDLING``, social services' own record). The police
+    read the reports they filed but never their handling.
+    """
+    reports = ChildConcernReport.objects.visible_to(user, Action.VIEW)
+    if user_scope(user, RecordType.CONCERN_HANDLING, action) is Scope.OWN_AGENCY:
+        return reports.filter(addressed_to=user.agency)
+    return reports.none()
+
+
+def open_concern_reports(
+    reports: models.QuerySet[ChildConcernReport],
+) -> models.QuerySet[ChildConcernReport]:
+    """The reports whose handling is not closed (a report nobody has acted on yet is open)."""
+    return reports.exclude(pk__in=ConcernHandling.objects.closed().values("report"))
+
+
+class ConcernHandlingQuerySet(RestrictedQuerySet["ConcernHandling"]):
+    record_type = RecordType.CONCERN_HANDLING
+
+    def closed(self) -> ConcernHandlingQuerySet:
+        return self.filter(status=ConcernStatus.CLOSED)
+
+
+class ConcernHandling(models.Model):
+    """Social services' handling of one child-concern report: their record, not the police's.
+
+    The filed report stays in ``operations``, shared with the agency that
+    filed it; everything social services do with it is here, owned by the
+    agency the report is addressed to. Its key is the report's, so the
+    report's number names its handling too. A report nobody has acted on yet
+    has no row: ``of(report)`` then gives an unsaved handling in its first
+    state (received), which the first action saves.
+
+    Deadlines follow the Social Services Act: an immediate protection
+    assessment, a decision whether to open an investigation within 14 days,
+    and the investigation finished within four months of that decision.
+    """
+
+    PROTECTION_WITHIN = dt.timedelta(days=1)
+    DECISION_WITHIN = dt.timedelta(days=14)
+    INVESTIGATION_MONTHS = 4
+
+    # No reverse accessor: nothing on the shared report leads to its handling.
+    report = models.OneToOneField(
+        ChildConcernReport,
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("child-concern report"),
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED
+    )
+    protection_assessed_at = models.DateTimeField(_("protection assessed"), null=True, blank=True)
+    protection_assessment = models.TextField(_("protection assessment"), blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=8, choices=ConcernDecision.choices, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    investigation_closed_at = models.DateTimeField(
+        _("investigation finished"), null=True, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure_reason = models.TextField(_("reason for closing without a referral"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+
+    objects = ConcernHandlingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("handling of a child-concern report")
+        verbose_name_plural = _("handling of child-concern reports")
+
+    def __str__(self) -> str:
+        return f"{self.report} – {self.get_status_display()}"
+
+    @classmethod
+    def of_each(cls, reports: Iterable[ChildConcernReport]) -> list[ConcernHandling]:
+        """The handling of each report, in order, in one query; unsaved where there is none yet.
+
+        The caller has fetched the reports through ``concern_reports_handled_by``.
+        """
+        reports = list(reports)
+        found = cls.objects.in_bulk([report.pk for report in reports])
+        handlings = []
+        for report in reports:
+            handling = found.get(report.pk) or cls(report=report, agency_id=report.addressed_to_id)
+            handling.report = report
+            handlings.append(handling)
+        return handlings
+
+    @classmethod
+    def of(cls, report: ChildConcernReport) -> ConcernHandling:
+        """The handling of ``report`` (the caller has checked access); unsaved if none yet."""
+        return cls.of_each([report])[0]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == ConcernStatus.CLOSED
+
+    @property
+    def protection_due(self) -> dt.datetime:
+        return self.report.created_at + self.PROTECTION_WITHIN
+
+    @property
+    def decision_due(self) -> dt.datetime:
+        return self.report.created_at + self.DECISION_WITHIN
+
+    @property
+    def investigation_due(self) -> dt.datetime | None:
+        if self.decided_at is None or self.decision != ConcernDecision.OPEN:
+            return None
+        # In local time: four calendar months, whatever the clocks did in between.
+        return timezone.localtime(self.decided_at) + relativedelta(months=self.INVESTIGATION_MONTHS)
+
+    def deadlines(self, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime, bool]]:
+        """Open deadlines as (name, due, overdue)."""
+        now = now or timezone.now()
+        out: list[tuple[str, dt.datetime, bool]] = []
+        if self.is_closed:
+            return out
+        if self.protection_assessed_at is None:
+            out.append(("protection", self.protection_due, now > self.protection_due))
+        if self.decided_at is None:
+            out.append(("decision", self.decision_due, now > self.decision_due))
+        due = self.investigation_due
+        if due is not None and self.investigation_closed_at is None:
+            out.append(("investigation", due, now > due))
+        return out
+
+
 class ConcernClientLinkQuerySet(models.QuerySet["ConcernClientLink"]):
     def visible_to(self, user: Any, action: Action = Action.LIST) -> ConcernClientLinkQuerySet:
-        reports = ChildConcernReport.objects.visible_to(user, action)
+        reports = concern_reports_handled_by(user, action)
         clients = Client.objects.visible_to(user, action)
         return self.filter(report__in=reports, client__in=clients)
 

@@ -23,27 +23,28 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require
+from samverkan.accounts.access import require, require_list, signed_in
+from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.lib import identity
-from samverkan.operations.models import ChildConcernReport, ConcernDecision, ConcernStatus, Shift
-from samverkan.support import actions
+from samverkan.operations.models import ChildConcernReport, Shift
+from samverkan.sharing import gate
+from samverkan.sharing.concerns import disclosed_identities
+from samverkan.support import actions, disclosure
 from samverkan.support.access import (
     access_client_for_user,
     access_concern_for_user,
     access_consent_for_user,
     access_referral_for_user,
-    client_fields_for,
-    require_list,
 )
-from samverkan.support.concern_identities import disclosed_identities
 from samverkan.support.forms import (
     AgeAssessmentForm,
     ClientCreateForm,
@@ -64,15 +65,18 @@ from samverkan.support.forms import (
 )
 from samverkan.support.identifiers import reason_message
 from samverkan.support.models import (
-    CLIENT_FIELDS,
     AgeAssessment,
     Client,
     ClientEncounter,
     ClientIdentifier,
     ConcernClientLink,
+    ConcernDecision,
+    ConcernHandling,
     Consent,
     Referral,
     SupportAction,
+    concern_reports_handled_by,
+    open_concern_reports,
 )
 
 PAGE_SIZE = 50
@@ -82,27 +86,11 @@ DEADLINE_WARNING = dt.timedelta(days=2)
 NUMBER_LIKE = re.compile(r"^[\d\s+-]{10,15}$")
 
 
-def _signed_in(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # guaranteed by @login_required
-    return user
-
 
 def _can_write(user: User, record: RecordType) -> bool:
     """Whether the user writes these records themselves (never through a disclosure)."""
     return user_scope(user, record, Action.UPDATE) is Scope.OWN_AGENCY
 
-
-def _apply_errors(
-    form: forms.BaseForm, exc: ValidationError, rename: Mapping[str, str] | None = None
-) -> None:
-    """Put an action's errors on the form's fields (or on the form, if it has no such field)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        field = (rename or {}).get(name, name)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 # --- Client list and search ------------------------------------------------------------
@@ -111,18 +99,15 @@ def _apply_errors(
 @dataclass(frozen=True)
 class ClientRow:
     client: Client
-    shown: frozenset[str]
 
     @property
-    def name(self) -> str:
-        if "pseudonym" in self.shown:
-            return self.client.pseudonym
-        return _("Client %(id)s") % {"id": self.client.pk}
+    def pk(self) -> int:
+        return self.client.pk
 
     @property
     def identifiers(self) -> list[ClientIdentifier]:
         # Protected personal data: numbers are shown on the client's own page only.
-        if self.client.protected_identity or "identifiers" not in self.shown:
+        if self.client.protected_identity:
             return []
         return list(self.client.identifiers.all())
 
@@ -143,13 +128,13 @@ def _number_hint(text: str) -> str:
 def client_list(request: HttpRequest) -> HttpResponse:
     """The client list; a search is POSTed so that an identity number never lands in a URL
     (proxy logs, browser history), and pages through a search are not offered."""
-    user = _signed_in(request)
+    user = signed_in(request)
     scope = require_list(user, RecordType.CLIENT)
     form = ClientSearchForm(request.POST if request.method == "POST" else {})
     if not form.is_valid():
         return render(request, "support/client_list.html", {"form": form, "page": None}, status=400)
     query = form.cleaned_data["q"].strip()
-    granted = disclosed_fields(user, RecordType.CLIENT) if scope is Scope.DISCLOSED else None
+    granted = gate.grants(user, RecordType.CLIENT) if scope is Scope.DISCLOSED else None
     clients = (
         Client.objects.visible_to(user)
         .search(query, today=timezone.localdate(), granted=granted)
@@ -158,11 +143,12 @@ def client_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(clients, PAGE_SIZE)
     with transaction.atomic():
         page = paginator.get_page(1 if request.method == "POST" else request.GET.get("page"))
-        rows = [
-            ClientRow(c, CLIENT_FIELDS if granted is None else granted.get(c.pk, frozenset()))
-            for c in page.object_list
-        ]
-        ids = ",".join(str(row.client.pk) for row in rows)
+        if granted is None:
+            rows: list[Any] = [ClientRow(c) for c in page.object_list]
+        else:
+            # The other agency's clients reach this page only as projections of the granted fields.
+            rows = [gate.project(disclosure.CLIENT, c, granted[c.pk]) for c in page.object_list]
+        ids = ",".join(str(row.pk) for row in rows)
         do_record_event(
             user=user,
             action=AuditAction.LIST,
@@ -173,6 +159,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": rows,
+        "disclosed": granted is not None,
         "query": query,
         "hint": _number_hint(query) if query else "",
         "can_create": _can_write(user, RecordType.CLIENT),
@@ -183,7 +170,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def client_create(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.CREATE)
     if request.method == "GET":
         return render(request, "support/client_form.html", {"form": ClientCreateForm()})
@@ -204,7 +191,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc, {"value": "identifier", "kind": "identifier_kind"})
+            apply_errors(form, exc, {"value": "identifier", "kind": "identifier_kind"})
         else:
             if created:
                 messages.success(request, _("The client was created."))
@@ -230,7 +217,6 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
 
     ``bound`` holds forms posted with errors, shown instead of the empty ones.
     """
-    shown = client_fields_for(user, client)
     today = timezone.localdate()
     identifiers = list(
         ClientIdentifier.objects.visible_to(user, Action.VIEW)
@@ -275,13 +261,10 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
     ]
     context: dict[str, Any] = {
         "client": client,
-        "shown": shown,
-        "name": client.pseudonym
-        if "pseudonym" in shown
-        else _("Client %(id)s") % {"id": client.pk},
+        "name": client.pseudonym,
         "identifiers": identifiers,
         "ages": ages,
-        "current_age": client.age_on(today) if {"ages", "identifiers"} <= shown else None,
+        "current_age": client.age_on(today),
         "links": links,
         "support_actions": support_actions,
         "referral_rows": referral_rows,
@@ -291,10 +274,8 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
         "duplicate_of": bound.get("duplicate_of"),
     }
     if can_write:
-        context["concerns"] = list(
-            ChildConcernReport.objects.visible_to(user, Action.UPDATE).filter(
-                client_link__client=client
-            )
+        context["concerns"] = ConcernHandling.of_each(
+            concern_reports_handled_by(user, Action.LIST).filter(client_link__client=client)
         )
         empty = {
             "identifier_form": IdentifierForm(prefix="identifier"),
@@ -307,9 +288,37 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
     return context
 
 
+def _render_disclosed(request: HttpRequest, user: User, pk: int) -> HttpResponse:
+    """The police's view of a client: projections of what was disclosed, never the records."""
+    projection = gate.read(user, RecordType.CLIENT, pk)
+    where = {"client_id": projection.pk}
+    related = [
+        {
+            "heading": _("Support"),
+            "projections": gate.read_many(user, RecordType.SUPPORT_ACTION, where=where),
+            "empty": _("Nothing about support has been disclosed to your agency."),
+        },
+        {
+            "heading": _("Referrals"),
+            "projections": gate.read_many(user, RecordType.REFERRAL, where=where),
+            "empty": _("Nothing about referrals has been disclosed to your agency."),
+        },
+    ]
+    context = {
+        "projection": projection,
+        "heading": _("About the client"),
+        "related": related,
+        "back_url": reverse("support:client_list"),
+        "back_label": _("Clients"),
+    }
+    return render(request, "sharing/disclosed_record.html", context)
+
+
 def _render_detail(
     request: HttpRequest, user: User, pk: int, *, status: int = 200, **bound: Any
 ) -> HttpResponse:
+    if gate.is_disclosed_read(user, RecordType.CLIENT):
+        return _render_disclosed(request, user, pk)
     client = access_client_for_user(user, pk)
     return render(
         request, "support/client_detail.html", _detail_context(user, client, bound), status=status
@@ -319,7 +328,7 @@ def _render_detail(
 @require_GET
 @login_required
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _signed_in(request), pk)
+    return _render_detail(request, signed_in(request), pk)
 
 
 ClientWrite = Callable[[Client, dict[str, Any], User], Any]
@@ -339,7 +348,7 @@ def _client_write(
     rename: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     """A form posted from the client page: check, write through the action, or show why not."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, record, action)
     client = access_client_for_user(user, pk, action=Action.UPDATE)
     form = make_form(client)
@@ -348,10 +357,10 @@ def _client_write(
         try:
             write(client, form.cleaned_data, user)
         except actions.DuplicateIdentifier as exc:
-            _apply_errors(form, exc, rename)
+            apply_errors(form, exc, rename)
             extra["duplicate_of"] = exc.client
         except ValidationError as exc:
-            _apply_errors(form, exc, rename)
+            apply_errors(form, exc, rename)
         else:
             messages.success(request, done)
             return redirect(reverse("support:client_detail", args=[client.pk]) + f"#{anchor}")
@@ -381,110 +390,73 @@ def client_add_identifier(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@login_required
-def client_add_age(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_record_age_assessment(
-            client,
-            min_years=data["min_years"],
-            max_years=data["max_years"],
-            basis=data["basis"],
-            assessed_on=data["assessed_on"],
-            note=data["note"],
-            acting_user=user,
+@dataclass(frozen=True)
+class ClientEntry:
+    """A form on the client page whose fields are exactly its action's arguments."""
+
+    form: Callable[..., forms.Form]
+    prefix: str
+    action: Callable[..., Any]
+    record: RecordType
+    permission: Action
+    done: str | Promise
+    anchor: str
+    needs_client: bool = False
+
+
+def _client_entry_view(entry: ClientEntry) -> Callable[[HttpRequest, int], HttpResponse]:
+    @require_POST
+    @login_required
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        def make_form(client: Client) -> forms.Form:
+            extra = {"client": client} if entry.needs_client else {}
+            return entry.form(request.POST, prefix=entry.prefix, **extra)
+
+        return _client_write(
+            request,
+            pk,
+            record=entry.record,
+            action=entry.permission,
+            make_form=make_form,
+            form_key=f"{entry.prefix}_form",
+            write=lambda client, data, user: entry.action(client, acting_user=user, **data),
+            done=str(entry.done),
+            anchor=entry.anchor,
         )
 
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.CLIENT,
-        action=Action.UPDATE,
-        make_form=lambda client: AgeAssessmentForm(request.POST, prefix="age"),
-        form_key="age_form",
-        write=write,
-        done=_("The age was recorded."),
-        anchor="ages",
+    return view
+
+
+client_add_age = _client_entry_view(
+    ClientEntry(
+        AgeAssessmentForm, "age", actions.do_record_age_assessment, RecordType.CLIENT,
+        Action.UPDATE, gettext_lazy("The age was recorded."), "ages",
     )
-
-
-@require_POST
-@login_required
-def client_add_support_action(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_record_support_action(
-            client,
-            kind=data["kind"],
-            happened_on=data["happened_on"],
-            note=data["note"],
-            encounter=data["encounter"],
-            acting_user=user,
-        )
-
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.SUPPORT_ACTION,
-        action=Action.CREATE,
-        make_form=lambda client: SupportActionForm(request.POST, prefix="support", client=client),
-        form_key="support_form",
-        write=write,
-        done=_("The support was recorded."),
-        anchor="support",
+)
+client_add_support_action = _client_entry_view(
+    ClientEntry(
+        SupportActionForm, "support", actions.do_record_support_action, RecordType.SUPPORT_ACTION,
+        Action.CREATE, gettext_lazy("The support was recorded."), "support", needs_client=True,
     )
-
-
-@require_POST
-@login_required
-def client_add_referral(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_refer(
-            client, unit=data["unit"], sent_on=data["sent_on"], note=data["note"], acting_user=user
-        )
-
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.REFERRAL,
-        action=Action.CREATE,
-        make_form=lambda client: ReferralForm(request.POST, prefix="referral", client=client),
-        form_key="referral_form",
-        write=write,
-        done=_("The referral was recorded."),
-        anchor="referrals",
+)
+client_add_referral = _client_entry_view(
+    ClientEntry(
+        ReferralForm, "referral", actions.do_refer, RecordType.REFERRAL,
+        Action.CREATE, gettext_lazy("The referral was recorded."), "referrals", needs_client=True,
     )
-
-
-@require_POST
-@login_required
-def client_add_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    def write(client: Client, data: dict[str, Any], user: User) -> Any:
-        return actions.do_record_consent(
-            client,
-            scope=data["scope"],
-            detail=data["detail"],
-            given_by=data["given_by"],
-            given_on=data["given_on"],
-            acting_user=user,
-        )
-
-    return _client_write(
-        request,
-        pk,
-        record=RecordType.CLIENT,
-        action=Action.UPDATE,
-        make_form=lambda client: ConsentForm(request.POST, prefix="consent"),
-        form_key="consent_form",
-        write=write,
-        done=_("The consent was recorded."),
-        anchor="consents",
+)
+client_add_consent = _client_entry_view(
+    ClientEntry(
+        ConsentForm, "consent", actions.do_record_consent, RecordType.CLIENT,
+        Action.UPDATE, gettext_lazy("The consent was recorded."), "consents",
     )
+)
 
 
 @require_POST
 @login_required
 def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.REFERRAL, Action.UPDATE)
     referral = access_referral_for_user(user, pk)
     form = ReferralStatusForm(request.POST, prefix=f"referral-{referral.pk}")
@@ -498,7 +470,7 @@ def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The referral was updated."))
             return redirect(
@@ -512,7 +484,7 @@ def referral_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.UPDATE)
     consent = access_consent_for_user(user, pk)
     actions.do_withdraw_consent(consent, acting_user=user)
@@ -523,7 +495,7 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.UPDATE)
     if request.method == "GET":
         client = access_client_for_user(user, pk)
@@ -544,7 +516,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("The client was updated."))
             return redirect("support:client_detail", pk=client.pk)
@@ -555,7 +527,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def client_link_encounter(request: HttpRequest, pk: int) -> HttpResponse:
     """Link the client to an encounter: first choose the shift, then the encounter on it."""
-    user = _signed_in(request)
+    user = signed_in(request)
     require(user, RecordType.CLIENT, Action.UPDATE)
     if request.method == "POST":
         client = access_client_for_user(user, pk, action=Action.UPDATE)
@@ -566,7 +538,7 @@ def client_link_encounter(request: HttpRequest, pk: int) -> HttpResponse:
                     client, encounter=form.cleaned_data["encounter"], acting_user=user
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("The encounter was linked to the client."))
                 return redirect(reverse("support:client_detail", args=[client.pk]) + "#encounters")
@@ -608,17 +580,21 @@ class Deadline:
         return str(DEADLINE_NAMES.get(self.name, self.name))
 
 
-def deadlines_of(report: ChildConcernReport, now: dt.datetime) -> list[Deadline]:
+def deadlines_of(handling: ConcernHandling, now: dt.datetime) -> list[Deadline]:
     return [
         Deadline(name, due, overdue, not overdue and due - now <= DEADLINE_WARNING)
-        for name, due, overdue in report.deadlines(now)
+        for name, due, overdue in handling.deadlines(now)
     ]
 
 
 @dataclass(frozen=True)
 class ConcernRow:
-    report: ChildConcernReport
+    handling: ConcernHandling
     deadlines: list[Deadline]
+
+    @property
+    def report(self) -> ChildConcernReport:
+        return self.handling.report
 
     @property
     def overdue(self) -> bool:
@@ -632,24 +608,22 @@ class ConcernRow:
 @require_GET
 @login_required
 def concern_inbox(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
-    require_list(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
+    user = signed_in(request)
+    require_list(user, RecordType.CONCERN_HANDLING, Action.LIST)
     now = timezone.now()
-    reports = (
-        ChildConcernReport.objects.visible_to(user, Action.UPDATE)
-        .open()
-        .select_related("reporter_agency", "client_link__client")
+    reports = open_concern_reports(concern_reports_handled_by(user, Action.LIST)).select_related(
+        "reporter_agency", "client_link__client"
     )
     far = now + dt.timedelta(days=3650)
     rows = sorted(
-        (ConcernRow(r, deadlines_of(r, now)) for r in reports),
+        (ConcernRow(h, deadlines_of(h, now)) for h in ConcernHandling.of_each(reports)),
         key=lambda row: (row.next_due or far, row.report.pk),
     )
     with transaction.atomic():
         do_record_event(
             user=user,
             action=AuditAction.LIST,
-            record_type=RecordType.CHILD_CONCERN_REPORT,
+            record_type=RecordType.CONCERN_HANDLING,
             detail=f"inbox; open={len(rows)}",
         )
     context = {
@@ -662,22 +636,24 @@ def concern_inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _concern_context(
-    user: User, report: ChildConcernReport, bound: Mapping[str, Any]
+    user: User, handling: ConcernHandling, bound: Mapping[str, Any]
 ) -> dict[str, Any]:
+    report = handling.report
     link = (
         ConcernClientLink.objects.visible_to(user, Action.UPDATE)
         .filter(report=report)
         .select_related("client")
         .first()
     )
-    is_open = report.status != ConcernStatus.CLOSED
-    decided = report.decided_at is not None
-    investigating = report.decision == ConcernDecision.OPEN
-    finished = report.investigation_closed_at is not None
+    is_open = not handling.is_closed
+    decided = handling.decided_at is not None
+    investigating = handling.decision == ConcernDecision.OPEN
+    finished = handling.investigation_closed_at is not None
     clients = Client.objects.visible_to(user, Action.UPDATE)
     context: dict[str, Any] = {
         "report": report,
-        "deadlines": deadlines_of(report, timezone.now()),
+        "handling": handling,
+        "deadlines": deadlines_of(handling, timezone.now()),
         "client": link.client if link else None,
         "referrals": actions.referrals_since_report(report),
         # Who the report is about, if the police disclosed it with the report.
@@ -690,7 +666,7 @@ def _concern_context(
         "close_form": None,
     }
     if is_open:
-        if report.protection_assessed_at is None:
+        if handling.protection_assessed_at is None:
             context["protection_form"] = ProtectionForm(prefix="protection")
         elif not decided:
             context["decision_form"] = DecisionForm(prefix="decision")
@@ -708,16 +684,16 @@ def _concern_context(
 def _render_concern(
     request: HttpRequest, user: User, pk: int, *, status: int = 200, **bound: Any
 ) -> HttpResponse:
-    report = access_concern_for_user(user, pk)
+    handling = access_concern_for_user(user, pk)
     return render(
-        request, "support/concern_detail.html", _concern_context(user, report, bound), status=status
+        request, "support/concern_detail.html", _concern_context(user, handling, bound), status=status
     )
 
 
 @require_GET
 @login_required
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_concern(request, _signed_in(request), pk)
+    return _render_concern(request, signed_in(request), pk)
 
 
 ConcernWrite = Callable[[ChildConcernReport, dict[str, Any], User], Any]
@@ -732,15 +708,15 @@ def _concern_write(
     write: ConcernWrite,
     done: str,
 ) -> HttpResponse:
-    user = _signed_in(request)
-    require(user, RecordType.CHILD_CONCERN_REPORT, Action.UPDATE)
-    report = access_concern_for_user(user, pk, action=Action.UPDATE)
+    user = signed_in(request)
+    require(user, RecordType.CONCERN_HANDLING, Action.UPDATE)
+    report = access_concern_for_user(user, pk, action=Action.UPDATE).report
     form = make_form(user)
     if form.is_valid():
         try:
             write(report, form.cleaned_data, user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("support:concern_detail", pk=report.pk)

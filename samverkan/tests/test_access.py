@@ -26,7 +26,7 @@ PAGES: tuple[tuple[str, RecordType, Action], ...] = (
     ("/pass/insatser/", RecordType.SHIFT, Action.LIST),
     ("/pass/platser/", RecordType.VENUE, Action.LIST),
     ("/stod/klienter/", RecordType.CLIENT, Action.LIST),
-    ("/stod/orosanmalningar/", RecordType.CHILD_CONCERN_REPORT, Action.UPDATE),
+    ("/stod/orosanmalningar/", RecordType.CONCERN_HANDLING, Action.LIST),
     ("/anmalningar/", RecordType.CRIME_REPORT, Action.LIST),
     ("/utlamnanden/", RecordType.DISCLOSURE, Action.LIST),
     ("/utlamnanden/skickade/", RecordType.DISCLOSURE, Action.LIST),

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connections
+from django.db.models import F
 from django.utils import timezone
 
 from samverkan.demo.reference import seed_all_reference
@@ -23,6 +24,7 @@ from samverkan.operations.models import (
     VenueKind,
 )
 from samverkan.reports.definitions import Filter, Followed, results
+from samverkan.support.models import ConcernHandling, ConcernStatus, open_concern_reports
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +84,12 @@ def test_every_possible_minor_has_a_child_concern_report(demo_db: object) -> Non
     assert minors.exists()
     assert not minors.filter(concern_reports__isnull=True).exists()
     assert not Suspect.objects.filter(age_at_offence__lt=18, child_concern_report__isnull=True).exists()
-    assert ChildConcernReport.objects.exclude(status="closed").exists()  # the inbox has work
+    assert open_concern_reports(ChildConcernReport.objects.all()).exists()  # the inbox has work
+    # Handled at every stage: closed, investigating, assessed, and not yet acted on.
+    statuses = set(ConcernHandling.objects.values_list("status", flat=True))
+    assert {ConcernStatus.CLOSED, ConcernStatus.INVESTIGATING, ConcernStatus.ASSESSED} <= statuses
+    assert ChildConcernReport.objects.exclude(pk__in=ConcernHandling.objects.values("report")).exists()
+    assert not ConcernHandling.objects.exclude(agency=F("report__addressed_to")).exists()
 
 
 def test_some_persons_are_met_several_times_and_every_venue_kind_occurs(demo_db: object) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from collections.abc import Callable, Iterator
 from typing import Protocol
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +19,6 @@ from django.utils import timezone
 from samverkan.accounts.models import AgencyKind, Collaboration, User
 from samverkan.accounts.policy import (
     RecordType,
-    current_disclosure_provider,
-    register_disclosure_provider,
 )
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions
@@ -395,12 +394,8 @@ def disclosed(
             return {suspect.pk: frozenset({"role", "age_at_offence"})}
         return {}
 
-    previous = current_disclosure_provider()
-    register_disclosure_provider(provider)
-    try:
+    with patch("samverkan.sharing.gate.grants", provider):
         yield granted, other
-    finally:
-        register_disclosure_provider(previous)
 
 
 def test_social_worker_sees_only_the_disclosed_fields(
@@ -673,12 +668,8 @@ def test_disclosed_parties_are_shown_only_when_granted(
             return {}
         return {report.pk: frozenset({"parties"})}
 
-    previous = current_disclosure_provider()
-    register_disclosure_provider(provider)
-    try:
+    with patch("samverkan.sharing.gate.grants", provider):
         page = text(login(personas["soc.handlaggare"]).get(detail_url(report)))
-    finally:
-        register_disclosure_provider(previous)
     assert "Injured parties and witnesses" in page and "Witness" in page
     assert report.case_number not in page and SECRET_NARRATIVE not in page
     assert "Add an injured party" not in page

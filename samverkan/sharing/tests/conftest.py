@@ -11,7 +11,6 @@ from django.test import Client as HttpClient
 from django.utils import timezone, translation
 
 from samverkan.accounts.models import Area, Collaboration, User
-from samverkan.accounts.policy import register_disclosure_provider
 from samverkan.conftest import login_verified
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport, Offence, Suspect
@@ -19,7 +18,6 @@ from samverkan.investigations.reference import seed_offences
 from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations import actions as ops
 from samverkan.operations.models import Encounter, Shift, Venue
-from samverkan.sharing.access import granted_fields
 from samverkan.sharing.models import LegalBasis
 from samverkan.sharing.reference import seed_legal_bases
 from samverkan.support import actions as social
@@ -47,14 +45,6 @@ def _english() -> Iterator[None]:
     """Messages are asserted in their English source form."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _provider() -> Iterator[None]:
-    """The app's own provider, whatever another test module left registered."""
-    register_disclosure_provider(granted_fields)
-    yield
-    register_disclosure_provider(granted_fields)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import RecordType, disclosed_fields
+from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport, Offence
@@ -22,6 +22,7 @@ from samverkan.sharing.actions import (
     do_request_disclosure,
     do_withdraw_disclosure,
 )
+from samverkan.sharing.gate import grants
 from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
 from samverkan.support import actions as social
 from samverkan.support.models import Client
@@ -86,24 +87,24 @@ def test_police_ask_social_services_for_a_client_and_see_only_the_granted_fields
     d = ask_for_client(officer, worker, met, fields=("pseudonym", "language", "contact"))
     assert d.status == DisclosureStatus.REQUESTED
     assert d.record_id is None  # nothing is looked up at request time
-    assert disclosed_fields(officer, RecordType.CLIENT) == {}
+    assert grants(officer, RecordType.CLIENT) == {}
 
     d = approve(d, worker, bases["osl-12-2"], client, fields=["language", "pseudonym"])
     assert d.status == DisclosureStatus.APPROVED
     assert d.fields_granted == ["pseudonym", "language"]
-    assert disclosed_fields(officer, RecordType.CLIENT) == {}  # not before acceptance
+    assert grants(officer, RecordType.CLIENT) == {}  # not before acceptance
 
     d = do_accept_disclosure(d, acting_user=officer)
     assert d.status == DisclosureStatus.ACCEPTED
-    assert disclosed_fields(officer, RecordType.CLIENT) == {
+    assert grants(officer, RecordType.CLIENT) == {
         client.pk: frozenset({"pseudonym", "language"})
     }
     # Every police role of the agency reads it; nobody else does.
-    assert client.pk in disclosed_fields(
+    assert client.pk in grants(
         User.objects.get(username="polis.analytiker"), RecordType.CLIENT
     )
-    assert disclosed_fields(User.objects.get(username="vast.polis"), RecordType.CLIENT) == {}
-    assert disclosed_fields(worker, RecordType.CLIENT) == {}
+    assert grants(User.objects.get(username="vast.polis"), RecordType.CLIENT) == {}
+    assert grants(worker, RecordType.CLIENT) == {}
     assert list(Client.objects.visible_to(officer)) == [client]
 
     assert events_for("disclosure", d.pk) == ["create", "disclose", "disclose"]
@@ -131,7 +132,7 @@ def test_grants_of_several_disclosures_add_up(
     for fields in (("pseudonym",), ("ages",)):
         d = ask_for_client(officer, worker, met, fields=fields)
         do_accept_disclosure(approve(d, worker, bases["osl-12-2"], client), acting_user=officer)
-    assert disclosed_fields(officer, RecordType.CLIENT) == {
+    assert grants(officer, RecordType.CLIENT) == {
         client.pk: frozenset({"pseudonym", "ages"})
     }
 
@@ -160,10 +161,10 @@ def test_social_services_ask_the_police_for_the_suspect_of_a_childs_encounter(
     )
     d = approve(d, officer, bases["sol-2025-400-orosanmalan"], suspect)
     do_accept_disclosure(d, acting_user=worker)
-    assert disclosed_fields(worker, RecordType.SUSPECT) == {
+    assert grants(worker, RecordType.SUSPECT) == {
         suspect.pk: frozenset({"name", "age_at_offence"})
     }
-    assert disclosed_fields(worker, RecordType.CRIME_REPORT) == {}
+    assert grants(worker, RecordType.CRIME_REPORT) == {}
 
 
 # --- Who may do what ------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def test_only_the_requester_accepts_and_withdraws(
     assert d.status == DisclosureStatus.WITHDRAWN
     with pytest.raises(ValidationError, match="cannot be accepted"):
         do_accept_disclosure(d, acting_user=officer)
-    assert disclosed_fields(officer, RecordType.CLIENT) == {}
+    assert grants(officer, RecordType.CLIENT) == {}
     assert events_for("disclosure", d.pk) == ["create", "disclose", "update"]
 
 
@@ -337,7 +338,7 @@ def test_a_request_naming_no_record_is_refused_by_the_owner(
     d = do_decide_disclosure(d, approve=False, refusal_kind="no_record", acting_user=worker)
     assert d.status == DisclosureStatus.REFUSED
     assert events_for("disclosure", d.pk) == ["create", "disclose"]
-    assert disclosed_fields(officer, RecordType.CLIENT) == {}
+    assert grants(officer, RecordType.CLIENT) == {}
 
 
 # --- The rule table on real records -------------------------------------------------------
@@ -456,7 +457,7 @@ def test_a_consent_withdrawn_before_delivery_stops_it(
         do_accept_disclosure(d, acting_user=officer)
     d.refresh_from_db()
     assert d.status == DisclosureStatus.APPROVED
-    assert disclosed_fields(officer, RecordType.CLIENT) == {}
+    assert grants(officer, RecordType.CLIENT) == {}
 
 
 def test_a_basis_for_the_other_direction_is_refused(
@@ -505,7 +506,7 @@ def test_the_duty_to_report_covers_a_child_and_applies_by_date(
         approve(d, officer, bases["sol-2001-453-14-1"], report)
     d = approve(d, officer, bases["sol-2025-400-orosanmalan"], report)
     do_accept_disclosure(d, acting_user=worker)
-    assert disclosed_fields(worker, RecordType.CRIME_REPORT) == {
+    assert grants(worker, RecordType.CRIME_REPORT) == {
         report.pk: frozenset({"case_number", "offence", "status"})
     }
 
@@ -555,7 +556,7 @@ def test_an_oral_disclosure_is_delivered_at_once(
         acting_user=worker,
     )
     assert d.made_orally and d.status == DisclosureStatus.ACCEPTED
-    assert disclosed_fields(officer, RecordType.CLIENT) == {client.pk: frozenset({"pseudonym"})}
+    assert grants(officer, RecordType.CLIENT) == {client.pk: frozenset({"pseudonym"})}
     assert events_for("disclosure", d.pk) == ["disclose"]
     assert events_for("client", client.pk)[-1] == "disclose"
 

@@ -18,15 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from samverkan.accounts.models import Collaboration, User
-from samverkan.accounts.policy import RecordType, disclosed_fields
+from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
+from samverkan.investigations.disclosure import CONCERN_REPORT_FIELDS
 from samverkan.investigations.models import CrimeReport, Offence, Suspect
 from samverkan.operations.models import ChildConcernReport
-from samverkan.sharing.actions import CONCERN_REPORT_FIELDS, do_disclose_with_concern_report
+from samverkan.sharing.gate import grants
 from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
 
 from .conftest import SECRET_NARRATIVE, Login, ReportFactory, personnummer
+from .test_gate import leaked_instances
 
 pytestmark = pytest.mark.django_db
 
@@ -109,9 +111,9 @@ def test_a_minor_suspect_is_disclosed_with_the_concern_report_on_the_basis_of_th
     assert d.legal_basis.provision in d.assessment
     assert d.purpose
     # Delivered: social services' agency reads exactly those fields, nothing of the report.
-    worker_grants = disclosed_fields(_worker(), RecordType.SUSPECT)
+    worker_grants = grants(_worker(), RecordType.SUSPECT)
     assert worker_grants == {suspect.pk: frozenset(IDENTITY)}
-    assert disclosed_fields(_worker(), RecordType.CRIME_REPORT) == {}
+    assert grants(_worker(), RecordType.CRIME_REPORT) == {}
 
 
 def _worker() -> User:
@@ -187,9 +189,7 @@ def test_without_a_valid_basis_the_concern_report_is_still_filed_and_it_is_logge
 def test_handing_over_twice_makes_one_disclosure(officer: User, make_report: ReportFactory) -> None:
     suspect = add(make_report(), officer, age=16)
     assert suspect.child_concern_report is not None
-    again = do_disclose_with_concern_report(
-        suspect, suspect.child_concern_report, acting_user=officer
-    )
+    again = police.do_hand_over_identity(suspect, acting_user=officer)
     assert again == Disclosure.objects.get()
 
 
@@ -203,9 +203,7 @@ def test_only_the_police_that_filed_it_hand_it_over(
     Disclosure.objects.all().delete()
     for username in ("vast.polis", "soc.handlaggare"):
         with pytest.raises(PermissionDenied):
-            do_disclose_with_concern_report(
-                suspect, suspect.child_concern_report, acting_user=personas[username]
-            )
+            police.do_hand_over_identity(suspect, acting_user=personas[username])
     assert not Disclosure.objects.exists()
 
 
@@ -235,8 +233,9 @@ def test_the_social_worker_sees_who_the_report_is_about(
     # Nothing outside the grant: not the report's narrative, not its case number.
     assert SECRET_NARRATIVE not in html
     assert minor.crime_report.case_number not in html
+    assert leaked_instances(response, [CrimeReport, Suspect]) == []
     [identity] = response.context["identities"]
-    assert [line.label for line in identity.lines] == [
+    assert [field.label for field in identity.projection.body] == [
         "Personal identity number",
         "Date of birth",
         "Age at the offence",
@@ -255,7 +254,8 @@ def test_the_social_worker_reads_the_suspect_page_with_the_granted_fields_only(
 ) -> None:
     response = login(worker).get(reverse("investigations:suspect_detail", args=[minor.pk]))
     assert response.status_code == 200
-    assert [row.label for row in response.context["rows"]] == [
+    assert leaked_instances(response, [CrimeReport, Suspect]) == []
+    assert [field.label for field in response.context["projection"].fields] == [
         "Name",
         "Personal identity number",
         "Date of birth",

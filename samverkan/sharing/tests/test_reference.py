@@ -7,13 +7,12 @@ import datetime as dt
 import pytest
 
 from samverkan.accounts.models import User
-from samverkan.investigations.models import CrimeReport, Offence, Suspect
+from samverkan.investigations.models import Offence
+from samverkan.sharing.gate import record_types_requestable_by, registry
 from samverkan.sharing.models import LegalBasis, OffencePenalty
 from samverkan.sharing.reference import LEGAL_BASES, seed_legal_bases
-from samverkan.sharing.registry import REGISTRY, record_types_requestable_by
 from samverkan.sharing.resolve import offence_facts
 from samverkan.sharing.rules import Facts, SubjectAge, refusals
-from samverkan.support.models import CLIENT_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -72,9 +71,15 @@ def test_an_offence_without_a_penalty_row_counts_below_a_year(offences: dict[str
     assert not facts.minimum_penalty_one_year
 
 
-def test_the_registry_names_exactly_the_fields_the_pages_show(personas: dict[str, User]) -> None:
-    assert REGISTRY["client"].field_names == CLIENT_FIELDS
-    assert REGISTRY["crime_report"].field_names == set(CrimeReport.DISCLOSABLE_FIELDS)
-    assert REGISTRY["suspect"].field_names == set(Suspect.DISCLOSABLE_FIELDS)
+def test_the_owning_apps_declare_what_can_be_disclosed(personas: dict[str, User]) -> None:
+    declared = registry()
+    assert set(declared) == {"client", "support_action", "referral", "crime_report", "suspect"}
+    assert declared["client"].field_names == {
+        "pseudonym", "identifiers", "ages", "language", "contact", "encounters", "consents"
+    }
+    assert "parties" in declared["crime_report"].field_names
+    assert declared["suspect"].field_names == {
+        "name", "personnummer", "birth_date", "age_at_offence", "role"
+    }
     assert set(record_types_requestable_by("police")) == {"client", "support_action", "referral"}
     assert set(record_types_requestable_by("social_services")) == {"crime_report", "suspect"}

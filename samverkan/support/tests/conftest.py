@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from unittest.mock import patch
 
 import pytest
 from django.conf import settings
@@ -14,8 +15,6 @@ from django.utils import timezone, translation
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.accounts.policy import (
     RecordType,
-    current_disclosure_provider,
-    register_disclosure_provider,
 )
 from samverkan.conftest import login_verified
 from samverkan.lib.identity import luhn_check_digit
@@ -176,7 +175,7 @@ def make_client(worker: User, units: None) -> ClientFactory:
 
 @contextmanager
 def disclosed(grants: dict[RecordType, dict[int, frozenset[str]]]) -> Iterator[None]:
-    """A disclosure provider granting ``grants`` to every police user, for the ``with`` block."""
+    """The gate grants ``grants`` to every police user, for the ``with`` block."""
 
     def provider(user: User, record: RecordType) -> dict[int, frozenset[str]]:
         agency = user.agency
@@ -184,9 +183,5 @@ def disclosed(grants: dict[RecordType, dict[int, frozenset[str]]]) -> Iterator[N
             return {}
         return grants.get(record, {})
 
-    previous = current_disclosure_provider()
-    register_disclosure_provider(provider)
-    try:
+    with patch("samverkan.sharing.gate.grants", provider):
         yield
-    finally:
-        register_disclosure_provider(previous)
