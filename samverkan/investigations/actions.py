@@ -24,7 +24,6 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     Suspect,
     SuspectRole,
@@ -32,6 +31,7 @@ from samverkan.investigations.models import (
     normalise_case_number,
     person_key_for,
 )
+from samverkan.legal.models import Offence
 from samverkan.lib.identity import InvalidIdentifier, Reason, parse_identity_number
 from samverkan.operations.actions import do_file_child_concern_report
 from samverkan.operations.models import (

@@ -38,17 +38,18 @@ from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.investigations.models import (
-    Offence,
     Suspect,
     normalise_case_number,
     validate_case_number,
 )
+from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.provisions import Direction
+from samverkan.legal.reference import DUTY_TO_REPORT_BASES
 from samverkan.operations.models import ChildConcernReport, Encounter
-from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis, RefusalKind
-from samverkan.sharing.reference import DUTY_TO_REPORT_BASES
+from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
 from samverkan.sharing.registry import DisclosableRecord, entry
 from samverkan.sharing.resolve import Subject, candidates, facts_for, owner_record, stored_record
-from samverkan.sharing.rules import Direction, refusals
+from samverkan.sharing.rules import refusals
 
 logger = logging.getLogger(__name__)
 

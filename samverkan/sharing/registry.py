@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import AgencyKind
 from samverkan.accounts.policy import RecordType
-from samverkan.sharing.rules import Direction
+from samverkan.legal.provisions import Direction
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ from samverkan.accounts.policy import Action, RecordType
 from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
-    Offence,
     Suspect,
     normalise_case_number,
 )
+from samverkan.legal.models import Offence, OffencePenalty
+from samverkan.legal.provisions import Direction, brb_chapter
 from samverkan.operations.models import AgeBand, Encounter
-from samverkan.sharing.models import OffencePenalty
 from samverkan.sharing.registry import entry
-from samverkan.sharing.rules import Direction, Facts, OffenceFacts, SubjectAge, brb_chapter
+from samverkan.sharing.rules import Facts, OffenceFacts, SubjectAge
 from samverkan.support.models import (
     ADULT_AGE,
     Client,

@@ -27,7 +27,6 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     Suspect,
 )
 from samverkan.investigations.tests.conftest import (
@@ -37,6 +36,7 @@ from samverkan.investigations.tests.conftest import (
     make_report,
     personnummer,
 )
+from samverkan.legal.models import Offence
 from samverkan.operations import actions as ops
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, Venue
 

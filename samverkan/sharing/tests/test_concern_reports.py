@@ -21,10 +21,11 @@ from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import RecordType, disclosed_fields
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
-from samverkan.investigations.models import CrimeReport, Offence, Suspect
+from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.legal.models import LegalBasis, Offence
 from samverkan.operations.models import ChildConcernReport
 from samverkan.sharing.actions import CONCERN_REPORT_FIELDS, do_disclose_with_concern_report
-from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
+from samverkan.sharing.models import Disclosure, DisclosureStatus
 
 from .conftest import SECRET_NARRATIVE, Login, ReportFactory, personnummer
 
