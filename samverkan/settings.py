@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "samverkan.accounts",
     "samverkan.audit",
     "samverkan.web",
+    "samverkan.legal",
     "samverkan.operations",
     "samverkan.support",
     "samverkan.investigations",

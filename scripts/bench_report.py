@@ -285,7 +285,7 @@ SELECT
   (SELECT COUNT(DISTINCT s.person_key)
      FROM investigations_suspect s
      JOIN investigations_crimereport r ON r.id = s.crime_report_id
-     JOIN investigations_offence o ON o.id = r.offence_id
+     JOIN legal_offence o ON o.id = r.offence_id
     WHERE o.counts_as_sex_purchase AND r.committed_at >= %(start)s AND r.committed_at < %(end)s)
 """
 

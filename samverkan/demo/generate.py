@@ -36,13 +36,13 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     Suspect,
     SuspectRole,
     age_on,
     person_key_for,
 )
+from samverkan.legal.models import Offence
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,

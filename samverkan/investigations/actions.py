@@ -24,14 +24,14 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     Suspect,
     SuspectRole,
     age_on,
-    normalise_case_number,
     person_key_for,
 )
+from samverkan.legal.case_numbers import normalise_case_number
+from samverkan.legal.models import Offence
 from samverkan.lib.identity import InvalidIdentifier, Reason, parse_identity_number
 from samverkan.operations.actions import do_file_child_concern_report
 from samverkan.operations.models import (

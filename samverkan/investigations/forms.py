@@ -16,13 +16,12 @@ from samverkan.investigations.models import (
     AgeAwareness,
     CrimeReport,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     SuspectRole,
     TraffickingPurpose,
-    normalise_case_number,
-    validate_case_number,
 )
+from samverkan.legal.case_numbers import normalise_case_number, validate_case_number
+from samverkan.legal.models import Offence
 from samverkan.operations.models import AgeBand, Encounter, EncounterRole, Shift, ShiftStatus, Venue
 
 # Bounds that keep date arithmetic (and the database) away from year 1 and 9999.

@@ -22,7 +22,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import Area
-from samverkan.investigations.models import Offence
+from samverkan.legal.models import Offence
 from samverkan.lib import disclosure_control as sdc
 from samverkan.lib.swedish_numbers import Language
 from samverkan.operations.models import ShiftBasis, VenueKind

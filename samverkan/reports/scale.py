@@ -51,7 +51,6 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     Suspect,
     SuspectRole,
@@ -59,6 +58,7 @@ from samverkan.investigations.models import (
     age_on,
     person_key_for,
 )
+from samverkan.legal.models import Offence
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,

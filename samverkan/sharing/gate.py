@@ -32,7 +32,8 @@ from samverkan.accounts.models import AgencyKind, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
-from samverkan.sharing.rules import Direction, SubjectAge
+from samverkan.legal.provisions import Direction
+from samverkan.sharing.rules import SubjectAge
 
 M = TypeVar("M", bound=models.Model)
 

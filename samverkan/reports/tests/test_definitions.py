@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.investigations.actions import do_add_suspect, do_create_crime_report
-from samverkan.investigations.models import Offence
+from samverkan.legal.models import Offence
 from samverkan.operations import actions as ops
 from samverkan.operations.models import Encounter, Shift
 from samverkan.reports.definitions import Filter, Followed, Tally, _grouping_set, _tally, results
