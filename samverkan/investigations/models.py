@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.access import visible
 from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
+from samverkan.lib.age import ADULT_AGE, is_minor
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
@@ -365,6 +366,10 @@ def person_key_for(*, personnummer: str, name: str, birth_date: dt.date) -> str:
     return f"name:{normalise_key(name)}|{birth_date.isoformat()}"
 
 
+# Under 18 at the offence (``samverkan.lib.age``), for filters and conditional aggregates.
+MINOR_AT_OFFENCE = Q(age_at_offence__lt=ADULT_AGE)
+
+
 class SuspectQuerySet(models.QuerySet["Suspect"]):
     def visible_to(self, user: Any, action: Action = Action.LIST) -> SuspectQuerySet:
         suspects = visible(self, user, RecordType.SUSPECT, action, agency="crime_report__agency")
@@ -380,7 +385,7 @@ class SuspectQuerySet(models.QuerySet["Suspect"]):
         )
 
     def minors(self) -> SuspectQuerySet:
-        return self.filter(age_at_offence__lt=18)
+        return self.filter(MINOR_AT_OFFENCE)
 
     def person_count(self) -> int:
         """Distinct persons, not suspect records (DESIGN.md §5)."""
@@ -452,7 +457,7 @@ class Suspect(models.Model):
 
     @property
     def is_minor_at_offence(self) -> bool:
-        return self.age_at_offence < 18
+        return is_minor(self.age_at_offence)
 
     @property
     def personnummer_display(self) -> str:

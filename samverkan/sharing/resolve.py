@@ -27,12 +27,12 @@ from samverkan.investigations.models import (
     Suspect,
     normalise_case_number,
 )
+from samverkan.lib.age import is_minor
 from samverkan.operations.models import AgeBand, Encounter
 from samverkan.sharing.models import OffencePenalty
 from samverkan.sharing.registry import entry
 from samverkan.sharing.rules import Direction, Facts, OffenceFacts, SubjectAge, brb_chapter
 from samverkan.support.models import (
-    ADULT_AGE,
     Client,
     ClientEncounter,
     Consent,
@@ -209,7 +209,7 @@ def summary(record_type: str, record: Any) -> Summary:
 def _age_from_years(years: int | None) -> SubjectAge:
     if years is None:
         return SubjectAge.UNKNOWN
-    return SubjectAge.MINOR if years < ADULT_AGE else SubjectAge.ADULT
+    return SubjectAge.MINOR if is_minor(years) else SubjectAge.ADULT
 
 
 def _age_from_bands(bands: Iterable[str]) -> SubjectAge:
@@ -250,7 +250,7 @@ def _police_record_age(record: Any, encounter_id: int | None) -> SubjectAge:
     suspects = [record] if isinstance(record, Suspect) else list(report.suspects.all())
     # The age registered stays frozen for the statistics; a corrected birth date
     # that shows a child counts here too (the cautious side).
-    if any(s.is_minor_at_offence or s.age_by_birth_date() < ADULT_AGE for s in suspects):
+    if any(s.is_minor_at_offence or is_minor(s.age_by_birth_date()) for s in suspects):
         bands.append(AgeBand.UNDER_18)
     return _age_from_bands(bands)
 

@@ -29,9 +29,9 @@ from samverkan.accounts.access import visible
 from samverkan.accounts.models import Agency
 from samverkan.accounts.policy import Action, RecordType, Scope, disclosed_fields, user_scope
 from samverkan.lib import identity
+from samverkan.lib.age import presumed_minor
 from samverkan.operations.models import ChildConcernReport, Encounter, normalise_key
 
-ADULT_AGE = 18
 MAX_AGE = 120
 
 
@@ -212,7 +212,7 @@ class AgeAt:
     @property
     def counts_as_minor(self) -> bool:
         """Presumption of childhood: an unknown age counts as a child."""
-        return self.years is None or self.years < ADULT_AGE
+        return presumed_minor(self.years)
 
     @property
     def source_label(self) -> str:
