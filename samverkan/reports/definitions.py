@@ -324,6 +324,7 @@ def condition(figure: Figure) -> Q:
         if declaration.where is not None:
             q &= declaration.where
         if declaration.since is not None:
+            # A person found: the encounter's client, on or after the encounter's day.
             q &= Q(Exists(declaration.since(OuterRef("client_link__client_id"), OuterRef("day"))))
     return q
 
