@@ -43,7 +43,9 @@ from samverkan.investigations.models import (
     person_key_for,
 )
 from samverkan.legal.models import Offence
+from samverkan.lib.age import is_minor
 from samverkan.operations.models import (
+    MINOR_AGE_BANDS,
     AgeBand,
     ChildConcernReport,
     ConcernSubject,
@@ -252,7 +254,7 @@ class Demo:
             occurred_at=occurred, recorded_by=recorder,
             recorder_agency=self.police if recorder == self.officer else self.social, recorded_at=occurred,
         )
-        if age_band in (AgeBand.UNDER_18, AgeBand.UNCERTAIN) and role in (EncounterRole.EXPLOITED, EncounterRole.BUYER):
+        if age_band in MINOR_AGE_BANDS and role in (EncounterRole.EXPLOITED, EncounterRole.BUYER):
             ChildConcernReport.objects.create(
                 collaboration=self.collaboration, encounter=encounter,
                 subject=ConcernSubject.EXPLOITED if role == EncounterRole.EXPLOITED else ConcernSubject.BUYER,
@@ -356,7 +358,7 @@ class Demo:
             crime_report=report, name=name, birth_date=birth,
             person_key=person_key_for(personnummer="", name=name, birth_date=birth),
             age_at_offence=age_on(birth, committed_on), role=role, encounter=encounter,
-            child_concern_report=encounter.concern_reports.first() if encounter is not None and age_on(birth, committed_on) < 18 else None,
+            child_concern_report=encounter.concern_reports.first() if encounter is not None and is_minor(age_on(birth, committed_on)) else None,
             created_by=self.officer, created_at=report.committed_at,
         )
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import RecordType
 from samverkan.legal.case_numbers import normalise_case_number, validate_case_number
 from samverkan.legal.models import Offence
+from samverkan.lib.age import ADULT_AGE, is_minor
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
@@ -264,6 +266,10 @@ def person_key_for(*, personnummer: str, name: str, birth_date: dt.date) -> str:
     return f"name:{normalise_key(name)}|{birth_date.isoformat()}"
 
 
+# Under 18 at the offence (``samverkan.lib.age``), for filters and conditional aggregates.
+MINOR_AT_OFFENCE = Q(age_at_offence__lt=ADULT_AGE)
+
+
 class SuspectQuerySet(DisclosableQuerySet["Suspect"]):
     record_type = RecordType.SUSPECT
     agency_path = "crime_report__agency"
@@ -277,7 +283,7 @@ class SuspectQuerySet(DisclosableQuerySet["Suspect"]):
         )
 
     def minors(self) -> SuspectQuerySet:
-        return self.filter(age_at_offence__lt=18)
+        return self.filter(MINOR_AT_OFFENCE)
 
     def person_count(self) -> int:
         """Distinct persons, not suspect records (DESIGN.md §5)."""
@@ -346,7 +352,7 @@ class Suspect(models.Model):
 
     @property
     def is_minor_at_offence(self) -> bool:
-        return self.age_at_offence < 18
+        return is_minor(self.age_at_offence)
 
     @property
     def personnummer_display(self) -> str:

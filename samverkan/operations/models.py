@@ -244,15 +244,16 @@ class AgeBand(models.TextChoices):
     UNCERTAIN = "uncertain", _("Uncertain")
 
 
-# Presumption of childhood: an uncertain age counts as a minor.
+# Presumption of childhood (``samverkan.lib.age.presumed_minor``): an uncertain age counts as a minor.
 MINOR_AGE_BANDS = (AgeBand.UNDER_18, AgeBand.UNCERTAIN)
+POSSIBLE_MINOR = Q(age_band__in=MINOR_AGE_BANDS)
 
 
 class EncounterQuerySet(RestrictedQuerySet["Encounter"]):
     record_type = RecordType.ENCOUNTER
 
     def possible_minors(self) -> EncounterQuerySet:
-        return self.filter(age_band__in=MINOR_AGE_BANDS)
+        return self.filter(POSSIBLE_MINOR)
 
 
 class Encounter(models.Model):

@@ -59,6 +59,7 @@ from samverkan.investigations.models import (
     person_key_for,
 )
 from samverkan.legal.models import Offence
+from samverkan.lib.age import is_minor
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
@@ -731,9 +732,9 @@ class ScaleData:
                 age = age_on(birth, day)
                 encounter = concern = None
                 if shift is not None:
-                    band = AgeBand.UNDER_18 if age < 18 else AgeBand.ADULT
+                    band = AgeBand.UNDER_18 if is_minor(age) else AgeBand.ADULT
                     encounter, concern = self._encounter(r, shift, EncounterRole.BUYER, band, committed, venue)
-                if age < 18 and concern is None:
+                if is_minor(age) and concern is None:
                     concern = self._concern(
                         r, None, ConcernSubject.BUYER, committed, reporter=r.investigator, reporter_agency=r.police
                     )

@@ -48,15 +48,16 @@ def _masked(report: Report, user: User) -> Report:
     if report.is_public:
         return report
     allowed = access.exact_figures(user)
+    beside = {shown.figure: follow_up.figure for shown, follow_up in definitions.headlines() if follow_up is not None}
     headlines = [
         h if h.key in allowed else Headline(h.key, h.label, None, None)  # type: ignore[arg-type]
         for h in report.headlines
     ]
     headlines = [
-        h if h.followed_up is None or f"{h.key}_followed_up" in allowed else replace(h, followed_up=None)
+        h if h.followed_up is None or beside[h.key] in allowed else replace(h, followed_up=None)
         for h in headlines
     ]
-    sections = [s for s in report.sections if s.key.split("_by_")[0] in allowed]
+    sections = [s for s in report.sections if s.figure in allowed]
     return replace(report, headlines=headlines, sections=sections)
 
 
