@@ -28,7 +28,7 @@ from samverkan.reports.exports import render as render_export
 from samverkan.reports.forms import ReportForm
 from samverkan.reports.press import press_text
 from samverkan.reports.report import Headline, Mode, Report, build_report
-from samverkan.support.models import Client, ClientEncounter, Referral, ReferralStatus
+from samverkan.support.models import Client, ClientEncounter
 
 
 def _results_user(request: HttpRequest) -> User:
@@ -78,9 +78,7 @@ def minors_without_referral(user: User, f: definitions.Filter) -> list[dict[str,
     Through the gate like any list: the encounters the user may see, the clients of the user's
     own agency; the list and every client named on it are audited.
     """
-    referred = Referral.objects.exclude(status=ReferralStatus.DECLINED).filter(
-        client_id=OuterRef("client_link__client_id"), sent_on__gte=OuterRef("day")
-    )
+    referred = definitions.referred_since(OuterRef("client_link__client_id"), OuterRef("day"))
     encounters = (
         definitions.exploited_encounters(f, minors=True)
         .filter(pk__in=Encounter.objects.visible_to(user).values("pk"))
