@@ -287,6 +287,15 @@ class Encounter(models.Model):
         return f"{self.get_role_display()} ({self.get_age_band_display()}) {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"
 
     @property
+    def label(self) -> str:
+        """Time, role, age band and venue: how a person met is named in a list of choices."""
+        local = timezone.localtime(self.occurred_at)
+        return (
+            f"{local:%Y-%m-%d %H:%M}: {self.get_role_display()}, "
+            f"{self.get_age_band_display()}, {self.venue.name}"
+        )
+
+    @property
     def is_possible_minor(self) -> bool:
         return self.age_band in MINOR_AGE_BANDS
 
