@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "samverkan.accounts",
     "samverkan.audit",
     "samverkan.web",
+    "samverkan.legal",
     "samverkan.operations",
     "samverkan.support",
     "samverkan.investigations",
@@ -293,7 +294,7 @@ if not SAMVERKAN_CELL_KEY_SECRET:
         raise ImproperlyConfigured("SAMVERKAN_CELL_KEY_SECRET must be set for the cell key method.")
     SAMVERKAN_CELL_KEY_SECRET = "insecure-development-cell-key-secret"
 # PostgreSQL: how many of a report's queries run side by side, each on a connection of
-# its own in one snapshot (reports/definitions.py); 1 runs them one after the other.
+# its own in one snapshot (reports/tally.py); 1 runs them one after the other.
 SAMVERKAN_REPORT_WORKERS = env_int("SAMVERKAN_REPORT_WORKERS", 2)
 
 LOGGING = {

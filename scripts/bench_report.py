@@ -8,9 +8,9 @@ encounters and 500,000 crime reports) and reuses it on later runs: SQLite in
 ``bench-data/bench.sqlite3``, PostgreSQL in the database ``samverkan_bench``
 (``--pg-url``). Then, for the last year, it times
 
-- the full report: ``results()`` and every breakdown of
-  ``samverkan.reports.definitions``, median of ``--runs`` runs after a warm-up,
-  with the number of queries it issued;
+- the full report: ``report()`` of ``samverkan.reports.tally``, every figure
+  declared in ``samverkan.reports.definitions`` and every breakdown, median of
+  ``--runs`` runs after a warm-up, with the number of queries it issued;
 - the floor: one hand-written SQL aggregate over the same tables (completed
   shifts, distinct persons in prostitution, distinct persons reported for
   buying sex), the least any report of these figures must cost;
@@ -198,6 +198,7 @@ def time_report(year: int, runs: int) -> dict[str, Any]:
     from samverkan.investigations.models import CrimeReport
     from samverkan.operations.models import Encounter
     from samverkan.reports import definitions as d
+    from samverkan.reports import tally
 
     f = d.Filter.year(year)
     parts = report_parts(f)
@@ -210,19 +211,19 @@ def time_report(year: int, runs: int) -> dict[str, Any]:
     # Counted one after the other, on this connection: side by side (PostgreSQL), the
     # queries run on connections of their own, which this context does not see.
     with override_settings(SAMVERKAN_REPORT_WORKERS=1), CaptureQueriesContext(connection) as captured:
-        full = d.report(f)
+        full = tally.report(f)
     with override_settings(SAMVERKAN_REPORT_WORKERS=1):
-        sequential_seconds, _times = timed(lambda: d.report(f), runs)
+        sequential_seconds, _times = timed(lambda: tally.report(f), runs)
     with override_settings(SAMVERKAN_REPORT_WORKERS=1), CaptureQueriesContext(connection) as captured_by_figure:
         figure_by_figure()
     # The report and the floor alternate, run by run, so that a change in the machine's
     # speed (a shared host drifts by a third within minutes) touches both alike.
-    d.report(f)
+    tally.report(f)
     floor(f)
     report_times: list[float] = []
     floor_times: list[float] = []
     for _ in range(runs):
-        for function, times in ((lambda: d.report(f), report_times), (lambda: floor(f), floor_times)):
+        for function, times in ((lambda: tally.report(f), report_times), (lambda: floor(f), floor_times)):
             started = time.perf_counter()
             function()
             times.append(time.perf_counter() - started)
@@ -232,8 +233,8 @@ def time_report(year: int, runs: int) -> dict[str, Any]:
     part_seconds = {name: timed(part, max(1, runs // 2))[0] for name, part in parts.items()}
     floor_values = floor(f)
     # The floor counts the same shifts and buyers (persons: minors and adults together).
-    assert floor_values[0] == full.results.joint_shifts, (floor_values, full.results)
-    assert floor_values[2] == full.results.buyers, (floor_values, full.results)
+    assert floor_values[0] == full.totals[d.Figure.JOINT_SHIFTS], (floor_values, full.totals)
+    assert floor_values[2] == full.totals[d.Figure.BUYERS], (floor_values, full.totals)
     return {
         "year": year,
         "report_seconds": report_seconds,
@@ -248,7 +249,7 @@ def time_report(year: int, runs: int) -> dict[str, Any]:
         "statements": len(captured.captured_queries),
         "by_figure_queries": selects(captured_by_figure.captured_queries),
         "part_seconds": part_seconds,
-        "results": repr(full.results),
+        "results": {str(figure): n for figure, n in full.totals.items()},
         "load": (round(load_before, 1), round(os.getloadavg()[0], 1)),
         "encounters": Encounter.objects.count(),
         "crime_reports": CrimeReport.objects.count(),
@@ -260,17 +261,14 @@ def selects(queries: list[dict[str, Any]]) -> int:
 
 
 def report_parts(f: Any) -> dict[str, Callable[[], object]]:
-    """Every figure of the full report, by name: the totals and every breakdown."""
+    """Every figure of the full report, by name: the totals, then each breakdown by its unit's query."""
     from samverkan.reports import definitions as d
+    from samverkan.reports import tally
 
-    parts: dict[str, Callable[[], object]] = {"results": partial(d.results, f)}
-    for dimension in d.SHIFT_DIMENSIONS:
-        parts[f"shifts by {dimension}"] = partial(d.shifts_by, f, dimension)
-    for minors, label in ((True, "minors"), (False, "adults")):
-        for dimension in d.ENCOUNTER_DIMENSIONS:
-            parts[f"{label} by {dimension}"] = partial(d.persons_found_by, f, dimension, minors=minors)
-    for dimension in d.BUYER_DIMENSIONS:
-        parts[f"buyers by {dimension}"] = partial(d.buyers_by, f, dimension)
+    parts: dict[str, Callable[[], object]] = {"results": partial(tally.report, f)}
+    for declaration in d.FIGURES.values():
+        for dimension in declaration.dimensions:
+            parts[f"{declaration.figure} by {dimension}"] = partial(tally.unit_counts, declaration.unit, f)
     return parts
 
 
@@ -285,7 +283,7 @@ SELECT
   (SELECT COUNT(DISTINCT s.person_key)
      FROM investigations_suspect s
      JOIN investigations_crimereport r ON r.id = s.crime_report_id
-     JOIN investigations_offence o ON o.id = r.offence_id
+     JOIN legal_offence o ON o.id = r.offence_id
     WHERE o.counts_as_sex_purchase AND r.committed_at >= %(start)s AND r.committed_at < %(end)s)
 """
 
@@ -297,7 +295,7 @@ def floor(f: Any) -> tuple[int, int, int]:
     """
     from django.db import connection, transaction
 
-    from samverkan.reports.definitions import POSTGRESQL_SETTINGS
+    from samverkan.reports.tally import POSTGRESQL_SETTINGS
 
     start, end = (connection.ops.adapt_datetimefield_value(moment) for moment in f.bounds())
     with transaction.atomic(), connection.cursor() as cursor:
@@ -389,7 +387,7 @@ def render(command: str, measured: dict[str, dict[str, Any]], args: argparse.Nam
         lambda m: f"{m['queries']} ({m['statements']})",
     )
     table += row(
-        "the same figure by figure: `results()` and 14 breakdown calls", lambda m: seconds(m["by_figure_seconds"])
+        "the same figure by figure: `report()` and 14 breakdown calls", lambda m: seconds(m["by_figure_seconds"])
     )
     table += row("queries issued figure by figure", lambda m: str(m["by_figure_queries"]))
 
@@ -438,13 +436,13 @@ def render(command: str, measured: dict[str, dict[str, Any]], args: argparse.Nam
         "(synthetic: per region a police region, a municipality's social services and their collaboration). "
         f"Timed: the year {any_m['year']}, all regions (`Filter.year({any_m['year']})`).",
         "",
-        "- **Full report**: `report(f)` in `samverkan.reports.definitions`, what the results page and its "
-        "exports call: the five figures of `results()` and every breakdown (shifts by area, basis and month; "
+        "- **Full report**: `report(f)` in `samverkan.reports.tally`, what the results page and its "
+        "exports call: every figure declared in `samverkan.reports.definitions` and every breakdown (shifts by area, basis and month; "
         "minors and adults by area, venue kind, basis and month; buyers by area, offence and month); "
         f"median of {args.runs} runs after a warm-up. On PostgreSQL its three queries run side by side on "
         "connections of their own, in one exported snapshot (`reports()`); the same report with the queries one "
         "after the other is timed too. Also timed: the same figures asked for one call at a time "
-        "(`results()`, `shifts_by`, `persons_found_by`, `buyers_by`).",
+        "(`report()`, then each breakdown by its unit's query, `unit_counts`).",
         "- **Floor**: one hand-written SQL aggregate over the same tables — completed shifts, distinct persons in "
         "prostitution, distinct persons reported for buying sex — the least a report of these figures can cost "
         "(`FLOOR_SQL` in the script; it looks each encounter's client up by the encounter, as the report does, "

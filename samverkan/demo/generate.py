@@ -37,13 +37,14 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     Suspect,
     SuspectRole,
     age_on,
     person_key_for,
 )
+from samverkan.legal.models import Offence
+from samverkan.lib.age import is_minor
 from samverkan.operations.actions import concern_subject
 from samverkan.operations.models import (
     AgeBand,
@@ -358,7 +359,7 @@ class Demo:
             crime_report=report, name=name, birth_date=birth,
             person_key=person_key_for(personnummer="", name=name, birth_date=birth),
             age_at_offence=age_on(birth, committed_on), role=role, encounter=encounter,
-            child_concern_report=encounter.concern_reports.first() if encounter is not None and age_on(birth, committed_on) < 18 else None,
+            child_concern_report=encounter.concern_reports.first() if encounter is not None and is_minor(age_on(birth, committed_on)) else None,
             created_by=self.officer, created_at=report.committed_at,
         )
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 def seed_all_reference() -> None:
     from samverkan.accounts.reference import seed_stockholm
-    from samverkan.investigations.reference import seed_offences
-    from samverkan.sharing.reference import seed_legal_bases
+    from samverkan.legal.reference import seed_legal_bases, seed_offences
     from samverkan.support.reference import seed_support_units
 
     seed_stockholm()

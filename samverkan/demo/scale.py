@@ -52,7 +52,6 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     Suspect,
     SuspectRole,
@@ -60,6 +59,8 @@ from samverkan.investigations.models import (
     age_on,
     person_key_for,
 )
+from samverkan.legal.models import Offence
+from samverkan.lib.age import is_minor
 from samverkan.operations.actions import concern_subject
 from samverkan.operations.models import (
     AgeBand,
@@ -732,9 +733,9 @@ class ScaleData:
                 age = age_on(birth, day)
                 encounter = concern = None
                 if shift is not None:
-                    band = AgeBand.UNDER_18 if age < 18 else AgeBand.ADULT
+                    band = AgeBand.UNDER_18 if is_minor(age) else AgeBand.ADULT
                     encounter, concern = self._encounter(r, shift, EncounterRole.BUYER, band, committed, venue)
-                if age < 18 and concern is None:
+                if is_minor(age) and concern is None:
                     concern = self._concern(
                         r, None, ConcernSubject.BUYER, committed, reporter=r.investigator, reporter_agency=r.police
                     )

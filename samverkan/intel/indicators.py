@@ -31,7 +31,6 @@ from samverkan.intel.models import (
     Network,
 )
 
-MINOR_AGE = 18
 # The phrases, each with what a reviewer is told it may mean. Words alone ("ny")
 # are weak; they are evidence to read, not a finding.
 YOUTH_WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -69,7 +68,7 @@ def detect(items: list[IntelItem], entities: dict[int, list[tuple[str, str]]]) -
     minor_evidence = []
     for item in items:
         why = []
-        if item.age is not None and item.age < MINOR_AGE:
+        if item.states_a_minor:
             why.append(f"stated age {item.age}")
         why += youth_wording(f"{item.title}\n{item.text}")
         if why:

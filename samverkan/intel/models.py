@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import RecordType
+from samverkan.lib.age import is_minor
 from samverkan.operations.models import Operation, Shift, Venue, VenueKind
 
 # --- Tips -------------------------------------------------------------------------------
@@ -286,6 +287,11 @@ class IntelItem(models.Model):
     @property
     def summary(self) -> str:
         return self.title or self.text[:80] or self.external_id
+
+    @property
+    def states_a_minor(self) -> bool:
+        """The stated age is under 18 (no stated age is no sign either way)."""
+        return self.age is not None and is_minor(self.age)
 
 
 # --- Entities ----------------------------------------------------------------------------

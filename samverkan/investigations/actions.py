@@ -24,14 +24,15 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     Suspect,
     SuspectRole,
     age_on,
-    normalise_case_number,
     person_key_for,
 )
+from samverkan.legal.case_numbers import normalise_case_number
+from samverkan.legal.models import Offence
+from samverkan.lib.age import is_minor
 from samverkan.lib.identity import InvalidIdentifier, Reason, parse_identity_number
 from samverkan.operations.actions import do_file_child_concern_report
 from samverkan.operations.models import (
@@ -359,7 +360,7 @@ def do_correct_suspect_identity(
     locked.person_key = key
     locked.save(update_fields=[*changed, "person_key"])
     audit_record(acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked, ", ".join(changed))
-    if locked.child_concern_report_id is None and age_on(birth, committed_on) < 18:
+    if locked.child_concern_report_id is None and is_minor(age_on(birth, committed_on)):
         _report_concern(locked, report, acting_user)
     return locked
 

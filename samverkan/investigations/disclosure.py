@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.models import AgencyKind
 from samverkan.accounts.policy import RecordType
 from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
+from samverkan.lib.age import is_minor
 from samverkan.operations.models import AgeBand, Encounter
 from samverkan.sharing.gate import Disclosable, DisclosableField, Summary
 from samverkan.sharing.rules import SubjectAge
-from samverkan.support.models import ADULT_AGE
 
 F = DisclosableField
 NOT_GIVEN = "\N{EN DASH}"
@@ -74,7 +74,7 @@ def police_record_age(record: Any, encounter_id: int | None, on: dt.date) -> Sub
     suspects = [record] if isinstance(record, Suspect) else list(report.suspects.all())
     # The age registered stays frozen for the statistics; a corrected birth date
     # that shows a child counts here too (the cautious side).
-    if any(s.is_minor_at_offence or s.age_by_birth_date() < ADULT_AGE for s in suspects):
+    if any(s.is_minor_at_offence or is_minor(s.age_by_birth_date()) for s in suspects):
         bands.append(AgeBand.UNDER_18)
     return _age_from_bands(bands)
 

@@ -16,13 +16,13 @@ from samverkan.investigations.models import (
     AgeAwareness,
     CrimeReport,
     CrimeReportStatus,
-    Offence,
     PartyKind,
     SuspectRole,
     TraffickingPurpose,
-    normalise_case_number,
-    validate_case_number,
 )
+from samverkan.legal.case_numbers import normalise_case_number, validate_case_number
+from samverkan.legal.models import Offence
+from samverkan.operations.forms import EncounterChoiceField
 from samverkan.operations.models import AgeBand, Encounter, EncounterRole, Shift, ShiftStatus, Venue
 
 # Bounds that keep date arithmetic (and the database) away from year 1 and 9999.
@@ -241,19 +241,6 @@ class SuspectIdentityForm(forms.Form):
         required=False,
         help_text=_("Required when there is no personal identity number."),
     )
-
-
-def _encounter_label(encounter: Encounter) -> str:
-    local = timezone.localtime(encounter.occurred_at)
-    return (
-        f"{local:%Y-%m-%d %H:%M}: {encounter.get_role_display()}, "
-        f"{encounter.get_age_band_display()}, {encounter.venue.name}"
-    )
-
-
-class EncounterChoiceField(forms.ModelChoiceField[Encounter]):
-    def label_from_instance(self, obj: Encounter) -> str:
-        return _encounter_label(obj)
 
 
 def encounters_for_report(report: CrimeReport, user: User) -> QuerySet[Encounter]:

@@ -13,7 +13,6 @@ time — and never a copy of anyone's identity.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import RecordType
+from samverkan.legal.case_numbers import normalise_case_number, validate_case_number
+from samverkan.legal.models import Offence
+from samverkan.lib.age import ADULT_AGE, is_minor
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,
@@ -36,93 +38,10 @@ from samverkan.operations.models import (
 )
 from samverkan.sharing.gate import DisclosableQuerySet
 
-# --- Offences -------------------------------------------------------------------
-
-
-class OffenceQuerySet(models.QuerySet["Offence"]):
-    def valid_on(self, day: dt.date) -> OffenceQuerySet:
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
-
-    def sex_purchase(self) -> OffenceQuerySet:
-        return self.filter(counts_as_sex_purchase=True)
-
-
-class Offence(models.Model):
-    """A provision of the Penal Code (BrB) under a name valid for a period.
-
-    Reference data, seeded by ``investigations.reference.seed_offences``. When
-    the law renames an offence, a new dated row is added and the old one gets
-    its ``valid_to``; reports keep the row that was in force when they happened.
-    """
-
-    key = models.SlugField(_("key"), max_length=64, unique=True)
-    code = models.CharField(_("provision"), max_length=32)
-    name = models.CharField(_("name"), max_length=200)
-    attempt = models.BooleanField(_("attempt"), default=False)
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    # Counted in the results as "persons reported for buying sex" (DESIGN.md §5).
-    counts_as_sex_purchase = models.BooleanField(_("counts as a purchase of sex"), default=False)
-    # The child is the injured party, and the buyer's awareness of the age matters.
-    child_victim = models.BooleanField(_("child is the injured party"), default=False)
-    # Brå splits human trafficking by purpose and by the victim's age.
-    human_trafficking = models.BooleanField(_("human trafficking"), default=False)
-    # The order in lists: the sex-purchase offences first, as officers use them most.
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    objects = OffenceQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("offence")
-        verbose_name_plural = _("offences")
-        ordering = ["position", "code", "attempt", "name", "valid_from"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True)
-                | Q(valid_from__isnull=True)
-                | Q(valid_to__gte=models.F("valid_from")),
-                name="offence_valid_period",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-    def is_valid_on(self, day: dt.date) -> bool:
-        if self.valid_from and day < self.valid_from:
-            return False
-        return not (self.valid_to and day > self.valid_to)
-
-    @property
-    def seller_is_witness(self) -> bool:
-        """BrB 6:11: the adult who sold is not criminalised and is not an injured party."""
-        return self.counts_as_sex_purchase and not self.child_victim
-
-
 # --- Crime reports --------------------------------------------------------------
 
 # Police case numbers: K-number with the two-digit year ("K123456-21"), optionally
 # after a four-digit unit prefix ("5000-K123456-21"); some systems give digits only.
-CASE_NUMBER_RE = re.compile(r"^(?:\d{4}-)?K\d{1,9}-\d{2}$|^\d{4,14}$")
-
-
-def normalise_case_number(text: str) -> str:
-    return "".join(text.split()).upper()
-
-
-def validate_case_number(value: str) -> None:
-    if not CASE_NUMBER_RE.match(value):
-        raise ValidationError(
-            _(
-                "Enter the case number as K, the serial number, a hyphen and the two-digit "
-                "year, for example K123456-21, or as digits only."
-            ),
-            code="case_number",
-        )
-
-
 class CrimeReportStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     PRELIMINARY_INVESTIGATION = "preliminary_investigation", _("Preliminary investigation opened")
@@ -347,6 +266,10 @@ def person_key_for(*, personnummer: str, name: str, birth_date: dt.date) -> str:
     return f"name:{normalise_key(name)}|{birth_date.isoformat()}"
 
 
+# Under 18 at the offence (``samverkan.lib.age``), for filters and conditional aggregates.
+MINOR_AT_OFFENCE = Q(age_at_offence__lt=ADULT_AGE)
+
+
 class SuspectQuerySet(DisclosableQuerySet["Suspect"]):
     record_type = RecordType.SUSPECT
     agency_path = "crime_report__agency"
@@ -360,7 +283,7 @@ class SuspectQuerySet(DisclosableQuerySet["Suspect"]):
         )
 
     def minors(self) -> SuspectQuerySet:
-        return self.filter(age_at_offence__lt=18)
+        return self.filter(MINOR_AT_OFFENCE)
 
     def person_count(self) -> int:
         """Distinct persons, not suspect records (DESIGN.md §5)."""
@@ -429,7 +352,7 @@ class Suspect(models.Model):
 
     @property
     def is_minor_at_offence(self) -> bool:
-        return self.age_at_offence < 18
+        return is_minor(self.age_at_offence)
 
     @property
     def personnummer_display(self) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.models import Area, AreaKind, User
 from samverkan.operations.models import (
     AgeBand,
+    Encounter,
     EncounterRole,
     Operation,
     Shift,
@@ -19,6 +20,13 @@ from samverkan.operations.models import (
     Venue,
     VenueKind,
 )
+
+
+class EncounterChoiceField(forms.ModelChoiceField[Encounter]):
+    """A choice of encounters, each named by its time, role, age band and venue."""
+
+    def label_from_instance(self, obj: Encounter) -> str:
+        return obj.label
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -244,15 +244,16 @@ class AgeBand(models.TextChoices):
     UNCERTAIN = "uncertain", _("Uncertain")
 
 
-# Presumption of childhood: an uncertain age counts as a minor.
+# Presumption of childhood (``samverkan.lib.age.presumed_minor``): an uncertain age counts as a minor.
 MINOR_AGE_BANDS = (AgeBand.UNDER_18, AgeBand.UNCERTAIN)
+POSSIBLE_MINOR = Q(age_band__in=MINOR_AGE_BANDS)
 
 
 class EncounterQuerySet(RestrictedQuerySet["Encounter"]):
     record_type = RecordType.ENCOUNTER
 
     def possible_minors(self) -> EncounterQuerySet:
-        return self.filter(age_band__in=MINOR_AGE_BANDS)
+        return self.filter(POSSIBLE_MINOR)
 
 
 class Encounter(models.Model):
@@ -284,6 +285,15 @@ class Encounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} ({self.get_age_band_display()}) {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        """Time, role, age band and venue: how a person met is named in a list of choices."""
+        local = timezone.localtime(self.occurred_at)
+        return (
+            f"{local:%Y-%m-%d %H:%M}: {self.get_role_display()}, "
+            f"{self.get_age_band_display()}, {self.venue.name}"
+        )
 
     @property
     def is_possible_minor(self) -> bool:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from samverkan.lib import disclosure_control as sdc
 from samverkan.lib.swedish_numbers import Language, digits
+from samverkan.reports.definitions import Dimension
 from samverkan.reports.press import press_text
 from samverkan.reports.report import Line, Report, Value
 
@@ -163,7 +164,7 @@ def render_xlsx(report: Report, language: Language) -> bytes:
     summary["A1"].font = Font(bold=True, size=14)
     used: set[str] = {summary.title}
     for s in report.sections:
-        name = _sheet_name(s.key, used)
+        name = _sheet_name(f"{s.figure} by {s.by}", used)
         sheet = book.create_sheet(name)
         sheet.append([neutralise(s.title)])
         sheet.append([neutralise(s.dimension), _("Value"), _("Previous period"), _("Change"), _("Change (%)")])
@@ -176,8 +177,8 @@ def render_xlsx(report: Report, language: Language) -> bytes:
     return buffer.getvalue()
 
 
-def _sheet_name(key: str, used: set[str]) -> str:
-    name = key.replace("_by_", " by ")[:31]
+def _sheet_name(name: str, used: set[str]) -> str:
+    name = name[:31]
     base, n = name, 2
     while name in used:
         name = f"{base[:28]} {n}"
@@ -229,7 +230,7 @@ def render_pdf(report: Report, language: Language) -> bytes:
         rows: list[list[Any]] = [[s.dimension, _("Value"), _("Previous period"), _("Change"), "%"]]
         rows += [[ln.label, cell(ln.value), cell(ln.previous), cell(ln.change), cell(ln.percent)] for ln in (*s.lines, s.total)]
         block: list[Any] = [Paragraph(_escape(s.title), styles["Heading3"])]
-        if s.key.endswith("_by_month") and all(isinstance(ln.value, int) for ln in s.lines):
+        if s.by is Dimension.MONTH and all(isinstance(ln.value, int) for ln in s.lines):
             block.append(_bar_chart(s, VerticalBarChart, Drawing, colors))
         block += [Table(rows, colWidths=[70 * mm, 25 * mm, 30 * mm, 25 * mm, 20 * mm], style=grid_style), Spacer(1, 5 * mm)]
         story.append(KeepTogether(block))

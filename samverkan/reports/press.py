@@ -17,6 +17,7 @@ import datetime as dt
 
 from samverkan.lib import disclosure_control as sdc
 from samverkan.lib.swedish_numbers import Language, number
+from samverkan.reports.definitions import Figure
 from samverkan.reports.report import Headline, Report, Value
 
 
@@ -65,11 +66,11 @@ def _share(h: Headline, language: Language, sv_verb: str, en_verb: str) -> str:
 
 
 def press_text(report: Report, language: Language = "sv") -> str:
-    shifts = report.headline("shifts")
-    minors = report.headline("minors")
-    adults = report.headline("adults")
-    buyers = report.headline("buyers")
-    minor_buyers = report.headline("minor_buyers")
+    shifts = report.headline(Figure.JOINT_SHIFTS)
+    minors = report.headline(Figure.MINORS)
+    adults = report.headline(Figure.ADULTS)
+    buyers = report.headline(Figure.BUYERS)
+    minor_buyers = report.headline(Figure.MINOR_BUYERS)
     period = _period(report, language)
     areas = ", ".join(report.area_names)
     if language == "sv":

@@ -1,11 +1,14 @@
 """The year's results as one object: figures, breakdowns, comparison — exact or safe to publish.
 
-``build_report`` counts through ``definitions`` (the only place figures are
-defined) for a period and its previous period of the same length, and lays
-them out as tables. In public mode the tables go through statistical
-disclosure control (``samverkan.lib.disclosure_control``): small counts are
-suppressed with complementary suppression, or perturbed with the cell key
-method, and no free text is included. Renderers (text, JSON, CSV, XLSX, PDF,
+``build_report`` counts every figure declared in ``definitions`` (the only
+place figures are defined; counted by ``tally``) for a period and its previous
+period of the same length, and lays them out: a headline for each figure not
+shown beside another, a table for each breakdown a figure is declared with.
+In public mode the tables go through statistical disclosure control
+(``samverkan.lib.disclosure_control``): small counts are suppressed with
+complementary suppression, or perturbed with the cell key method (each cell
+keyed by the units ``definitions.units_by`` names), and no free text is
+included. Renderers (text, JSON, CSV, XLSX, PDF,
 the page) only ever see the finished ``Report``.
 """
 
@@ -15,19 +18,20 @@ import calendar
 import datetime as dt
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.models import Area
-from samverkan.investigations.models import Offence
+from samverkan.legal.models import Offence
 from samverkan.lib import disclosure_control as sdc
 from samverkan.lib.swedish_numbers import Language
 from samverkan.operations.models import ShiftBasis, VenueKind
 from samverkan.reports import definitions as d
-from samverkan.reports import units
+from samverkan.reports import tally
+from samverkan.reports.definitions import Dimension, Figure
 
 
 class Mode(enum.StrEnum):
@@ -51,16 +55,21 @@ class Line:
 class Section:
     """One table: a breakdown of one figure by one dimension, with its total."""
 
-    key: str
+    figure: Figure
+    by: Dimension
     title: str
-    dimension: str
+    dimension: str  # the dimension's title, over the rows
     lines: tuple[Line, ...]
     total: Line
+
+    @property
+    def key(self) -> str:
+        return f"{self.figure}_by_{self.by}"
 
 
 @dataclass(frozen=True)
 class Headline:
-    key: str
+    key: Figure
     label: str
     value: Value
     previous: Value
@@ -83,7 +92,7 @@ class Report:
     def is_public(self) -> bool:
         return self.mode is Mode.PUBLIC
 
-    def headline(self, key: str) -> Headline:
+    def headline(self, key: Figure) -> Headline:
         return next(h for h in self.headlines if h.key == key)
 
 
@@ -101,22 +110,20 @@ def previous_period(f: d.Filter) -> d.Filter:
 
 # --- labels ------------------------------------------------------------------------
 
-def _labeller(dimension: str) -> Callable[[object], str]:
-    if dimension == d.Dimension.AREA:
+def _labeller(dimension: Dimension) -> Callable[[object], str]:
+    if dimension is Dimension.AREA:
         areas: dict[object, str] = dict(Area.objects.values_list("pk", "name"))
         return lambda v: areas.get(v, str(_("Unknown area")))
-    if dimension == d.Dimension.VENUE_KIND:
+    if dimension is Dimension.VENUE_KIND:
         kinds: dict[object, str] = {k.value: str(k.label) for k in VenueKind}
         return lambda v: kinds.get(v, str(v))
-    if dimension == d.Dimension.BASIS:
+    if dimension is Dimension.BASIS:
         bases: dict[object, str] = {b.value: str(b.label) for b in ShiftBasis}
         return lambda v: bases.get(v, str(v))
-    if dimension == d.Dimension.MONTH:
+    if dimension is Dimension.MONTH:
         return lambda v: _month_name(int(str(v)))
-    if dimension == d.Dimension.OFFENCE:
-        offences: dict[object, str] = {o.key: f"{o.name} ({o.code})" for o in Offence.objects.all()}
-        return lambda v: offences.get(v, str(v))
-    return str
+    offences: dict[object, str] = {o.key: f"{o.name} ({o.code})" for o in Offence.objects.all()}
+    return lambda v: offences.get(v, str(v))
 
 
 MONTHS = [
@@ -131,25 +138,11 @@ def _month_name(month: int) -> str:
 
 
 DIMENSION_TITLES = {
-    d.Dimension.AREA: gettext_lazy("Area"),
-    d.Dimension.VENUE_KIND: gettext_lazy("Kind of venue"),
-    d.Dimension.BASIS: gettext_lazy("Basis of the shift"),
-    d.Dimension.MONTH: gettext_lazy("Month"),
-    d.Dimension.OFFENCE: gettext_lazy("Offence"),
-}
-
-# Each figure: its title and the dimensions it is broken down by.
-FIGURES: dict[str, tuple[object, tuple[str, ...]]] = {
-    "shifts": (gettext_lazy("Joint shifts"), (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.BASIS)),
-    "minors": (
-        gettext_lazy("Persons under 18 found in prostitution"),
-        (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.VENUE_KIND, d.Dimension.BASIS),
-    ),
-    "adults": (
-        gettext_lazy("Adults found in prostitution"),
-        (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.VENUE_KIND, d.Dimension.BASIS),
-    ),
-    "buyers": (gettext_lazy("Persons reported for buying sex"), (d.Dimension.MONTH, d.Dimension.AREA, d.Dimension.OFFENCE)),
+    Dimension.AREA: gettext_lazy("Area"),
+    Dimension.VENUE_KIND: gettext_lazy("Kind of venue"),
+    Dimension.BASIS: gettext_lazy("Basis of the shift"),
+    Dimension.MONTH: gettext_lazy("Month"),
+    Dimension.OFFENCE: gettext_lazy("Offence"),
 }
 
 
@@ -157,10 +150,10 @@ def _change(now: int, before: int) -> tuple[int, float | None]:
     return now - before, (None if before == 0 else round(100.0 * (now - before) / before, 1))
 
 
-def _section_exact(key: str, figure: str, dimension: str, now: dict[object, int], before: dict[object, int]) -> Section:
+def _section_exact(figure: Figure, dimension: Dimension, now: dict[object, int], before: dict[object, int]) -> Section:
     label = _labeller(dimension)
     keys = list(now) + [k for k in before if k not in now]
-    if dimension == d.Dimension.MONTH:
+    if dimension is Dimension.MONTH:
         keys = list(range(1, 13))
     lines = []
     for k in keys:
@@ -169,8 +162,8 @@ def _section_exact(key: str, figure: str, dimension: str, now: dict[object, int]
         lines.append(Line(label(k), value, prev, change, pct))
     total_now, total_before = sum(now.values()), sum(before.values())
     change, pct = _change(total_now, total_before)
-    title = f"{FIGURES[figure][0]} – {str(DIMENSION_TITLES[dimension]).lower()}"
-    return Section(key, title, str(DIMENSION_TITLES[dimension]), tuple(lines), Line(_("Total"), total_now, total_before, change, pct))
+    title = f"{d.FIGURES[figure].label} – {str(DIMENSION_TITLES[dimension]).lower()}"
+    return Section(figure, dimension, title, str(DIMENSION_TITLES[dimension]), tuple(lines), Line(_("Total"), total_now, total_before, change, pct))
 
 
 def _language() -> Language:
@@ -187,7 +180,7 @@ def _publish_section(section: Section, threshold: int) -> Section:
         for ln, pub in zip(section.lines, published, strict=False)
     )
     t = published[-1]
-    return Section(section.key, section.title, section.dimension, lines, Line(section.total.label, t.current, t.previous, t.change, _percent(t.percent)))
+    return replace(section, lines=lines, total=Line(section.total.label, t.current, t.previous, t.change, _percent(t.percent)))
 
 
 def _percent(value: object) -> float | sdc.Suppressed | None:
@@ -210,25 +203,19 @@ def _publish_headline(h: Headline, threshold: int) -> Headline:
 
 def build_report(f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None = None) -> Report:
     before = previous_period(f)
-    now_all, before_all = d.reports(f, before)
-    now_r, before_r = now_all.results, before_all.results
+    now, then = tally.reports(f, before)
     headlines = [
-        Headline("shifts", str(_("Joint shifts")), now_r.joint_shifts, before_r.joint_shifts),
-        Headline("minors", str(_("Persons under 18 found in prostitution")), now_r.minors.persons, before_r.minors.persons,
-                 now_r.minors.followed_up, str(_("referred to support"))),
-        Headline("adults", str(_("Adults found in prostitution")), now_r.adults.persons, before_r.adults.persons,
-                 now_r.adults.followed_up, str(_("informed of support"))),
-        Headline("buyers", str(_("Persons reported for buying sex")), now_r.buyers, before_r.buyers),
-        Headline("minor_buyers", str(_("of them under 18")), now_r.minor_buyers.persons, before_r.minor_buyers.persons,
-                 now_r.minor_buyers.followed_up, str(_("referred to social services"))),
+        Headline(
+            shown.figure, str(shown.label), now.totals[shown.figure], then.totals[shown.figure],
+            None if beside is None else now.totals[beside.figure], "" if beside is None else str(beside.label),
+        )
+        for shown, beside in d.headlines()
     ]
-    sections = []
-    for figure, (_title, dimensions) in FIGURES.items():
-        now_tally, before_tally = getattr(now_all, figure), getattr(before_all, figure)
-        for dimension in dimensions:
-            sections.append(
-                _section_exact(f"{figure}_by_{dimension}", figure, dimension, now_tally.by[dimension], before_tally.by[dimension])
-            )
+    sections = [
+        _section_exact(declaration.figure, dimension, now.by[declaration.figure][dimension], then.by[declaration.figure][dimension])
+        for declaration in d.FIGURES.values()
+        for dimension in declaration.dimensions
+    ]
     areas = sorted(Area.objects.filter(pk__in=f.area_ids).values_list("name", flat=True)) if f.area_ids else []
     report = Report(f, before, Mode.INTERNAL, "exact", headlines, sections, areas)
     if mode is Mode.PUBLIC:
@@ -253,14 +240,6 @@ def publish(report: Report, *, method: str) -> Report:
     )
 
 
-UNITS: dict[str, Callable[[d.Filter, str], dict[object, list[str]]]] = {
-    "shifts": units.shifts_units_by,
-    "minors": lambda f, dim: units.persons_found_units_by(f, dim, minors=True),
-    "adults": lambda f, dim: units.persons_found_units_by(f, dim, minors=False),
-    "buyers": units.buyers_units_by,
-}
-
-
 def _noisy(units: Iterable[str]) -> int:
     secret = settings.SAMVERKAN_CELL_KEY_SECRET.encode("utf-8")
     return sdc.perturbed_count([sdc.record_key(secret, u) for u in units])
@@ -273,10 +252,9 @@ def _perturbed(report: Report) -> Report:
     f, before = report.period, report.previous_period
     sections = []
     for section in report.sections:
-        figure, dimension = section.key.split("_by_")
-        now_units, before_units = UNITS[figure](f, dimension), UNITS[figure](before, dimension)
-        label = _labeller(dimension)
-        keys: list[object] = list(range(1, 13)) if dimension == d.Dimension.MONTH else list(dict.fromkeys([*now_units, *before_units]))
+        now_units, before_units = d.units_by(section.figure, f, section.by), d.units_by(section.figure, before, section.by)
+        label = _labeller(section.by)
+        keys: list[object] = list(range(1, 13)) if section.by is Dimension.MONTH else list(dict.fromkeys([*now_units, *before_units]))
         lines = []
         for k in keys:
             value, prev = _noisy(now_units.get(k, [])), _noisy(before_units.get(k, []))
@@ -288,35 +266,19 @@ def _perturbed(report: Report) -> Report:
         total_now = _noisy(u for units in now_units.values() for u in units)
         total_before = _noisy(u for units in before_units.values() for u in units)
         change, pct = _change(total_now, total_before)
-        sections.append(Section(section.key, section.title, section.dimension, tuple(lines), Line(section.total.label, total_now, total_before, change, pct)))
+        sections.append(replace(section, lines=tuple(lines), total=Line(section.total.label, total_now, total_before, change, pct)))
     return Report(f, before, Mode.PUBLIC, "cell_key", _perturbed_headlines(report), sections, report.area_names, report.threshold)
 
 
 def _perturbed_headlines(report: Report) -> list[Headline]:
     f, before = report.period, report.previous_period
+    beside = {shown.figure: follow_up for shown, follow_up in d.headlines()}
     out = []
     for h in report.headlines:
-        now_u, before_u, followed_u = _headline_units(h.key, f)
-        prev_u = _headline_units(h.key, before)[0]
-        out.append(Headline(h.key, h.label, _noisy(now_u), _noisy(prev_u), None if followed_u is None else _noisy(followed_u), h.followed_up_label))
-        del before_u
+        follow_up = beside[h.key]
+        followed = None if follow_up is None else _noisy(d.units(follow_up.figure, f))
+        out.append(replace(h, value=_noisy(d.units(h.key, f)), previous=_noisy(d.units(h.key, before)), followed_up=followed))
     return out
-
-
-def _headline_units(key: str, f: d.Filter) -> tuple[list[str], list[str], list[str] | None]:
-    if key == "shifts":
-        units = [f"shift:{pk}" for pk in d.completed_shifts(f).values_list("pk", flat=True)]
-        return units, units, None
-    if key in ("minors", "adults"):
-        encounters = d.exploited_encounters(f, minors=key == "minors")
-        followed = d.followed_up_units(f, minors=key == "minors")
-        return d.person_units(encounters), [], followed
-    buyers = d.reported_buyers(f)
-    if key == "minor_buyers":
-        buyers = buyers.filter(age_at_offence__lt=18)
-        referred = [f"suspect:{k}" for k in buyers.filter(child_concern_report__isnull=False).order_by().values_list("person_key", flat=True).distinct()]
-        return [f"suspect:{k}" for k in buyers.order_by().values_list("person_key", flat=True).distinct()], [], referred
-    return [f"suspect:{k}" for k in buyers.order_by().values_list("person_key", flat=True).distinct()], [], None
 
 
 def all_values(report: Report) -> Iterable[Value | None]:

@@ -28,7 +28,7 @@ from samverkan.reports.exports import render as render_export
 from samverkan.reports.forms import ReportForm
 from samverkan.reports.press import press_text
 from samverkan.reports.report import Headline, Mode, Report, build_report
-from samverkan.support.models import Client, ClientEncounter, Referral, ReferralStatus
+from samverkan.support.models import Client, ClientEncounter
 
 
 def _results_user(request: HttpRequest) -> User:
@@ -48,15 +48,16 @@ def _masked(report: Report, user: User) -> Report:
     if report.is_public:
         return report
     allowed = access.exact_figures(user)
+    beside = {shown.figure: follow_up.figure for shown, follow_up in definitions.headlines() if follow_up is not None}
     headlines = [
         h if h.key in allowed else Headline(h.key, h.label, None, None)  # type: ignore[arg-type]
         for h in report.headlines
     ]
     headlines = [
-        h if h.followed_up is None or f"{h.key}_followed_up" in allowed else replace(h, followed_up=None)
+        h if h.followed_up is None or beside[h.key] in allowed else replace(h, followed_up=None)
         for h in headlines
     ]
-    sections = [s for s in report.sections if s.key.split("_by_")[0] in allowed]
+    sections = [s for s in report.sections if s.figure in allowed]
     return replace(report, headlines=headlines, sections=sections)
 
 
@@ -77,9 +78,7 @@ def minors_without_referral(user: User, f: definitions.Filter) -> list[dict[str,
     Through the gate like any list: the encounters the user may see, the clients of the user's
     own agency; the list and every client named on it are audited.
     """
-    referred = Referral.objects.exclude(status=ReferralStatus.DECLINED).filter(
-        client_id=OuterRef("client_link__client_id"), sent_on__gte=OuterRef("day")
-    )
+    referred = definitions.referred_since(OuterRef("client_link__client_id"), OuterRef("day"))
     encounters = (
         definitions.exploited_encounters(f, minors=True)
         .filter(pk__in=Encounter.objects.visible_to(user).values("pk"))

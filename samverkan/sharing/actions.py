@@ -37,17 +37,15 @@ from samverkan.accounts.models import Agency, AgencyKind, Collaboration, User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
-from samverkan.investigations.models import (
-    Offence,
-    normalise_case_number,
-    validate_case_number,
-)
+from samverkan.legal.case_numbers import normalise_case_number, validate_case_number
+from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.provisions import Direction
+from samverkan.legal.reference import DUTY_TO_REPORT_BASES
 from samverkan.operations.models import ChildConcernReport, Encounter
 from samverkan.sharing.gate import Disclosable, entry
-from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis, RefusalKind
-from samverkan.sharing.reference import DUTY_TO_REPORT_BASES
+from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
 from samverkan.sharing.resolve import Subject, candidates, facts_for, owner_record, stored_record
-from samverkan.sharing.rules import Direction, refusals
+from samverkan.sharing.rules import refusals
 
 logger = logging.getLogger(__name__)
 

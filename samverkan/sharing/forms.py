@@ -11,28 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import Agency, User
-from samverkan.investigations.models import Offence, normalise_case_number, validate_case_number
+from samverkan.legal.case_numbers import normalise_case_number, validate_case_number
+from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.provisions import Direction
+from samverkan.operations.forms import EncounterChoiceField
 from samverkan.operations.models import Encounter, Shift, ShiftStatus
 from samverkan.sharing.gate import Disclosable, registry
-from samverkan.sharing.models import LegalBasis, RefusalKind
-from samverkan.sharing.rules import Direction
+from samverkan.sharing.models import RefusalKind
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # How far back the shift list reaches; older encounters are named from their own page.
 SHIFTS_BACK = dt.timedelta(days=365)
-
-
-def _encounter_label(encounter: Encounter) -> str:
-    local = timezone.localtime(encounter.occurred_at)
-    return (
-        f"{local:%Y-%m-%d %H:%M}: {encounter.get_role_display()}, "
-        f"{encounter.get_age_band_display()}, {encounter.venue.name}"
-    )
-
-
-class EncounterChoiceField(forms.ModelChoiceField[Encounter]):
-    def label_from_instance(self, obj: Encounter) -> str:
-        return _encounter_label(obj)
 
 
 class ShiftChoiceField(forms.ModelChoiceField[Shift]):

@@ -25,6 +25,7 @@ from typing import Any, Generic, Self, TypeVar
 from django.apps import apps
 from django.db import models, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils.functional import Promise
 
 from samverkan.accounts.access import RestrictedQuerySet
@@ -32,7 +33,9 @@ from samverkan.accounts.models import AgencyKind, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
-from samverkan.sharing.rules import Direction, SubjectAge
+from samverkan.legal.provisions import Direction
+from samverkan.sharing.models import Disclosure
+from samverkan.sharing.rules import SubjectAge
 
 M = TypeVar("M", bound=models.Model)
 
@@ -158,8 +161,6 @@ def record_types_requestable_by(kind: str) -> list[str]:
 
 def record_url(record_type: str, record: Any | None, record_id: int | None) -> str | None:
     """The page of a record (its own, or its client's), for whoever may open it."""
-    from django.urls import reverse
-
     registered = entry(record_type)
     if registered is None or not registered.url_name:
         return None
@@ -177,8 +178,6 @@ def record_url(record_type: str, record: Any | None, record_id: int | None) -> s
 
 def grants(user: Any, record_type: RecordType | str) -> dict[int, frozenset[str]]:
     """Record id → the declared fields that delivered disclosures grant the user's agency."""
-    from samverkan.sharing.models import Disclosure
-
     registered = entry(str(record_type))
     if registered is None or user is None or not getattr(user, "is_authenticated", False):
         return {}

@@ -15,7 +15,6 @@ when deciding; until then the requester learns nothing of its existence.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -26,128 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-from samverkan.investigations.models import Offence
+from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.provisions import Direction
 from samverkan.operations.models import ChildConcernReport, Encounter
-from samverkan.sharing.rules import BasisRule, Concerns, Direction
-
-# --- Legal bases (reference data) ---------------------------------------------------
-
-
-class LegalBasisQuerySet(models.QuerySet["LegalBasis"]):
-    def valid_on(self, day: dt.date) -> LegalBasisQuerySet:
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
-
-    def for_direction(self, direction: str) -> LegalBasisQuerySet:
-        return self.filter(direction=direction)
-
-
-class LegalBasis(models.Model):
-    """A provision that allows a disclosure, with its conditions as data.
-
-    Seeded by ``sharing.reference.seed_legal_bases``. When the law changes,
-    the old row gets ``valid_to`` and a new row is added; decisions keep the
-    row they were made under.
-    """
-
-    code = models.SlugField(_("code"), max_length=64, unique=True)
-    provision = models.CharField(_("provision"), max_length=100)
-    name = models.CharField(_("name"), max_length=300)
-    direction = models.CharField(_("direction"), max_length=32, choices=Direction.choices)
-    concerns = models.CharField(
-        _("may concern"), max_length=16, choices=Concerns.choices, default=Concerns.ANYONE
-    )
-    requires_consent = models.BooleanField(_("requires the person's consent"), default=False)
-    # BrB chapters the suspected offence must fall under, e.g. [3, 4, 6]; empty: any.
-    offence_chapters = models.JSONField(_("offence chapters (BrB)"), default=list, blank=True)
-    requires_minimum_penalty_one_year = models.BooleanField(
-        _("requires an offence with a minimum penalty of at least one year"), default=False
-    )
-    note = models.TextField(_("note"), blank=True)
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    objects = LegalBasisQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("legal basis")
-        verbose_name_plural = _("legal bases")
-        ordering = ["direction", "position", "code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_to__isnull=True)
-                | Q(valid_from__isnull=True)
-                | Q(valid_to__gte=models.F("valid_from")),
-                name="legal_basis_valid_period",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.provision} – {self.name}"
-
-    @property
-    def label(self) -> str:
-        """The name with its period, for choosing among current and past bases."""
-        if self.valid_to is not None:
-            return f"{self} ({_('until')} {self.valid_to:%Y-%m-%d})"
-        if self.valid_from is not None:
-            return f"{self} ({_('from')} {self.valid_from:%Y-%m-%d})"
-        return str(self)
-
-    def rule(self) -> BasisRule:
-        return BasisRule(
-            provision=self.provision,
-            direction=self.direction,
-            concerns=self.concerns,
-            requires_consent=self.requires_consent,
-            offence_chapters=frozenset(int(c) for c in self.offence_chapters or ()),
-            requires_minimum_penalty_one_year=self.requires_minimum_penalty_one_year,
-            valid_from=self.valid_from,
-            valid_to=self.valid_to,
-        )
-
-
-class OffencePenaltyQuerySet(models.QuerySet["OffencePenalty"]):
-    def valid_on(self, day: dt.date) -> OffencePenaltyQuerySet:
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
-
-
-class OffencePenalty(models.Model):
-    """Whether an offence's minimum penalty is at least one year's imprisonment, for a period.
-
-    What OSL 10:23 asks of an offence. Kept here, beside the bases that use
-    it; an offence without a row counts as below one year (the cautious side).
-    """
-
-    offence = models.ForeignKey(
-        Offence, on_delete=models.CASCADE, related_name="+", verbose_name=_("offence")
-    )
-    minimum_penalty_one_year = models.BooleanField(
-        _("minimum penalty at least one year's imprisonment")
-    )
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
-
-    objects = OffencePenaltyQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("minimum penalty")
-        verbose_name_plural = _("minimum penalties")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["offence", "valid_from"], name="offence_penalty_once_per_period"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.offence}: {self.minimum_penalty_one_year}"
-
-
-# --- Disclosures ---------------------------------------------------------------------
 
 
 class DisclosureStatus(models.TextChoices):

@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from samverkan.accounts.models import Agency
 from samverkan.accounts.policy import Action
-from samverkan.investigations.models import Offence, normalise_case_number
+from samverkan.legal.case_numbers import normalise_case_number
+from samverkan.legal.models import Offence, OffencePenalty
+from samverkan.legal.provisions import brb_chapter
 from samverkan.sharing.gate import Disclosable, Summary, entry
-from samverkan.sharing.models import OffencePenalty
-from samverkan.sharing.rules import Facts, OffenceFacts, brb_chapter
+from samverkan.sharing.rules import Facts, OffenceFacts
 
 
 @dataclass(frozen=True)

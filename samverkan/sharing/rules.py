@@ -1,6 +1,6 @@
 """Whether a legal basis allows a disclosure: one pure function, one rule at a time.
 
-The conditions are data on each ``LegalBasis`` row (``reference.py``); this
+The conditions are data on each ``legal.LegalBasis`` row (``legal.reference``); this
 module only compares them with the facts of one disclosure and says, in
 plain words, every reason the basis does not apply. No database, no clock:
 the caller supplies the facts and the day, and the tests walk each rule.
@@ -12,26 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-
-class Direction(models.TextChoices):
-    TO_POLICE = "to_police", gettext_lazy("From social services to the police")
-    TO_SOCIAL_SERVICES = "to_social_services", gettext_lazy("From the police to social services")
-
-
-class Concerns(models.TextChoices):
-    """Whom a basis may concern: the person the disclosed record is about."""
-
-    MINORS = "minors", gettext_lazy("Persons under 18")
-    ADULTS = "adults", gettext_lazy("Persons 18 or over")
-    ANYONE = "anyone", gettext_lazy("Anyone")
+from samverkan.legal.provisions import BasisRule, Concerns, Direction
 
 
 class SubjectAge(enum.Enum):
@@ -39,26 +25,6 @@ class SubjectAge(enum.Enum):
     ADULT = "adult"
     # No age known. Presumption of childhood (DESIGN.md §6): treated as a minor.
     UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class BasisRule:
-    """The conditions of one legal basis, as data."""
-
-    provision: str
-    direction: str
-    concerns: str = Concerns.ANYONE
-    requires_consent: bool = False
-    # Chapters of the Penal Code (BrB) the suspected offence must fall under; empty: any.
-    offence_chapters: frozenset[int] = frozenset()
-    # The suspected offence must carry at least one year's imprisonment as its minimum.
-    requires_minimum_penalty_one_year: bool = False
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-
-    @property
-    def requires_offence(self) -> bool:
-        return bool(self.offence_chapters) or self.requires_minimum_penalty_one_year
 
 
 @dataclass(frozen=True)
@@ -80,15 +46,6 @@ class Facts:
     offence: OffenceFacts | None = None
     # A recorded consent to share with the recipient, given by then and not withdrawn.
     consent: bool = False
-
-
-BRB_CODE = re.compile(r"^BrB\s+(\d+)\s*:", re.IGNORECASE)
-
-
-def brb_chapter(code: str) -> int | None:
-    """The chapter of a Penal Code provision written "BrB 6:11" or "BrB 4:1 a"."""
-    match = BRB_CODE.match(code.strip())
-    return int(match.group(1)) if match else None
 
 
 def _chapters(chapters: Collection[int]) -> str:

@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import AgencyKind
 from samverkan.accounts.policy import RecordType
+from samverkan.lib.age import is_minor
 from samverkan.sharing.gate import Disclosable, DisclosableField, Summary
 from samverkan.sharing.rules import SubjectAge
 from samverkan.support.models import (
-    ADULT_AGE,
     Client,
     ClientEncounter,
     Consent,
@@ -126,7 +126,7 @@ def _referral_entry(referral: Referral) -> str:
 def _age(years: int | None) -> SubjectAge:
     if years is None:
         return SubjectAge.UNKNOWN
-    return SubjectAge.MINOR if years < ADULT_AGE else SubjectAge.ADULT
+    return SubjectAge.MINOR if is_minor(years) else SubjectAge.ADULT
 
 
 def _client_of(record: Any) -> Client:

@@ -31,10 +31,10 @@ from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.lib import identity
+from samverkan.lib.age import presumed_minor
 from samverkan.operations.models import ChildConcernReport, Encounter, normalise_key
 from samverkan.sharing.gate import DisclosableQuerySet
 
-ADULT_AGE = 18
 M = TypeVar("M", bound=models.Model)
 MAX_AGE = 120
 
@@ -208,7 +208,7 @@ class AgeAt:
     @property
     def counts_as_minor(self) -> bool:
         """Presumption of childhood: an unknown age counts as a child."""
-        return self.years is None or self.years < ADULT_AGE
+        return presumed_minor(self.years)
 
     @property
     def source_label(self) -> str:

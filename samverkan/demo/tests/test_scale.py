@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.lib.age import is_minor
 from samverkan.operations.models import (
     MINOR_AGE_BANDS,
     AgeBand,
@@ -32,7 +33,17 @@ from samverkan.operations.models import (
     VenueKind,
 )
 from samverkan.reports import definitions as d
-from samverkan.support.models import Client, ClientIdentifier, IdentifierKind
+from samverkan.reports import tally
+from samverkan.reports.definitions import Dimension, Figure
+from samverkan.support.models import (
+    INFORMED_KINDS,
+    Client,
+    ClientIdentifier,
+    IdentifierKind,
+    Referral,
+    ReferralStatus,
+    SupportAction,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,21 +100,19 @@ def test_refuses_to_add_to_scale_data_unless_replacing(settings: Any) -> None:
 
 def test_the_same_seed_gives_the_same_data(settings: Any) -> None:
     generate(settings)
-    first = d.results(d.Filter.year(YEAR))
+    first = tally.report(d.Filter.year(YEAR)).totals
     generate(settings, replace=True)
-    assert d.results(d.Filter.year(YEAR)) == first
+    assert tally.report(d.Filter.year(YEAR)).totals == first
     generate(settings, replace=True, seed=48)
-    assert d.results(d.Filter.year(YEAR)) != first
+    assert tally.report(d.Filter.year(YEAR)).totals != first
 
 
 def test_every_possible_minor_and_every_buyer_under_18_has_a_child_concern_report(scale_data: None) -> None:
-    minors = Encounter.objects.filter(
-        age_band__in=MINOR_AGE_BANDS, role__in=[EncounterRole.EXPLOITED, EncounterRole.BUYER]
-    )
+    minors = Encounter.objects.possible_minors().filter(role__in=[EncounterRole.EXPLOITED, EncounterRole.BUYER])
     assert minors.filter(age_band=AgeBand.UNCERTAIN).exists()
     assert minors.filter(role=EncounterRole.BUYER).exists()
     assert not minors.filter(concern_reports__isnull=True).exists()
-    young_buyers = Suspect.objects.filter(age_at_offence__lt=18)
+    young_buyers = Suspect.objects.minors()
     assert young_buyers.exists()
     assert not young_buyers.filter(child_concern_report__isnull=True).exists()
 
@@ -128,31 +137,35 @@ def test_the_data_has_the_shape_of_the_real_thing(scale_data: None) -> None:
 # --- the report on it ---------------------------------------------------------------
 
 
-def test_the_report_agrees_with_the_single_figures(scale_data: None) -> None:
+def test_the_report_agrees_with_the_declarations(scale_data: None) -> None:
+    """The three-query report counts what the declarations count, figure by figure and cell by cell."""
     for f in filters():
-        full = d.report(f)
-        assert full.results == d.Results(
-            joint_shifts=d.joint_shifts(f),
-            minors=d.minors_found(f),
-            adults=d.adults_found(f),
-            buyers=d.persons_reported_for_buying(f),
-            minor_buyers=d.minors_reported_for_buying(f),
-        )
-        assert d.results(f) == full.results
-    figures = d.results(d.Filter.year(YEAR))
-    assert figures.minors.persons > figures.minors.followed_up > 0
-    assert figures.adults.persons > figures.adults.followed_up > 0
-    assert figures.minor_buyers.persons >= figures.minor_buyers.followed_up > 0
+        full = tally.report(f)
+        assert full.totals == {figure: d.count(figure, f) for figure in Figure}
+        assert tally.reports(f) == [full]
+        for figure, declaration in d.FIGURES.items():
+            names = d.units(figure, f)
+            assert len(names) == len(set(names)) == full.totals[figure]
+            assert set(full.by.get(figure, {})) == set(declaration.dimensions)
+            for dimension in declaration.dimensions:
+                assert full.by[figure][dimension] == d.breakdown(figure, f, dimension)
+                # The cell key method's units: each unit counted, in exactly one cell.
+                cells = d.units_by(figure, f, dimension)
+                assert sorted(name for cell in cells.values() for name in cell) == sorted(names)
+    totals = tally.report(d.Filter.year(YEAR)).totals
+    assert totals[Figure.MINORS] > totals[Figure.MINORS_REFERRED] > 0
+    assert totals[Figure.ADULTS] > totals[Figure.ADULTS_INFORMED] > 0
+    assert totals[Figure.MINOR_BUYERS] >= totals[Figure.MINOR_BUYERS_REFERRED] > 0
 
 
 def _first_cells(
-    rows: Iterable[tuple[Any, ...]], dimensions: dict[str, Callable[[tuple[Any, ...]], object]]
-) -> dict[str, dict[object, int]]:
+    rows: Iterable[tuple[Any, ...]], dimensions: dict[Dimension, Callable[[tuple[Any, ...]], object]]
+) -> dict[Dimension, dict[object, int]]:
     """Breakdowns counted by hand: rows sorted by (time, pk, person, ...) → each person's first row."""
     firsts: dict[object, tuple[Any, ...]] = {}
     for row in sorted(rows, key=lambda r: (r[0], r[1])):
         firsts.setdefault(row[2], row)
-    counts: dict[str, dict[object, int]] = {dimension: {} for dimension in dimensions}
+    counts: dict[Dimension, dict[object, int]] = {dimension: {} for dimension in dimensions}
     for row in firsts.values():
         for dimension, value_of in dimensions.items():
             cell = counts[dimension]
@@ -164,50 +177,77 @@ def _month(moment: dt.datetime) -> int:
     return timezone.localtime(moment).month
 
 
-def test_breakdowns_are_each_persons_first_cell_and_sum_to_the_totals(scale_data: None) -> None:
+def _followed_up(
+    rows: list[tuple[Any, ...]], records: Iterable[tuple[int, dt.date]]
+) -> int:
+    """By hand: the clients with a follow-up on or after the day of one of their encounters."""
+    days: dict[int, dt.date] = {}
+    for at, _pk, person, *_cells in rows:
+        if person > 0:
+            days[person] = min(days.get(person, dt.date.max), timezone.localdate(at))
+    return len({client for client, on in records if client in days and on >= days[client]})
+
+
+def test_every_figure_and_breakdown_is_each_persons_first_cell_counted_by_hand(scale_data: None) -> None:
+    referrals = list(Referral.objects.exclude(status=ReferralStatus.DECLINED).values_list("client_id", "sent_on"))
+    informed = list(SupportAction.objects.filter(kind__in=INFORMED_KINDS).values_list("client_id", "happened_on"))
     for f in filters():
-        figures = d.results(f)
-        for dimension in d.SHIFT_DIMENSIONS:
-            assert sum(d.shifts_by(f, dimension).values()) == figures.joint_shifts
-        for minors, total in ((True, figures.minors.persons), (False, figures.adults.persons)):
+        full = tally.report(f)
+        shifts = list(d.completed_shifts(f).values_list("starts_at", "pk", "pk", "area_id", "basis"))
+        expected = _first_cells(
+            shifts,
+            {Dimension.AREA: lambda r: r[3], Dimension.BASIS: lambda r: r[4], Dimension.MONTH: lambda r: _month(r[0])},
+        )
+        assert full.totals[Figure.JOINT_SHIFTS] == len(shifts)
+        for dimension in d.FIGURES[Figure.JOINT_SHIFTS].dimensions:
+            assert full.by[Figure.JOINT_SHIFTS][dimension] == expected[dimension]
+        groups = (
+            (Figure.MINORS, Figure.MINORS_REFERRED, MINOR_AGE_BANDS, referrals),
+            (Figure.ADULTS, Figure.ADULTS_INFORMED, (AgeBand.ADULT,), informed),
+        )
+        for figure, follow_up, bands, records in groups:
             rows = [
                 (at, pk, client if client is not None else -pk, area, kind, basis)
-                for pk, at, client, area, kind, basis in d.exploited_encounters(f, minors=minors).values_list(
+                for pk, at, client, area, kind, basis in d.exploited_encounters(f).filter(age_band__in=bands).values_list(
                     "pk", "occurred_at", "client_link__client_id", "shift__area_id", "venue__kind", "shift__basis"
                 )
             ]
             expected = _first_cells(
                 rows,
                 {
-                    d.Dimension.AREA: lambda r: r[3],
-                    d.Dimension.VENUE_KIND: lambda r: r[4],
-                    d.Dimension.BASIS: lambda r: r[5],
-                    d.Dimension.MONTH: lambda r: _month(r[0]),
+                    Dimension.AREA: lambda r: r[3],
+                    Dimension.VENUE_KIND: lambda r: r[4],
+                    Dimension.BASIS: lambda r: r[5],
+                    Dimension.MONTH: lambda r: _month(r[0]),
                 },
             )
-            for dimension in d.ENCOUNTER_DIMENSIONS:
-                found = d.persons_found_by(f, dimension, minors=minors)
-                assert found == expected[dimension]
-                assert sum(found.values()) == total
+            assert full.totals[figure] == len({row[2] for row in rows})
+            assert full.totals[follow_up] == _followed_up(rows, records)
+            for dimension in d.FIGURES[figure].dimensions:
+                assert full.by[figure][dimension] == expected[dimension]
+                assert sum(expected[dimension].values()) == full.totals[figure]
         buyer_rows = [
-            (at, pk, key, area, offence)
-            for pk, at, key, area, offence in d.reported_buyers(f).values_list(
+            (at, pk, key, area, offence, age, concern)
+            for pk, at, key, area, offence, age, concern in d.reported_buyers(f).values_list(
                 "pk", "crime_report__committed_at", "person_key", "crime_report__shift__area_id",
-                "crime_report__offence__key",
+                "crime_report__offence__key", "age_at_offence", "child_concern_report_id",
             )
         ]
         expected = _first_cells(
             buyer_rows,
             {
-                d.Dimension.AREA: lambda r: r[3],
-                d.Dimension.OFFENCE: lambda r: r[4],
-                d.Dimension.MONTH: lambda r: _month(r[0]),
+                Dimension.AREA: lambda r: r[3],
+                Dimension.OFFENCE: lambda r: r[4],
+                Dimension.MONTH: lambda r: _month(r[0]),
             },
         )
-        for dimension in d.BUYER_DIMENSIONS:
-            by = d.buyers_by(f, dimension)
-            assert by == expected[dimension]
-            assert sum(by.values()) == figures.buyers
+        assert full.totals[Figure.BUYERS] == len({row[2] for row in buyer_rows})
+        assert full.totals[Figure.MINOR_BUYERS] == len({row[2] for row in buyer_rows if is_minor(row[5])})
+        assert full.totals[Figure.MINOR_BUYERS_REFERRED] == len(
+            {row[2] for row in buyer_rows if is_minor(row[5]) and row[6] is not None}
+        )
+        for dimension in d.FIGURES[Figure.BUYERS].dimensions:
+            assert full.by[Figure.BUYERS][dimension] == expected[dimension]
 
 
 def _queries(function: Callable[[], object]) -> int:
@@ -218,24 +258,20 @@ def _queries(function: Callable[[], object]) -> int:
 
 
 def _figure_by_figure(f: d.Filter) -> None:
-    d.results(f)
-    for dimension in d.SHIFT_DIMENSIONS:
-        d.shifts_by(f, dimension)
-    for minors in (True, False):
-        for dimension in d.ENCOUNTER_DIMENSIONS:
-            d.persons_found_by(f, dimension, minors=minors)
-    for dimension in d.BUYER_DIMENSIONS:
-        d.buyers_by(f, dimension)
+    tally.report(f)
+    for declaration in d.FIGURES.values():
+        for _dimension in declaration.dimensions:
+            tally.unit_counts(declaration.unit, f)
 
 
 def test_the_report_issues_as_many_queries_whatever_the_data_size(settings: Any) -> None:
     f = d.Filter.year(YEAR)
     generate(settings, scale=0.01)
-    small = (_queries(lambda: d.report(f)), _queries(lambda: _figure_by_figure(f)))
+    small = (_queries(lambda: tally.report(f)), _queries(lambda: _figure_by_figure(f)))
     small_encounters = Encounter.objects.count()
     generate(settings, scale=0.03, replace=True)
     assert Encounter.objects.count() > 2.5 * small_encounters
-    large = (_queries(lambda: d.report(f)), _queries(lambda: _figure_by_figure(f)))
+    large = (_queries(lambda: tally.report(f)), _queries(lambda: _figure_by_figure(f)))
     assert small == large
     # One query per unit counted: shifts, persons found, buyers.
     assert large[0] == 3
@@ -253,18 +289,18 @@ def test_side_by_side_queries_give_the_figures_of_one_snapshot(settings: Any, pe
     generate(settings, years=2)
     wanted = [d.Filter.year(YEAR), d.Filter.year(YEAR - 1)]
     settings.SAMVERKAN_REPORT_WORKERS = 1
-    assert not d._side_by_side(connection.alias)
-    one_by_one = d.reports(*wanted)
+    assert not tally._side_by_side(connection.alias)
+    one_by_one = tally.reports(*wanted)
     settings.SAMVERKAN_REPORT_WORKERS = 2
-    assert d._side_by_side(connection.alias)
-    assert d.reports(*wanted) == one_by_one
-    assert d.report(wanted[0]) == one_by_one[0]
+    assert tally._side_by_side(connection.alias)
+    assert tally.reports(*wanted) == one_by_one
+    assert tally.report(wanted[0]) == one_by_one[0]
     # The snapshot is the one the first query exported: a write made while the other queries
     # wait is not counted by any of them.
-    original = d._person_tallies
+    original = tally._persons
     late: list[int] = []
 
-    def person_tallies_after_a_write(f: d.Filter) -> dict[bool, d.Tally]:
+    def person_tallies_after_a_write(f: d.Filter) -> tally.Counts:
         if not late:
             writer = threading.Thread(target=lambda: late.append(_add_an_adult_encounter()))
             writer.start()
@@ -272,16 +308,16 @@ def test_side_by_side_queries_give_the_figures_of_one_snapshot(settings: Any, pe
         return original(f)
 
     try:
-        d._person_tallies = person_tallies_after_a_write
-        assert d.reports(wanted[0])[0] == one_by_one[0]
+        tally._persons = person_tallies_after_a_write
+        assert tally.reports(wanted[0])[0] == one_by_one[0]
     finally:
-        d._person_tallies = original
-    after = d.report(wanted[0])
-    assert late and after.adults.total == one_by_one[0].adults.total + 1
+        tally._persons = original
+    after = tally.report(wanted[0])
+    assert late and after.totals[Figure.ADULTS] == one_by_one[0].totals[Figure.ADULTS] + 1
     # Inside a transaction the queries run one after the other, in it.
     with transaction.atomic():
-        assert not d._side_by_side(connection.alias)
-        assert d.report(wanted[0]) == after
+        assert not tally._side_by_side(connection.alias)
+        assert tally.report(wanted[0]) == after
 
 
 def _add_an_adult_encounter() -> int:

@@ -25,7 +25,7 @@ from samverkan.intel.models import (
     Tip,
 )
 from samverkan.investigations.models import CrimeReport
-from samverkan.investigations.reference import seed_offences
+from samverkan.legal.reference import seed_offences
 from samverkan.operations.models import Shift, ShiftBasis, Venue
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_follow_ups(personas: dict[str, User], login: Login, network: Network, s
     investigator = login(personas["polis.utredare"])
     form = investigator.get("/underrattelser/natverk/N-1/anmalan/")
     assert form.status_code == 200 and "Network N-1" in form.content.decode()
-    from samverkan.investigations.models import Offence
+    from samverkan.legal.models import Offence
 
     offence = Offence.objects.filter(counts_as_sex_purchase=True).first()
     assert offence is not None

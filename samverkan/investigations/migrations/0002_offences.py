@@ -1,16 +1,12 @@
-"""Seed the offences of the Penal Code that the collaboration reports."""
+"""Seeded the offences of the Penal Code; the offences moved to ``legal``, which seeds them now.
 
-from typing import Any
+Kept, empty, so that the migration history stays whole: ``legal.0003``
+seeds (and on an older database refreshes) the same rows.
+"""
 
 from django.db import migrations
 
 
-def seed(apps: Any, schema_editor: Any) -> None:
-    from samverkan.investigations.reference import seed_offences
-
-    seed_offences(apps)
-
-
 class Migration(migrations.Migration):
     dependencies = [("investigations", "0001_initial")]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = []

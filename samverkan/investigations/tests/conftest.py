@@ -13,8 +13,9 @@ from django.utils import timezone, translation
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.investigations import actions
-from samverkan.investigations.models import CrimeReport, Offence, Suspect
-from samverkan.investigations.reference import seed_offences
+from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.legal.models import Offence
+from samverkan.legal.reference import seed_offences
 from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations import actions as ops
 from samverkan.operations.models import AgeBand, Encounter, EncounterRole, Shift, Venue

@@ -16,7 +16,6 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     Suspect,
 )
 from samverkan.investigations.tests.conftest import (
@@ -25,6 +24,7 @@ from samverkan.investigations.tests.conftest import (
     make_report,
     personnummer,
 )
+from samverkan.legal.models import Offence
 from samverkan.operations.models import (
     AgeBand,
     ChildConcernReport,

@@ -26,7 +26,6 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportParty,
     CrimeReportStatus,
-    Offence,
     Suspect,
 )
 from samverkan.investigations.tests.conftest import (
@@ -36,6 +35,7 @@ from samverkan.investigations.tests.conftest import (
     make_report,
     personnummer,
 )
+from samverkan.legal.models import Offence
 from samverkan.operations import actions as ops
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, Venue
 

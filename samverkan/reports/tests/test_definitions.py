@@ -1,4 +1,9 @@
-"""Each statistics definition pinned on small hand-built cases (DESIGN.md §5)."""
+"""Each statistics definition pinned on small hand-built cases (DESIGN.md §5).
+
+Every case is counted both ways: straight from the declarations
+(``definitions.count``, ``breakdown``, ``units``) and by the three-query report
+(``tally.report``); ``counted`` checks that the two agree before it answers.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.policy import RecordType
 from samverkan.investigations.actions import do_add_suspect, do_create_crime_report
-from samverkan.investigations.models import Offence
+from samverkan.legal.models import Offence
 from samverkan.operations import actions as ops
 from samverkan.operations.models import Encounter, Shift
-from samverkan.reports.definitions import Filter, Followed, Tally, _grouping_set, _tally, results
+from samverkan.reports.definitions import (
+    FIGURES,
+    SOURCES,
+    Dimension,
+    Figure,
+    Filter,
+    Unit,
+    breakdown,
+    count,
+    headlines,
+    records_needed,
+    units,
+    units_by,
+)
+from samverkan.reports.tally import Tally, _grouping_set, _tally, report
 from samverkan.support.actions import (
     do_create_client,
     do_link_encounter,
@@ -57,12 +77,26 @@ def complete(s: dict[str, Any], shift: Shift) -> None:
     ops.do_complete_shift(shift, acting_user=s["officer"])
 
 
+def counted(f: Filter, *figures: Figure) -> tuple[int, ...]:
+    """The figures asked for, once both ways of counting agree on every figure and breakdown."""
+    fast = report(f)
+    assert fast.totals == {figure: count(figure, f) for figure in Figure}
+    for figure, declaration in FIGURES.items():
+        names = units(figure, f)
+        assert len(names) == len(set(names)) == fast.totals[figure]
+        for dimension in declaration.dimensions:
+            assert fast.by[figure][dimension] == breakdown(figure, f, dimension)
+            cells = units_by(figure, f, dimension)
+            assert sorted(name for cell in cells.values() for name in cell) == sorted(names)
+    return tuple(fast.totals[figure] for figure in figures)
+
+
 def test_only_completed_shifts_count_and_by_start_date(setting: dict[str, Any]) -> None:
     done = shift_on(setting, at(2021, 12, 31, 22))  # ends in 2022, counts in 2021
     complete(setting, done)
     shift_on(setting, at(2021, 6, 1))  # ongoing: not counted
-    assert results(Filter.year(2021)).joint_shifts == 1
-    assert results(Filter.year(2022)).joint_shifts == 0
+    assert counted(Filter.year(2021), Figure.JOINT_SHIFTS) == (1,)
+    assert counted(Filter.year(2022), Figure.JOINT_SHIFTS) == (0,)
 
 
 def test_a_person_met_twice_counts_once(setting: dict[str, Any]) -> None:
@@ -73,22 +107,20 @@ def test_a_person_met_twice_counts_once(setting: dict[str, Any]) -> None:
     do_link_encounter(client, encounter=first, acting_user=setting["worker"])
     do_link_encounter(client, encounter=second, acting_user=setting["worker"])
     meet(setting, shift, "exploited", "adult", at(2021, 3, 1, 22))  # nobody linked: a person of its own
-    assert results(Filter.year(2021)).adults == Followed(persons=2, followed_up=0)
+    assert counted(Filter.year(2021), Figure.ADULTS, Figure.ADULTS_INFORMED) == (2, 0)
     do_record_support_action(client, kind="informed", happened_on=dt.date(2021, 3, 1), encounter=first, acting_user=setting["worker"])
-    assert results(Filter.year(2021)).adults == Followed(persons=2, followed_up=1)
+    assert counted(Filter.year(2021), Figure.ADULTS, Figure.ADULTS_INFORMED) == (2, 1)
 
 
 def test_uncertain_age_counts_as_a_minor_and_needs_a_referral(setting: dict[str, Any]) -> None:
     shift = shift_on(setting, at(2021, 4, 1))
     encounter = meet(setting, shift, "exploited", "uncertain", at(2021, 4, 1, 21))
-    figures = results(Filter.year(2021))
-    assert figures.minors == Followed(persons=1, followed_up=0)
-    assert figures.adults.persons == 0
+    assert counted(Filter.year(2021), Figure.MINORS, Figure.MINORS_REFERRED, Figure.ADULTS) == (1, 0, 0)
     client, _ = do_create_client(pseudonym="Lärka", stated_age=16, acting_user=setting["worker"])
     do_link_encounter(client, encounter=encounter, acting_user=setting["worker"])
     unit = SupportUnit.objects.get(code="sthlm-ungdomsjouren")
     do_refer(client, unit=unit, sent_on=dt.date(2021, 4, 2), acting_user=setting["worker"])
-    assert results(Filter.year(2021)).minors == Followed(persons=1, followed_up=1)
+    assert counted(Filter.year(2021), Figure.MINORS, Figure.MINORS_REFERRED) == (1, 1)
 
 
 def test_a_referral_before_the_encounter_does_not_count(setting: dict[str, Any]) -> None:
@@ -97,7 +129,7 @@ def test_a_referral_before_the_encounter_does_not_count(setting: dict[str, Any])
     client, _ = do_create_client(pseudonym="Sol", stated_age=15, acting_user=setting["worker"])
     do_refer(client, unit=SupportUnit.objects.get(code="sthlm-ungdomsjouren"), sent_on=dt.date(2021, 8, 1), acting_user=setting["worker"])
     do_link_encounter(client, encounter=encounter, acting_user=setting["worker"])
-    assert results(Filter.year(2021)).minors == Followed(persons=1, followed_up=0)
+    assert counted(Filter.year(2021), Figure.MINORS, Figure.MINORS_REFERRED) == (1, 0)
 
 
 def test_buyers_count_attempts_and_the_31st_of_december(setting: dict[str, Any]) -> None:
@@ -114,12 +146,12 @@ def test_buyers_count_attempts_and_the_31st_of_december(setting: dict[str, Any])
         ("K100006-21", complete_offence, at(2021, 10, 10), "Testperson E", dt.date(2004, 12, 1)),  # 16 at the offence
     ]
     for number, offence, when, name, born in cases:
-        report = do_create_crime_report(collaboration=setting["c"], case_number=number, offence=offence, committed_at=when, acting_user=officer)
-        do_add_suspect(report, name=name, birth_date=born, role="buyer", acting_user=officer)
-    figures = results(Filter.year(2021))
-    assert figures.buyers == 3  # A (twice), B (an attempt on 31 December), E
-    assert figures.minor_buyers == Followed(persons=1, followed_up=1)  # E, with a child-concern report
-    assert results(Filter.year(2022)).buyers == 1
+        crime_report = do_create_crime_report(collaboration=setting["c"], case_number=number, offence=offence, committed_at=when, acting_user=officer)
+        do_add_suspect(crime_report, name=name, birth_date=born, role="buyer", acting_user=officer)
+    # A (twice), B (an attempt on 31 December), E; E was 16, with a child-concern report.
+    assert counted(Filter.year(2021), Figure.BUYERS, Figure.MINOR_BUYERS, Figure.MINOR_BUYERS_REFERRED) == (3, 1, 1)
+    assert counted(Filter.year(2022), Figure.BUYERS) == (1,)
+    assert report(Filter.year(2021)).by[Figure.BUYERS][Dimension.OFFENCE] == {"brb-6-11": 2, "brb-6-11-forsok": 1}
 
 
 def test_period_filters_by_area(setting: dict[str, Any]) -> None:
@@ -127,8 +159,8 @@ def test_period_filters_by_area(setting: dict[str, Any]) -> None:
     meet(setting, shift, "exploited", "adult", at(2021, 2, 2, 21))
     farsta = Area.objects.get(code="lpo-farsta").pk
     globen = Area.objects.get(code="lpo-globen").pk
-    assert results(Filter.year(2021, area_ids=frozenset({farsta}))).adults.persons == 1
-    assert results(Filter.year(2021, area_ids=frozenset({globen}))).adults.persons == 0
+    assert counted(Filter.year(2021, area_ids=frozenset({farsta})), Figure.ADULTS) == (1,)
+    assert counted(Filter.year(2021, area_ids=frozenset({globen})), Figure.ADULTS) == (0,)
 
 
 @pytest.mark.parametrize(
@@ -137,18 +169,18 @@ def test_period_filters_by_area(setting: dict[str, Any]) -> None:
         # Every dimension at once: each cell counts in every breakdown and in the totals.
         (
             [("a", "x", 2, 1), ("b", "x", 1, 0)],
-            Tally(3, 1, {"area": {"a": 2, "b": 1}, "kind": {"x": 3}}),
+            Tally(3, 1, {Dimension.AREA: {"a": 2, "b": 1}, Dimension.VENUE_KIND: {"x": 3}}),
         ),
         # Grouping sets (PostgreSQL): a row counts in its own dimension only, the totals
         # come from the first dimension's rows.
         (
             [("a", None, 2, 1, 0), ("b", None, 1, 0, 0), (None, "x", 3, 1, 1)],
-            Tally(3, 1, {"area": {"a": 2, "b": 1}, "kind": {"x": 3}}),
+            Tally(3, 1, {Dimension.AREA: {"a": 2, "b": 1}, Dimension.VENUE_KIND: {"x": 3}}),
         ),
     ],
 )
 def test_cells_sum_into_totals_and_breakdowns(cells: list[tuple[Any, ...]], expected: Tally) -> None:
-    assert _tally(cells, ("area", "kind")) == expected
+    assert _tally(cells, (Dimension.AREA, Dimension.VENUE_KIND)) == expected
 
 
 def test_grouping_bits_name_the_dimension_grouped_by() -> None:
@@ -169,7 +201,7 @@ persons = st.lists(
 @given(persons=persons)
 def test_grouping_sets_and_every_combination_give_the_same_tally(persons: list[tuple[Any, ...]]) -> None:
     """The two shapes the person query returns (PostgreSQL, elsewhere) sum to the same tally."""
-    dimensions = ("area", "venue_kind", "basis", "month")
+    dimensions = (Dimension.AREA, Dimension.VENUE_KIND, Dimension.BASIS, Dimension.MONTH)
     combinations: Counter[tuple[Any, ...]] = Counter()
     followed: Counter[tuple[Any, ...]] = Counter()
     for *cell, was_followed in persons:
@@ -194,3 +226,49 @@ def test_grouping_sets_and_every_combination_give_the_same_tally(persons: list[t
     assert expected.total == len(persons)
     assert expected.followed_up == sum(p[-1] for p in persons)
     assert all(sum(cells.values()) == len(persons) for cells in expected.by.values())
+
+
+def test_every_figure_is_declared_once_with_what_it_needs() -> None:
+    assert list(FIGURES) == list(Figure)
+    for figure, declaration in FIGURES.items():
+        assert declaration.figure is figure
+        assert set(declaration.dimensions) <= set(SOURCES[declaration.unit].fields)
+        if declaration.of is not None:
+            assert FIGURES[declaration.of].unit is declaration.unit  # a part of a figure counts its units
+        assert declaration.of is not None or not declaration.follow_up
+        assert declaration.since is None or declaration.unit is Unit.PERSONS
+    assert [(shown.figure, beside and beside.figure) for shown, beside in headlines()] == [
+        (Figure.JOINT_SHIFTS, None),
+        (Figure.MINORS, Figure.MINORS_REFERRED),
+        (Figure.ADULTS, Figure.ADULTS_INFORMED),
+        (Figure.BUYERS, None),
+        (Figure.MINOR_BUYERS, Figure.MINOR_BUYERS_REFERRED),
+    ]
+    # A follow-up needs its own records and those of the figure it follows.
+    assert records_needed(Figure.MINORS_REFERRED) == {RecordType.ENCOUNTER, RecordType.REFERRAL}
+    assert records_needed(Figure.ADULTS_INFORMED) == {RecordType.ENCOUNTER, RecordType.SUPPORT_ACTION}
+    assert records_needed(Figure.MINOR_BUYERS_REFERRED) == {RecordType.SUSPECT, RecordType.CHILD_CONCERN_REPORT}
+
+
+def test_a_person_counts_once_in_each_age_group_and_a_referral_after_any_encounter_counts(setting: dict[str, Any]) -> None:
+    may, june = shift_on(setting, at(2021, 5, 3)), shift_on(setting, at(2021, 6, 7))
+    met = [
+        meet(setting, may, "exploited", "uncertain", at(2021, 5, 3, 21)),
+        meet(setting, june, "exploited", "adult", at(2021, 6, 7, 21)),
+        meet(setting, june, "exploited", "under_18", at(2021, 6, 7, 23)),
+    ]
+    client, _ = do_create_client(pseudonym="Dimma", acting_user=setting["worker"])
+    for encounter in met:
+        do_link_encounter(client, encounter=encounter, acting_user=setting["worker"])
+    f = Filter.year(2021)
+    assert counted(f, Figure.MINORS, Figure.MINORS_REFERRED, Figure.ADULTS, Figure.ADULTS_INFORMED) == (1, 0, 1, 0)
+    # In the cell of the first encounter of each group: May as a minor, June as an adult.
+    assert report(f).by[Figure.MINORS][Dimension.MONTH] == {5: 1}
+    assert report(f).by[Figure.ADULTS][Dimension.MONTH] == {6: 1}
+    # Sent after the first encounter as a minor, before the second: referred.
+    do_refer(client, unit=SupportUnit.objects.get(code="sthlm-ungdomsjouren"), sent_on=dt.date(2021, 5, 20), acting_user=setting["worker"])
+    assert counted(f, Figure.MINORS, Figure.MINORS_REFERRED, Figure.ADULTS_INFORMED) == (1, 1, 0)
+    # Within May only the first encounter counts, and the referral still follows it.
+    assert counted(Filter(dt.date(2021, 5, 1), dt.date(2021, 5, 31)), Figure.MINORS, Figure.MINORS_REFERRED, Figure.ADULTS) == (1, 1, 0)
+    # Within June the referral came before every encounter: not referred.
+    assert counted(Filter(dt.date(2021, 6, 1), dt.date(2021, 6, 30)), Figure.MINORS, Figure.MINORS_REFERRED, Figure.ADULTS) == (1, 0, 1)

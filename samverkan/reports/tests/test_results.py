@@ -19,7 +19,7 @@ from samverkan.accounts.models import User
 from samverkan.audit.models import AuditEvent
 from samverkan.demo.tests.test_demo_data import demo_db  # noqa: F401  (the module-wide demo database)
 from samverkan.lib import disclosure_control as sdc
-from samverkan.reports.definitions import Filter
+from samverkan.reports.definitions import Dimension, Figure, Filter
 from samverkan.reports.exports import render
 from samverkan.reports.report import Line, Mode, Section, _publish_section, all_values, build_report
 
@@ -79,7 +79,7 @@ def test_the_command_refuses_bad_input(db: None, args: tuple[str, ...], message:
 def test_areas_and_periods(demo_db: object) -> None:  # noqa: F811
     whole = build_report(Filter.year(2021))
     torsk = json.loads(cli("--year", "2021", "--area", "lpo-norrmalm", "--area", "Södermalm", "--format", "json"))
-    assert 0 < {f["key"]: f for f in torsk["figures"]}["shifts"]["value"] < whole.headline("shifts").value
+    assert 0 < {f["key"]: f for f in torsk["figures"]}["shifts"]["value"] < whole.headline(Figure.JOINT_SHIFTS).value
     half = json.loads(cli("--from", "2021-01-01", "--to", "2021-06-30", "--format", "json"))
     assert half["previous_period"] == {"start": "2020-07-02", "end": "2020-12-31"} or half["previous_period"]["end"] == "2020-12-31"
 
@@ -89,8 +89,8 @@ def test_public_output_has_no_small_count_anywhere(demo_db: object) -> None:  # 
     for value in all_values(report):
         assert not (isinstance(value, int) and 1 <= value < 5), value
     exact = build_report(Filter.year(2021))
-    assert isinstance(report.headline("minor_buyers").value, sdc.Suppressed)  # 3 is not published
-    assert report.headline("shifts").value == exact.headline("shifts").value
+    assert isinstance(report.headline(Figure.MINOR_BUYERS).value, sdc.Suppressed)  # 3 is not published
+    assert report.headline(Figure.JOINT_SHIFTS).value == exact.headline(Figure.JOINT_SHIFTS).value
     text = render(report, "text").decode()
     assert "Tre personer under 18" not in text
     assert "Färre än fem personer under 18 år har påträffats vid insatserna" in text
@@ -184,7 +184,7 @@ def test_published_sections_leak_nothing(now: list[int], before: list[int]) -> N
     n = min(len(now), len(before))
     now, before = now[:n], before[:n]
     lines = tuple(Line(f"r{i}", a, b) for i, (a, b) in enumerate(zip(now, before, strict=True)))
-    section = Section("x_by_month", "x", "d", lines, Line("Totalt", sum(now), sum(before)))
+    section = Section(Figure.JOINT_SHIFTS, Dimension.MONTH, "x", "d", lines, Line("Totalt", sum(now), sum(before)))
     published = _publish_section(section, 5)
     for ln in (*published.lines, published.total):
         for value in (ln.value, ln.previous, ln.change):

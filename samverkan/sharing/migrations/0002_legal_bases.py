@@ -1,14 +1,10 @@
-"""Seed the legal bases for disclosures and the offences' minimum penalties."""
+"""Seeded the legal bases and minimum penalties; they moved to ``legal``, which seeds them now.
 
-from typing import Any
+Kept, empty, so that the migration history stays whole: ``legal.0003``
+seeds (and on an older database refreshes) the same rows.
+"""
 
 from django.db import migrations
-
-
-def seed(apps: Any, schema_editor: Any) -> None:
-    from samverkan.sharing.reference import seed_legal_bases
-
-    seed_legal_bases(apps)
 
 
 class Migration(migrations.Migration):
@@ -16,4 +12,4 @@ class Migration(migrations.Migration):
         ("sharing", "0001_initial"),
         ("investigations", "0002_offences"),
     ]
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = []

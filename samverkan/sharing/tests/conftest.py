@@ -13,13 +13,12 @@ from django.utils import timezone, translation
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.conftest import login_verified
 from samverkan.investigations import actions as police
-from samverkan.investigations.models import CrimeReport, Offence, Suspect
-from samverkan.investigations.reference import seed_offences
+from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.reference import seed_legal_bases, seed_offences
 from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations import actions as ops
 from samverkan.operations.models import Encounter, Shift, Venue
-from samverkan.sharing.models import LegalBasis
-from samverkan.sharing.reference import seed_legal_bases
 from samverkan.support import actions as social
 from samverkan.support.models import Client, Consent
 from samverkan.support.reference import seed_support_units

@@ -13,7 +13,8 @@ from samverkan.accounts.models import User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
-from samverkan.investigations.models import CrimeReport, Offence
+from samverkan.investigations.models import CrimeReport
+from samverkan.legal.models import LegalBasis, Offence
 from samverkan.operations.models import Encounter
 from samverkan.sharing.actions import (
     do_accept_disclosure,
@@ -23,7 +24,7 @@ from samverkan.sharing.actions import (
     do_withdraw_disclosure,
 )
 from samverkan.sharing.gate import grants
-from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
+from samverkan.sharing.models import Disclosure, DisclosureStatus
 from samverkan.support import actions as social
 from samverkan.support.models import Client
 

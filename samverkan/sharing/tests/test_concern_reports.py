@@ -22,10 +22,11 @@ from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
 from samverkan.investigations.disclosure import CONCERN_REPORT_FIELDS
-from samverkan.investigations.models import CrimeReport, Offence, Suspect
+from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.legal.models import LegalBasis, Offence
 from samverkan.operations.models import ChildConcernReport
 from samverkan.sharing.gate import grants
-from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
+from samverkan.sharing.models import Disclosure, DisclosureStatus
 
 from .conftest import SECRET_NARRATIVE, Login, ReportFactory, personnummer
 from .test_gate import leaked_instances

@@ -21,10 +21,9 @@ from samverkan.accounts.models import User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import models as police_models
-from samverkan.investigations.models import Offence
+from samverkan.legal.models import LegalBasis, Offence
 from samverkan.sharing import gate
 from samverkan.sharing.actions import do_record_oral_disclosure
-from samverkan.sharing.models import LegalBasis
 from samverkan.support import actions as social
 from samverkan.support import models as social_models
 

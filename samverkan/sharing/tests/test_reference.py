@@ -1,4 +1,4 @@
-"""Reference data: the seeded legal bases, minimum penalties, and the field registry."""
+"""The seeded legal bases against the seeded offences, and the field registry."""
 
 from __future__ import annotations
 
@@ -7,37 +7,12 @@ import datetime as dt
 import pytest
 
 from samverkan.accounts.models import User
-from samverkan.investigations.models import Offence
+from samverkan.legal.models import LegalBasis, Offence
 from samverkan.sharing.gate import record_types_requestable_by, registry
-from samverkan.sharing.models import LegalBasis, OffencePenalty
-from samverkan.sharing.reference import LEGAL_BASES, seed_legal_bases
 from samverkan.sharing.resolve import offence_facts
 from samverkan.sharing.rules import Facts, SubjectAge, refusals
 
 pytestmark = pytest.mark.django_db
-
-
-def test_seeding_is_idempotent(bases: dict[str, LegalBasis]) -> None:
-    before = (LegalBasis.objects.count(), OffencePenalty.objects.count())
-    seed_legal_bases()
-    seed_legal_bases()
-    assert (LegalBasis.objects.count(), OffencePenalty.objects.count()) == before
-    assert set(bases) == {row.code for row in LEGAL_BASES}
-
-
-def test_the_seeded_bases(bases: dict[str, LegalBasis]) -> None:
-    assert bases["osl-10-21"].offence_chapters == [3, 4, 6]
-    assert bases["osl-10-21"].concerns == "minors"
-    assert bases["osl-10-23"].requires_minimum_penalty_one_year
-    assert bases["osl-12-2"].requires_consent
-    assert bases["sol-2001-453-14-1"].valid_to == dt.date(2025, 6, 30)
-    assert bases["sol-2025-400-orosanmalan"].valid_from == dt.date(2025, 7, 1)
-    directions = {b.code: b.direction for b in bases.values()}
-    assert {c for c, d in directions.items() if d == "to_police"} == {
-        "osl-10-21",
-        "osl-10-23",
-        "osl-12-2",
-    }
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,11 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from samverkan.legal.provisions import BasisRule, Concerns, Direction
 from samverkan.sharing.rules import (
-    BasisRule,
-    Concerns,
-    Direction,
     Facts,
     OffenceFacts,
     SubjectAge,
-    brb_chapter,
     refusals,
 )
 
@@ -203,11 +200,3 @@ def test_a_basis_without_conditions_refuses_only_the_wrong_direction(
     open_basis = BasisRule("Test", TO_POLICE)
     assert refusals(open_basis, facts(age=age, consent=consent, on=on)) == []
     assert len(refusals(open_basis, facts(direction=TO_SOCIAL, age=age, on=on))) == 1
-
-
-@pytest.mark.parametrize(
-    ("code", "chapter"),
-    [("BrB 6:11", 6), ("BrB 4:1 a", 4), ("brb 3:5", 3), ("OSL 10:21", None), ("", None)],
-)
-def test_brb_chapter(code: str, chapter: int | None) -> None:
-    assert brb_chapter(code) == chapter

@@ -14,9 +14,10 @@ from django.utils import timezone
 from samverkan.accounts.models import User
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
-from samverkan.investigations.models import CrimeReport, Offence
+from samverkan.investigations.models import CrimeReport
+from samverkan.legal.models import LegalBasis, Offence
 from samverkan.operations.models import Encounter, Shift
-from samverkan.sharing.models import Disclosure, DisclosureStatus, LegalBasis
+from samverkan.sharing.models import Disclosure, DisclosureStatus
 from samverkan.support.models import Client
 
 from .conftest import (

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from samverkan.investigations.models import Offence
-from samverkan.investigations.reference import OFFENCES, seed_offences
+from samverkan.legal.models import Offence
+from samverkan.legal.reference import OFFENCES, seed_offences
 
 pytestmark = pytest.mark.django_db
 

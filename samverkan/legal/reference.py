@@ -1,10 +1,22 @@
-"""Legal bases for disclosures between the agencies, and the offences' minimum penalties.
+"""The legal reference data the collaboration works with, and its seeding.
 
-Dated data (DESIGN.md §6), seeded by a migration and again by
-``seed_legal_bases()`` after a flushed test database.
+Dated data (DESIGN.md §6), seeded by the ``legal`` migrations and again by
+``seed_offences()`` and ``seed_legal_bases()`` after a flushed test database
+(``demo.reference``). ``valid_from`` or ``valid_to`` ``None`` means open at
+that end ("since before the system's records", "still in force").
 
-A LAWYER MUST REVIEW THIS LIST before production use. It holds only the
-bases the collaboration's routines are known to rely on, in the simplest
+Offences of the Penal Code (BrB). Verify the names against the statute book
+before production use.
+
+A 2025 bill renames BrB 6:11 and extends it to acts at a distance. Its new
+name is not entered here until the law takes effect: then the current 6:11
+rows get ``valid_to`` (the day before) and new rows with new keys, the new
+name and ``valid_from`` are added — existing reports keep the name they were
+registered under.
+
+Legal bases for disclosures between the agencies, and the offences' minimum
+penalties. A LAWYER MUST REVIEW THIS LIST before production use. It holds
+only the bases the collaboration's routines are known to rely on, in the simplest
 reading of each; it is not a complete account of the secrecy-breaking
 provisions (e.g. OSL 10:2, 10:18 a, 10:22 and 10:24 are deliberately not
 here). Open questions for the review:
@@ -26,6 +38,78 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, NamedTuple
+
+
+def _registry(apps: Any) -> Any:
+    """A migration's app registry (historical models), or the current models.
+
+    Without one the current models are used, e.g. after a test database was
+    flushed.
+    """
+    if apps is not None:
+        return apps
+    from django.apps import apps as current_apps
+
+    return current_apps
+
+
+# --- Offences -----------------------------------------------------------------------
+
+
+class OffenceRow(NamedTuple):
+    key: str
+    code: str
+    name: str
+    attempt: bool = False
+    counts_as_sex_purchase: bool = False
+    child_victim: bool = False
+    human_trafficking: bool = False
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+OFFENCES: tuple[OffenceRow, ...] = (
+    OffenceRow("brb-6-11", "BrB 6:11", "köp av sexuell tjänst", counts_as_sex_purchase=True),
+    OffenceRow(
+        "brb-6-11-forsok",
+        "BrB 6:11",
+        "försök till köp av sexuell tjänst",
+        attempt=True,
+        counts_as_sex_purchase=True,
+    ),
+    OffenceRow(
+        "brb-6-9",
+        "BrB 6:9",
+        "köp av sexuell handling av barn",
+        counts_as_sex_purchase=True,
+        child_victim=True,
+    ),
+    # Counted with the completed offence: Brå counts per violated provision.
+    OffenceRow(
+        "brb-6-9-forsok",
+        "BrB 6:9",
+        "försök till köp av sexuell handling av barn",
+        attempt=True,
+        counts_as_sex_purchase=True,
+        child_victim=True,
+    ),
+    OffenceRow("brb-6-12", "BrB 6:12", "koppleri"),
+    OffenceRow("brb-6-12-grovt", "BrB 6:12", "grovt koppleri"),
+    # Brå's split by purpose and by the victim's age is recorded on the report.
+    OffenceRow("brb-4-1a", "BrB 4:1 a", "människohandel", human_trafficking=True),
+)
+
+
+def seed_offences(apps: Any = None) -> None:
+    """Create or refresh the offences; idempotent. ``apps``: see ``_registry``."""
+    Offence = _registry(apps).get_model("legal", "Offence")
+    for position, row in enumerate(OFFENCES, start=1):
+        Offence.objects.update_or_create(
+            key=row.key, defaults={**row._asdict(), "position": position}
+        )
+
+
+# --- Legal bases and minimum penalties ----------------------------------------------
 
 TO_POLICE = "to_police"
 TO_SOCIAL_SERVICES = "to_social_services"
@@ -103,7 +187,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
 
 # The police's duty to report concern for a child, old law and new: the bases a
 # suspect's identity is handed over on together with a child-concern report
-# (``actions.do_disclose_with_concern_report`` takes the one valid on the day).
+# (``sharing.actions.do_disclose_with_concern_report`` takes the one valid on the day).
 DUTY_TO_REPORT_BASES: tuple[str, ...] = ("sol-2001-453-14-1", "sol-2025-400-orosanmalan")
 
 
@@ -114,7 +198,7 @@ class PenaltyRow(NamedTuple):
     valid_to: dt.date | None = None
 
 
-# The offences of ``investigations.reference``: does the scale start at a year or more?
+# The offences above: does the scale start at a year or more?
 OFFENCE_PENALTIES: tuple[PenaltyRow, ...] = (
     PenaltyRow("brb-6-11", False),  # böter eller fängelse i högst ett år
     PenaltyRow("brb-6-11-forsok", False),
@@ -129,17 +213,13 @@ OFFENCE_PENALTIES: tuple[PenaltyRow, ...] = (
 def seed_legal_bases(apps: Any = None) -> None:
     """Create or refresh the legal bases and the offences' minimum penalties; idempotent.
 
-    ``apps`` is a migration's app registry (historical models); without it the
-    current models are used, e.g. after a test database was flushed. A penalty
-    for an offence that does not exist (yet) is skipped.
+    ``apps``: see ``_registry``. A penalty for an offence that does not exist
+    (yet) is skipped.
     """
-    if apps is None:
-        from django.apps import apps as current_apps
-
-        apps = current_apps
-    LegalBasis = apps.get_model("sharing", "LegalBasis")
-    OffencePenalty = apps.get_model("sharing", "OffencePenalty")
-    Offence = apps.get_model("investigations", "Offence")
+    apps = _registry(apps)
+    LegalBasis = apps.get_model("legal", "LegalBasis")
+    OffencePenalty = apps.get_model("legal", "OffencePenalty")
+    Offence = apps.get_model("legal", "Offence")
     for position, row in enumerate(LEGAL_BASES, start=1):
         values = row._asdict()
         values["offence_chapters"] = list(row.offence_chapters)
