@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,3 +59,31 @@ def apply_errors(
     for name, errors in exc.error_dict.items():
         field = (rename or {}).get(name, name)
         form.add_error(field if field in form.fields else None, errors)
+
+
+T = TypeVar("T")
+
+
+def form_page(
+    request: HttpRequest,
+    template: str,
+    context: Mapping[str, Any],
+    make_form: Callable[[QueryDict | None], forms.BaseForm],
+    write: Callable[[dict[str, Any]], T],
+) -> T | HttpResponse:
+    """A page with one form whose valid input goes to one action.
+
+    GET shows the form; POST validates it and writes through ``write`` (the
+    action), returning its result. A form with errors, or an action that
+    refuses with a ValidationError, gives the page again (400) with the errors
+    on their fields. The caller returns an ``HttpResponse`` as it comes.
+    """
+    if request.method != "POST":
+        return render(request, template, {**context, "form": make_form(None)})
+    form = make_form(request.POST)
+    if form.is_valid():
+        try:
+            return write(form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    return render(request, template, {**context, "form": form}, status=400)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
-from samverkan.accounts.forms import apply_errors
+from samverkan.accounts.forms import apply_errors, form_page
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
@@ -303,18 +303,15 @@ def network_tip(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in(request)
     network = access_network(user, key)
     require(user, RecordType.TIP, Action.CREATE)
-    template = "intel/network_tip.html"
-    if request.method == "GET":
-        form = NetworkTipForm(user=user, initial={"what": _summary(network)})
-        return render(request, template, {"network": network, "form": form})
-    form = NetworkTipForm(request.POST, user=user)
-    if not form.is_valid():
-        return render(request, template, {"network": network, "form": form}, status=400)
-    try:
-        tip = actions.do_tip_from_network(network, acting_user=user, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return render(request, template, {"network": network, "form": form}, status=400)
+    tip = form_page(
+        request,
+        "intel/network_tip.html",
+        {"network": network},
+        lambda data: NetworkTipForm(data, user=user, initial={"what": _summary(network)}),
+        lambda data: actions.do_tip_from_network(network, acting_user=user, **data),
+    )
+    if isinstance(tip, HttpResponse):
+        return tip
     messages.success(request, _("Tip %(number)s is created from the network.") % {"number": tip.pk})
     if can(user, RecordType.TIP, Action.VIEW):
         return redirect("intel:tip_detail", pk=tip.pk)
@@ -359,17 +356,14 @@ def network_crime_report(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in(request)
     network = access_network(user, key)
     require(user, RecordType.CRIME_REPORT, Action.CREATE)
-    template = "intel/network_crime_report.html"
-    if request.method == "GET":
-        form = CrimeReportForm(user=user, initial={"narrative": _summary(network)})
-        return render(request, template, {"network": network, "form": form})
-    form = CrimeReportForm(request.POST, user=user)
-    if not form.is_valid():
-        return render(request, template, {"network": network, "form": form}, status=400)
-    try:
-        report = actions.do_crime_report_from_network(network, acting_user=user, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return render(request, template, {"network": network, "form": form}, status=400)
+    report = form_page(
+        request,
+        "intel/network_crime_report.html",
+        {"network": network},
+        lambda data: CrimeReportForm(data, user=user, initial={"narrative": _summary(network)}),
+        lambda data: actions.do_crime_report_from_network(network, acting_user=user, **data),
+    )
+    if isinstance(report, HttpResponse):
+        return report
     messages.success(request, _("Crime report %(number)s is registered from the network.") % {"number": report.case_number})
     return redirect("investigations:report_detail", pk=report.pk)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import require, require_list, signed_in
-from samverkan.accounts.forms import apply_errors
+from samverkan.accounts.forms import apply_errors, form_page
 from samverkan.accounts.models import Role
 from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
 from samverkan.audit.actions import do_record_event
@@ -73,17 +73,15 @@ def tip_create(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     if not can(user, RecordType.TIP, Action.CREATE):
         raise Http404
-    template = "intel/tip_form.html"
-    if request.method == "GET":
-        return render(request, template, {"form": TipForm(user=user)})
-    form = TipForm(request.POST, user=user)
-    if not form.is_valid():
-        return render(request, template, {"form": form}, status=400)
-    try:
-        tip = actions.do_submit_tip(acting_user=user, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return render(request, template, {"form": form}, status=400)
+    tip = form_page(
+        request,
+        "intel/tip_form.html",
+        {},
+        lambda data: TipForm(data, user=user),
+        lambda data: actions.do_submit_tip(acting_user=user, **data),
+    )
+    if isinstance(tip, HttpResponse):
+        return tip
     messages.success(request, _("Thank you. The tip was sent to the police (number %(number)s).") % {"number": tip.pk})
     if can(user, RecordType.TIP, Action.VIEW):
         return redirect("intel:tip_detail", pk=tip.pk)
@@ -213,17 +211,15 @@ def tip_shift(request: HttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {"briefing": _("Based on tip %(number)s.") % {"number": tip.pk}}
     if tip.venue_id:
         initial["planned_venues"] = [tip.venue_id]
-    if request.method == "GET":
-        form = TipShiftForm(user=user, collaboration=tip.collaboration, initial=initial)
-        return render(request, template, {"form": form, "tip": tip})
-    form = TipShiftForm(request.POST, user=user, collaboration=tip.collaboration)
-    if not form.is_valid():
-        return render(request, template, {"form": form, "tip": tip}, status=400)
-    try:
-        shift = actions.do_plan_shift_from_tip(tip, acting_user=user, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return render(request, template, {"form": form, "tip": tip}, status=400)
+    shift = form_page(
+        request,
+        template,
+        {"tip": tip},
+        lambda data: TipShiftForm(data, user=user, collaboration=tip.collaboration, initial=initial),
+        lambda data: actions.do_plan_shift_from_tip(tip, acting_user=user, **data),
+    )
+    if isinstance(shift, HttpResponse):
+        return shift
     messages.success(request, _("A shift is planned from the tip."))
     return redirect("operations:shift_detail", pk=shift.pk)
 

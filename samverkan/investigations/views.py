@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
-from samverkan.accounts.forms import apply_errors
+from samverkan.accounts.forms import apply_errors, form_page
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
@@ -213,18 +213,16 @@ def _initial_for_create(request: HttpRequest, user: User) -> dict[str, Any]:
 def report_create(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     require(user, RecordType.CRIME_REPORT, Action.CREATE)
-    template = "investigations/report_form.html"
-    if request.method == "GET":
-        form = CrimeReportForm(user=user, initial=_initial_for_create(request, user))
-        return render(request, template, {"form": form})
-    form = CrimeReportForm(request.POST, user=user)
-    if not form.is_valid():
-        return render(request, template, {"form": form}, status=400)
-    try:
-        report = do_create_crime_report(acting_user=user, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return render(request, template, {"form": form}, status=400)
+    initial = _initial_for_create(request, user) if request.method == "GET" else {}
+    report = form_page(
+        request,
+        "investigations/report_form.html",
+        {},
+        lambda data: CrimeReportForm(data, user=user, initial=initial),
+        lambda data: do_create_crime_report(acting_user=user, **data),
+    )
+    if isinstance(report, HttpResponse):
+        return report
     messages.success(
         request, _("Crime report %(number)s is registered.") % {"number": report.case_number}
     )
@@ -324,18 +322,15 @@ def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not report.is_open:
         messages.error(request, _("The crime report is closed; no suspects can be added."))
         return redirect("investigations:report_detail", pk=report.pk)
-    template = "investigations/suspect_form.html"
-    if request.method == "GET":
-        form = SuspectForm(report=report, user=user)
-        return render(request, template, {"form": form, "report": report})
-    form = SuspectForm(request.POST, report=report, user=user)
-    if not form.is_valid():
-        return render(request, template, {"form": form, "report": report}, status=400)
-    try:
-        suspect = do_add_suspect(report, acting_user=user, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return render(request, template, {"form": form, "report": report}, status=400)
+    suspect = form_page(
+        request,
+        "investigations/suspect_form.html",
+        {"report": report},
+        lambda data: SuspectForm(data, report=report, user=user),
+        lambda data: do_add_suspect(report, acting_user=user, **data),
+    )
+    if isinstance(suspect, HttpResponse):
+        return suspect
     messages.success(request, _("The suspect is added."))
     if suspect.child_concern_report is not None:
         messages.warning(
@@ -428,17 +423,14 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not report.is_open:
         messages.error(request, _("The crime report is closed; no parties can be added."))
         return redirect("investigations:report_detail", pk=report.pk)
-    template = "investigations/party_form.html"
-    if request.method == "GET":
-        form = PartyForm(report=report, user=user)
-        return render(request, template, {"form": form, "report": report})
-    form = PartyForm(request.POST, report=report, user=user)
-    if not form.is_valid():
-        return render(request, template, {"form": form, "report": report}, status=400)
-    try:
-        do_add_party(report, acting_user=user, **form.cleaned_data)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return render(request, template, {"form": form, "report": report}, status=400)
+    added = form_page(
+        request,
+        "investigations/party_form.html",
+        {"report": report},
+        lambda data: PartyForm(data, report=report, user=user),
+        lambda data: do_add_party(report, acting_user=user, **data),
+    )
+    if isinstance(added, HttpResponse):
+        return added
     messages.success(request, _("The party is added."))
     return redirect("investigations:report_detail", pk=report.pk)
