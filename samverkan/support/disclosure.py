@@ -210,51 +210,55 @@ CLIENT: Disclosable[Client] = Disclosable(
 
 # The support pages show a disclosed support action or referral as a whole
 # entry, so the entry is the one thing that can be granted.
-SUPPORT_ACTION: Disclosable[SupportAction] = Disclosable(
-    record_type=RecordType.SUPPORT_ACTION,
-    owner_kind=SS,
-    model=SupportAction,
-    fields=(
-        F(
-            "entry",
-            _("The entry: what was done, when, by whom, and the note"),
-            _support_entry,
-            long_text=True,
-        ),
-    ),
-    owner_path="agency",
-    encounter_paths=("encounter",),
-    title_field="",
+def _entry_of_a_client(
+    record_type: RecordType,
+    model: type[Any],
+    label: Any,
+    read: Any,
+    *,
+    encounter_path: str,
+    untitled: Any,
+    summary: Any,
+    select_related: tuple[str, ...],
+) -> Disclosable[Any]:
+    """A record of a client's file disclosed as one entry; its page is the client's."""
+    return Disclosable(
+        record_type=record_type,
+        owner_kind=SS,
+        model=model,
+        fields=(F("entry", label, read, long_text=True),),
+        owner_path="agency",
+        encounter_paths=(encounter_path,),
+        title_field="",
+        untitled=untitled,
+        summary=summary,
+        subject_age=client_age,
+        consent=consents_to_police,
+        url_name="support:client_detail",
+        url_id=lambda record: record.client_id,
+        select_related=select_related,
+    )
+
+
+SUPPORT_ACTION = _entry_of_a_client(
+    RecordType.SUPPORT_ACTION,
+    SupportAction,
+    _("The entry: what was done, when, by whom, and the note"),
+    _support_entry,
+    encounter_path="encounter",
     untitled=lambda a: gettext("Support"),
     summary=_support_summary,
-    subject_age=client_age,
-    consent=consents_to_police,
-    url_name="support:client_detail",
-    url_id=lambda a: a.client_id,
     select_related=("performed_by",),
 )
 
-REFERRAL: Disclosable[Referral] = Disclosable(
-    record_type=RecordType.REFERRAL,
-    owner_kind=SS,
-    model=Referral,
-    fields=(
-        F(
-            "entry",
-            _("The referral: unit, status, dates and note"),
-            _referral_entry,
-            long_text=True,
-        ),
-    ),
-    owner_path="agency",
-    encounter_paths=("client__encounter_links__encounter",),
-    title_field="",
+REFERRAL = _entry_of_a_client(
+    RecordType.REFERRAL,
+    Referral,
+    _("The referral: unit, status, dates and note"),
+    _referral_entry,
+    encounter_path="client__encounter_links__encounter",
     untitled=lambda r: gettext("Referral"),
     summary=_referral_summary,
-    subject_age=client_age,
-    consent=consents_to_police,
-    url_name="support:client_detail",
-    url_id=lambda r: r.client_id,
     select_related=("unit",),
 )
 
