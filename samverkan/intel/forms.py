@@ -268,3 +268,9 @@ class IndicatorReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("What the review was based on"), max_length=500)
+
+
+class ListSearchForm(forms.Form):
+    """The search box of a list: at most 200 characters, no NUL byte (Django's own validator)."""
+
+    q = forms.CharField(max_length=200, required=False)

@@ -41,6 +41,7 @@ from samverkan.intel.forms import (
     ImportForm,
     IntelItemForm,
     LinkTipForm,
+    ListSearchForm,
     SourcePurposeForm,
     TipFilterForm,
     TipForm,
@@ -270,7 +271,10 @@ def _link_new_item(request: HttpRequest, item: IntelItem) -> None:
 def item_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     require_list(user, RecordType.INTEL_ITEM)
-    q = request.GET.get("q", "").strip()[:200]
+    search = ListSearchForm(request.GET)
+    if not search.is_valid():
+        return render(request, "errors/400.html", status=400)
+    q = search.cleaned_data["q"]
     items = IntelItem.objects.visible_to(user, Action.LIST).select_related("membership__network")
     if q:
         items = items.filter(Q(external_id=q) | Q(title__icontains=q) | Q(city__iexact=q))
@@ -374,7 +378,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def entity_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     require_list(user, RecordType.ENTITY)
-    q = request.GET.get("q", "").strip()[:200]
+    search = ListSearchForm(request.GET)
+    if not search.is_valid():
+        return render(request, "errors/400.html", status=400)
+    q = search.cleaned_data["q"]
     entities = Entity.objects.visible_to(user, Action.LIST)
     if q:
         from samverkan.intel import entities as entity_adapter

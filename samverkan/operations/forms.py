@@ -171,3 +171,10 @@ class OperationForm(forms.ModelForm[Operation]):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The operation must end after it starts."))
         return data
+
+
+class CalendarForm(forms.Form):
+    """The month the calendar shows; out-of-range numbers are refused, never turned into a date."""
+
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+    month = forms.IntegerField(min_value=1, max_value=12, required=False)

@@ -23,6 +23,7 @@ from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.operations import actions
 from samverkan.operations.forms import (
+    CalendarForm,
     CancelForm,
     EncounterForm,
     LogEntryForm,
@@ -107,14 +108,10 @@ def shift_list(request: HttpRequest) -> HttpResponse:
 def shift_calendar(request: HttpRequest) -> HttpResponse:
     user = _visible_or_404(request, RecordType.SHIFT)
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = dt.date(year, month, 1)
-    except (TypeError, ValueError):
+    form = CalendarForm(request.GET)
+    if not form.is_valid():
         return render(request, "errors/400.html", status=400)
-    if not 2000 <= year <= 2100:
-        return render(request, "errors/400.html", status=400)
+    first = dt.date(form.cleaned_data["year"] or today.year, form.cleaned_data["month"] or today.month, 1)
     start = _midnight(first)
     nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     end = _midnight(nxt)

@@ -222,3 +222,12 @@ def test_writes_are_refused_to_everyone_outside(personas: dict[str, User], login
     assert not NetworkFollowUp.objects.exists()
     tip.refresh_from_db()
     assert tip.status == "new"
+
+
+@pytest.mark.parametrize("url", ["/underrattelser/uppgifter/", "/underrattelser/entiteter/"])
+@pytest.mark.parametrize("q", ["a\x00b", "x" * 201])
+def test_a_search_with_a_nul_byte_or_too_long_is_refused(
+    personas: dict[str, User], login: Login, url: str, q: str
+) -> None:
+    response = login(personas["polis.analytiker"]).get(url, {"q": q})
+    assert response.status_code == 400

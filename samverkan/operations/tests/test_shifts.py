@@ -209,3 +209,16 @@ def test_cancel_needs_a_reason(personas: dict[str, User], login: Callable[[User]
 
 def test_role_constants_sanity() -> None:
     assert Role.COORDINATOR.value == "coordinator"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["year=99999999999999999999999", "month=99999999999999999999999", "year=+46701234567", "month=13", "year=1999", "year=abc"],
+)
+def test_calendar_refuses_a_month_it_cannot_show(personas: dict[str, User], login: Callable[[User], Client], query: str) -> None:
+    response = login(personas["polis.inre"]).get(f"/pass/kalender/?{query}")
+    assert response.status_code == 400
+
+
+def test_calendar_shows_a_chosen_month(personas: dict[str, User], login: Callable[[User], Client]) -> None:
+    assert login(personas["polis.inre"]).get("/pass/kalender/?year=2021&month=3").status_code == 200
