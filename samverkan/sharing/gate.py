@@ -146,10 +146,6 @@ def entry(record_type: str) -> Disclosable[Any] | None:
     return registry().get(str(record_type))
 
 
-def record_type_choices() -> list[tuple[str, str]]:
-    return [(rt, str(RecordType(rt).label)) for rt in registry()]
-
-
 def record_types_owned_by(kind: str) -> list[str]:
     return [rt for rt, e in registry().items() if e.owner_kind == kind]
 
