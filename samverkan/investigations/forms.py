@@ -41,6 +41,13 @@ class OffenceChoiceField(forms.ModelChoiceField[Offence]):
         return str(obj)
 
 
+class StartFromForm(forms.Form):
+    """Where a new crime report starts: an encounter or a shift, each an id in range."""
+
+    encounter = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    shift = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+
 class CrimeReportFilterForm(forms.Form):
     """Every field optional; an empty form lists every report the user may see."""
 

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from samverkan.investigations.forms import (
     CrimeReportFilterForm,
     CrimeReportForm,
     PartyForm,
+    StartFromForm,
     StatusForm,
     SuspectForm,
     SuspectIdentityForm,
@@ -179,12 +180,18 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def _initial_for_create(request: HttpRequest, user: User) -> dict[str, Any]:
     """Preselect shift and venue when the report starts from a shift or an encounter."""
     initial: dict[str, Any] = {}
-    if "encounter" in request.GET:
+    start = StartFromForm(request.GET)
+    if not start.is_valid():
+        # Not an id that can name a record: hidden and missing alike, audited as denied.
+        record = RecordType.ENCOUNTER if "encounter" in start.errors else RecordType.SHIFT
+        do_record_event(user=user, action=AuditAction.DENIED, record_type=record, detail="start of a crime report")
+        raise Http404
+    if start.cleaned_data["encounter"] is not None:
         encounter = access_or_404(
             Encounter.objects.visible_to(user, Action.VIEW).select_related("shift"),
             user,
             RecordType.ENCOUNTER,
-            request.GET["encounter"],
+            start.cleaned_data["encounter"],
             audit=False,
         )
         initial.update(
@@ -193,12 +200,12 @@ def _initial_for_create(request: HttpRequest, user: User) -> dict[str, Any]:
             venue=encounter.venue_id,
             committed_at=timezone.localtime(encounter.occurred_at).strftime(DATETIME_INPUT),
         )
-    elif "shift" in request.GET:
+    elif start.cleaned_data["shift"] is not None:
         shift = access_or_404(
             Shift.objects.visible_to(user, Action.VIEW),
             user,
             RecordType.SHIFT,
-            request.GET["shift"],
+            start.cleaned_data["shift"],
             audit=False,
         )
         initial.update(collaboration=shift.collaboration_id, shift=shift.pk)

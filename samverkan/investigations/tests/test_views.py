@@ -673,3 +673,14 @@ def test_disclosed_parties_are_shown_only_when_granted(
     assert "Injured parties and witnesses" in page and "Witness" in page
     assert report.case_number not in page and SECRET_NARRATIVE not in page
     assert "Add an injured party" not in page
+
+
+@pytest.mark.parametrize(
+    "query", ["encounter=99999999999999999999999", "encounter=-1", "shift=a%00b", "shift=99999999999999999999999"]
+)
+def test_a_report_cannot_start_from_an_id_out_of_range(
+    personas: Personas, login: Login, query: str
+) -> None:
+    response = login(personas["polis.inre"]).get(f"{CREATE}?{query}")
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(username="polis.inre", action="denied").exists()
