@@ -34,7 +34,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 .PHONY: help install messages demo test test-postgres lint format typecheck check makemessages clean bench
 
 help:
-	@echo "make demo           install if needed, migrate, load the demo users, run http://127.0.0.1:8000"
+	@echo "make demo           install if needed, migrate, load the demo users, run http://127.0.0.1:8000 and the job worker"
 	@echo "make test           the whole test suite on SQLite (browser tests need $(CHROMIUM))"
 	@echo "make test-postgres  the whole test suite on PostgreSQL (PG_URL=$(PG_URL))"
 	@echo "make install        .venv with the locked dependencies, translations compiled"
@@ -71,7 +71,10 @@ demo: install
 	$(DEMO) $(PY) manage.py migrate --noinput
 	$(DEMO) $(PY) manage.py load_demo
 	@echo "Samverkan demo: http://127.0.0.1:8000 (log in as a user above, password: demo)"
-	$(DEMO) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Background jobs (linking, imports): manage.py db_worker runs beside the web server"
+	@$(DEMO) $(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null || true' EXIT INT TERM; \
+	  $(DEMO) $(PY) manage.py runserver 127.0.0.1:8000
 
 # Browser tests run only where Debian's chromium is installed.
 define run_pytest

@@ -26,6 +26,12 @@ def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def _job_files_in_tmp(settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploads waiting for their job go to a temporary folder, never the checkout's var/."""
+    settings.SAMVERKAN_JOB_FILES_DIR = tmp_path_factory.mktemp("job-files")  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def personas(db: None) -> dict[str, User]:
     """Every persona of ``samverkan.demo.personas`` by username, password ``PASSWORD``."""

@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "samverkan.sharing",
     "samverkan.reports",
     "samverkan.intel",
+    "samverkan.jobs",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -296,6 +299,14 @@ if not SAMVERKAN_CELL_KEY_SECRET:
 # PostgreSQL: how many of a report's queries run side by side, each on a connection of
 # its own in one snapshot (reports/tally.py); 1 runs them one after the other.
 SAMVERKAN_REPORT_WORKERS = env_int("SAMVERKAN_REPORT_WORKERS", 2)
+
+# --- Background jobs ---------------------------------------------------------
+# django-tasks with its database backend: a job is a row in the same database, run by
+# `manage.py db_worker` (started by `make demo` beside the web server; in production a
+# service of its own, see docs/operations.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Uploaded files wait here for their import job; removed when the import has run.
+SAMVERKAN_JOB_FILES_DIR = Path(env("SAMVERKAN_JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
 
 LOGGING = {
     "version": 1,

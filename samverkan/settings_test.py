@@ -9,3 +9,7 @@ from samverkan.settings import *  # noqa: F403
 from samverkan.settings import DEVELOPMENT_APPS, INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, *(app for app in DEVELOPMENT_APPS if app not in INSTALLED_APPS)]
+
+# Jobs run inside the request that starts them, so that a test sees the outcome at once;
+# samverkan/jobs/tests run the real worker against the database backend as well.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("resultat/", include("samverkan.reports.urls")),
     path("logg/", include("samverkan.audit.urls")),
     path("underrattelser/", include("samverkan.intel.urls")),
+    path("jobb/", include("samverkan.jobs.urls")),
     path("anvandare/", user_admin_site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

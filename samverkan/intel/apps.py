@@ -7,3 +7,8 @@ class IntelConfig(AppConfig):
     label = "intel"
     verbose_name = _("Intelligence")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def job_kinds(self) -> list[object]:
+        from samverkan.intel.jobs import JOB_KINDS
+
+        return list(JOB_KINDS)

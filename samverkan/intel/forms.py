@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,12 @@ class ImportForm(forms.Form):
     strict = forms.BooleanField(
         label=_("Refuse the whole file if any record is invalid"), required=False,
     )
+    # The form's own id: the same form sent twice starts one import, not two.
+    key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        return str(key) if key else ""
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -51,7 +51,6 @@ from samverkan.intel.models import (
 
 logger = logging.getLogger(__name__)
 
-MAX_ITEMS_IN_REQUEST = 20_000
 # A lone item is not a network: the package gives it an id, but it is not stored.
 MIN_NETWORK_SIZE = 2
 BACKENDS = ("duckdb", "spark")

@@ -28,7 +28,8 @@ from samverkan.accounts.forms import apply_errors, form_page
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
-from samverkan.intel import actions, linking
+from samverkan.intel import actions
+from samverkan.intel import jobs as intel_jobs
 from samverkan.intel.access import access_network
 from samverkan.intel.exports import EXPORTS
 from samverkan.intel.forms import (
@@ -52,6 +53,7 @@ from samverkan.intel.models import (
 )
 from samverkan.intel.views import PAGE_SIZE
 from samverkan.investigations.forms import CrimeReportForm
+from samverkan.jobs.actions import do_start_job
 
 # --- List ----------------------------------------------------------------------------------------
 
@@ -106,25 +108,12 @@ def network_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def network_link_run(request: HttpRequest) -> HttpResponse:
-    """Link every item of the agency now: for small volumes; large ones run ``link_intel``."""
+    """Start linking every item of the agency in the background; its page shows the progress."""
     user = signed_in(request)
     require_list(user, RecordType.NETWORK)
     require(user, RecordType.NETWORK, Action.UPDATE)
-    agency = user.agency
-    assert agency is not None
-    count = IntelItem.objects.visible_to(user).count()
-    if count > linking.MAX_ITEMS_IN_REQUEST:
-        messages.error(request, _("%(count)s items are too many to link from the page; run manage.py link_intel.") % {"count": count})
-        return redirect("intel:network_list")
-    try:
-        run = linking.link_all(agency, acting_user=user)
-    except linking.LinkageUnavailable as exc:
-        messages.error(request, _("The items could not be linked: %(reason)s") % {"reason": exc})
-        return redirect("intel:network_list")
-    messages.success(request, _("The items are linked. Items: %(items)s, networks: %(networks)s.") % {
-        "items": run.item_count, "networks": run.network_count,
-    })
-    return redirect("intel:network_list")
+    job = do_start_job(intel_jobs.LINK, acting_user=user)
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 # --- Detail --------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ is audited.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.intel import actions, linking
+from samverkan.intel import jobs as intel_jobs
 from samverkan.intel.access import (
     access_entity,
     access_item,
@@ -47,7 +47,7 @@ from samverkan.intel.forms import (
     TipForm,
     TipShiftForm,
 )
-from samverkan.intel.importing import ImportRefused, detect_format, import_file
+from samverkan.intel.importing import detect_format
 from samverkan.intel.models import (
     Entity,
     ImportBatch,
@@ -56,6 +56,7 @@ from samverkan.intel.models import (
     Tip,
     TipStatus,
 )
+from samverkan.jobs.actions import do_start_job
 
 PAGE_SIZE = 50
 
@@ -327,6 +328,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """Keep the file and start an import job; the job's page shows its progress and result."""
     user = signed_in(request)
     require_list(user, RecordType.INTEL_ITEM, Action.CREATE)
     template = "intel/import_form.html"
@@ -336,23 +338,26 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, template, {"form": form}, status=400)
     upload = form.cleaned_data["file"]
-    agency = user.agency
-    assert agency is not None  # require_reader passed
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{Path(upload.name).suffix.lower()}"
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        try:
-            summary = import_file(
-                path, agency=agency, user=user, file_format=detect_format(upload.name),
-                strict=form.cleaned_data["strict"], display_name=Path(upload.name).name,
-            )
-        except ImportRefused as exc:
-            form.add_error(None, str(exc))
-            return render(request, template, {"form": form, "refused_errors": exc.errors[:200]}, status=400)
-    assert summary.batch is not None
-    return redirect("intel:import_detail", pk=summary.batch.pk)
+    stored = intel_jobs.store_upload(upload)
+    try:
+        job = do_start_job(
+            intel_jobs.IMPORT,
+            acting_user=user,
+            key=form.cleaned_data["key"],
+            params={
+                "stored": stored,
+                "display_name": Path(upload.name).name[:300],
+                "file_format": detect_format(upload.name),
+                "strict": form.cleaned_data["strict"],
+            },
+        )
+    except BaseException:
+        intel_jobs.discard_upload(stored)
+        raise
+    if job.params.get("stored") != stored:
+        # The same form sent twice: the first job has the file.
+        intel_jobs.discard_upload(stored)
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 @require_GET

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -182,16 +183,24 @@ def test_command(tmp_path: Path, police: Agency) -> None:
         call_command("import_intel", str(path), "--agency", "stockholms-stad", stdout=out, stderr=err)
 
 
-def test_upload_page(personas: dict[str, User], login: Login, police: Agency) -> None:
+def test_upload_page(personas: dict[str, User], login: Login, police: Agency, settings: Any) -> None:
     client = login(personas["polis.analytiker"])
     body = "\n".join(json.dumps(r) for r in GOOD) + "\n{broken\n"
     upload = io.BytesIO(body.encode())
     upload.name = "ads.jsonl"
     response = client.post("/underrattelser/import/", {"file": upload})
     assert response.status_code == 302
-    page = client.get(response["Location"]).content.decode()
+    # The import ran as a job (at once in the tests); its page shows the outcome and leads on.
+    assert response["Location"].startswith("/jobb/")
+    job_page = client.get(response["Location"]).content.decode()
+    assert 'data-state="done"' in job_page
+    assert "New items: 3" in job_page
+    detail = re.search(r'id="job-result" href="([^"]+)"', job_page)
+    assert detail is not None
+    page = client.get(detail.group(1)).content.decode()
     assert 'id="import-created">3<' in page
     assert "not valid JSON" in page
+    assert not list(settings.SAMVERKAN_JOB_FILES_DIR.rglob("*.jsonl")), "the upload is removed once imported"
 
     bad = io.BytesIO(b"hello")
     bad.name = "ads.txt"
@@ -202,8 +211,11 @@ def test_upload_page(personas: dict[str, User], login: Login, police: Agency) ->
     strict = io.BytesIO(b'{"id": "s1"}\n')
     strict.name = "ads.jsonl"
     response = client.post("/underrattelser/import/", {"file": strict, "strict": "on"})
-    assert response.status_code == 400
-    assert "nothing was imported" in response.content.decode()
+    assert response.status_code == 302
+    job_page = client.get(response["Location"]).content.decode()
+    assert 'data-state="failed"' in job_page
+    assert "nothing was imported" in job_page
+    assert 'id="job-error"' in job_page
     assert not IntelItem.objects.filter(external_id="s1").exists()
 
 
