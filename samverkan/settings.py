@@ -305,6 +305,16 @@ SAMVERKAN_REPORT_WORKERS = env_int("SAMVERKAN_REPORT_WORKERS", 2)
 # `manage.py db_worker` (started by `make demo` beside the web server; in production a
 # service of its own, see docs/operations.md).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Intelligence linkage on Spark (`link_intel --backend spark`): local threads by default;
+# a national deployment points it at an existing cluster (docs/architecture.md, "Linkage at
+# national scale"): the master URL (local[2], spark://host:7077, yarn, k8s://…), the
+# driver's memory, a checkpoint folder every node reaches (hdfs://…), and any Spark
+# properties as "key=value" pairs separated by ";" (e.g.
+# "spark.executor.memory=8g;spark.executor.cores=4").
+SAMVERKAN_SPARK_MASTER = env("SAMVERKAN_SPARK_MASTER") or "local[2]"
+SAMVERKAN_SPARK_DRIVER_MEMORY = env("SAMVERKAN_SPARK_DRIVER_MEMORY") or "3g"
+SAMVERKAN_SPARK_CHECKPOINT_DIR = env("SAMVERKAN_SPARK_CHECKPOINT_DIR") or ""
+SAMVERKAN_SPARK_CONF = env("SAMVERKAN_SPARK_CONF") or ""
 # Uploaded files wait here for their import job; removed when the import has run.
 SAMVERKAN_JOB_FILES_DIR = Path(env("SAMVERKAN_JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
@@ -116,6 +117,31 @@ def _engine() -> Any:
     return engine
 
 
+def _backend(name: str) -> Any:
+    """The engine's backend: DuckDB by name; Spark where settings say it runs (local or a cluster)."""
+    if name != "spark":
+        return name
+    from samverkan.intel.linkage.backends import SparkBackend, SparkSettings
+
+    return SparkBackend(
+        settings=SparkSettings.parse(
+            settings.SAMVERKAN_SPARK_MASTER,
+            settings.SAMVERKAN_SPARK_DRIVER_MEMORY,
+            settings.SAMVERKAN_SPARK_CONF,
+            settings.SAMVERKAN_SPARK_CHECKPOINT_DIR,
+        )
+    )
+
+
+def _link_items(engine: Any, source: Any, backend: str, **kwargs: Any) -> Any:
+    chosen = _backend(backend)
+    try:
+        return engine.link_items(source, backend=chosen, **kwargs)
+    finally:
+        if not isinstance(chosen, str):
+            chosen.close()
+
+
 def _previous_keys(agency: Agency) -> dict[int, str]:
     return dict(
         NetworkMembership.objects.filter(network__agency=agency).values_list("item_id", "network__key")
@@ -130,7 +156,7 @@ def _call_batch(agency: Agency, backend: str, progress: Callable[[str], None] | 
         progress(f"{len(records)} items read")
     previous = {str(k): v for k, v in _previous_keys(agency).items()}
     try:
-        answer = engine.link_items(records, backend=backend, previous=previous)
+        answer = _link_items(engine, records, backend, previous=previous)
     except Exception as exc:  # the package's own errors: report, store nothing
         logger.exception("linkage failed")
         raise LinkageUnavailable(str(exc)) from exc
@@ -466,7 +492,7 @@ def link_file(source: Any, output: Any, *, backend: str = "duckdb", quiet: bool 
     engine = _engine()
     writer_for = getattr(engine, "write_clusters", None)
     try:
-        answer = engine.link_items(str(source), backend=backend)
+        answer = _link_items(engine, str(source), backend)
     except Exception as exc:  # the package refuses unreadable files with its own errors
         raise LinkageUnavailable(str(exc)) from exc
     if writer_for is not None:

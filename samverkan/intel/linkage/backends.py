@@ -22,7 +22,8 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import pyarrow as pa
@@ -32,11 +33,58 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from samverkan.intel.linkage.model import for_dialect
 
-__all__ = ["BACKENDS", "Backend", "DuckDBBackend", "Prediction", "SparkBackend", "get_backend"]
+__all__ = ["BACKENDS", "Backend", "DuckDBBackend", "Prediction", "SparkBackend", "SparkSettings", "get_backend"]
 
 BackendName = Literal["duckdb", "spark"]
 BACKENDS: tuple[BackendName, ...] = ("duckdb", "spark")
 SPARK_DRIVER_MEMORY = "3g"
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """Where Spark runs and with what: local threads by default, or an existing cluster.
+
+    ``master`` is any Spark master URL (``local[4]``, ``spark://host:7077``,
+    ``yarn``, ``k8s://https://…``); ``conf`` adds or overrides Spark properties
+    (executor memory and cores, dynamic allocation, …). Resources are Spark's own
+    property names, so a cluster's administrator can set what the cluster needs.
+    """
+
+    master: str = "local[2]"
+    driver_memory: str = SPARK_DRIVER_MEMORY
+    conf: Mapping[str, str] = field(default_factory=dict)
+    # Splink breaks long lineages by checkpointing; on a cluster this must be a folder every
+    # node reaches (hdfs://…, s3a://…). Empty: a temporary local folder (local mode only).
+    checkpoint_dir: str = ""
+
+    @classmethod
+    def parse(cls, master: str = "", driver_memory: str = "", conf: str = "", checkpoint_dir: str = "") -> SparkSettings:
+        """From text as settings hold it; ``conf`` is ``key=value`` pairs separated by ``;``."""
+        pairs: dict[str, str] = {}
+        for pair in conf.split(";"):
+            key, sep, value = pair.partition("=")
+            if sep and key.strip():
+                pairs[key.strip()] = value.strip()
+        return cls(
+            master=master.strip() or cls.master,
+            driver_memory=driver_memory.strip() or SPARK_DRIVER_MEMORY,
+            conf=pairs,
+            checkpoint_dir=checkpoint_dir.strip(),
+        )
+
+    @classmethod
+    def from_environment(cls) -> SparkSettings:
+        """The same variables as Django's settings, for the engine used without Django."""
+        return cls.parse(
+            os.environ.get("SAMVERKAN_SPARK_MASTER", ""),
+            os.environ.get("SAMVERKAN_SPARK_DRIVER_MEMORY", ""),
+            os.environ.get("SAMVERKAN_SPARK_CONF", ""),
+            os.environ.get("SAMVERKAN_SPARK_CHECKPOINT_DIR", ""),
+        )
+
+    @property
+    def local(self) -> bool:
+        return self.master.startswith("local")
 
 
 @dataclass
@@ -113,9 +161,10 @@ class DuckDBBackend:
 class SparkBackend:
     name = "spark"
 
-    def __init__(self, session: Any | None = None) -> None:
+    def __init__(self, session: Any | None = None, settings: SparkSettings | None = None) -> None:
         self._session = session
         self._owned = session is None
+        self.settings = settings or SparkSettings.from_environment()
         self._checkpoints: tempfile.TemporaryDirectory[str] | None = None
 
     @property
@@ -124,27 +173,33 @@ class SparkBackend:
             from pyspark.sql import SparkSession
 
             self._checkpoints = tempfile.TemporaryDirectory(prefix="samverkan-spark-")
-            master = os.environ.get("SAMVERKAN_SPARK_MASTER", "local[2]")
-            self._session = (
-                SparkSession.builder.master(master)
+            builder = (
+                SparkSession.builder.master(self.settings.master)
                 .appName("samverkan-linkage")
-                .config("spark.driver.memory", SPARK_DRIVER_MEMORY)
-                .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.default.parallelism", "4")
+                .config("spark.driver.memory", self.settings.driver_memory)
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-                .config("spark.local.dir", self._checkpoints.name)
                 .config(
                     "spark.sql.warehouse.dir", os.path.join(self._checkpoints.name, "warehouse")
                 )
                 .config(
                     "spark.driver.extraJavaOptions", "-Dderby.system.home=" + self._checkpoints.name
                 )
-                .getOrCreate()
             )
+            if self.settings.local:
+                # One machine: few partitions, scratch space in a temporary folder. A cluster
+                # keeps its own defaults for these.
+                builder = (
+                    builder.config("spark.sql.shuffle.partitions", "8")
+                    .config("spark.default.parallelism", "4")
+                    .config("spark.local.dir", self._checkpoints.name)
+                )
+            for key, value in self.settings.conf.items():
+                builder = builder.config(key, value)
+            self._session = builder.getOrCreate()
             self._session.sparkContext.setLogLevel("ERROR")
             self._session.sparkContext.setCheckpointDir(
-                os.path.join(self._checkpoints.name, "checkpoints")
+                self.settings.checkpoint_dir or os.path.join(self._checkpoints.name, "checkpoints")
             )
         return self._session
 
@@ -176,9 +231,9 @@ class SparkBackend:
             self._checkpoints = None
 
 
-def get_backend(name: str) -> Backend:
+def get_backend(name: str, spark: SparkSettings | None = None) -> Backend:
     if name == "duckdb":
         return DuckDBBackend()
     if name == "spark":
-        return SparkBackend()
+        return SparkBackend(settings=spark)
     raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")

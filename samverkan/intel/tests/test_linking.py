@@ -197,3 +197,16 @@ def test_a_new_item_before_any_run_is_kept(police: Agency, personas: dict[str, A
     with pytest.raises(linking.LinkageUnavailable):
         linking.link_item(item)
     assert IntelItem.objects.filter(pk=item.pk).exists()
+
+
+def test_the_spark_backend_is_where_settings_say(settings: Any) -> None:
+    """A national deployment points linkage at its Spark cluster by settings alone."""
+    settings.SAMVERKAN_SPARK_MASTER = "spark://spark-master.example:7077"
+    settings.SAMVERKAN_SPARK_CONF = "spark.executor.memory=8g"
+    backend = linking._backend("spark")
+    try:
+        assert backend.settings.master == "spark://spark-master.example:7077"
+        assert dict(backend.settings.conf) == {"spark.executor.memory": "8g"}
+    finally:
+        backend.close()  # no session was started: nothing to stop
+    assert linking._backend("duckdb") == "duckdb"
