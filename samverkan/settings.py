@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "samverkan.reports",
     "samverkan.intel",
     "samverkan.jobs",
+    "samverkan.api",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -315,6 +317,9 @@ SAMVERKAN_SPARK_MASTER = env("SAMVERKAN_SPARK_MASTER") or "local[2]"
 SAMVERKAN_SPARK_DRIVER_MEMORY = env("SAMVERKAN_SPARK_DRIVER_MEMORY") or "3g"
 SAMVERKAN_SPARK_CHECKPOINT_DIR = env("SAMVERKAN_SPARK_CHECKPOINT_DIR") or ""
 SAMVERKAN_SPARK_CONF = env("SAMVERKAN_SPARK_CONF") or ""
+# API: requests per token (or session user) and window, counted in the default cache (per
+# process unless CACHES names a shared one).
+SAMVERKAN_API_RATE = env("SAMVERKAN_API_RATE") or "600/min"
 # Uploaded files wait here for their import job; removed when the import has run.
 SAMVERKAN_JOB_FILES_DIR = Path(env("SAMVERKAN_JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
 

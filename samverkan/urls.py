@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from samverkan.accounts.admin import user_admin_site
+from samverkan.api.v1 import api
 
 urlpatterns = [
     path("", include("samverkan.web.urls")),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("logg/", include("samverkan.audit.urls")),
     path("underrattelser/", include("samverkan.intel.urls")),
     path("jobb/", include("samverkan.jobs.urls")),
+    path("api/v1/", api.urls),
+    path("konto/api-nycklar/", include("samverkan.api.urls")),
     path("anvandare/", user_admin_site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
 ]

@@ -62,7 +62,13 @@ def _masked(report: Report, user: User) -> Report:
 
 
 def _build(request: HttpRequest, user: User) -> tuple[ReportForm, Report | None]:
-    form = ReportForm(request.GET or None, user=user)
+    return build_for(user, request.GET or None)
+
+
+def build_for(user: User, data: Any) -> tuple[ReportForm, Report | None]:
+    """The report the results page shows ``user`` for ``data`` (the page's query), or the
+    bound form with its errors; the API serves the same object."""
+    form = ReportForm(data, user=user)
     if form.is_bound and not form.is_valid():
         return form, None
     if not form.is_bound:

@@ -1,0 +1,52 @@
+"""The results report: the same object as the results page, as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema
+
+from samverkan.api.errors import ApiError, ErrorOut
+from samverkan.api.paging import MAX_ID
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
+from samverkan.reports import access
+from samverkan.reports.exports import to_dict
+from samverkan.reports.views import build_for
+
+router = Router(tags=["results"])
+
+
+class ResultsIn(Schema):
+    year: int | None = Field(None, ge=2000, le=2100)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    areas: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field([], max_length=100, description="Area ids (see /areas/).")
+    operation: int | None = Field(None, ge=1, le=MAX_ID)
+    public: bool = Field(False, description="The public version: small counts protected.")
+
+
+@router.get("/results/", response={200: dict[str, Any], 404: ErrorOut, 422: ErrorOut}, summary="The results report")
+def results(request: HttpRequest, query: Query[ResultsIn]) -> dict[str, Any]:
+    user: Any = request.auth
+    if not access.can_open_results(user):
+        raise Http404
+    data: dict[str, Any] = {k: v for k, v in query.dict().items() if v not in (None, [], False)}
+    if "year" not in data and "date_from" not in data and "date_to" not in data:
+        data["year"] = timezone.localdate().year - 1
+    form, report = build_for(user, data)
+    if report is None:
+        details = [{"field": name, "message": " ".join(str(m) for m in errors)} for name, errors in form.errors.items()]
+        raise ApiError(422, "invalid", _("The request was refused: see the details."), details)
+    with transaction.atomic():
+        do_record_event(
+            user=user, action=AuditAction.EXPORT, record_type="results",
+            detail=f"api {report.mode.value} {report.period.start}–{report.period.end}"[:500],
+        )
+    return to_dict(report, "en" if get_language() == "en" else "sv")

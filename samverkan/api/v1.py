@@ -1,0 +1,36 @@
+"""The API, version 1: typed JSON under /api/v1/, with OpenAPI 3 at /api/v1/openapi.json.
+
+Every endpoint reaches records through the same access rules, gate and actions as the
+pages (``accounts.access``, ``sharing.gate``, the apps' ``do_*`` actions): the API is a
+second door to the same rooms, never a parallel implementation of the rules.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from ninja import NinjaAPI
+
+from samverkan.api import errors
+from samverkan.api.routes import jobs, operations, records, results
+from samverkan.api.security import AUTH, PerCaller
+
+api = NinjaAPI(
+    title="Samverkan API",
+    version="1",
+    description=(
+        "The joint work of the police and social services. Authenticate with a personal token "
+        "(`Authorization: Bearer svk_…`, created at /konto/api-nycklar/) or the pages' session. "
+        "Lists page by a cursor (`next`); creates take an `Idempotency-Key` header; errors have "
+        "one shape with a machine-readable `code` and messages in Swedish and English."
+    ),
+    urls_namespace="api-v1",
+    auth=AUTH,
+    throttle=[PerCaller()],
+    docs_url="/docs/",
+    docs_decorator=login_required,
+)
+errors.install(api)
+api.add_router("/", operations.router)
+api.add_router("/records/", records.router)
+api.add_router("/", jobs.router)
+api.add_router("/", results.router)
