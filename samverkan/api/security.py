@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import SimpleRateThrottle
 
+from samverkan.accounts.models import User
 from samverkan.api.models import TOKEN_PREFIX, ApiToken, digest
 
 # A token's last use is written at most this often (a busy integration must not write per call).
@@ -70,3 +71,10 @@ class PerCaller(SimpleRateThrottle):
 
 
 AUTH = [Token(), Session()]
+
+
+def caller(request: HttpRequest) -> User:
+    """The user an endpoint serves (its ``auth`` let the request through)."""
+    user = getattr(request, "auth", None)
+    assert isinstance(user, User)
+    return user

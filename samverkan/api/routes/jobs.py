@@ -14,6 +14,7 @@ from samverkan.accounts.access import require, require_list
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.api import idempotency
 from samverkan.api.errors import ApiError, ErrorOut
+from samverkan.api.security import caller
 from samverkan.intel import jobs as intel_jobs
 from samverkan.jobs.actions import do_start_job
 from samverkan.jobs.models import Job
@@ -47,15 +48,15 @@ def job_out(job: Job) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}/", response={200: JobOut, 404: ErrorOut}, url_name="job", summary="A job you started")
 def job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
-    found = Job.objects.of(request.auth).filter(pk=job_id).first()
+    found = Job.objects.of(caller(request)).filter(pk=job_id).first()
     if found is None:
         raise ApiError(404, "not_found", "Not found.")
     return job_out(found)
 
 
 @router.post("/intel/link/", response={202: JobOut, 404: ErrorOut, 403: ErrorOut}, summary="Link the agency's intelligence items (a job)")
-def link_intel(request: HttpRequest) -> Status:
-    user: Any = request.auth
+def link_intel(request: HttpRequest) -> Status[dict[str, Any]]:
+    user = caller(request)
     require_list(user, RecordType.NETWORK)
     require(user, RecordType.NETWORK, Action.UPDATE)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,6 +14,7 @@ from samverkan.accounts.models import Area
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.api.errors import ErrorOut
 from samverkan.api.paging import MAX_ID, Page, PageIn, page_of
+from samverkan.api.security import caller
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.operations.models import Shift, ShiftStatus
@@ -72,7 +73,7 @@ def _shift(shift: Shift) -> dict[str, Any]:
 
 @router.get("/shifts/", response={200: Page[ShiftOut], 404: ErrorOut}, summary="Shifts, filtered by period, area and state")
 def shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> dict[str, Any]:
-    user: Any = request.auth
+    user = caller(request)
     require_list(user, RecordType.SHIFT)
     qs = Shift.objects.visible_to(user, Action.LIST).select_related("collaboration", "area")
     if filters.start:
@@ -90,7 +91,7 @@ def shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> dict[str, Any]:
 
 
 @router.get("/shifts/{shift_id}/", response={200: ShiftOut, 404: ErrorOut}, summary="One shift")
-def shift(request: HttpRequest, shift_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
-    user: Any = request.auth
+def shift(request: HttpRequest, shift_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
+    user = caller(request)
     found = access_or_404(Shift.objects.visible_to(user, Action.VIEW).select_related("collaboration", "area"), user, RecordType.SHIFT, shift_id)
     return _shift(found)

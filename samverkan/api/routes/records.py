@@ -9,7 +9,7 @@ pages, and every read audited as the pages audit it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -19,12 +19,15 @@ from samverkan.accounts.access import access_or_404, require_list
 from samverkan.accounts.policy import Action, RecordType, Scope
 from samverkan.api.errors import ApiError, ErrorOut
 from samverkan.api.paging import MAX_ID, Page, PageIn, decode, encode
+from samverkan.api.security import caller
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.sharing import gate
 
 router = Router(tags=["records"])
-RECORD_TYPE = Path(..., max_length=40, pattern=r"^[a-z_]+$", description="client, support_action, referral, crime_report or suspect")
+RecordTypeIn = Annotated[
+    str, Path(max_length=40, pattern=r"^[a-z_]+$", description="client, support_action, referral, crime_report or suspect")
+]
 
 
 class FieldOut(Schema):
@@ -63,8 +66,8 @@ def _own(registered: gate.Disclosable[Any], record: Any) -> gate.Projection:
 
 
 @router.get("/{record_type}/", response={200: Page[RecordOut], 404: ErrorOut}, summary="List records of a type")
-def list_records(request: HttpRequest, paging: Query[PageIn], record_type: str = RECORD_TYPE) -> dict[str, Any]:
-    user: Any = request.auth
+def list_records(request: HttpRequest, paging: Query[PageIn], record_type: RecordTypeIn) -> dict[str, Any]:
+    user = caller(request)
     registered = _declared(record_type)
     rt = registered.record_type
     scope = require_list(user, RecordType(rt))
@@ -89,10 +92,10 @@ def list_records(request: HttpRequest, paging: Query[PageIn], record_type: str =
 
 @router.get("/{record_type}/{record_id}/", response={200: RecordOut, 404: ErrorOut}, summary="Read one record")
 def read_record(
-    request: HttpRequest, record_type: str = RECORD_TYPE, record_id: int = Path(..., ge=1, le=MAX_ID),
-    purpose: str = Query("", max_length=300, pattern=r"^[^\x00]*$", description="Why you read it, where the rules ask for a purpose."),
+    request: HttpRequest, record_type: RecordTypeIn, record_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    purpose: Annotated[str, Query(max_length=300, pattern=r"^[^\x00]*$", description="Why you read it, where the rules ask for a purpose.")] = "",
 ) -> dict[str, Any]:
-    user: Any = request.auth
+    user = caller(request)
     registered = _declared(record_type)
     rt = registered.record_type
     if gate.is_disclosed_read(user, rt):

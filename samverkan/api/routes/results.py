@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 
 from samverkan.api.errors import ApiError, ErrorOut
 from samverkan.api.paging import MAX_ID
+from samverkan.api.security import caller
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.reports import access
@@ -34,7 +35,7 @@ class ResultsIn(Schema):
 
 @router.get("/results/", response={200: dict[str, Any], 404: ErrorOut, 422: ErrorOut}, summary="The results report")
 def results(request: HttpRequest, query: Query[ResultsIn]) -> dict[str, Any]:
-    user: Any = request.auth
+    user = caller(request)
     if not access.can_open_results(user):
         raise Http404
     data: dict[str, Any] = {k: v for k, v in query.dict().items() if v not in (None, [], False)}
