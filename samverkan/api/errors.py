@@ -34,6 +34,12 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
+# The answers other than success that any endpoint may give, documented on every operation.
+ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut,
+}
+
+
 class ApiError(Exception):
     """An answer other than success, raised anywhere below an endpoint."""
 

@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 from samverkan.accounts.access import require, require_list
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.api import idempotency
-from samverkan.api.errors import ApiError, ErrorOut
+from samverkan.api.errors import ERRORS, ApiError
 from samverkan.api.security import caller
 from samverkan.intel import jobs as intel_jobs
 from samverkan.jobs.actions import do_start_job
@@ -46,7 +46,7 @@ def job_out(job: Job) -> dict[str, Any]:
     }
 
 
-@router.get("/jobs/{job_id}/", response={200: JobOut, 404: ErrorOut}, url_name="job", summary="A job you started")
+@router.get("/jobs/{job_id}/", response={200: JobOut, **ERRORS}, url_name="job", summary="A job you started")
 def job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
     found = Job.objects.of(caller(request)).filter(pk=job_id).first()
     if found is None:
@@ -54,7 +54,7 @@ def job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
     return job_out(found)
 
 
-@router.post("/intel/link/", response={202: JobOut, 404: ErrorOut, 403: ErrorOut}, summary="Link the agency's intelligence items (a job)")
+@router.post("/intel/link/", response={202: JobOut, **ERRORS}, summary="Link the agency's intelligence items (a job)")
 def link_intel(request: HttpRequest) -> Status[dict[str, Any]]:
     user = caller(request)
     require_list(user, RecordType.NETWORK)

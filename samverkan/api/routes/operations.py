@@ -12,7 +12,7 @@ from ninja import Field, Path, Query, Router, Schema
 from samverkan.accounts.access import access_or_404, require_list
 from samverkan.accounts.models import Area
 from samverkan.accounts.policy import Action, RecordType
-from samverkan.api.errors import ErrorOut
+from samverkan.api.errors import ERRORS
 from samverkan.api.paging import MAX_ID, Page, PageIn, page_of
 from samverkan.api.security import caller
 from samverkan.audit.actions import do_record_event
@@ -31,7 +31,7 @@ class AreaOut(Schema):
     valid_to: dt.date | None
 
 
-@router.get("/areas/", response=list[AreaOut], summary="Areas (police areas, city districts) with their validity")
+@router.get("/areas/", response={200: list[AreaOut], **ERRORS}, summary="Areas (police areas, city districts) with their validity")
 def areas(request: HttpRequest) -> list[Area]:
     return list(Area.objects.order_by("kind", "name", "pk"))
 
@@ -71,7 +71,7 @@ def _shift(shift: Shift) -> dict[str, Any]:
     }
 
 
-@router.get("/shifts/", response={200: Page[ShiftOut], 404: ErrorOut}, summary="Shifts, filtered by period, area and state")
+@router.get("/shifts/", response={200: Page[ShiftOut], **ERRORS}, summary="Shifts, filtered by period, area and state")
 def shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> dict[str, Any]:
     user = caller(request)
     require_list(user, RecordType.SHIFT)
@@ -90,7 +90,7 @@ def shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> dict[str, Any]:
     return page
 
 
-@router.get("/shifts/{shift_id}/", response={200: ShiftOut, 404: ErrorOut}, summary="One shift")
+@router.get("/shifts/{shift_id}/", response={200: ShiftOut, **ERRORS}, summary="One shift")
 def shift(request: HttpRequest, shift_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     user = caller(request)
     found = access_or_404(Shift.objects.visible_to(user, Action.VIEW).select_related("collaboration", "area"), user, RecordType.SHIFT, shift_id)

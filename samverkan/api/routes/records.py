@@ -17,7 +17,7 @@ from ninja import Field, Path, Query, Router, Schema
 
 from samverkan.accounts.access import access_or_404, require_list
 from samverkan.accounts.policy import Action, RecordType, Scope
-from samverkan.api.errors import ApiError, ErrorOut
+from samverkan.api.errors import ERRORS, ApiError
 from samverkan.api.paging import MAX_ID, Page, PageIn, decode, encode
 from samverkan.api.security import caller
 from samverkan.audit.actions import do_record_event
@@ -65,7 +65,7 @@ def _own(registered: gate.Disclosable[Any], record: Any) -> gate.Projection:
     return gate.project(registered, record, registered.field_names)
 
 
-@router.get("/{record_type}/", response={200: Page[RecordOut], 404: ErrorOut}, summary="List records of a type")
+@router.get("/{record_type}/", response={200: Page[RecordOut], **ERRORS}, summary="List records of a type")
 def list_records(request: HttpRequest, paging: Query[PageIn], record_type: RecordTypeIn) -> dict[str, Any]:
     user = caller(request)
     registered = _declared(record_type)
@@ -90,7 +90,7 @@ def list_records(request: HttpRequest, paging: Query[PageIn], record_type: Recor
     return {"items": [_out(_own(registered, r), False) for r in rows], "next": encode(rows[-1].pk) if more and rows else None}
 
 
-@router.get("/{record_type}/{record_id}/", response={200: RecordOut, 404: ErrorOut}, summary="Read one record")
+@router.get("/{record_type}/{record_id}/", response={200: RecordOut, **ERRORS}, summary="Read one record")
 def read_record(
     request: HttpRequest, record_type: RecordTypeIn, record_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     purpose: Annotated[str, Query(max_length=300, pattern=r"^[^\x00]*$", description="Why you read it, where the rules ask for a purpose.")] = "",

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from samverkan.api.errors import ApiError, ErrorOut
+from samverkan.api.errors import ERRORS, ApiError
 from samverkan.api.paging import MAX_ID
 from samverkan.api.security import caller
 from samverkan.audit.actions import do_record_event
@@ -33,7 +33,7 @@ class ResultsIn(Schema):
     public: bool = Field(False, description="The public version: small counts protected.")
 
 
-@router.get("/results/", response={200: dict[str, Any], 404: ErrorOut, 422: ErrorOut}, summary="The results report")
+@router.get("/results/", response={200: dict[str, Any], **ERRORS}, summary="The results report")
 def results(request: HttpRequest, query: Query[ResultsIn]) -> dict[str, Any]:
     user = caller(request)
     if not access.can_open_results(user):
