@@ -122,8 +122,8 @@ def render_text(report: Report, language: Language) -> bytes:
     if notes:
         out.append(_("What the figures rest on"))
         width = max(len(label) for label, _value in notes)
-        for label, value in notes:
-            shown = value if isinstance(value, sdc.Suppressed) else digits(int(value), language=language)
+        for label, count in notes:
+            shown = count if isinstance(count, sdc.Suppressed) else digits(int(count), language=language)
             out.append(f"  {label:<{width}}  {shown!s:>12}")
         out.append("")
     for s in report.sections:
