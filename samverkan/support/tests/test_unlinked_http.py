@@ -57,6 +57,8 @@ def test_link_from_the_work_list_then_an_assessment_moves_the_person_to_the_adul
 
     page = manager.get(reverse("reports:results") + year).content.decode()
     assert (figure(page, "minors"), figure(page, "minors", "unlinked"), figure(page, "minors", "age_uncertain")) == (1, 0, 1)
+    detail = reverse("support:client_detail", args=[client.pk])
+    assert "Uncertain (as recorded at the encounter)" in social.get(detail).content.decode()
     today = timezone.localdate().isoformat()
     assessed = social.post(
         reverse("support:client_add_age", args=[client.pk]),
@@ -65,6 +67,8 @@ def test_link_from_the_work_list_then_an_assessment_moves_the_person_to_the_adul
     assert assessed.status_code == 302
     page = manager.get(reverse("reports:results") + year).content.decode()
     assert (figure(page, "minors"), figure(page, "adults"), figure(page, "minors", "age_uncertain")) == (0, 1, 0)
+    assert "as recorded at the encounter" not in social.get(detail).content.decode()
+    assert "<td>18 or over</td>" in social.get(detail).content.decode()
     # Protection is not revised: the child-concern report stands.
     assert ChildConcernReport.objects.filter(pk=concern.pk).exists()
     assert AuditEvent.objects.filter(
