@@ -188,6 +188,14 @@ NOTE_LABELS: dict[Note, Promise] = {
 }
 
 
+# The records a note reads beyond its figure's: which encounters are linked to a client and
+# what is established of a client's age are social services' (an aggregate scope on clients).
+NOTE_RECORDS: dict[Note, tuple[RecordType, ...]] = {
+    Note.AGE_UNCERTAIN: (RecordType.CLIENT,),
+    Note.UNLINKED: (RecordType.CLIENT,),
+}
+
+
 class Dimension(enum.StrEnum):
     """What a figure can be broken down by."""
 

@@ -155,6 +155,11 @@ def test_who_sees_the_results(demo_db: object, personas: dict[str, User], login:
     assert '<td class="num">240</td>' in body
     assert '<td class="num">220</td>' not in body
     assert "Every minor found in the period has been referred" in body or "Samtliga minderåriga" in body or "har länkats" in body
+    # What the figures rest on (client links, established ages) is social services' to see exactly.
+    assert 'data-note="age_uncertain"' in body
+    officer = login(personas["polis.inre"]).get("/resultat/?year=2021").content.decode()
+    assert 'data-figure="minors"' in officer and "data-note=" not in officer
+    assert 'data-note="unlinked"' in login(personas["polis.chef"]).get("/resultat/?year=2021").content.decode()
     # The public version is open to every role that may open the results.
     public = login(personas["soc.handlaggare"]).get("/resultat/?year=2021&public=on").content.decode()
     assert '<td class="num">220</td>' in public
