@@ -377,3 +377,15 @@ def test_shifts_of_the_polices_own_operations_are_not_joint_shifts(setting: dict
     assert counted(Filter.year(2021), Figure.JOINT_SHIFTS) == (2,)
     assert counted(Filter.year(2021, operation_id=torsk.pk), Figure.JOINT_SHIFTS) == (0,)
     assert counted(Filter.year(2021, operation_id=joint.pk), Figure.JOINT_SHIFTS) == (1,)
+
+
+def test_an_operation_of_the_polices_own_is_created_through_the_page(personas: dict[str, User], login: Any) -> None:
+    from samverkan.operations.models import Operation
+
+    page = login(personas["polis.samordnare"])
+    response = page.post("/pass/insatser/", {"name": "Insats Prov", "kind": "police", "description": "", "starts_on": "", "ends_on": ""})
+    assert response.status_code == 302
+    assert Operation.objects.get(name="Insats Prov").kind == OperationKind.POLICE
+    refused = page.post("/pass/insatser/", {"name": "Insats Fel", "kind": "neither"})
+    assert refused.status_code == 400
+    assert not Operation.objects.filter(name="Insats Fel").exists()
