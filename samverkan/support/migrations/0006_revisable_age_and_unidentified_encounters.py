@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_stockholm_reference'),
-        ('operations', '0004_operation_kind'),
+        ('operations', '0003_concern_handling_moves_to_support'),
         ('support', '0005_concernhandling'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
