@@ -320,6 +320,11 @@ def _persons(f: Filter) -> Counts:
     of a group (``since``) counts a person once a follow-up is on or after the day of one of
     their encounters in the period, that is on or after the day of their first: it is
     looked up once, against that day.
+
+    The notes (``Declaration.notes``) come from the same rows: a person rests on an
+    uncertain age when every one of their encounters in the group has one (a window's
+    minimum over the person's rows), and on an unlinked encounter when no client is
+    linked (the person is an encounter).
     """
     groups = [d for d in _declared(Unit.PERSONS) if d.of is None]
     follow_ups = {d.of: d for d in _declared(Unit.PERSONS) if d.of is not None}
