@@ -1,12 +1,28 @@
-"""Deterministic demo data: three years of the Stockholm collaboration, and a live present.
+"""Deterministic demo data: the Stockholm collaboration from 2020 to last year, and a live present.
 
-The years 2020–2022 are built so that the results definitions
+The years 2020–2025 are built so that the results definitions
 (``samverkan.reports.definitions``) give, for 2021, exactly the figures of
 the press release in ``shared/seed``: 117 joint shifts; 10 minors found in
 prostitution, all referred; 240 adults found, all informed of support; 220
 persons reported for buying sex, 3 of them under 18 and all referred.
-2020 (the collaboration began in the spring) and 2022 differ, so that trends
-show. A few shifts around today make the field pages usable in the demo.
+2020 (the collaboration began in the spring) and the later years differ, so
+that trends show, and the results page's default year (last year) has figures.
+A few shifts around today make the field pages usable in the demo.
+
+The story is the press release's: the joint shifts of the police and the
+city's social workers are in Stockholm city's local police areas (Norrmalm
+and Södermalm, and Farsta, Globen and Järva, which lie in the city). The
+police's own targeted operations — insats Torsk in Norrmalm and Södermalm,
+other operations in Farsta, Globen, Järva and Botkyrka (another
+municipality) — are operations of kind ``police``: their shifts are staffed
+by the police alone and are not joint shifts (``reports.definitions``).
+
+Ages are as the actions would freeze them: a minor's professional assessment
+establishes the age at the encounter (``ClientEncounter.age_band``), while a
+person recorded with an uncertain age has only a stated one and stays
+uncertain. In the last year one person met with an uncertain age is later
+shown by a passport to be an adult: counted with the adults, the
+child-concern report kept.
 
 History is written directly with the models (it did not happen through the
 UI, so it leaves no audit trail), keeping the invariants the actions keep:
@@ -53,6 +69,7 @@ from samverkan.operations.models import (
     Encounter,
     EncounterRole,
     Operation,
+    OperationKind,
     Shift,
     ShiftBasis,
     ShiftLogEntry,
@@ -78,6 +95,7 @@ from samverkan.support.models import (
     SupportAction,
     SupportActionKind,
     SupportUnit,
+    established_band,
 )
 
 SEED = 2021
@@ -107,22 +125,33 @@ PLANS: dict[int, YearPlan] = {
     2020: YearPlan(dt.date(2020, 4, 1), 64, 5, 6, 1, 151, 20, 131, 5, 1, 1, 3, 1),
     2021: YearPlan(dt.date(2021, 1, 1), 117, 8, 10, 2, 240, 48, 220, 10, 3, 2, 6, 2),
     2022: YearPlan(dt.date(2022, 1, 1), 131, 9, 8, 1, 262, 55, 243, 12, 2, 2, 7, 2),
+    # Lighter years, so that loading the demo stays quick; the trend is what they show.
+    2023: YearPlan(dt.date(2023, 1, 1), 124, 7, 9, 2, 118, 20, 109, 5, 2, 1, 4, 1),
+    2024: YearPlan(dt.date(2024, 1, 1), 109, 6, 7, 1, 104, 18, 97, 4, 1, 1, 3, 1),
+    2025: YearPlan(dt.date(2025, 1, 1), 126, 8, 11, 3, 121, 22, 112, 6, 2, 2, 5, 2),
 }
+# The year in which a person first recorded with an uncertain age is shown by a passport to be 19.
+AGE_REVISED_YEAR = 2025
 
-# The local police areas of the 2021 structure named in the press release, with
-# their share of the shifts and the operation they belong to.
-AREA_WEIGHTS: tuple[tuple[str, int, str], ...] = (
-    ("lpo-norrmalm", 34, "Insats Torsk"),
-    ("lpo-sodermalm", 24, "Insats Torsk"),
-    ("lpo-farsta", 10, "Riktad insats Söder"),
-    ("lpo-globen", 11, "Riktad insats Söder"),
-    ("lpo-jarva", 11, "Riktad insats Järva"),
-    ("lpo-botkyrka", 10, "Riktad insats Söder"),
+# The joint shifts: Stockholm city's local police areas of the 2021 structure, with their share.
+AREA_WEIGHTS: tuple[tuple[str, int], ...] = (
+    ("lpo-norrmalm", 36),
+    ("lpo-sodermalm", 26),
+    ("lpo-farsta", 12),
+    ("lpo-globen", 13),
+    ("lpo-jarva", 13),
 )
+# The police's own targeted operations (not joint shifts), their areas and shifts a year.
+POLICE_OPERATIONS: dict[str, tuple[tuple[str, ...], int]] = {
+    "Insats Torsk": (("lpo-norrmalm", "lpo-sodermalm"), 24),
+    "Riktad insats Söder": (("lpo-farsta", "lpo-globen", "lpo-botkyrka"), 10),
+    "Riktad insats Järva": (("lpo-jarva",), 6),
+}
+POLICE_AREAS = ("lpo-norrmalm", "lpo-sodermalm", "lpo-farsta", "lpo-globen", "lpo-jarva", "lpo-botkyrka")
 # The police areas that took over the demo's areas from 2025 (accounts/reference/stockholm.py).
 SUCCESSORS = {"lpo-norrmalm": "lpo-norra-innerstaden", "lpo-sodermalm": "lpo-sodermalm-2025"}
 OPERATIONS = {
-    "Insats Torsk": "Polisens insats mot sexköp i Norrmalm och Södermalm, inom samverkansavtalet.",
+    "Insats Torsk": "Polisens egen insats mot sexköp i Norrmalm och Södermalm, som ingår i samverkansavtalet.",
     "Riktad insats Söder": "Riktade insatser mot prostitution och människohandel i Farsta, Globen och Botkyrka.",
     "Riktad insats Järva": "Riktade insatser mot prostitution och människohandel i Järva.",
 }
@@ -153,7 +182,7 @@ class Demo:
         self.officer = User.objects.get(username="polis.inre")
         self.investigator = User.objects.get(username="polis.utredare")
         self.worker = User.objects.get(username="soc.handlaggare")
-        self.areas = {code: Area.objects.get(code=code) for code, _w, _o in AREA_WEIGHTS}
+        self.areas = {code: Area.objects.get(code=code) for code in POLICE_AREAS}
         self.offences = {o.key: o for o in Offence.objects.all()}
         self.units = {u.code: u for u in SupportUnit.objects.all()}
         self.operations: dict[str, Operation] = {}
@@ -161,6 +190,7 @@ class Demo:
         self.case_serial = 0
         self.person_serial = 0
         self.client_pool: list[Client] = []
+        self.planned: dict[int, list[Venue]] = {}  # each shift's planned venues
 
     # --- helpers -----------------------------------------------------------------
 
@@ -184,7 +214,7 @@ class Demo:
         for name, description in OPERATIONS.items():
             self.operations[name], _ = Operation.objects.get_or_create(
                 collaboration=self.collaboration, name=name,
-                defaults={"description": description, "starts_on": dt.date(2020, 4, 1)},
+                defaults={"description": description, "starts_on": dt.date(2020, 4, 1), "kind": OperationKind.POLICE},
             )
         letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         for code, area in self.areas.items():
@@ -210,11 +240,16 @@ class Demo:
         span = (last - plan.first_day).days + 1
         return sorted(plan.first_day + dt.timedelta(days=self.rng.randrange(span)) for _ in range(count))
 
-    def make_shift(self, day: dt.date, status: str, *, start_hour: int | None = None) -> Shift:
-        codes = [c for c, _w, _o in AREA_WEIGHTS]
-        weights = [w for _c, w, _o in AREA_WEIGHTS]
-        code = self.rng.choices(codes, weights)[0]
-        operation_name = {c: o for c, _w, o in AREA_WEIGHTS}[code]
+    def make_shift(
+        self, day: dt.date, status: str, *, start_hour: int | None = None, police_operation: str | None = None
+    ) -> Shift:
+        """A joint shift in one of the city's police areas, or a shift of one of the police's own operations."""
+        if police_operation is None:
+            code = self.rng.choices([c for c, _w in AREA_WEIGHTS], [w for _c, w in AREA_WEIGHTS])[0]
+            operation = None
+        else:
+            code = self.pick(POLICE_OPERATIONS[police_operation][0])
+            operation = self.operations[police_operation]
         area = self.areas[code]
         if area.valid_to is not None and day > area.valid_to:
             area = Area.objects.get(code=SUCCESSORS[code])  # the police area of that day
@@ -223,7 +258,7 @@ class Demo:
         basis = self.rng.choices([ShiftBasis.OUTREACH, ShiftBasis.INTELLIGENCE, ShiftBasis.TIP], [50, 35, 15])[0]
         shift = Shift.objects.create(
             collaboration=self.collaboration,
-            operation=self.operations[operation_name] if self.rng.random() < 0.8 else None,
+            operation=operation,
             area=area,
             starts_at=starts,
             ends_at=starts + dt.timedelta(hours=self.pick((4, 5, 6, 7))),
@@ -236,20 +271,22 @@ class Demo:
             completed_at=starts + dt.timedelta(hours=6) if status == ShiftStatus.COMPLETED else None,
             cancel_reason="Personalbrist" if status == ShiftStatus.CANCELLED else "",
         )
-        shift.planned_venues.set(self.rng.sample(self.venues[code], 3))
-        ShiftParticipant.objects.bulk_create(
-            [
-                ShiftParticipant(shift=shift, user=self.officer, agency=self.police),
-                ShiftParticipant(shift=shift, user=self.worker, agency=self.social),
-            ]
+        planned = self.rng.sample(self.venues[code], 3)
+        shift.planned_venues.set(planned)
+        self.planned[shift.pk] = planned
+        second = (
+            ShiftParticipant(shift=shift, user=self.worker, agency=self.social)
+            if operation is None
+            else ShiftParticipant(shift=shift, user=self.investigator, agency=self.police)
         )
+        ShiftParticipant.objects.bulk_create([ShiftParticipant(shift=shift, user=self.officer, agency=self.police), second])
         return shift
 
     def encounter(self, shift: Shift, role: str, age_band: str, *, minute: int | None = None, recorder: User | None = None) -> Encounter:
         recorder = recorder or (self.worker if role == EncounterRole.EXPLOITED else self.officer)
         length = int((shift.ends_at - shift.starts_at).total_seconds() // 60)
         occurred = shift.starts_at + dt.timedelta(minutes=minute if minute is not None else self.rng.randrange(15, length - 10))
-        venue = self.pick(list(shift.planned_venues.all()))
+        venue = self.pick(self.planned.get(shift.pk) or list(shift.planned_venues.all()))
         encounter = Encounter.objects.create(
             collaboration=self.collaboration, shift=shift, venue=venue, role=role, age_band=age_band,
             occurred_at=occurred, recorded_by=recorder,
@@ -266,7 +303,9 @@ class Demo:
 
     # --- social services ---------------------------------------------------------------
 
-    def new_client(self, created: dt.datetime, *, age: int, minor: bool) -> Client:
+    def new_client(self, created: dt.datetime, *, age: int, minor: bool, established: bool = True) -> Client:
+        """A client with an age: a minor's assessed by a professional (or, not ``established``,
+        only stated), an adult's stated as a range."""
         pseudonym = f"{self.pick(PSEUDONYM_WORDS)} {self.rng.randint(10, 999)}"
         client = Client(
             agency=self.social, pseudonym=pseudonym, language=self.pick(LANGUAGES),
@@ -276,8 +315,8 @@ class Demo:
         client.save()
         ClientIdentifier.objects.create(client=client, agency=self.social, kind=IdentifierKind.NONE, added_by=self.worker, added_at=created)
         AgeAssessment.objects.create(
-            client=client, min_years=age, max_years=age + (1 if minor else 3),
-            basis=AgeBasis.PROFESSIONAL if minor else AgeBasis.STATED, assessed_on=created.date(),
+            client=client, min_years=age, max_years=age if minor else age + 3,
+            basis=AgeBasis.PROFESSIONAL if minor and established else AgeBasis.STATED, assessed_on=created.date(),
             assessed_by=self.worker, recorded_at=created,
         )
         return client
@@ -286,6 +325,7 @@ class Demo:
         ClientEncounter.objects.create(
             client=client, encounter=encounter, age_years=age,
             age_source=AgeSource.ASSESSMENT if age is not None else AgeSource.UNKNOWN,
+            age_band=established_band(client, timezone.localdate(encounter.occurred_at)),
             linked_by=self.worker, linked_at=encounter.occurred_at,
         )
 
@@ -378,6 +418,9 @@ class Demo:
         self.build_adults(plan, shifts)
         self.build_buyers(year, plan, shifts, minor_encounters)
         self.build_organisers(plan, shifts)
+        self.build_police_operations(year, plan)
+        if year == AGE_REVISED_YEAR:
+            self.build_age_revised(shifts)
         for shift in self.rng.sample(shifts, min(12, len(shifts))):
             self.encounter(shift, EncounterRole.OTHER, AgeBand.ADULT, recorder=self.officer)
             ShiftLogEntry.objects.create(shift=shift, author=self.officer, text="Kontroll av planerade platser genomförd.", written_at=shift.ends_at - dt.timedelta(minutes=20))
@@ -389,7 +432,7 @@ class Demo:
             band = AgeBand.UNCERTAIN if i < plan.minors_uncertain else AgeBand.UNDER_18
             encounter = self.encounter(shift, EncounterRole.EXPLOITED, band)
             age = self.rng.randint(15, 17)
-            client = self.new_client(encounter.occurred_at, age=age, minor=True)
+            client = self.new_client(encounter.occurred_at, age=age, minor=True, established=band == AgeBand.UNDER_18)
             self.link(client, encounter, age)
             report = encounter.concern_reports.get()
             unit = "sthlm-ungdomsjouren" if i % 2 == 0 else "sthlm-stadsdelens-socialtjanst"
@@ -464,6 +507,36 @@ class Demo:
                     report.save(update_fields=["trafficking_purpose", "trafficking_victim_age"])
                 committed = timezone.localdate(report.committed_at)
                 self.suspect(report, name=self.test_person(), birth=self.birth_date(committed, self.rng.randint(25, 50)), encounter=None, role=SuspectRole.ORGANISER)
+
+    def build_police_operations(self, year: int, plan: YearPlan) -> None:
+        """The police's own targeted operations: shifts of the police alone, not joint shifts."""
+        for name, (_areas, count) in POLICE_OPERATIONS.items():
+            share = count if year != 2020 else count // 2
+            for day in self.shift_days(plan, year, share):
+                shift = self.make_shift(day, ShiftStatus.COMPLETED, police_operation=name)
+                ShiftLogEntry.objects.create(
+                    shift=shift, author=self.officer, written_at=shift.ends_at - dt.timedelta(minutes=30),
+                    text=f"{name}: kontroll av annonserade platser, polisens egen insats.",
+                )
+
+    def build_age_revised(self, shifts: list[Shift]) -> None:
+        """One person met with an uncertain age, shown by a passport three weeks later to be 19.
+
+        The statistics count them with the adults (informed of support); the child-concern
+        report filed at the encounter stands, handled and closed.
+        """
+        shift = shifts[len(shifts) // 2]
+        encounter = self.encounter(shift, EncounterRole.EXPLOITED, AgeBand.UNCERTAIN)
+        client = self.new_client(encounter.occurred_at, age=19, minor=False)
+        met_on = timezone.localdate(encounter.occurred_at)
+        AgeAssessment.objects.create(
+            client=client, min_years=19, max_years=19, basis=AgeBasis.DOCUMENTS,
+            assessed_on=met_on + dt.timedelta(days=21), assessed_by=self.worker,
+            note="Pass uppvisat.", recorded_at=encounter.occurred_at + dt.timedelta(days=21),
+        )
+        self.link(client, encounter, 19)
+        self.inform(client, encounter)
+        self.handle_concern(encounter.concern_reports.get(), client, closed=True)
 
     # --- the present -------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from samverkan.operations.models import (
     Encounter,
     EncounterRole,
     Operation,
+    OperationKind,
     Shift,
     ShiftBasis,
     ShiftLogEntry,
@@ -342,11 +343,12 @@ def do_record_encounter(
 @transaction.atomic
 def do_create_operation(
     *, collaboration: Any, name: str, description: str = "", starts_on: dt.date | None = None,
-    ends_on: dt.date | None = None, acting_user: User,
+    ends_on: dt.date | None = None, kind: str = OperationKind.JOINT, acting_user: User,
 ) -> Operation:
     require(acting_user, RecordType.SHIFT, Action.CREATE)
     operation = Operation(
-        collaboration=collaboration, name=name.strip(), description=description, starts_on=starts_on, ends_on=ends_on
+        collaboration=collaboration, name=name.strip(), description=description, starts_on=starts_on, ends_on=ends_on,
+        kind=kind,
     )
     operation.full_clean()
     operation.save()

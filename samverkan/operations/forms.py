@@ -159,7 +159,7 @@ class ShiftFilterForm(forms.Form):
 class OperationForm(forms.ModelForm[Operation]):
     class Meta:
         model = Operation
-        fields = ["name", "description", "starts_on", "ends_on"]
+        fields = ["name", "kind", "description", "starts_on", "ends_on"]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

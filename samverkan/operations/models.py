@@ -43,12 +43,27 @@ class OperationQuerySet(RestrictedQuerySet["Operation"]):
     record_type = RecordType.SHIFT
 
 
+class OperationKind(models.TextChoices):
+    """Whether an operation's shifts are joint shifts of the collaboration or the police's own."""
+
+    JOINT = "joint", _("Joint (police and social services)")
+    POLICE = "police", _("The police's own operation")
+
+
+# A shift of the police's own operation is not a joint shift (the results' "joint shifts").
+JOINT_SHIFT = Q(operation__isnull=True) | ~Q(operation__kind=OperationKind.POLICE)
+
+
 class Operation(models.Model):
-    """A named campaign (insats), e.g. the police operation Torsk."""
+    """A named campaign (insats): joint, or the police's own (e.g. the police operation Torsk)."""
 
     collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="operations", verbose_name=_("collaboration"))
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(
+        _("kind of operation"), max_length=16, choices=OperationKind.choices, default=OperationKind.JOINT,
+        help_text=_("The shifts of the police's own operations are not counted as joint shifts."),
+    )
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
-from samverkan.reports.definitions import Figure, records_needed
+from samverkan.reports.definitions import NOTE_RECORDS, Figure, Note, records_needed
 
 
 def can_open_results(user: Any) -> bool:
@@ -22,6 +22,11 @@ def can_open_results(user: Any) -> bool:
 def exact_figures(user: Any) -> set[Figure]:
     """The figures this user may see exactly."""
     return {figure for figure in Figure if all(can(user, r, Action.AGGREGATE) for r in records_needed(figure))}
+
+
+def exact_notes(user: Any) -> set[Note]:
+    """The notes beside the figures (uncertain age, unlinked encounters) this user may see exactly."""
+    return {note for note, records in NOTE_RECORDS.items() if all(can(user, r, Action.AGGREGATE) for r in records)}
 
 
 def can_list_minors_without_referral(user: Any) -> bool:

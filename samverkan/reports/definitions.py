@@ -14,9 +14,21 @@ suspects* — not as encounters or offences.
 
 - A person found is a social-services client linked to the encounter; an
   encounter that no client is linked to counts as one person of its own.
-- Age is the age band recorded at the encounter (or, for suspects, the age
-  at the offence, frozen at registration). An uncertain age counts as a
-  minor (presumption of childhood, ``samverkan.lib.age``).
+  How many of a figure's persons rest on such encounters is shown beside it
+  (``Note.UNLINKED``): a person met three times and never linked may be
+  counted three times there.
+- Age is the best established age at the encounter: the age band that a
+  date of birth, documents or a professional or medical assessment of the
+  linked client gives for the encounter's day (``ClientEncounter.age_band``,
+  revised whenever one is recorded), else the band recorded at the encounter.
+  For suspects it is the age at the offence, frozen at registration. An
+  uncertain age counts as a minor (presumption of childhood,
+  ``samverkan.lib.age``), and how many of the minors rest on an uncertain age
+  only — none of their encounters counted shows them under 18 for certain —
+  is shown beside them (``Note.AGE_UNCERTAIN``). The child-concern report
+  filed at the encounter stands whatever is learnt later.
+- A joint shift is a completed shift that is not part of one of the police's
+  own operations (``OperationKind.POLICE``).
 - The period is by the encounter's or the offence's date in Swedish time:
   a report dated 31 December counts in that year.
 - A minor counts as referred when the client has a referral (not declined)
@@ -50,7 +62,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce, ExtractMonth, RowNumber, TruncDate
 from django.utils import timezone
@@ -59,7 +71,14 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.policy import RecordType
 from samverkan.investigations.models import MINOR_AT_OFFENCE, Suspect
-from samverkan.operations.models import POSSIBLE_MINOR, AgeBand, Encounter, EncounterRole, Shift
+from samverkan.operations.models import (
+    JOINT_SHIFT,
+    MINOR_AGE_BANDS,
+    AgeBand,
+    Encounter,
+    EncounterRole,
+    Shift,
+)
 from samverkan.support.models import INFORMED_KINDS, Referral, ReferralStatus, SupportAction
 
 
@@ -99,9 +118,22 @@ def _shift_scope(f: Filter, prefix: str = "") -> Q:
 
 
 def completed_shifts(f: Filter) -> QuerySet[Shift]:
-    """Completed joint shifts that started in the period."""
+    """Completed joint shifts that started in the period (not those of the police's own operations)."""
     start, end = f.bounds()
-    return Shift.objects.completed().filter(starts_at__gte=start, starts_at__lt=end).filter(_shift_scope(f))
+    return (
+        Shift.objects.completed().filter(starts_at__gte=start, starts_at__lt=end).filter(JOINT_SHIFT, _shift_scope(f))
+    )
+
+
+# The age band of an encounter by the best established age: the linked client's established
+# band at the encounter, or, while none is established (or nobody is linked), the band recorded.
+def _aged(*bands: str) -> Q:
+    return Q(client_link__age_band__in=bands) | (Q(client_link__age_band__isnull=True) & Q(age_band__in=bands))
+
+
+MINOR_AT_ENCOUNTER = _aged(*MINOR_AGE_BANDS)
+ADULT_AT_ENCOUNTER = _aged(AgeBand.ADULT)
+AGE_UNCERTAIN_AT_ENCOUNTER = _aged(AgeBand.UNCERTAIN)
 
 
 def exploited_encounters(f: Filter, *, minors: bool | None = None) -> QuerySet[Encounter]:
@@ -141,6 +173,27 @@ class Unit(enum.StrEnum):
     SHIFTS = "shifts"
     PERSONS = "persons"  # found in prostitution: a client, or an encounter nobody is linked to
     SUSPECTS = "suspects"  # distinct persons (``Suspect.person_key``) reported for an offence
+
+
+class Note(enum.StrEnum):
+    """What is shown beside a figure of persons found: how many of them rest on what is uncertain."""
+
+    AGE_UNCERTAIN = "age_uncertain"  # none of their counted encounters shows them under 18 for certain
+    UNLINKED = "unlinked"  # an encounter that no client is linked to, counted as a person of its own
+
+
+NOTE_LABELS: dict[Note, Promise] = {
+    Note.AGE_UNCERTAIN: _("of whom age uncertain"),
+    Note.UNLINKED: _("of whom met at an encounter not linked to a client"),
+}
+
+
+# The records a note reads beyond its figure's: which encounters are linked to a client and
+# what is established of a client's age are social services' (an aggregate scope on clients).
+NOTE_RECORDS: dict[Note, tuple[RecordType, ...]] = {
+    Note.AGE_UNCERTAIN: (RecordType.CLIENT,),
+    Note.UNLINKED: (RecordType.CLIENT,),
+}
 
 
 class Dimension(enum.StrEnum):
@@ -260,6 +313,8 @@ class Declaration:
     follow_up: bool = False
     # The breakdowns it is published by, in their order.
     dimensions: tuple[Dimension, ...] = ()
+    # Shown beside it: how many of its persons rest on an uncertain age, on unlinked encounters.
+    notes: tuple[Note, ...] = ()
 
 
 FIGURES: dict[Figure, Declaration] = {
@@ -271,8 +326,9 @@ FIGURES: dict[Figure, Declaration] = {
         ),
         Declaration(
             Figure.MINORS, _("Persons under 18 found in prostitution"), Unit.PERSONS, (RecordType.ENCOUNTER,),
-            where=POSSIBLE_MINOR,
+            where=MINOR_AT_ENCOUNTER,
             dimensions=(Dimension.MONTH, Dimension.AREA, Dimension.VENUE_KIND, Dimension.BASIS),
+            notes=(Note.AGE_UNCERTAIN, Note.UNLINKED),
         ),
         Declaration(
             Figure.MINORS_REFERRED, _("referred to support"), Unit.PERSONS, (RecordType.REFERRAL,),
@@ -280,8 +336,9 @@ FIGURES: dict[Figure, Declaration] = {
         ),
         Declaration(
             Figure.ADULTS, _("Adults found in prostitution"), Unit.PERSONS, (RecordType.ENCOUNTER,),
-            where=Q(age_band=AgeBand.ADULT),
+            where=ADULT_AT_ENCOUNTER,
             dimensions=(Dimension.MONTH, Dimension.AREA, Dimension.VENUE_KIND, Dimension.BASIS),
+            notes=(Note.UNLINKED,),
         ),
         Declaration(
             Figure.ADULTS_INFORMED, _("informed of support"), Unit.PERSONS, (RecordType.SUPPORT_ACTION,),
@@ -374,3 +431,24 @@ def count(figure: Figure, f: Filter) -> int:
 def breakdown(figure: Figure, f: Filter, dimension: Dimension) -> dict[object, int]:
     """How many units a figure counts in each cell of a breakdown."""
     return {cell: len(names) for cell, names in units_by(figure, f, dimension).items()}
+
+
+def noted_units(figure: Figure, note: Note, f: Filter) -> list[str]:
+    """The figure's units that a note counts, by name (the notes are of persons found)."""
+    if note not in FIGURES[figure].notes:
+        raise ValueError(f"{figure} has no note {note}.")
+    names = units(figure, f)
+    if note is Note.UNLINKED:
+        return [name for name in names if name.startswith("encounter:")]
+    # Age uncertain: no counted encounter of theirs has an age other than uncertain.
+    source, rows = _counted(figure, f)
+    flagged = rows.annotate(
+        uncertain=Case(When(AGE_UNCERTAIN_AT_ENCOUNTER, then=Value(1)), default=Value(0))
+    ).filter(uncertain=0)
+    certain = {source.name(unit) for unit in flagged.order_by().values_list("unit", flat=True).distinct()}
+    return [name for name in names if name not in certain]
+
+
+def noted(figure: Figure, note: Note, f: Filter) -> int:
+    """How many of the figure's units a note counts."""
+    return len(noted_units(figure, note, f))

@@ -95,6 +95,7 @@ def to_dict(report: Report, language: Language) -> dict[str, Any]:
                 "previous": plain(h.previous),
                 "followed_up": plain(h.followed_up),
                 "followed_up_label": h.followed_up_label,
+                "notes": [{"key": n.key.value, "label": n.label, "value": plain(n.value)} for n in h.notes],
             }
             for h in report.headlines
         ],
@@ -110,8 +111,21 @@ def render_json(report: Report, language: Language) -> bytes:
     return json.dumps(to_dict(report, language), ensure_ascii=False, indent=2).encode("utf-8")
 
 
+def _notes(report: Report) -> list[tuple[str, Value]]:
+    """Every headline's notes as (``figure: note``, value)."""
+    return [(f"{h.label}: {n.label}", n.value) for h in report.headlines for n in h.notes]
+
+
 def render_text(report: Report, language: Language) -> bytes:
     out = [press_text(report, language), ""]
+    notes = _notes(report)
+    if notes:
+        out.append(_("What the figures rest on"))
+        width = max(len(label) for label, _value in notes)
+        for label, count in notes:
+            shown = count if isinstance(count, sdc.Suppressed) else digits(int(count), language=language)
+            out.append(f"  {label:<{width}}  {shown!s:>12}")
+        out.append("")
     for s in report.sections:
         out.append(s.title)
         width = max(len(x.label) for x in (*s.lines, s.total))
@@ -129,6 +143,8 @@ def _rows(report: Report) -> list[list[Any]]:
         rows.append([_("Summary"), h.label, plain(h.value), plain(h.previous), "", ""])
         if h.followed_up is not None:
             rows.append([_("Summary"), f"{h.label}: {h.followed_up_label}", plain(h.followed_up), "", "", ""])
+        for n in h.notes:
+            rows.append([_("Summary"), f"{h.label}: {n.label}", plain(n.value), "", "", ""])
     for s in report.sections:
         for ln in (*s.lines, s.total):
             rows.append([s.title, ln.label, plain(ln.value), plain(ln.previous), plain(ln.change), plain(ln.percent)])
@@ -158,6 +174,8 @@ def render_xlsx(report: Report, language: Language) -> bytes:
     summary.append([_("Figure"), _("Value"), _("Previous period"), _("Followed up")])
     for h in report.headlines:
         summary.append([neutralise(h.label), plain(h.value), plain(h.previous), plain(h.followed_up)])
+    for label, value in _notes(report):
+        summary.append([neutralise(label), plain(value), "", ""])
     summary.append([])
     for paragraph in press_text(report, language).splitlines():
         summary.append([neutralise(paragraph)])
@@ -224,7 +242,9 @@ def render_pdf(report: Report, language: Language) -> bytes:
         ("FONTSIZE", (0, 0), (-1, -1), 8.5),
     ])
     head = [[_("Figure"), _("Value"), _("Previous period"), _("Followed up")]]
-    head += [[Paragraph(_escape(h.label), styles["BodyText"]), cell(h.value), cell(h.previous), cell(h.followed_up)] for h in report.headlines]
+    for h in report.headlines:
+        head.append([Paragraph(_escape(h.label), styles["BodyText"]), cell(h.value), cell(h.previous), cell(h.followed_up)])
+        head += [[Paragraph(_escape(f"– {n.label}"), styles["BodyText"]), cell(n.value), "", ""] for n in h.notes]
     story += [Table(head, colWidths=[85 * mm, 25 * mm, 30 * mm, 30 * mm], style=grid_style), Spacer(1, 6 * mm)]
     for s in report.sections:
         rows: list[list[Any]] = [[s.dimension, _("Value"), _("Previous period"), _("Change"), "%"]]

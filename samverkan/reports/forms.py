@@ -11,6 +11,9 @@ from samverkan.accounts.models import Area, AreaKind, User
 from samverkan.operations.models import Operation
 from samverkan.reports.definitions import Filter
 
+# The years a report can cover (as ``year``): a period and the one before it stay within dates.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
 
 class ReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
@@ -32,6 +35,10 @@ class ReportForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
+        for name, day in (("date_from", start), ("date_to", end)):
+            if day and not FIRST_DAY <= day <= LAST_DAY:
+                self.add_error(name, _("Choose a date from 2000 to 2100."))
+                return data
         if bool(start) != bool(end):
             raise forms.ValidationError(_("Give both a start and an end date, or a year."))
         if start and end and end < start:

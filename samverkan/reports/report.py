@@ -75,6 +75,17 @@ class Headline:
     previous: Value
     followed_up: Value | None = None  # referred / informed, where the figure has one
     followed_up_label: str = ""
+    # Shown beside it (``definitions.Note``): how many rest on an uncertain age, on unlinked encounters.
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """How many of a headline figure's persons rest on something uncertain (``definitions.Note``)."""
+
+    key: d.Note
+    label: str
+    value: Value
 
 
 @dataclass
@@ -171,7 +182,13 @@ def _language() -> Language:
 
 
 def _publish_section(section: Section, threshold: int) -> Section:
-    """Suppress small counts in a section, in its previous period and in the changes."""
+    """Suppress small counts in a section, in its previous period and in the changes.
+
+    A breakdown with no rows (a period without data in either period) has nothing to
+    protect: its total is 0 in both.
+    """
+    if not section.lines:
+        return section
     current = sdc.breakdown(section.title, [(ln.label, int(ln.value)) for ln in section.lines], total_label=section.total.label)  # type: ignore[arg-type]
     previous = sdc.breakdown(section.title, [(ln.label, int(ln.previous)) for ln in section.lines], total_label=section.total.label)  # type: ignore[arg-type]
     published = sdc.compare(current, previous, threshold, language=_language()).lines()
@@ -192,13 +209,24 @@ def _percent(value: object) -> float | sdc.Suppressed | None:
 def _publish_headline(h: Headline, threshold: int) -> Headline:
     """A figure with its follow-up is a small table: followed up + not followed up = total."""
     language = _language()
+    notes = _publish_notes(h, threshold)
     previous = sdc.suppress(sdc.breakdown(h.label, [("n", int(h.previous))]), threshold, language=language).grid[-1][0]  # type: ignore[arg-type]
     if h.followed_up is None:
         value = sdc.suppress(sdc.breakdown(h.label, [("n", int(h.value))]), threshold, language=language).grid[-1][0]  # type: ignore[arg-type]
-        return Headline(h.key, h.label, value, previous)
+        return Headline(h.key, h.label, value, previous, notes=notes)
     followed, total = int(h.followed_up), int(h.value)  # type: ignore[arg-type]
     table = sdc.suppress(sdc.breakdown(h.label, [("followed", followed), ("not", total - followed)]), threshold, language=language)
-    return Headline(h.key, h.label, table.grid[-1][0], previous, table.grid[0][0], h.followed_up_label)
+    return Headline(h.key, h.label, table.grid[-1][0], previous, table.grid[0][0], h.followed_up_label, notes)
+
+
+def _publish_notes(h: Headline, threshold: int) -> tuple[Note, ...]:
+    """Each note as a part of its figure: noted + not noted = total, small counts suppressed."""
+    out = []
+    for note in h.notes:
+        noted, total = int(note.value), int(h.value)  # type: ignore[arg-type]
+        table = sdc.suppress(sdc.breakdown(note.label, [("noted", noted), ("not", total - noted)]), threshold, language=_language())
+        out.append(replace(note, value=table.grid[0][0]))
+    return tuple(out)
 
 
 def build_report(f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None = None) -> Report:
@@ -208,6 +236,7 @@ def build_report(f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None 
         Headline(
             shown.figure, str(shown.label), now.totals[shown.figure], then.totals[shown.figure],
             None if beside is None else now.totals[beside.figure], "" if beside is None else str(beside.label),
+            tuple(Note(note, str(d.NOTE_LABELS[note]), now.notes[shown.figure][note]) for note in shown.notes),
         )
         for shown, beside in d.headlines()
     ]
@@ -277,7 +306,13 @@ def _perturbed_headlines(report: Report) -> list[Headline]:
     for h in report.headlines:
         follow_up = beside[h.key]
         followed = None if follow_up is None else _noisy(d.units(follow_up.figure, f))
-        out.append(replace(h, value=_noisy(d.units(h.key, f)), previous=_noisy(d.units(h.key, before)), followed_up=followed))
+        notes = tuple(replace(note, value=_noisy(d.noted_units(h.key, note.key, f))) for note in h.notes)
+        out.append(
+            replace(
+                h, value=_noisy(d.units(h.key, f)), previous=_noisy(d.units(h.key, before)), followed_up=followed,
+                notes=notes,
+            )
+        )
     return out
 
 
@@ -290,6 +325,8 @@ def all_values(report: Report) -> Iterable[Value | None]:
         yield h.value
         yield h.previous
         yield h.followed_up
+        for note in h.notes:
+            yield note.value
     for s in report.sections:
         for ln in (*s.lines, s.total):
             yield ln.value

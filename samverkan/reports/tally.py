@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -36,12 +36,14 @@ from django.utils import timezone
 
 from samverkan.operations.models import Encounter, Shift, Venue
 from samverkan.reports.definitions import (
+    AGE_UNCERTAIN_AT_ENCOUNTER,
     FIGURES,
     SOURCES,
     Declaration,
     Dimension,
     Figure,
     Filter,
+    Note,
     Unit,
     condition,
 )
@@ -54,9 +56,11 @@ class Counts:
 
     totals: dict[Figure, int]
     by: dict[Figure, dict[Dimension, dict[object, int]]]
+    # What is shown beside a figure (``Declaration.notes``): how many of its persons rest on it.
+    notes: dict[Figure, dict[Note, int]] = field(default_factory=dict)
 
     def __or__(self, other: Counts) -> Counts:
-        return Counts({**self.totals, **other.totals}, {**self.by, **other.by})
+        return Counts({**self.totals, **other.totals}, {**self.by, **other.by}, {**self.notes, **other.notes})
 
 
 @dataclass(frozen=True)
@@ -316,6 +320,11 @@ def _persons(f: Filter) -> Counts:
     of a group (``since``) counts a person once a follow-up is on or after the day of one of
     their encounters in the period, that is on or after the day of their first: it is
     looked up once, against that day.
+
+    The notes (``Declaration.notes``) come from the same rows: a person rests on an
+    uncertain age when every one of their encounters in the group has one (a window's
+    minimum over the person's rows), and on an unlinked encounter when no client is
+    linked (the person is an encounter).
     """
     groups = [d for d in _declared(Unit.PERSONS) if d.of is None]
     follow_ups = {d.of: d for d in _declared(Unit.PERSONS) if d.of is not None}
@@ -334,7 +343,10 @@ def _persons(f: Filter) -> Counts:
         SOURCES[Unit.PERSONS].rows(f)
         .filter(in_groups)
         .order_by()
-        .values(e_id=F("pk"), e_at=F("occurred_at"), e_shift=F("shift_id"), e_venue=F("venue_id"), e_group=group_of)
+        .values(
+            e_id=F("pk"), e_at=F("occurred_at"), e_shift=F("shift_id"), e_venue=F("venue_id"), e_group=group_of,
+            e_uncertain=Case(When(AGE_UNCERTAIN_AT_ENCOUNTER, then=Value(1)), default=Value(0)),
+        )
     )
     period_sql, period_params = _sql(period)
     links = qn(ClientEncounter._meta.db_table)
@@ -342,6 +354,8 @@ def _persons(f: Filter) -> Counts:
     link_encounter = qn(ClientEncounter._meta.get_field("encounter").column)
     # The person: the client, or the encounter (negated) that no client is linked to.
     person = "COALESCE(link.client_id, -p.e_id)"
+    # Age uncertain: every one of the person's encounters in the group has an uncertain age.
+    uncertain = f"MIN(p.e_uncertain) OVER (PARTITION BY p.e_group, {person})"
     if postgresql:
         # One index lookup per encounter (the period's encounters are a small part of all the
         # links ever made, which a join would read through; OFFSET 0 keeps the planner from
@@ -349,7 +363,8 @@ def _persons(f: Filter) -> Counts:
         # sizes well (a window function's rank = 1 it takes for a handful of rows).
         firsts = f"""
             SELECT DISTINCT ON (p.e_group, {person})
-                   p.e_group AS in_group, {person} AS person, p.e_at AS at, p.e_shift AS shift, p.e_venue AS venue
+                   p.e_group AS in_group, {person} AS person, p.e_at AS at, p.e_shift AS shift, p.e_venue AS venue,
+                   {uncertain} AS uncertain
             FROM ({period_sql}) p
             LEFT JOIN LATERAL (SELECT l.{link_client} AS client_id FROM {links} l WHERE l.{link_encounter} = p.e_id
                                OFFSET 0) link ON TRUE
@@ -359,6 +374,7 @@ def _persons(f: Filter) -> Counts:
     else:
         firsts = f"""
             SELECT p.e_group AS in_group, {person} AS person, p.e_at AS at, p.e_shift AS shift, p.e_venue AS venue,
+                   {uncertain} AS uncertain,
                    ROW_NUMBER() OVER (PARTITION BY p.e_group, {person} ORDER BY p.e_at, p.e_id) AS rank
             FROM ({period_sql}) p LEFT JOIN {links} link ON link.{link_encounter} = p.e_id
         """  # noqa: S608
@@ -391,7 +407,8 @@ def _persons(f: Filter) -> Counts:
     assert tuple(dimensions) == tuple(SOURCES[Unit.PERSONS].fields)
     selected = ", ".join(f"{sql} AS cell_{dimension}" for dimension, sql in dimensions.items())
     cells = f"""
-        SELECT firsts.in_group AS in_group, {selected}, {followed_sql} AS followed
+        SELECT firsts.in_group AS in_group, {selected}, {followed_sql} AS followed,
+               firsts.uncertain AS uncertain, CASE WHEN firsts.person < 0 THEN 1 ELSE 0 END AS unlinked
         FROM ({firsts}) firsts
         JOIN {shifts} s ON s.{shift_pk} = firsts.shift
         JOIN {venues} v ON v.{venue_pk} = firsts.venue
@@ -403,29 +420,40 @@ def _persons(f: Filter) -> Counts:
         # Which dimension a row counts: GROUPING() has a 0 bit for each column grouped by.
         sets = ", ".join(f"(cells.in_group, cells.cell_{dimension})" for dimension in dimensions)
         sql = f"""
-            SELECT cells.in_group, {columns}, COUNT(*), SUM(cells.followed), GROUPING({columns})
+            SELECT cells.in_group, {columns}, COUNT(*), SUM(cells.followed), SUM(cells.uncertain), SUM(cells.unlinked),
+                   GROUPING({columns})
             FROM ({cells}) cells
             GROUP BY GROUPING SETS ({sets})
         """  # noqa: S608
     else:
-        sql = f"SELECT cells.in_group, {columns}, COUNT(*), SUM(cells.followed), NULL FROM ({cells}) cells GROUP BY cells.in_group, {columns}"  # noqa: S608
+        sql = f"""
+            SELECT cells.in_group, {columns}, COUNT(*), SUM(cells.followed), SUM(cells.uncertain), SUM(cells.unlinked), NULL
+            FROM ({cells}) cells GROUP BY cells.in_group, {columns}
+        """  # noqa: S608
     rows = _fetch(using, sql, params)
     width = len(dimensions)
     months = list(dimensions).index(Dimension.MONTH)
     counts = Counts({}, {})
     for index, group in enumerate(groups):
+        mine = [row for row in rows if row[0] == index]
         tally = _tally(
             (
                 (
                     *cell[:months], None if cell[months] is None else int(cell[months]), *cell[months + 1 : width],
                     n, followed, _grouping_set(grouping, width),
                 )
-                for in_group, *cell, n, followed, grouping in rows
-                if in_group == index
+                for _in_group, *cell, n, followed, _uncertain, _unlinked, grouping in mine
             ),
             tuple(dimensions),
         )
-        counts |= Counts({group.figure: tally.total}, {group.figure: tally.by})
+        # Each person once: the rows of every dimension (no grouping sets) or of the first one.
+        once = [row for row in mine if not _grouping_set(row[-1], width)]
+        sums = {
+            Note.AGE_UNCERTAIN: sum(int(row[-3] or 0) for row in once),
+            Note.UNLINKED: sum(int(row[-2] or 0) for row in once),
+        }
+        notes = {note: sums[note] for note in group.notes}
+        counts |= Counts({group.figure: tally.total}, {group.figure: tally.by}, {group.figure: notes} if notes else {})
         if group.figure in follow_ups:
             counts |= Counts({follow_ups[group.figure].figure: tally.followed_up}, {})
     return counts

@@ -57,6 +57,8 @@ def _masked(report: Report, user: User) -> Report:
         h if h.followed_up is None or beside[h.key] in allowed else replace(h, followed_up=None)
         for h in headlines
     ]
+    notes = access.exact_notes(user)
+    headlines = [replace(h, notes=tuple(n for n in h.notes if n.key in notes)) for h in headlines]
     sections = [s for s in report.sections if s.figure in allowed]
     return replace(report, headlines=headlines, sections=sections)
 

@@ -23,7 +23,7 @@ from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
-from samverkan.operations.models import ChildConcernReport, Encounter
+from samverkan.operations.models import ChildConcernReport, Encounter, EncounterRole
 from samverkan.support.identifiers import CleanIdentifier, clean_identifier
 from samverkan.support.models import (
     MAX_AGE,
@@ -45,7 +45,9 @@ from samverkan.support.models import (
     SupportAction,
     SupportActionKind,
     SupportUnit,
+    UnidentifiedEncounter,
     concern_reports_handled_by,
+    established_band,
     open_concern_reports,
 )
 
@@ -277,7 +279,35 @@ def do_add_identifier(
         client.pk,
         f"identifier added: {ident.kind}",
     )
+    _revise_encounter_ages(client, acting_user)
     return row
+
+
+def _revise_encounter_ages(client: Client, acting_user: User) -> None:
+    """The age at each of the client's encounters, again from what is now known of their age.
+
+    A date of birth or an assessment recorded later revises where the statistics place the
+    person (``ClientEncounter.age_band``); the child-concern reports filed at the encounters
+    stand whatever is learnt. Each revised encounter is named in the audit event.
+    """
+    revised = []
+    for link in ClientEncounter.objects.select_for_update().filter(client=client).select_related("encounter"):
+        day = timezone.localdate(link.encounter.occurred_at)
+        age, band = client.age_on(day), established_band(client, day)
+        if (link.age_years, link.age_source, link.age_band) == (age.years, age.source, band):
+            continue
+        before = link.age_band or f"recorded {link.encounter.age_band}"
+        link.age_years, link.age_source, link.age_band = age.years, age.source, band
+        link.save(update_fields=["age_years", "age_source", "age_band"])
+        revised.append(f"{link.encounter_id}: {before} -> {band or 'recorded ' + link.encounter.age_band}")
+    if revised:
+        audit_record(
+            acting_user,
+            AuditAction.UPDATE,
+            RecordType.CLIENT,
+            client.pk,
+            f"age at encounters revised: {'; '.join(revised)}"[:500],
+        )
 
 
 @transaction.atomic
@@ -314,6 +344,7 @@ def do_record_age_assessment(
     audit_record(
         acting_user, AuditAction.UPDATE, RecordType.CLIENT, client.pk, f"age assessment: {basis}"
     )
+    _revise_encounter_ages(client, acting_user)
     return assessment
 
 
@@ -337,7 +368,8 @@ def do_link_encounter(
         raise ValidationError(
             {"encounter": _("This encounter is already linked to another client.")}, code="linked"
         )
-    age = client.age_on(timezone.localdate(encounter.occurred_at))
+    day = timezone.localdate(encounter.occurred_at)
+    age = client.age_on(day)
     try:
         with transaction.atomic():
             link = ClientEncounter.objects.create(
@@ -345,6 +377,7 @@ def do_link_encounter(
                 encounter=encounter,
                 age_years=age.years,
                 age_source=age.source,
+                age_band=established_band(client, day),
                 linked_by=acting_user,
             )
     except IntegrityError:
@@ -373,6 +406,43 @@ def do_link_encounter(
             f"client linked: {client.pk}",
         )
     return link
+
+
+@transaction.atomic
+def do_mark_unidentified(encounter: Encounter, *, reason: str, acting_user: User) -> UnidentifiedEncounter:
+    """The person met at ``encounter`` cannot be identified: off the agency's work list.
+
+    The encounter stays a person of its own in the statistics. Only an encounter with a
+    person in prostitution that no client is linked to can be marked, once per agency.
+    """
+    require(acting_user, RecordType.CLIENT, Action.UPDATE)
+    agency = _own_agency(acting_user)
+    if not Encounter.objects.visible_to(acting_user).filter(pk=encounter.pk).exists():
+        raise ValidationError(
+            {"encounter": _("Choose an encounter from your collaboration's shifts.")}, code="hidden"
+        )
+    locked = Encounter.objects.select_for_update().get(pk=encounter.pk)
+    if locked.role != EncounterRole.EXPLOITED:
+        raise ValidationError(
+            {"encounter": _("Only a person in prostitution is on the work list.")}, code="role"
+        )
+    if ClientEncounter.objects.filter(encounter=locked).exists():
+        raise ValidationError(
+            {"encounter": _("This encounter is already linked to a client.")}, code="linked"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the person cannot be identified.")}, code="required")
+    existing = UnidentifiedEncounter.objects.filter(encounter=locked, agency=agency).first()
+    if existing is not None:
+        return existing
+    mark = UnidentifiedEncounter(encounter=locked, agency=agency, reason=reason, marked_by=acting_user)
+    mark.full_clean(exclude=["encounter", "agency", "marked_by"])
+    mark.save(force_insert=True)
+    audit_record(
+        acting_user, AuditAction.UPDATE, RecordType.ENCOUNTER, locked.pk, "marked as cannot be identified"
+    )
+    return mark
 
 
 # --- Support actions, referrals, consents ------------------------------------------------

@@ -327,3 +327,32 @@ class CloseConcernForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required unless the child has been referred to support."),
     )
+
+
+# --- The work list of encounters not linked to a client -------------------------------
+
+
+class WorkListPageForm(forms.Form):
+    """The page of the work list: a whole number, or the first page."""
+
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+
+class LinkToClientForm(forms.Form):
+    """Link the encounter to one of the agency's clients, found by a search on the same page."""
+
+    client = forms.ModelChoiceField(queryset=Client.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, clients: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["client"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = clients
+
+
+class UnidentifiedForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the person cannot be identified"),
+        max_length=300,
+        help_text=_("For example: left before contact, declined to say who they are."),
+    )

@@ -31,8 +31,8 @@ from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.lib import identity
-from samverkan.lib.age import presumed_minor
-from samverkan.operations.models import ChildConcernReport, Encounter, normalise_key
+from samverkan.lib.age import is_minor, presumed_minor
+from samverkan.operations.models import AgeBand, ChildConcernReport, Encounter, normalise_key
 from samverkan.sharing.gate import DisclosableQuerySet
 
 M = TypeVar("M", bound=models.Model)
@@ -364,6 +364,45 @@ class AgeBasis(models.TextChoices):
     MEDICAL = "medical", _("Medical assessment")
 
 
+# The bases that establish an age for the statistics, the strongest first: documents, then a
+# medical and a professional assessment. What the person says does not move them out of the minors.
+ESTABLISHING_BASES = ("documents", "medical", "professional")
+
+
+def _years_between_up(start: dt.date, end: dt.date) -> int:
+    """Full years from ``start`` to ``end``, rounded up (negative if ``end`` is earlier)."""
+    return -_whole_years(end, start)
+
+
+def established_band(client: Client, day: dt.date) -> str | None:
+    """The age band on ``day`` by the best established age, or ``None`` if none is established.
+
+    A date of birth (from an identity number) decides. Otherwise the assessments of the
+    strongest basis there is (documents, medical, professional), the one nearest before
+    ``day`` (or the first after it): its range moved on to
+    ``day`` (the lowest age rounded down, the highest rounded up) is under 18, 18 or
+    over, or uncertain when it spans 18. A stated age establishes nothing.
+    """
+    born = client.birth_date()
+    if born is not None:
+        return AgeBand.UNDER_18 if is_minor(max(_whole_years(born, day), 0)) else AgeBand.ADULT
+    established = [a for a in client.age_assessments.all() if a.basis in ESTABLISHING_BASES]
+    if not established:
+        return None
+    strongest = min(ESTABLISHING_BASES.index(a.basis) for a in established)
+    assessments = [a for a in established if ESTABLISHING_BASES.index(a.basis) == strongest]
+    before = [a for a in assessments if a.assessed_on <= day]
+    on = max(a.assessed_on for a in before) if before else min(a.assessed_on for a in assessments)
+    latest = [a for a in assessments if a.assessed_on == on]
+    lowest = min(a.min_years for a in latest) + _whole_years(on, day)
+    highest = max(a.max_years for a in latest) + _years_between_up(on, day)
+    if not is_minor(lowest):
+        return AgeBand.ADULT
+    if is_minor(highest):
+        return AgeBand.UNDER_18
+    return AgeBand.UNCERTAIN
+
+
 class AgeAssessmentQuerySet(ClientPartQuerySet["AgeAssessment"]):
     pass
 
@@ -425,6 +464,13 @@ class ClientEncounter(models.Model):
     )
     age_years = models.PositiveSmallIntegerField(_("age at the encounter"), null=True, blank=True)
     age_source = models.CharField(_("age from"), max_length=16, choices=AgeSource.choices)
+    # The age band at the encounter by the best established age (a date of birth, documents,
+    # an assessment), revised whenever one is recorded; empty while none is: the band
+    # recorded at the encounter then stands. The statistics read it (``reports.definitions``).
+    # NULL, not "": it reads as an unlinked encounter's missing link does (and bulk loads leave it out).
+    age_band = models.CharField(  # noqa: DJ001
+        _("established age at the encounter"), max_length=16, choices=AgeBand.choices, null=True, blank=True
+    )
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -446,6 +492,41 @@ class ClientEncounter(models.Model):
     @property
     def counts_as_minor(self) -> bool:
         return AgeAt(self.age_years, self.age_source).counts_as_minor
+
+
+class UnidentifiedEncounterQuerySet(RestrictedQuerySet["UnidentifiedEncounter"]):
+    """Reached as the agency's clients are: by its own social workers."""
+
+    record_type = RecordType.CLIENT
+
+
+class UnidentifiedEncounter(models.Model):
+    """A social worker's finding that the person met at an encounter cannot be identified.
+
+    The encounter stays a person of its own in the statistics (it cannot be told apart
+    from anyone else); the mark takes it off the agency's work list of unlinked encounters.
+    """
+
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.PROTECT, related_name="unidentified_marks", verbose_name=_("encounter")
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency"))
+    reason = models.CharField(_("why the person cannot be identified"), max_length=300)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("marked by")
+    )
+    marked_at = models.DateTimeField(_("marked"), default=timezone.now, editable=False)
+
+    objects = UnidentifiedEncounterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("encounter that cannot be identified")
+        verbose_name_plural = _("encounters that cannot be identified")
+        ordering = ["-marked_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["encounter", "agency"], name="unidentified_once_per_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.encounter}: {self.reason}"
 
 
 class SupportActionKind(models.TextChoices):

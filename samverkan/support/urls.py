@@ -21,6 +21,8 @@ urlpatterns: list[URLPattern] = [
     ),
     path("lankningar/<int:pk>/status/", views.referral_status, name="referral_status"),
     path("samtycken/<int:pk>/aterkalla/", views.consent_withdraw, name="consent_withdraw"),
+    path("pafarranden-utan-klient/", views.unlinked_list, name="unlinked_list"),
+    path("pafarranden-utan-klient/<int:pk>/", views.unlinked_detail, name="unlinked_detail"),
     path("orosanmalningar/", views.concern_inbox, name="concern_inbox"),
     path("orosanmalningar/<int:pk>/", views.concern_detail, name="concern_detail"),
     path("orosanmalningar/<int:pk>/skydd/", views.concern_assess, name="concern_assess"),

@@ -28,14 +28,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require, require_list, signed_in
+from samverkan.accounts.access import access_or_404, require, require_list, signed_in
 from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.lib import identity
-from samverkan.operations.models import ChildConcernReport, Shift
+from samverkan.operations.models import ChildConcernReport, Encounter, EncounterRole, Shift
 from samverkan.sharing import gate
 from samverkan.sharing.concerns import disclosed_identities
 from samverkan.support import actions, disclosure
@@ -57,11 +57,14 @@ from samverkan.support.forms import (
     EncounterLinkForm,
     FinishInvestigationForm,
     IdentifierForm,
+    LinkToClientForm,
     ProtectionForm,
     ReferralForm,
     ReferralStatusForm,
     ShiftPickForm,
     SupportActionForm,
+    UnidentifiedForm,
+    WorkListPageForm,
 )
 from samverkan.support.identifiers import reason_message
 from samverkan.support.models import (
@@ -75,6 +78,7 @@ from samverkan.support.models import (
     Consent,
     Referral,
     SupportAction,
+    UnidentifiedEncounter,
     concern_reports_handled_by,
     open_concern_reports,
 )
@@ -798,3 +802,105 @@ def concern_close(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         done=_("The report was closed."),
     )
+
+
+# --- The work list of encounters not linked to a client --------------------------------
+
+WORK_LIST_PAGE = 50
+
+
+def _unlinked(user: User) -> Any:
+    """Persons in prostitution met on the collaboration's shifts, linked to no client and not
+    marked by the user's agency as impossible to identify: each counts as a person of its own."""
+    marked = UnidentifiedEncounter.objects.visible_to(user).values("encounter_id")
+    return (
+        Encounter.objects.visible_to(user)
+        .filter(role=EncounterRole.EXPLOITED, client_link__isnull=True)
+        .exclude(pk__in=marked)
+    )
+
+
+@require_GET
+@login_required
+def unlinked_list(request: HttpRequest) -> HttpResponse:
+    """The social workers' work list: encounters to link to a client or mark as unidentifiable."""
+    user = signed_in(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    form = WorkListPageForm(request.GET)
+    if not form.is_valid():
+        return render(request, "support/unlinked_list.html", {"form": form, "page": None}, status=400)
+    encounters = _unlinked(user).select_related("shift__area", "venue").order_by("-occurred_at", "-pk")
+    paginator = Paginator(encounters, WORK_LIST_PAGE)
+    with transaction.atomic():
+        page = paginator.get_page(form.cleaned_data["page"] or 1)
+        do_record_event(
+            user=user,
+            action=AuditAction.LIST,
+            record_type=RecordType.ENCOUNTER,
+            detail=f"not linked to a client; page={page.number}; ids={','.join(str(e.pk) for e in page.object_list)}"[:500],
+        )
+    return render(request, "support/unlinked_list.html", {"form": form, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unlinked_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One encounter of the work list: find the client and link, or mark it as unidentifiable."""
+    user = signed_in(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    encounter = access_or_404(
+        _unlinked(user).select_related("shift__area", "venue"), user, RecordType.ENCOUNTER, pk
+    )
+    clients = Client.objects.visible_to(user, Action.UPDATE)
+    search = ClientSearchForm()
+    link_form = LinkToClientForm(clients=clients)
+    mark_form = UnidentifiedForm()
+    found: list[Client] | None = None
+    status = 200
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if step == "search":
+        # POSTed, so that an identity number never lands in a URL.
+        search = ClientSearchForm(request.POST)
+        if search.is_valid() and search.cleaned_data["q"].strip():
+            found = list(clients.search(search.cleaned_data["q"].strip(), today=timezone.localdate())[:20])
+            with transaction.atomic():
+                do_record_event(
+                    user=user,
+                    action=AuditAction.LIST,
+                    record_type=RecordType.CLIENT,
+                    detail=f"search to link encounter {encounter.pk}; ids={','.join(str(c.pk) for c in found)}",
+                )
+        else:
+            status = 400
+    elif step == "link":
+        link_form = LinkToClientForm(request.POST, clients=clients)
+        if link_form.is_valid():
+            try:
+                actions.do_link_encounter(link_form.cleaned_data["client"], encounter=encounter, acting_user=user)
+            except ValidationError as exc:
+                apply_errors(link_form, exc)
+            else:
+                messages.success(request, _("The encounter was linked to the client."))
+                return redirect("support:unlinked_list")
+        status = 400
+    elif step == "unidentified":
+        mark_form = UnidentifiedForm(request.POST)
+        if mark_form.is_valid():
+            try:
+                actions.do_mark_unidentified(encounter, reason=mark_form.cleaned_data["reason"], acting_user=user)
+            except ValidationError as exc:
+                apply_errors(mark_form, exc)
+            else:
+                messages.success(request, _("The encounter is marked as not possible to identify."))
+                return redirect("support:unlinked_list")
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "encounter": encounter,
+        "search": search,
+        "found": found,
+        "link_form": link_form,
+        "mark_form": mark_form,
+    }
+    return render(request, "support/unlinked_detail.html", context, status=status)

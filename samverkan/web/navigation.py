@@ -32,6 +32,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(_("Shifts"), "operations:shift_list", RecordType.SHIFT, Action.LIST),
     NavEntry(_("Venues"), "operations:venue_list", RecordType.VENUE, Action.LIST),
     NavEntry(_("Clients"), "support:client_list", RecordType.CLIENT, Action.LIST),
+    NavEntry(_("Encounters without a client"), "support:unlinked_list", RecordType.CLIENT, Action.UPDATE),
     NavEntry(_("Child-concern reports"), "support:concern_inbox", RecordType.CONCERN_HANDLING, Action.LIST),
     NavEntry(_("Crime reports"), "investigations:report_list", RecordType.CRIME_REPORT, Action.LIST),
     NavEntry(_("Disclosures"), "sharing:inbox", RecordType.DISCLOSURE, Action.LIST),

@@ -23,7 +23,15 @@ from samverkan.operations.models import (
     Venue,
     VenueKind,
 )
-from samverkan.reports.definitions import FIGURES, Figure, Filter, count
+from samverkan.reports.definitions import (
+    FIGURES,
+    Figure,
+    Filter,
+    Note,
+    completed_shifts,
+    count,
+    units,
+)
 from samverkan.reports.tally import report
 from samverkan.support.models import ConcernHandling, ConcernStatus, open_concern_reports
 
@@ -138,3 +146,68 @@ def test_every_shift_is_in_an_area_of_its_day(demo_db: object) -> None:
         or (shift.area.valid_to is not None and day > shift.area.valid_to)
     ]
     assert wrong == []
+
+
+# --- The press release's story (issue 11) ------------------------------------------------
+
+
+def test_joint_shifts_are_in_the_citys_police_areas_and_the_polices_own_operations_are_not_joint(demo_db: object) -> None:
+    from samverkan.operations.models import Operation, OperationKind, Shift
+
+    f = Filter.year(2021)
+    joint = completed_shifts(f)
+    assert joint.count() == 117
+    # Botkyrka is another municipality: the city's social workers have no shifts there.
+    assert not joint.filter(area__code="lpo-botkyrka").exists()
+    assert set(joint.values_list("area__code", flat=True)) == {"lpo-norrmalm", "lpo-sodermalm", "lpo-farsta", "lpo-globen", "lpo-jarva"}
+    assert joint.filter(participants__agency__code="stockholms-stad").distinct().count() == 117
+    # The police's own operations: insats Torsk in Norrmalm and Södermalm, others in Farsta, Globen, Järva, Botkyrka.
+    own = Operation.objects.filter(kind=OperationKind.POLICE)
+    assert set(own.values_list("name", flat=True)) == {"Insats Torsk", "Riktad insats Söder", "Riktad insats Järva"}
+    police_shifts = Shift.objects.completed().filter(operation__in=own, starts_at__year=2021)
+    assert police_shifts.count() > 0
+    assert set(police_shifts.filter(operation__name="Insats Torsk").values_list("area__code", flat=True)) <= {"lpo-norrmalm", "lpo-sodermalm"}
+    assert police_shifts.filter(area__code="lpo-botkyrka").exists()
+    assert not police_shifts.filter(participants__agency__code="stockholms-stad").exists()
+    # Not joint shifts: the figure is the same whether they are there or not.
+    assert report(f).totals[Figure.JOINT_SHIFTS] == 117
+    assert report(Filter.year(2021, operation_id=own.get(name="Insats Torsk").pk)).totals[Figure.JOINT_SHIFTS] == 0
+
+
+def test_the_2021_figures_show_what_they_rest_on(demo_db: object) -> None:
+    notes = report(Filter.year(2021)).notes
+    # Two of the ten minors were met with an uncertain age that nothing has established since.
+    assert notes[Figure.MINORS] == {Note.AGE_UNCERTAIN: 2, Note.UNLINKED: 0}
+    assert notes[Figure.ADULTS] == {Note.UNLINKED: 0}
+
+
+def test_the_demo_covers_up_to_last_year_and_the_default_year_has_figures(
+    demo_db: object, personas: dict[str, Any], login: Any
+) -> None:
+    from django.utils import timezone
+
+    last_year = timezone.localdate().year - 1
+    years = {year: report(Filter.year(year)).totals for year in range(2020, last_year + 1)}
+    for year, totals in years.items():
+        assert all(totals[figure] > 0 for figure in (Figure.JOINT_SHIFTS, Figure.MINORS, Figure.ADULTS, Figure.BUYERS)), year
+    page = login(personas["polis.chef"]).get("/resultat/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f'<td class="num">{years[last_year][Figure.JOINT_SHIFTS]}</td>' in body
+    assert login(personas["polis.chef"]).get("/resultat/?public=on").status_code == 200
+
+
+def test_an_age_shown_later_by_a_passport_moves_the_person_and_the_concern_report_stays(demo_db: object) -> None:
+    from samverkan.demo.generate import AGE_REVISED_YEAR
+    from samverkan.support.models import ClientEncounter
+
+    revised = ClientEncounter.objects.filter(
+        encounter__age_band="uncertain", age_band="adult", encounter__occurred_at__year=AGE_REVISED_YEAR
+    )
+    assert revised.count() == 1
+    link = revised.get()
+    assert link.client.age_assessments.filter(basis="documents").exists()
+    assert link.encounter.concern_reports.exists()  # protection is not revised
+    f = Filter.year(AGE_REVISED_YEAR)
+    assert f"client:{link.client_id}" in units(Figure.ADULTS, f)
+    assert f"client:{link.client_id}" not in units(Figure.MINORS, f)

@@ -34,7 +34,7 @@ from samverkan.operations.models import (
 )
 from samverkan.reports import definitions as d
 from samverkan.reports import tally
-from samverkan.reports.definitions import Dimension, Figure
+from samverkan.reports.definitions import Dimension, Figure, Note
 from samverkan.support.models import (
     INFORMED_KINDS,
     Client,
@@ -147,6 +147,7 @@ def test_the_report_agrees_with_the_declarations(scale_data: None) -> None:
             names = d.units(figure, f)
             assert len(names) == len(set(names)) == full.totals[figure]
             assert set(full.by.get(figure, {})) == set(declaration.dimensions)
+            assert full.notes.get(figure, {}) == {note: d.noted(figure, note, f) for note in declaration.notes}
             for dimension in declaration.dimensions:
                 assert full.by[figure][dimension] == d.breakdown(figure, f, dimension)
                 # The cell key method's units: each unit counted, in exactly one cell.
@@ -206,11 +207,14 @@ def test_every_figure_and_breakdown_is_each_persons_first_cell_counted_by_hand(s
             (Figure.ADULTS, Figure.ADULTS_INFORMED, (AgeBand.ADULT,), informed),
         )
         for figure, follow_up, bands, records in groups:
+            # The best established age: the link's, else the band recorded at the encounter.
             rows = [
-                (at, pk, client if client is not None else -pk, area, kind, basis)
-                for pk, at, client, area, kind, basis in d.exploited_encounters(f).filter(age_band__in=bands).values_list(
-                    "pk", "occurred_at", "client_link__client_id", "shift__area_id", "venue__kind", "shift__basis"
+                (at, pk, client if client is not None else -pk, area, kind, basis, established or recorded)
+                for pk, at, client, area, kind, basis, established, recorded in d.exploited_encounters(f).values_list(
+                    "pk", "occurred_at", "client_link__client_id", "shift__area_id", "venue__kind", "shift__basis",
+                    "client_link__age_band", "age_band",
                 )
+                if (established or recorded) in bands
             ]
             expected = _first_cells(
                 rows,
@@ -223,6 +227,10 @@ def test_every_figure_and_breakdown_is_each_persons_first_cell_counted_by_hand(s
             )
             assert full.totals[figure] == len({row[2] for row in rows})
             assert full.totals[follow_up] == _followed_up(rows, records)
+            persons = {row[2] for row in rows}
+            certain = {row[2] for row in rows if row[6] != AgeBand.UNCERTAIN}
+            notes = {Note.UNLINKED: len({p for p in persons if p < 0}), Note.AGE_UNCERTAIN: len(persons - certain)}
+            assert full.notes[figure] == {note: notes[note] for note in d.FIGURES[figure].notes}
             for dimension in d.FIGURES[figure].dimensions:
                 assert full.by[figure][dimension] == expected[dimension]
                 assert sum(expected[dimension].values()) == full.totals[figure]

@@ -21,25 +21,31 @@ from samverkan.accounts.policy import RecordType
 from samverkan.investigations.actions import do_add_suspect, do_create_crime_report
 from samverkan.legal.models import Offence
 from samverkan.operations import actions as ops
-from samverkan.operations.models import Encounter, Shift
+from samverkan.operations.models import ChildConcernReport, Encounter, OperationKind, Shift
 from samverkan.reports.definitions import (
     FIGURES,
     SOURCES,
     Dimension,
     Figure,
     Filter,
+    Note,
     Unit,
     breakdown,
     count,
     headlines,
+    noted,
+    noted_units,
     records_needed,
     units,
     units_by,
 )
 from samverkan.reports.tally import Tally, _grouping_set, _tally, report
 from samverkan.support.actions import (
+    do_add_identifier,
     do_create_client,
     do_link_encounter,
+    do_mark_unidentified,
+    do_record_age_assessment,
     do_record_support_action,
     do_refer,
 )
@@ -59,10 +65,11 @@ def setting(personas: dict[str, User]) -> dict[str, Any]:
     return {"c": collaboration, "venue": venue, "officer": personas["polis.inre"], "worker": personas["soc.handlaggare"]}
 
 
-def shift_on(s: dict[str, Any], when: dt.datetime, *, complete: bool = True) -> Shift:
+def shift_on(s: dict[str, Any], when: dt.datetime, *, complete: bool = True, operation: Any = None) -> Shift:
     shift = ops.do_create_shift(
         collaboration=s["c"], area=Area.objects.get(code="lpo-farsta"), starts_at=when, ends_at=when + dt.timedelta(hours=5),
         basis="outreach", participants=[s["officer"], s["worker"]], planned_venues=[s["venue"]], acting_user=s["officer"],
+        **({"operation": operation} if operation is not None else {}),
     )
     ops.do_start_shift(shift, acting_user=s["officer"])
     return shift
@@ -84,6 +91,9 @@ def counted(f: Filter, *figures: Figure) -> tuple[int, ...]:
     for figure, declaration in FIGURES.items():
         names = units(figure, f)
         assert len(names) == len(set(names)) == fast.totals[figure]
+        assert fast.notes.get(figure, {}) == {note: noted(figure, note, f) for note in declaration.notes}
+        for note in declaration.notes:
+            assert set(noted_units(figure, note, f)) <= set(names)
         for dimension in declaration.dimensions:
             assert fast.by[figure][dimension] == breakdown(figure, f, dimension)
             cells = units_by(figure, f, dimension)
@@ -272,3 +282,110 @@ def test_a_person_counts_once_in_each_age_group_and_a_referral_after_any_encount
     assert counted(Filter(dt.date(2021, 5, 1), dt.date(2021, 5, 31)), Figure.MINORS, Figure.MINORS_REFERRED, Figure.ADULTS) == (1, 1, 0)
     # Within June the referral came before every encounter: not referred.
     assert counted(Filter(dt.date(2021, 6, 1), dt.date(2021, 6, 30)), Figure.MINORS, Figure.MINORS_REFERRED, Figure.ADULTS) == (1, 0, 1)
+
+
+# --- Age is revisable, protection is not; persons, not rows (issue 11) -------------------
+
+
+def test_an_uncertain_person_assessed_as_19_moves_to_the_adults_and_the_concern_report_stays(setting: dict[str, Any]) -> None:
+    shift = shift_on(setting, at(2021, 4, 1))
+    encounter = meet(setting, shift, "exploited", "uncertain", at(2021, 4, 1,21))
+    concern = ChildConcernReport.objects.get(encounter=encounter)
+    f = Filter.year(2021)
+    assert counted(f, Figure.MINORS, Figure.ADULTS) == (1, 0)
+    assert report(f).notes[Figure.MINORS] == {Note.AGE_UNCERTAIN: 1, Note.UNLINKED: 1}
+    client, _ = do_create_client(pseudonym="Höst", stated_age=19, acting_user=setting["worker"])
+    do_link_encounter(client, encounter=encounter, acting_user=setting["worker"])
+    # What the person says establishes nothing: still a minor, on an uncertain age, now linked.
+    assert counted(f, Figure.MINORS, Figure.ADULTS) == (1, 0)
+    assert report(f).notes[Figure.MINORS] == {Note.AGE_UNCERTAIN: 1, Note.UNLINKED: 0}
+    do_record_age_assessment(
+        client, min_years=19, basis="professional", assessed_on=dt.date(2021, 4, 20), acting_user=setting["worker"]
+    )
+    assert counted(f, Figure.MINORS, Figure.ADULTS) == (0, 1)
+    assert report(f).notes == {Figure.MINORS: {Note.AGE_UNCERTAIN: 0, Note.UNLINKED: 0}, Figure.ADULTS: {Note.UNLINKED: 0}}
+    assert report(f).by[Figure.ADULTS][Dimension.MONTH] == {4: 1}
+    # The child-concern report filed at the encounter stands.
+    assert ChildConcernReport.objects.filter(pk=concern.pk, encounter=encounter).exists()
+    link = encounter.client_link
+    link.refresh_from_db()
+    assert (link.age_band, link.age_years, link.age_source) == ("adult", 18, "assessment")  # 19 three weeks later: at least 18 then
+
+
+def test_a_birth_date_revises_the_age_both_ways_and_a_range_across_18_stays_uncertain(setting: dict[str, Any]) -> None:
+    shift = shift_on(setting, at(2021, 6, 1))
+    as_adult = meet(setting, shift, "exploited", "adult", at(2021, 6, 1, 21))
+    as_uncertain = meet(setting, shift, "exploited", "uncertain", at(2021, 6, 1, 22))
+    f = Filter.year(2021)
+    young, _ = do_create_client(pseudonym="Källa", acting_user=setting["worker"])
+    do_link_encounter(young, encounter=as_adult, acting_user=setting["worker"])
+    assert counted(f, Figure.MINORS, Figure.ADULTS) == (1, 1)
+    # A personal identity number shows 16 at the encounter: the "adult" was a child.
+    do_add_identifier(young, kind="personnummer", value="200501012389", acting_user=setting["worker"])
+    assert counted(f, Figure.MINORS, Figure.ADULTS) == (2, 0)
+    assert report(f).notes[Figure.MINORS][Note.AGE_UNCERTAIN] == 1  # the other one
+    other, _ = do_create_client(pseudonym="Bäck", acting_user=setting["worker"])
+    do_link_encounter(other, encounter=as_uncertain, acting_user=setting["worker"])
+    do_record_age_assessment(
+        other, min_years=17, max_years=19, basis="medical", assessed_on=dt.date(2021, 6, 10), acting_user=setting["worker"]
+    )
+    assert counted(f, Figure.MINORS, Figure.ADULTS) == (2, 0)
+    assert report(f).notes[Figure.MINORS][Note.AGE_UNCERTAIN] == 1
+    do_record_age_assessment(
+        other, min_years=17, basis="documents", assessed_on=dt.date(2021, 7, 1), acting_user=setting["worker"]
+    )
+    assert report(f).notes[Figure.MINORS][Note.AGE_UNCERTAIN] == 0
+
+
+def test_a_person_is_uncertain_only_if_no_encounter_shows_them_a_minor_for_certain(setting: dict[str, Any]) -> None:
+    shift = shift_on(setting, at(2021, 8, 1))
+    first = meet(setting, shift, "exploited", "uncertain", at(2021, 8, 1, 21))
+    second = meet(setting, shift, "exploited", "under_18", at(2021, 8, 1, 23))
+    client, _ = do_create_client(pseudonym="Glöd", acting_user=setting["worker"])
+    do_link_encounter(client, encounter=first, acting_user=setting["worker"])
+    f = Filter.year(2021)
+    assert counted(f, Figure.MINORS) == (2,)
+    assert report(f).notes[Figure.MINORS] == {Note.AGE_UNCERTAIN: 1, Note.UNLINKED: 1}
+    do_link_encounter(client, encounter=second, acting_user=setting["worker"])
+    assert counted(f, Figure.MINORS) == (1,)
+    assert report(f).notes[Figure.MINORS] == {Note.AGE_UNCERTAIN: 0, Note.UNLINKED: 0}
+
+
+def test_unlinked_encounters_are_shown_and_a_mark_keeps_them_persons_of_their_own(setting: dict[str, Any]) -> None:
+    shift = shift_on(setting, at(2021, 9, 1))
+    met = [meet(setting, shift, "exploited", "adult", at(2021, 9, 1, 20 + i)) for i in range(3)]
+    f = Filter.year(2021)
+    assert counted(f, Figure.ADULTS) == (3,)
+    assert report(f).notes[Figure.ADULTS] == {Note.UNLINKED: 3}
+    client, _ = do_create_client(pseudonym="Tall", acting_user=setting["worker"])
+    do_link_encounter(client, encounter=met[0], acting_user=setting["worker"])
+    do_link_encounter(client, encounter=met[1], acting_user=setting["worker"])
+    assert counted(f, Figure.ADULTS) == (2,)
+    assert report(f).notes[Figure.ADULTS] == {Note.UNLINKED: 1}
+    do_mark_unidentified(met[2], reason="Lämnade platsen", acting_user=setting["worker"])
+    assert counted(f, Figure.ADULTS) == (2,)
+    assert report(f).notes[Figure.ADULTS] == {Note.UNLINKED: 1}
+
+
+def test_shifts_of_the_polices_own_operations_are_not_joint_shifts(setting: dict[str, Any]) -> None:
+    torsk = ops.do_create_operation(
+        collaboration=setting["c"], name="Insats Torsk", kind=OperationKind.POLICE, acting_user=setting["officer"]
+    )
+    joint = ops.do_create_operation(collaboration=setting["c"], name="Gemensam", acting_user=setting["officer"])
+    for operation in (torsk, joint, None):
+        complete(setting, shift_on(setting, at(2021, 10, 1), operation=operation))
+    assert counted(Filter.year(2021), Figure.JOINT_SHIFTS) == (2,)
+    assert counted(Filter.year(2021, operation_id=torsk.pk), Figure.JOINT_SHIFTS) == (0,)
+    assert counted(Filter.year(2021, operation_id=joint.pk), Figure.JOINT_SHIFTS) == (1,)
+
+
+def test_an_operation_of_the_polices_own_is_created_through_the_page(personas: dict[str, User], login: Any) -> None:
+    from samverkan.operations.models import Operation
+
+    page = login(personas["polis.samordnare"])
+    response = page.post("/pass/insatser/", {"name": "Insats Prov", "kind": "police", "description": "", "starts_on": "", "ends_on": ""})
+    assert response.status_code == 302
+    assert Operation.objects.get(name="Insats Prov").kind == OperationKind.POLICE
+    refused = page.post("/pass/insatser/", {"name": "Insats Fel", "kind": "neither"})
+    assert refused.status_code == 400
+    assert not Operation.objects.filter(name="Insats Fel").exists()

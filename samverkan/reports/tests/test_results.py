@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +49,9 @@ def test_the_command_prints_the_press_release(demo_db: object) -> None:  # noqa:
     assert "220 personer har anmälts för köp av sexuell tjänst" in text
     assert "Tre personer under 18 år har påträffats vid insatserna och anmälts för köp av sexuell tjänst/försök till köp av sexuell tjänst. Samtliga har också slussats vidare" in text
     assert AuditEvent.objects.filter(action="export", record_type="results").exists()
+    # What the figures rest on: two of the ten minors on an uncertain age, every person linked.
+    assert re.search(r"Personer under 18 år påträffade i prostitution: varav ålder osäker\s+2\n", text), text
+    assert re.search(r"varav påträffade vid påträffanden utan kopplad klient\s+0\n", text)
 
 
 def test_the_command_in_english_and_json(demo_db: object) -> None:  # noqa: F811
@@ -150,6 +155,11 @@ def test_who_sees_the_results(demo_db: object, personas: dict[str, User], login:
     assert '<td class="num">240</td>' in body
     assert '<td class="num">220</td>' not in body
     assert "Every minor found in the period has been referred" in body or "Samtliga minderåriga" in body or "har länkats" in body
+    # What the figures rest on (client links, established ages) is social services' to see exactly.
+    assert 'data-note="age_uncertain"' in body
+    officer = login(personas["polis.inre"]).get("/resultat/?year=2021").content.decode()
+    assert 'data-figure="minors"' in officer and "data-note=" not in officer
+    assert 'data-note="unlinked"' in login(personas["polis.chef"]).get("/resultat/?year=2021").content.decode()
     # The public version is open to every role that may open the results.
     public = login(personas["soc.handlaggare"]).get("/resultat/?year=2021&public=on").content.decode()
     assert '<td class="num">220</td>' in public
@@ -197,3 +207,103 @@ def test_published_sections_leak_nothing(now: list[int], before: list[int]) -> N
     # What is published is exact.
     for ln, exact in zip(published.lines, now, strict=True):
         assert isinstance(ln.value, sdc.Suppressed) or ln.value == exact
+
+
+# --- No 500 on any results query (issue 11) ------------------------------------------------
+
+
+def test_the_public_report_of_an_empty_year_publishes(personas: dict[str, User], login: Callable[[User], Client]) -> None:
+    # 2019: before the collaboration began (the demo database of this module may be loaded).
+    for method in ("suppression", "cell_key"):
+        text = cli("--year", "2019", "--public", "--method", method)
+        assert "FAKTA – Resultat för år 2019" in text
+        report = build_report(Filter.year(2019), mode=Mode.PUBLIC, method=method)
+        assert all(value in (0, None) for value in all_values(report))
+    client = login(personas["polis.chef"])
+    for query in ("year=2019&public=on", "year=2019", "date_from=2040-01-01&date_to=2040-02-01&public=on"):
+        page = client.get(f"/resultat/?{query}")
+        assert page.status_code == 200, query
+    for fmt in ("text", "json", "csv", "xlsx", "pdf"):
+        assert client.get(f"/resultat/export/{fmt}/?year=2019&public=on").status_code == 200, fmt
+
+
+@pytest.fixture
+def results_world(personas: dict[str, User]) -> dict[str, Any]:
+    """A little data in 2021 (a shift, a minor, an adult, in Farsta), and two operations."""
+    from django.utils import timezone
+
+    from samverkan.accounts.models import Area, Collaboration
+    from samverkan.operations import actions as ops
+    from samverkan.operations.models import OperationKind
+
+    collaboration = Collaboration.objects.get(code="stockholm")
+    officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
+    venue, _ = ops.do_find_or_create_venue(collaboration=collaboration, kind="hotel", name="Hotell Prov", acting_user=officer)
+    own = ops.do_create_operation(collaboration=collaboration, name="Insats Prov", kind=OperationKind.POLICE, acting_user=officer)
+    joint = ops.do_create_operation(collaboration=collaboration, name="Gemensam prov", acting_user=officer)
+    when = dt.datetime(2021, 3, 3, 20, tzinfo=timezone.get_current_timezone())
+    shift = ops.do_create_shift(
+        collaboration=collaboration, area=Area.objects.get(code="lpo-farsta"), starts_at=when, ends_at=when + dt.timedelta(hours=4),
+        basis="tip", participants=[officer, worker], planned_venues=[venue], acting_user=officer, operation=joint,
+    )
+    ops.do_start_shift(shift, acting_user=officer)
+    for band in ("uncertain", "adult"):
+        ops.do_record_encounter(shift, role="exploited", age_band=band, venue=venue, occurred_at=when, acting_user=worker)
+    areas = list(Area.objects.filter(code__in=["lpo-farsta", "lpo-globen", "lpo-norrmalm"]).values_list("pk", flat=True))
+    return {"areas": areas, "operations": [own.pk, joint.pk]}
+
+
+def _queries(world: dict[str, Any]) -> st.SearchStrategy[list[tuple[str, str]]]:
+    days = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
+    near = st.dates(min_value=dt.date(2019, 1, 1), max_value=dt.date(2027, 12, 31))
+    text = st.text(max_size=12)
+    year = st.one_of(st.integers(1990, 2110).map(str), st.sampled_from(["2020", "2021", "2024", "2025", ""]), text)
+    date = st.one_of(near.map(str), days.map(str), text)
+    area = st.one_of(st.sampled_from([str(a) for a in world["areas"]]), st.integers(-5, 10**12).map(str), text)
+    operation = st.one_of(st.sampled_from([str(o) for o in world["operations"]] + [""]), st.integers(-5, 10**12).map(str), text)
+    public = st.sampled_from(["on", "", "yes", "0"])
+    return st.tuples(
+        st.one_of(st.none(), year), st.one_of(st.none(), date), st.one_of(st.none(), date),
+        st.lists(area, max_size=3), st.one_of(st.none(), operation), st.one_of(st.none(), public),
+    ).map(
+        lambda t: [
+            *([("year", t[0])] if t[0] is not None else []),
+            *([("date_from", t[1])] if t[1] is not None else []),
+            *([("date_to", t[2])] if t[2] is not None else []),
+            *[("areas", a) for a in t[3]],
+            *([("operation", t[4])] if t[4] is not None else []),
+            *([("public", t[5])] if t[5] is not None else []),
+        ]
+    )
+
+
+@pytest.mark.parametrize("method", ["suppression", "cell_key"])
+def test_every_results_query_answers_a_page(
+    results_world: dict[str, Any], personas: dict[str, User], login: Callable[[User], Client], method: str,
+) -> None:
+    """Any combination of year, dates, areas, operation and public mode, with data or none: 200 or 400."""
+    from urllib.parse import urlencode
+
+    from django.test import override_settings
+    from hypothesis import HealthCheck
+
+    client = login(personas["polis.chef"])
+    answered: set[int] = set()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(query=_queries(results_world))
+    def ask(query: list[tuple[str, str]]) -> None:
+        if any("\x00" in v for _k, v in query):
+            return  # a NUL byte never reaches a view (the test client refuses to encode it)
+        response = client.get(f"/resultat/?{urlencode(query)}")
+        assert response.status_code in (200, 400), (query, response.status_code)
+        answered.add(response.status_code)
+
+    with override_settings(SAMVERKAN_PUBLIC_METHOD=method):
+        ask()
+        # The cases that must answer with figures, whatever hypothesis drew.
+        for query in ("year=2021&public=on", "year=2024&public=on", "year=2021&areas=999", "date_from=0001-01-01&date_to=0001-01-02"):
+            response = client.get(f"/resultat/?{query}")
+            answered.add(response.status_code)
+            assert response.status_code in (200, 400), query
+    assert answered == {200, 400}
