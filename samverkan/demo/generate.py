@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from samverkan.accounts.models import Agency, Area, Collaboration, User
+from samverkan.accounts.models import Agency, Area, Collaboration, Role, User
 from samverkan.demo import synthetic
 from samverkan.investigations.models import (
     CrimeReport,
@@ -237,10 +237,15 @@ class Demo:
             cancel_reason="Personalbrist" if status == ShiftStatus.CANCELLED else "",
         )
         shift.planned_venues.set(self.rng.sample(self.venues[code], 3))
+        # Field staff of both agencies, checked in when the shift began (completing it needs that).
+        there = status in (ShiftStatus.COMPLETED, ShiftStatus.ONGOING)
         ShiftParticipant.objects.bulk_create(
             [
-                ShiftParticipant(shift=shift, user=self.officer, agency=self.police),
-                ShiftParticipant(shift=shift, user=self.worker, agency=self.social),
+                ShiftParticipant(
+                    shift=shift, user=user, agency=agency, role=role,
+                    checked_in_at=starts if there else None, checked_out_at=shift.completed_at,
+                )
+                for user, agency, role in ((self.officer, self.police, Role.POLICE_OFFICER), (self.worker, self.social, Role.SOCIAL_WORKER))
             ]
         )
         return shift
