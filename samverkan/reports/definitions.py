@@ -99,9 +99,9 @@ def _shift_scope(f: Filter, prefix: str = "") -> Q:
 
 
 def completed_shifts(f: Filter) -> QuerySet[Shift]:
-    """Completed joint shifts that started in the period."""
+    """Completed joint shifts (not the police's own operations') that started in the period."""
     start, end = f.bounds()
-    return Shift.objects.completed().filter(starts_at__gte=start, starts_at__lt=end).filter(_shift_scope(f))
+    return Shift.objects.completed().joint().filter(starts_at__gte=start, starts_at__lt=end).filter(_shift_scope(f))
 
 
 def exploited_encounters(f: Filter, *, minors: bool | None = None) -> QuerySet[Encounter]:

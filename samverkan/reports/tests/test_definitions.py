@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,7 +65,11 @@ def shift_on(s: dict[str, Any], when: dt.datetime, *, complete: bool = True) -> 
         collaboration=s["c"], area=Area.objects.get(code="lpo-farsta"), starts_at=when, ends_at=when + dt.timedelta(hours=5),
         basis="outreach", participants=[s["officer"], s["worker"]], planned_venues=[s["venue"]], acting_user=s["officer"],
     )
-    ops.do_start_shift(shift, acting_user=s["officer"])
+    # Started, and its field staff checked in, when it began.
+    with time_machine.travel(when, tick=False):
+        ops.do_start_shift(shift, acting_user=s["officer"])
+        for user in (s["officer"], s["worker"]):
+            ops.do_check_in(shift, acting_user=user)
     return shift
 
 
