@@ -144,6 +144,9 @@ def do_update_shift(shift: Shift, *, acting_user: User, planned_venues: Iterable
     for name, value in fields.items():
         setattr(shift, name, value)
     shift.full_clean()
+    if shift.status == ShiftStatus.ONGOING:
+        # Moving a shift under way must not move it away from when it started or what was met on it.
+        _check_times_hold(shift)
     shift.save(update_fields=list(fields) or None)
     if planned_venues is not None:
         shift.planned_venues.set(list(planned_venues))
@@ -611,6 +614,23 @@ def do_correct_venue_visit(
     return visit
 
 
+def _check_times_hold(shift: Shift) -> None:
+    """A started shift's planned times, changed, still hold what happened: its start and what was recorded on it."""
+    if shift.started_at is not None:
+        if shift.started_at < shift.earliest_start():
+            raise ValidationError({"started_at": _("The shift cannot have started more than %(hours)s hours before its planned start.") % {"hours": settings.SAMVERKAN_SHIFT_START_MARGIN_HOURS}})
+        if shift.started_at > shift.ends_at:
+            raise ValidationError({"started_at": _("The shift cannot have started after its planned end.")})
+    start, end = shift.window()
+    outside = (
+        shift.encounters.exclude(occurred_at__gte=start, occurred_at__lte=end).exists()
+        or shift.venue_visits.exclude(arrived_at__gte=start, arrived_at__lte=end).exists()
+        or shift.venue_visits.filter(left_at__gt=end).exists()
+    )
+    if outside:
+        raise ValidationError(_("Encounters or visits recorded on the shift would fall outside its corrected time."))
+
+
 @transaction.atomic
 def do_correct_shift_times(
     shift: Shift,
@@ -640,22 +660,11 @@ def do_correct_shift_times(
     after = {"starts_at": starts_at, "ends_at": ends_at, "started_at": started_at, "completed_at": completed_at}
     shift.starts_at, shift.ends_at, shift.started_at, shift.completed_at = starts_at, ends_at, started_at, completed_at
     shift.full_clean()
-    if started_at < shift.earliest_start():
-        raise ValidationError({"started_at": _("The shift cannot have started more than %(hours)s hours before its planned start.") % {"hours": settings.SAMVERKAN_SHIFT_START_MARGIN_HOURS}})
-    if started_at > ends_at:
-        raise ValidationError({"started_at": _("The shift cannot have started after its planned end.")})
     if completed_at < started_at or completed_at < starts_at:
         raise ValidationError({"completed_at": _("The shift cannot have been completed before it began.")})
     if completed_at > timezone.now():
         raise ValidationError({"completed_at": _("The time cannot be in the future.")})
-    start, end = shift.window()
-    outside = (
-        shift.encounters.exclude(occurred_at__gte=start, occurred_at__lte=end).exists()
-        or shift.venue_visits.exclude(arrived_at__gte=start, arrived_at__lte=end).exists()
-        or shift.venue_visits.filter(left_at__gt=end).exists()
-    )
-    if outside:
-        raise ValidationError(_("Encounters or visits recorded on the shift would fall outside its corrected time."))
+    _check_times_hold(shift)
     shift.save(update_fields=list(after))
     return _record_correction(
         shift, record=CorrectedRecord.SHIFT, record_id=shift.pk, before=before, after=after, reason=reason[:300], acting_user=acting_user

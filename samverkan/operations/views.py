@@ -228,7 +228,8 @@ def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dic
         "can_visit": can_update and can_enter,
         "after_shift": shift.status == ShiftStatus.COMPLETED,
         "can_check_in": can_update and is_field_staff(user) and shift.status in (ShiftStatus.PLANNED, ShiftStatus.ONGOING)
-        and (me is None or me.checked_out_at is None) and not (me and me.checked_in_at),
+        and (me is None or me.checked_out_at is None) and not (me and me.checked_in_at)
+        and timezone.now() >= shift.earliest_start(),
         "can_complete": shift.can_complete(),
         "missing_agencies": shift.missing_agencies() if shift.status == ShiftStatus.ONGOING else [],
         "encounter_form": forms.get("encounter_form") or EncounterForm(shift=shift, user=user),

@@ -494,3 +494,13 @@ def test_only_a_completed_shift_is_corrected(personas: dict[str, User], shift: S
             shift, starts_at=shift.starts_at, ends_at=shift.ends_at, started_at=shift.starts_at,
             completed_at=timezone.now(), reason="x", acting_user=personas["polis.inre"],
         )
+
+
+def test_a_shift_under_way_cannot_be_moved_away_from_its_start(personas: dict[str, User], login: Login, shift: Shift) -> None:
+    shift = run(shift, personas)
+    later = timezone.localtime(shift.starts_at + dt.timedelta(days=2))
+    data = {"area": shift.area_id, "starts_at": f"{later:%Y-%m-%dT%H:%M}", "ends_at": f"{later + dt.timedelta(hours=4):%Y-%m-%dT%H:%M}", "basis": "outreach"}
+    response = login(personas["polis.samordnare"]).post(f"/pass/{shift.pk}/andra/", data)
+    assert response.status_code == 400
+    assert "Passet kan inte ha startat mer än 2 timmar före planerad start." in response.content.decode()
+    assert Shift.objects.get(pk=shift.pk).starts_at == shift.starts_at
