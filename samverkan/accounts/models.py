@@ -38,6 +38,7 @@ class Agency(models.Model):
     coordinators_in_field = models.BooleanField(
         _("coordinators go out in the field"),
         default=False,
+        db_default=False,
         help_text=_("Whether this agency's coordinators can be staffed on a shift as field staff."),
     )
 

@@ -70,7 +70,7 @@ class Operation(models.Model):
 
     collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="operations", verbose_name=_("collaboration"))
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=16, choices=OperationKind.choices, default=OperationKind.JOINT)
+    kind = models.CharField(_("kind"), max_length=16, choices=OperationKind.choices, default=OperationKind.JOINT, db_default=OperationKind.JOINT)
     description = models.TextField(_("description"), blank=True)
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
@@ -263,7 +263,7 @@ class ShiftParticipant(models.Model):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="participants", verbose_name=_("shift"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shift_participations", verbose_name=_("user"))
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency"))
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True, db_default="")
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
 

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='agency',
             name='coordinators_in_field',
-            field=models.BooleanField(default=False, help_text="Whether this agency's coordinators can be staffed on a shift as field staff.", verbose_name='coordinators go out in the field'),
+            field=models.BooleanField(db_default=False, default=False, help_text="Whether this agency's coordinators can be staffed on a shift as field staff.", verbose_name='coordinators go out in the field'),
         ),
     ]

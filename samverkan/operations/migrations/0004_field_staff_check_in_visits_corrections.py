@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='operation',
             name='kind',
-            field=models.CharField(choices=[('joint', 'Joint (police and social services)'), ('police', "The police's own targeted operation")], default='joint', max_length=16, verbose_name='kind'),
+            field=models.CharField(choices=[('joint', 'Joint (police and social services)'), ('police', "The police's own targeted operation")], db_default='joint', default='joint', max_length=16, verbose_name='kind'),
         ),
         migrations.AddField(
             model_name='shiftparticipant',
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='shiftparticipant',
             name='role',
-            field=models.CharField(blank=True, choices=[('police_officer', 'Police officer'), ('police_investigator', 'Police investigator'), ('police_analyst', 'Police analyst'), ('social_worker', 'Social worker'), ('coordinator', 'Coordinator'), ('manager', 'Manager'), ('auditor', 'Auditor'), ('admin', 'Administrator')], max_length=32, verbose_name='role'),
+            field=models.CharField(blank=True, choices=[('police_officer', 'Police officer'), ('police_investigator', 'Police investigator'), ('police_analyst', 'Police analyst'), ('social_worker', 'Social worker'), ('coordinator', 'Coordinator'), ('manager', 'Manager'), ('auditor', 'Auditor'), ('admin', 'Administrator')], db_default='', max_length=32, verbose_name='role'),
         ),
         migrations.AddConstraint(
             model_name='shiftparticipant',
