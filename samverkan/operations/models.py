@@ -347,15 +347,16 @@ class ShiftCorrection(models.Model):
             if value in (None, ""):
                 return "–"
             if name == "outcome":
-                return str(VisitOutcome(value).label) if value in VisitOutcome.values else str(value)
+                return str(VisitOutcome(str(value)).label) if value in VisitOutcome.values else str(value)
             if name.endswith("_at"):
                 return f"{timezone.localtime(dt.datetime.fromisoformat(str(value))):%Y-%m-%d %H:%M}"
             return str(value)
 
-        return [
-            (str(model._meta.get_field(name).verbose_name), shown(name, before), shown(name, after))
-            for name, (before, after) in self.changes.items()
-        ]
+        def label(name: str) -> str:
+            field = model._meta.get_field(name)
+            return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+        return [(label(name), shown(name, before), shown(name, after)) for name, (before, after) in self.changes.items()]
 
 
 class EncounterRole(models.TextChoices):
