@@ -284,6 +284,15 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Client address: REMOTE_ADDR unless a trusted proxy sets this header.
 SAMVERKAN_CLIENT_IP_HEADER = env("SAMVERKAN_CLIENT_IP_HEADER") or ""
 
+# --- Shifts ---------------------------------------------------------------
+# A shift can be started (and its staff check in) this many hours before its planned
+# start, and what happened on it lies in its planned time widened by as much.
+SAMVERKAN_SHIFT_START_MARGIN_HOURS = env_int("SAMVERKAN_SHIFT_START_MARGIN_HOURS", 2)
+# The staff can record encounters and venue visits this long after the shift's end.
+SAMVERKAN_LATE_ENTRY_HOURS = env_int("SAMVERKAN_LATE_ENTRY_HOURS", 24)
+# The author can change an encounter's or a visit's time this long after recording it.
+SAMVERKAN_ENTRY_EDIT_HOURS = env_int("SAMVERKAN_ENTRY_EDIT_HOURS", 24)
+
 # --- Published statistics --------------------------------------------------
 # Public tables: counts below the threshold are suppressed ("färre än 5"), or,
 # with "cell_key", every cell gets Statistics Sweden's small fixed noise.

@@ -33,6 +33,14 @@ class Agency(models.Model):
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=AgencyKind.choices)
+    # Some agencies send their coordinators out with the field staff; the policy
+    # (``policy.goes_out_in_field``) staffs a coordinator on a shift only where this is set.
+    coordinators_in_field = models.BooleanField(
+        _("coordinators go out in the field"),
+        default=False,
+        db_default=False,
+        help_text=_("Whether this agency's coordinators can be staffed on a shift as field staff."),
+    )
 
     class Meta:
         verbose_name = _("agency")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.models import Role
 
 if TYPE_CHECKING:
-    from samverkan.accounts.models import User
+    from samverkan.accounts.models import Agency, User
 
 
 class RecordType(models.TextChoices):
@@ -185,6 +185,38 @@ def user_scope(user: User | None, record: RecordType, action: Action) -> Scope:
 
 def can(user: User | None, record: RecordType, action: Action) -> bool:
     return bool(user_scope(user, record, action))
+
+
+# Who goes out in the field. Only these roles can be staffed on a shift, and a joint
+# shift counts only when field staff of both agencies checked in (operations.actions).
+# A coordinator goes out only where their agency says so (``Agency.coordinators_in_field``);
+# analysts, managers, auditors and administrators never, as such.
+FIELD_ROLES: frozenset[Role] = frozenset({_PO, _PI, _SW})
+FIELD_ROLES_IF_AGENCY_SAYS: frozenset[Role] = frozenset({_CO})
+
+
+def goes_out_in_field(role: Role | str | None, agency: Agency | None) -> bool:
+    """Whether a member of ``agency`` in ``role`` can be staffed on a shift."""
+    if role is None or agency is None:
+        return False
+    try:
+        role = Role(role)
+    except ValueError:
+        return False
+    if role in FIELD_ROLES:
+        return True
+    return role in FIELD_ROLES_IF_AGENCY_SAYS and agency.coordinators_in_field
+
+
+def field_roles_of(agency: Agency) -> frozenset[Role]:
+    """The roles of ``agency`` that can be staffed on a shift."""
+    return FIELD_ROLES | (FIELD_ROLES_IF_AGENCY_SAYS if agency.coordinators_in_field else frozenset())
+
+
+def is_field_staff(user: User | None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return goes_out_in_field(user.role, user.agency)
 
 
 def can_read_records(user: User | None, record: RecordType) -> bool:

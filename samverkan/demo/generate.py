@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from samverkan.accounts.models import Agency, Area, Collaboration, User
+from samverkan.accounts.models import Agency, Area, Collaboration, Role, User
 from samverkan.demo import synthetic
 from samverkan.investigations.models import (
     CrimeReport,
@@ -274,12 +274,23 @@ class Demo:
         planned = self.rng.sample(self.venues[code], 3)
         shift.planned_venues.set(planned)
         self.planned[shift.pk] = planned
+        # Field staff, checked in when the shift began (completing it needs that): a joint shift
+        # has both agencies' staff, the police's own operation police only.
+        there = status in (ShiftStatus.COMPLETED, ShiftStatus.ONGOING)
         second = (
-            ShiftParticipant(shift=shift, user=self.worker, agency=self.social)
+            (self.worker, self.social, Role.SOCIAL_WORKER)
             if operation is None
-            else ShiftParticipant(shift=shift, user=self.investigator, agency=self.police)
+            else (self.investigator, self.police, Role.POLICE_INVESTIGATOR)
         )
-        ShiftParticipant.objects.bulk_create([ShiftParticipant(shift=shift, user=self.officer, agency=self.police), second])
+        ShiftParticipant.objects.bulk_create(
+            [
+                ShiftParticipant(
+                    shift=shift, user=user, agency=agency, role=role,
+                    checked_in_at=starts if there else None, checked_out_at=shift.completed_at,
+                )
+                for user, agency, role in ((self.officer, self.police, Role.POLICE_OFFICER), second)
+            ]
+        )
         return shift
 
     def encounter(self, shift: Shift, role: str, age_band: str, *, minute: int | None = None, recorder: User | None = None) -> Encounter:

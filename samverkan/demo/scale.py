@@ -323,7 +323,7 @@ class ScaleData:
             Shift, "id", "collaboration_id", "operation_id", "area_id", "starts_at", "ends_at", "basis",
             "status", "cancel_reason", "created_by_id", "created_at", "started_at", "completed_at",
         )
-        self.participants = t(ShiftParticipant, "id", "shift_id", "user_id", "agency_id")
+        self.participants = t(ShiftParticipant, "id", "shift_id", "user_id", "agency_id", "role", "checked_in_at", "checked_out_at")
         self.encounters = t(
             Encounter, "id", "collaboration_id", "shift_id", "venue_id", "role", "age_band", "occurred_at",
             "recorded_by_id", "recorder_agency_id", "recorded_at", "idempotency_key",
@@ -610,8 +610,9 @@ class ScaleData:
                  starts if done else None, ends if done else None)
             )
             if done:
-                self.participants.add((self.ids.next(ShiftParticipant), pk, r.officer, r.police))
-                self.participants.add((self.ids.next(ShiftParticipant), pk, r.worker, r.social))
+                # Field staff of both agencies checked in: what completing a joint shift needs.
+                self.participants.add((self.ids.next(ShiftParticipant), pk, r.officer, r.police, Role.POLICE_OFFICER, starts, ends))
+                self.participants.add((self.ids.next(ShiftParticipant), pk, r.worker, r.social, Role.SOCIAL_WORKER, starts, ends))
                 completed.append(_Shift(pk, starts, hours * 60, r.venues_by_area[area]))
         return completed
 

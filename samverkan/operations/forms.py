@@ -5,10 +5,12 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import Area, AreaKind, User
+from samverkan.accounts.policy import FIELD_ROLES, FIELD_ROLES_IF_AGENCY_SAYS
 from samverkan.operations.models import (
     AgeBand,
     Encounter,
@@ -19,7 +21,11 @@ from samverkan.operations.models import (
     ShiftStatus,
     Venue,
     VenueKind,
+    VenueVisit,
+    VisitOutcome,
 )
+
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class EncounterChoiceField(forms.ModelChoiceField[Encounter]):
@@ -42,8 +48,8 @@ def _areas_for(user: User) -> Any:
 
 
 class ShiftForm(forms.ModelForm[Shift]):
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
 
     class Meta:
         model = Shift
@@ -83,13 +89,26 @@ class LogEntryForm(forms.Form):
     )
 
 
+def field_staff_of(shift: Shift) -> Any:
+    """The users who can be staffed on ``shift``: active field staff of its collaboration's agencies.
+
+    The same rule as ``actions.do_add_participant`` (``policy.goes_out_in_field``), as a query.
+    """
+    agencies = shift.collaboration.agencies.all()
+    return User.objects.filter(is_active=True, membership_record__agency__in=agencies).filter(
+        Q(membership_record__role__in=FIELD_ROLES)
+        | Q(membership_record__role__in=FIELD_ROLES_IF_AGENCY_SAYS, membership_record__agency__coordinators_in_field=True)
+    )
+
+
 class ParticipantForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Participant"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, shift: Shift, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["user"].help_text = _("Only staff who go out in the field can be staffed on a shift.")
         self.fields["user"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, membership_record__agency__in=shift.collaboration.agencies.all())
+            field_staff_of(shift)
             .exclude(shift_participations__shift=shift)
             .select_related("membership_record__agency")
             .order_by("membership_record__agency__name", "first_name", "username")
@@ -108,19 +127,102 @@ class EncounterForm(forms.Form):
         help_text=_("Uncertain age counts as a child: a child-concern report is made."),
     )
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), empty_label=None)
+    occurred_at = forms.DateTimeField(
+        label=_("Time"), required=False, widget=DateTimeLocalInput(), input_formats=TIME_FORMATS,
+        help_text=_("Leave empty for now. After the shift, say when."),
+    )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, shift: Shift, user: User, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = shift_venues(shift, user)  # type: ignore[attr-defined]
         planned = list(shift.planned_venues.all())
-        queryset = Venue.objects.visible_to(user).filter(collaboration=shift.collaboration)
-        if planned:
-            queryset = queryset.filter(pk__in=[v.pk for v in planned] + list(shift.encounters.values_list("venue_id", flat=True)))
-        self.fields["venue"].queryset = queryset.order_by("name")  # type: ignore[attr-defined]
         if planned and "venue" not in kwargs["initial"]:
             self.initial["venue"] = planned[0].pk
+
+
+def shift_venues(shift: Shift, user: User) -> Any:
+    """The venues to choose from on a shift: those planned and those already met at, or all of the collaboration's."""
+    queryset = Venue.objects.visible_to(user).filter(collaboration=shift.collaboration)
+    planned = list(shift.planned_venues.values_list("pk", flat=True))
+    if planned:
+        queryset = queryset.filter(
+            pk__in=[*planned, *shift.encounters.values_list("venue_id", flat=True), *shift.venue_visits.values_list("venue_id", flat=True)]
+        )
+    return queryset.order_by("name")
+
+
+class EncounterCorrectionForm(forms.Form):
+    occurred_at = forms.DateTimeField(label=_("Time"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, encounter: Encounter, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"occurred_at": timezone.localtime(encounter.occurred_at), "venue": encounter.venue_id})
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = shift_venues(encounter.shift, user)  # type: ignore[attr-defined]
+
+
+class VenueVisitForm(forms.Form):
+    """A visit on the phone: the venue, what was found, and a tap."""
+
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), empty_label=None)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=VisitOutcome.choices, widget=forms.RadioSelect)
+    arrived_at = forms.DateTimeField(
+        label=_("Arrived"), required=False, widget=DateTimeLocalInput(), input_formats=TIME_FORMATS,
+        help_text=_("Leave empty for now. After the shift, say when."),
+    )
+    left_at = forms.DateTimeField(label=_("Left"), required=False, widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, shift: Shift, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = shift_venues(shift, user)  # type: ignore[attr-defined]
+
+
+class VenueVisitCorrectionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=VisitOutcome.choices, widget=forms.RadioSelect)
+    arrived_at = forms.DateTimeField(label=_("Arrived"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    left_at = forms.DateTimeField(label=_("Left"), required=False, widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+
+    def __init__(self, *args: Any, visit: VenueVisit, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "outcome": visit.outcome,
+                "arrived_at": timezone.localtime(visit.arrived_at),
+                "left_at": timezone.localtime(visit.left_at) if visit.left_at else None,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
+class ShiftCorrectionForm(forms.Form):
+    """The times of a completed shift, corrected after the fact with a reason."""
+
+    starts_at = forms.DateTimeField(label=_("Planned start"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    ends_at = forms.DateTimeField(label=_("Planned end"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    started_at = forms.DateTimeField(label=_("Started"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    completed_at = forms.DateTimeField(label=_("Completed"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
+    reason = forms.CharField(label=_("Why the times are corrected"), max_length=300)
+
+    def __init__(self, *args: Any, shift: Shift, **kwargs: Any) -> None:
+        def local(value: dt.datetime | None) -> dt.datetime | None:
+            return timezone.localtime(value) if value else None
+
+        kwargs.setdefault(
+            "initial",
+            {
+                "starts_at": local(shift.starts_at),
+                "ends_at": local(shift.ends_at),
+                "started_at": local(shift.started_at),
+                "completed_at": local(shift.completed_at),
+            },
+        )
+        super().__init__(*args, **kwargs)
 
 
 class VenueForm(forms.ModelForm[Venue]):

@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.access import RestrictedQuerySet
-from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration
-from samverkan.accounts.policy import RecordType
+from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, Role
+from samverkan.accounts.policy import RecordType, goes_out_in_field
 
 
 def normalise_key(*parts: str) -> str:
@@ -37,17 +37,32 @@ def normalise_key(*parts: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", text).strip()
 
 
+def start_margin() -> dt.timedelta:
+    """How long before its planned start a shift can be started (and staff check in)."""
+    return dt.timedelta(hours=settings.SAMVERKAN_SHIFT_START_MARGIN_HOURS)
+
+
+def late_entry_limit() -> dt.timedelta:
+    """How long after a shift's end its staff can still record what happened on it."""
+    return dt.timedelta(hours=settings.SAMVERKAN_LATE_ENTRY_HOURS)
+
+
+def entry_edit_limit() -> dt.timedelta:
+    """How long after recording it the author can still change an encounter's or a visit's time."""
+    return dt.timedelta(hours=settings.SAMVERKAN_ENTRY_EDIT_HOURS)
+
+
+class OperationKind(models.TextChoices):
+    JOINT = "joint", _("Joint (police and social services)")
+    # The police's own targeted operations: their shifts need only police staff and
+    # are never counted as joint shifts.
+    POLICE = "police", _("The police's own targeted operation")
+
+
 class OperationQuerySet(RestrictedQuerySet["Operation"]):
     """Operations are planned and read with the collaboration's shifts."""
 
     record_type = RecordType.SHIFT
-
-
-class OperationKind(models.TextChoices):
-    """Whether an operation's shifts are joint shifts of the collaboration or the police's own."""
-
-    JOINT = "joint", _("Joint (police and social services)")
-    POLICE = "police", _("The police's own operation")
 
 
 # A shift of the police's own operation is not a joint shift (the results' "joint shifts").
@@ -59,11 +74,8 @@ class Operation(models.Model):
 
     collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="operations", verbose_name=_("collaboration"))
     name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=OperationKind.choices, default=OperationKind.JOINT, db_default=OperationKind.JOINT)
     description = models.TextField(_("description"), blank=True)
-    kind = models.CharField(
-        _("kind of operation"), max_length=16, choices=OperationKind.choices, default=OperationKind.JOINT,
-        help_text=_("The shifts of the police's own operations are not counted as joint shifts."),
-    )
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
 
@@ -151,6 +163,10 @@ class ShiftQuerySet(RestrictedQuerySet["Shift"]):
     def completed(self) -> ShiftQuerySet:
         return self.filter(status=ShiftStatus.COMPLETED)
 
+    def joint(self) -> ShiftQuerySet:
+        """Shifts of the collaboration, not of the police's own targeted operations."""
+        return self.filter(JOINT_SHIFT)
+
     def starting_between(self, start: dt.datetime, end: dt.datetime) -> ShiftQuerySet:
         return self.filter(starts_at__gte=start, starts_at__lt=end)
 
@@ -207,27 +223,75 @@ class Shift(models.Model):
     def is_open_for_encounters(self) -> bool:
         return self.status == ShiftStatus.ONGOING
 
-    def staffing(self) -> set[str]:
-        """Agency kinds among the participants."""
-        return set(self.participants.values_list("agency__kind", flat=True))
+    @property
+    def is_joint(self) -> bool:
+        """A joint shift needs both agencies; a shift of the police's own operation only the police."""
+        return self.operation is None or self.operation.kind != OperationKind.POLICE
+
+    def earliest_start(self) -> dt.datetime:
+        return self.starts_at - start_margin()
+
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        """When what happened on the shift can have happened: the planned time, widened by the margin."""
+        margin = start_margin()
+        return self.starts_at - margin, self.ends_at + margin
+
+    def entry_deadline(self) -> dt.datetime:
+        """Until when the staff can record encounters and visits after the shift."""
+        end = max(self.ends_at, self.completed_at or self.ends_at)
+        return end + late_entry_limit()
+
+    def required_agencies(self) -> list[Agency]:
+        """The agencies whose field staff must check in before the shift can be completed."""
+        agencies = list(self.collaboration.agencies.order_by("kind", "name"))
+        if not self.is_joint:
+            agencies = [a for a in agencies if a.kind == AgencyKind.POLICE]
+        return agencies
+
+    def missing_agencies(self) -> list[Agency]:
+        """The required agencies with no field staff checked in yet."""
+        present = {
+            p.agency_id
+            for p in self.participants.select_related("agency").filter(checked_in_at__isnull=False)
+            if p.is_field_staff
+        }
+        return [a for a in self.required_agencies() if a.pk not in present]
 
     def can_complete(self) -> bool:
-        kinds = self.staffing()
-        return AgencyKind.POLICE in kinds and AgencyKind.SOCIAL_SERVICES in kinds
+        return not self.missing_agencies()
 
 
 class ShiftParticipant(models.Model):
+    """A staff member on a shift: their agency and role when staffed, and when they were there."""
+
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="participants", verbose_name=_("shift"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shift_participations", verbose_name=_("user"))
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True, db_default="")
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        constraints = [models.UniqueConstraint(fields=["shift", "user"], name="participant_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "user"], name="participant_once"),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True) | Q(checked_in_at__isnull=False, checked_out_at__gte=models.F("checked_in_at")),
+                name="participant_out_after_in",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @property
+    def is_field_staff(self) -> bool:
+        return goes_out_in_field(self.role, self.agency)
+
+    @property
+    def is_checked_in(self) -> bool:
+        return self.checked_in_at is not None and self.checked_out_at is None
 
 
 class ShiftLogEntry(models.Model):
@@ -245,6 +309,58 @@ class ShiftLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.written_at:%H:%M} {self.text[:40]}"
+
+
+class CorrectedRecord(models.TextChoices):
+    SHIFT = "shift", _("Shift times")
+    ENCOUNTER = "encounter", _("Encounter")
+    VENUE_VISIT = "venue_visit", _("Venue visit")
+
+
+class ShiftCorrection(models.Model):
+    """A change made after the fact to a shift's times, or to an encounter or visit on it.
+
+    Shown on the shift page beside the audit event, so that a figure resting on a
+    corrected time can be seen to do so: what changed from what to what, by whom, why.
+    """
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("shift"))
+    record = models.CharField(_("what"), max_length=16, choices=CorrectedRecord.choices)
+    record_id = models.PositiveBigIntegerField(_("record"))
+    # {field: [before, after]}, times as ISO 8601 strings.
+    changes = models.JSONField(_("changes"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("made by"))
+    made_at = models.DateTimeField(_("made"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["made_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_record_display()} #{self.record_id} {timezone.localtime(self.made_at):%Y-%m-%d %H:%M}"
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """Each change as (field label, before, after), as the shift page shows it."""
+        model = {CorrectedRecord.SHIFT: Shift, CorrectedRecord.ENCOUNTER: Encounter, CorrectedRecord.VENUE_VISIT: VenueVisit}[
+            CorrectedRecord(self.record)
+        ]
+
+        def shown(name: str, value: object) -> str:
+            if value in (None, ""):
+                return "–"
+            if name == "outcome":
+                return str(VisitOutcome(str(value)).label) if value in VisitOutcome.values else str(value)
+            if name.endswith("_at"):
+                return f"{timezone.localtime(dt.datetime.fromisoformat(str(value))):%Y-%m-%d %H:%M}"
+            return str(value)
+
+        def label(name: str) -> str:
+            field = model._meta.get_field(name)
+            return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+        return [(label(name), shown(name, before), shown(name, after)) for name, (before, after) in self.changes.items()]
 
 
 class EncounterRole(models.TextChoices):
@@ -313,6 +429,47 @@ class Encounter(models.Model):
     @property
     def is_possible_minor(self) -> bool:
         return self.age_band in MINOR_AGE_BANDS
+
+
+class VisitOutcome(models.TextChoices):
+    CLOSED = "closed", _("Closed, no one there")
+    NOTHING_FOUND = "nothing_found", _("Nothing found")
+    PERSONS_MET = "persons_met", _("Persons met")
+    REFUSED_ENTRY = "refused_entry", _("Refused entry")
+    OTHER = "other", _("Other")
+
+
+class VenueVisitQuerySet(RestrictedQuerySet["VenueVisit"]):
+    record_type = RecordType.SHIFT
+    collaboration_path = "shift__collaboration"
+
+
+class VenueVisit(models.Model):
+    """A visit to a venue during a shift: when the staff arrived and left, and what they found."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="venue_visits", verbose_name=_("shift"))
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="visits", verbose_name=_("venue"))
+    arrived_at = models.DateTimeField(_("arrived"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=VisitOutcome.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorder_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by agency"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+    # Generated by the form, as for encounters: a double tap records one visit.
+    idempotency_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+
+    objects = VenueVisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("venue visit")
+        verbose_name_plural = _("venue visits")
+        ordering = ["-arrived_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(left_at__isnull=True) | Q(left_at__gte=models.F("arrived_at")), name="visit_left_after_arrival"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue.name} {timezone.localtime(self.arrived_at):%Y-%m-%d %H:%M} ({self.get_outcome_display()})"
 
 
 class ConcernSubject(models.TextChoices):

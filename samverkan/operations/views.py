@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,21 +20,34 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
 from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Collaboration, User
-from samverkan.accounts.policy import Action, RecordType, can
+from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
 from samverkan.operations import actions
 from samverkan.operations.forms import (
     CalendarForm,
     CancelForm,
+    EncounterCorrectionForm,
     EncounterForm,
     LogEntryForm,
     OperationForm,
     ParticipantForm,
+    ShiftCorrectionForm,
     ShiftFilterForm,
     ShiftForm,
     VenueForm,
     VenueSearchForm,
+    VenueVisitCorrectionForm,
+    VenueVisitForm,
 )
-from samverkan.operations.models import Operation, Shift, ShiftStatus, Venue
+from samverkan.operations.models import (
+    ChildConcernReport,
+    Encounter,
+    Operation,
+    Shift,
+    ShiftStatus,
+    Venue,
+    VenueVisit,
+    entry_edit_limit,
+)
 
 
 def _collaboration(user: User) -> Collaboration:
@@ -149,7 +162,8 @@ def shift_create(request: HttpRequest) -> HttpResponse:
                 basis=form.cleaned_data["basis"],
                 operation=form.cleaned_data["operation"],
                 planned_venues=form.cleaned_data["planned_venues"],
-                participants=[user],
+                # The planner is staffed only if they go out in the field themselves.
+                participants=[user] if is_field_staff(user) else [],
                 briefing=form.cleaned_data["briefing"],
                 acting_user=user,
             )
@@ -181,29 +195,52 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "operations/shift_form.html", {"form": form, "shift": shift}, status=status)
 
 
+def _can_enter(user: User, shift: Shift, participant: Any) -> bool:
+    """Whether the shift page offers ``user`` to record what happened (the actions decide)."""
+    if shift.status == ShiftStatus.ONGOING:
+        return True
+    return shift.status == ShiftStatus.COMPLETED and participant is not None and timezone.now() <= shift.entry_deadline()
+
+
 def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dict[str, Any]:
     user = signed_in(request)
     encounters = shift.encounters.select_related("venue").order_by("-occurred_at", "-pk")
-    from samverkan.operations.models import ChildConcernReport
-
     concern_reports = ChildConcernReport.objects.visible_to(user).filter(encounter__shift=shift)
+    participants = list(shift.participants.select_related("user", "agency").order_by("agency__name", "pk"))
+    me = next((p for p in participants if p.user_id == user.pk), None)
+    can_update = can(user, RecordType.SHIFT, Action.UPDATE)
+    can_enter = _can_enter(user, shift, me)
+    edit_since = timezone.now() - entry_edit_limit()
     return {
         "shift": shift,
-        "participants": shift.participants.select_related("user", "agency").order_by("agency__name"),
+        "participants": participants,
+        "me": me,
         "log_entries": shift.log_entries.select_related("author"),
         "encounters": encounters,
         "encounter_count": encounters.count(),
         "concern_reports": concern_reports,
         "planned_venues": shift.planned_venues.all(),
-        "can_update": can(user, RecordType.SHIFT, Action.UPDATE),
-        "can_record": can(user, RecordType.ENCOUNTER, Action.CREATE) and shift.is_open_for_encounters,
+        "visits": shift.venue_visits.select_related("venue").order_by("-arrived_at", "-pk"),
+        "corrections": shift.corrections.select_related("made_by"),
+        "edit_since": edit_since,
+        "can_update": can_update,
+        "can_record": can(user, RecordType.ENCOUNTER, Action.CREATE) and can_enter,
+        "can_visit": can_update and can_enter,
+        "after_shift": shift.status == ShiftStatus.COMPLETED,
+        "can_check_in": can_update and is_field_staff(user) and shift.status in (ShiftStatus.PLANNED, ShiftStatus.ONGOING)
+        and (me is None or me.checked_out_at is None) and not (me and me.checked_in_at)
+        and timezone.now() >= shift.earliest_start(),
         "can_complete": shift.can_complete(),
+        "missing_agencies": shift.missing_agencies() if shift.status == ShiftStatus.ONGOING else [],
         "encounter_form": forms.get("encounter_form") or EncounterForm(shift=shift, user=user),
+        "visit_form": forms.get("visit_form") or VenueVisitForm(shift=shift, user=user),
         "log_form": forms.get("log_form") or LogEntryForm(),
         "participant_form": forms.get("participant_form") or ParticipantForm(shift=shift),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "venue_form": forms.get("venue_form") or VenueForm(user=user),
-        "is_participant": shift.participants.filter(user=user).exists(),
+        "correction_form": forms.get("correction_form") or ShiftCorrectionForm(shift=shift),
+        "is_participant": me is not None,
+        "is_field_staff": is_field_staff(user),
         "htmx": bool(request.headers.get("HX-Request")),
     }
 
@@ -261,6 +298,48 @@ def shift_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     messages.success(request, _("The shift is cancelled."))
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def shift_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    try:
+        actions.do_check_in(shift, acting_user=signed_in(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    messages.success(request, _("You have checked in to the shift."))
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def shift_check_out(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = _shift(request, pk, Action.UPDATE)
+    try:
+        actions.do_check_out(shift, acting_user=signed_in(request))
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    messages.success(request, _("You have checked out of the shift."))
+    return _after_post(request, shift)
+
+
+@require_POST
+@login_required
+def shift_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a completed shift's times after the fact: explicit, with a reason, shown and audited."""
+    shift = _shift(request, pk, Action.UPDATE)
+    form = ShiftCorrectionForm(request.POST, shift=shift)
+    if not form.is_valid():
+        return _after_post(request, shift, correction_form=form)
+    try:
+        actions.do_correct_shift_times(shift, acting_user=signed_in(request), **form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        shift.refresh_from_db()
+        return _after_post(request, shift, correction_form=form)
+    messages.success(request, _("The shift's times are corrected."))
     return _after_post(request, shift)
 
 
@@ -339,6 +418,7 @@ def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
             role=form.cleaned_data["role"],
             age_band=form.cleaned_data["age_band"],
             venue=form.cleaned_data["venue"],
+            occurred_at=form.cleaned_data["occurred_at"],
             idempotency_key=form.cleaned_data["idempotency_key"],
             acting_user=user,
         )
@@ -356,6 +436,95 @@ def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
         fresh = EncounterForm(shift=shift, user=user, initial={"venue": encounter.venue_id})
         return render(request, template, _shift_page_context(request, shift, encounter_form=fresh))
     return redirect("operations:shift_detail", pk=shift.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def encounter_edit(request: HttpRequest, pk: int, encounter_id: int) -> HttpResponse:
+    """The author corrects an encounter's time or venue, for a limited time after recording it."""
+    user = signed_in(request)
+    shift = _shift(request, pk)
+    require(user, RecordType.ENCOUNTER, Action.UPDATE)
+    encounter = access_or_404(
+        Encounter.objects.visible_to(user, Action.VIEW).filter(shift=shift).select_related("shift", "venue"),
+        user, RecordType.ENCOUNTER, encounter_id, action=Action.UPDATE,
+    )
+    form = EncounterCorrectionForm(request.POST or None, encounter=encounter, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_correct_encounter(encounter, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The encounter is corrected."))
+            return redirect("operations:shift_detail", pk=shift.pk)
+    elif request.method == "GET" and encounter.recorded_by_id != user.pk:
+        raise PermissionDenied
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/entry_edit.html", {"form": form, "shift": shift, "record": encounter}, status=status)
+
+
+@require_POST
+@login_required
+def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A venue visit from the phone: the venue, the outcome, a tap. A repeated key records nothing new."""
+    user = signed_in(request)
+    shift = _shift(request, pk, Action.UPDATE)
+    form = VenueVisitForm(request.POST, shift=shift, user=user)
+    if not form.is_valid():
+        return _after_post(request, shift, visit_form=form)
+    try:
+        _visit, created = actions.do_record_venue_visit(shift, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _after_post(request, shift, visit_form=form)
+    messages.success(request, _("The visit is recorded.") if created else _("This visit was already recorded."))
+    return _after_post(request, shift)
+
+
+def _visit(request: HttpRequest, shift: Shift, visit_id: int) -> VenueVisit:
+    user = signed_in(request)
+    return access_or_404(
+        VenueVisit.objects.visible_to(user, Action.VIEW).filter(shift=shift).select_related("shift", "venue"),
+        user, RecordType.SHIFT, visit_id, action=Action.UPDATE, audit=False,
+    )
+
+
+@require_POST
+@login_required
+def visit_left(request: HttpRequest, pk: int, visit_id: int) -> HttpResponse:
+    """One tap when the staff leave the venue."""
+    user = signed_in(request)
+    shift = _shift(request, pk, Action.UPDATE)
+    visit = _visit(request, shift, visit_id)
+    try:
+        actions.do_correct_venue_visit(
+            visit, arrived_at=visit.arrived_at, left_at=max(timezone.now(), visit.arrived_at), outcome=visit.outcome, acting_user=user
+        )
+    except ValidationError as exc:
+        return _after_post(request, shift, exc)
+    return _after_post(request, shift)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def visit_edit(request: HttpRequest, pk: int, visit_id: int) -> HttpResponse:
+    user = signed_in(request)
+    shift = _shift(request, pk, Action.UPDATE)
+    visit = _visit(request, shift, visit_id)
+    if visit.recorded_by_id != user.pk:
+        raise PermissionDenied
+    form = VenueVisitCorrectionForm(request.POST or None, visit=visit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_correct_venue_visit(visit, acting_user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The visit is corrected."))
+            return redirect("operations:shift_detail", pk=shift.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "operations/entry_edit.html", {"form": form, "shift": shift, "record": visit}, status=status)
 
 
 @require_POST

@@ -72,7 +72,6 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.policy import RecordType
 from samverkan.investigations.models import MINOR_AT_OFFENCE, Suspect
 from samverkan.operations.models import (
-    JOINT_SHIFT,
     MINOR_AGE_BANDS,
     AgeBand,
     Encounter,
@@ -118,11 +117,9 @@ def _shift_scope(f: Filter, prefix: str = "") -> Q:
 
 
 def completed_shifts(f: Filter) -> QuerySet[Shift]:
-    """Completed joint shifts that started in the period (not those of the police's own operations)."""
+    """Completed joint shifts (not the police's own operations') that started in the period."""
     start, end = f.bounds()
-    return (
-        Shift.objects.completed().filter(starts_at__gte=start, starts_at__lt=end).filter(JOINT_SHIFT, _shift_scope(f))
-    )
+    return Shift.objects.completed().joint().filter(starts_at__gte=start, starts_at__lt=end).filter(_shift_scope(f))
 
 
 # The age band of an encounter by the best established age: the linked client's established

@@ -51,7 +51,8 @@ def test_plan_a_shift_through_the_form(personas: dict[str, User], login: Callabl
     shift = Shift.objects.get()
     assert shift.status == ShiftStatus.PLANNED
     assert list(shift.planned_venues.all()) == [hotel]
-    assert shift.participants.filter(user=personas["soc.samordnare"]).exists()
+    # A coordinator plans the shift but does not go out in the field: not staffed on it.
+    assert not shift.participants.exists()
 
 
 @pytest.mark.parametrize(
@@ -89,6 +90,8 @@ def test_the_field_journey(personas: dict[str, User], login: Callable[[User], Cl
     assert officer.post(f"/pass/{shift.pk}/starta/").status_code == 302
     shift.refresh_from_db()
     assert shift.status == ShiftStatus.ONGOING
+    assert officer.post(f"/pass/{shift.pk}/checka-in/").status_code == 302
+    assert worker.post(f"/pass/{shift.pk}/checka-in/").status_code == 302
 
     key = str(uuid.uuid4())
     data = {"role": "exploited", "age_band": "adult", "venue": hotel.pk, "idempotency_key": key}
@@ -138,12 +141,16 @@ def test_completing_needs_both_agencies(personas: dict[str, User], login: Callab
     )
     client = login(personas["polis.inre"])
     client.post(f"/pass/{shift.pk}/starta/")
+    client.post(f"/pass/{shift.pk}/checka-in/")
     response = client.post(f"/pass/{shift.pk}/avsluta/")
     assert response.status_code == 400
-    assert "minst en deltagare från polisen och en från socialtjänsten" in response.content.decode()
+    assert "Saknas: Stockholms stad, socialtjänsten." in response.content.decode()
     shift.refresh_from_db()
     assert shift.status == ShiftStatus.ONGOING
+    # Staffed is not enough: the social worker must be there, checked in.
     client.post(f"/pass/{shift.pk}/deltagare/", {"user": personas["soc.handlaggare"].pk})
+    assert client.post(f"/pass/{shift.pk}/avsluta/").status_code == 400
+    assert login(personas["soc.handlaggare"]).post(f"/pass/{shift.pk}/checka-in/").status_code == 302
     assert client.post(f"/pass/{shift.pk}/avsluta/").status_code == 302
 
 

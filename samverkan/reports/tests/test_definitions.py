@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,7 +72,11 @@ def shift_on(s: dict[str, Any], when: dt.datetime, *, complete: bool = True, ope
         basis="outreach", participants=[s["officer"], s["worker"]], planned_venues=[s["venue"]], acting_user=s["officer"],
         **({"operation": operation} if operation is not None else {}),
     )
-    ops.do_start_shift(shift, acting_user=s["officer"])
+    # Started, and its field staff checked in, when it began.
+    with time_machine.travel(when, tick=False):
+        ops.do_start_shift(shift, acting_user=s["officer"])
+        for user in (s["officer"], s["worker"]):
+            ops.do_check_in(shift, acting_user=user)
     return shift
 
 
