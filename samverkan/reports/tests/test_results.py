@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from hypothesis import given, settings
@@ -246,9 +247,11 @@ def results_world(personas: dict[str, User]) -> dict[str, Any]:
         collaboration=collaboration, area=Area.objects.get(code="lpo-farsta"), starts_at=when, ends_at=when + dt.timedelta(hours=4),
         basis="tip", participants=[officer, worker], planned_venues=[venue], acting_user=officer, operation=joint,
     )
-    ops.do_start_shift(shift, acting_user=officer)
-    for band in ("uncertain", "adult"):
-        ops.do_record_encounter(shift, role="exploited", age_band=band, venue=venue, occurred_at=when, acting_user=worker)
+    # Started when it began (time binds a shift's start to its planned time).
+    with time_machine.travel(when, tick=False):
+        ops.do_start_shift(shift, acting_user=officer)
+        for band in ("uncertain", "adult"):
+            ops.do_record_encounter(shift, role="exploited", age_band=band, venue=venue, occurred_at=when, acting_user=worker)
     areas = list(Area.objects.filter(code__in=["lpo-farsta", "lpo-globen", "lpo-norrmalm"]).values_list("pk", flat=True))
     return {"areas": areas, "operations": [own.pk, joint.pk]}
 
