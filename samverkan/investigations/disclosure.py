@@ -83,7 +83,7 @@ def _report_summary(report: CrimeReport) -> Summary:
     return Summary(
         report.pk,
         report.case_number,
-        [str(report.offence), _local(report.committed_at), str(report.get_status_display())],
+        [report.offence_label, _local(report.committed_at), str(report.get_status_display())],
     )
 
 
@@ -107,7 +107,7 @@ CRIME_REPORT: Disclosable[CrimeReport] = Disclosable(
     model=CrimeReport,
     fields=(
         F("case_number", _("Case number"), lambda r: r.case_number),
-        F("offence", _("Offence"), lambda r: str(r.offence)),
+        F("offence", _("Offence"), lambda r: r.offence_label),
         F("committed_at", _("Time of the offence"), lambda r: _local(r.committed_at)),
         F("status", _("Status"), lambda r: str(r.get_status_display())),
         F("venue", _("Venue"), lambda r: str(r.venue) if r.venue else NOT_GIVEN),

@@ -186,6 +186,14 @@ class CrimeReport(models.Model):
     def __str__(self) -> str:
         return self.case_number
 
+    @property
+    def offence_label(self) -> str:
+        """The offence as it was called when it was committed, e.g. "köp av sexuell tjänst (BrB 6:11)".
+
+        (Prefetch ``offence__names`` for a list.)
+        """
+        return self.offence.label_on(timezone.localdate(self.committed_at))
+
     def clean(self) -> None:
         errors: dict[str, Any] = {}
         if self.committed_at is not None:

@@ -61,7 +61,7 @@ NOT_GIVEN = "\N{EN DASH}"
 def _report_for_write(user: User, pk: int) -> CrimeReport:
     """404 for hidden or missing (audited as denied); 403 for a user who may only read."""
     report = access_or_404(
-        CrimeReport.objects.visible_to(user, Action.VIEW).select_related("offence"),
+        CrimeReport.objects.visible_to(user, Action.VIEW).select_related("offence").prefetch_related("offence__names"),
         user,
         RecordType.CRIME_REPORT,
         pk,
@@ -154,7 +154,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         # Searching a field that was not disclosed would tell what it holds.
         used = form.used_fields()
         reports = reports.filter(pk__in=[pk for pk, fields in grants.items() if used <= fields])
-    reports = reports.select_related("offence").order_by("-committed_at", "-pk")
+    reports = reports.select_related("offence").prefetch_related("offence__names").order_by("-committed_at", "-pk")
     paginator = Paginator(reports, PAGE_SIZE)
     with transaction.atomic():
         page = paginator.get_page(request.GET.get("page"))
