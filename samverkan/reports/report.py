@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -130,6 +131,19 @@ def _labeller(dimension: Dimension, period: d.Filter | None = None) -> Callable[
     return lambda v: offences.get(v, str(v))
 
 
+def _always_shown(dimension: Dimension, period: d.Filter | None) -> list[object]:
+    """Rows a breakdown shows even at zero: for the offences, every sex-purchase offence in
+    force in the period, so that the table names the law as it was (both names across a change)."""
+    if dimension is not Dimension.OFFENCE or period is None:
+        return []
+    return list(
+        Offence.objects.sex_purchase()
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=period.end))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
+        .values_list("key", flat=True)
+    )
+
+
 MONTHS = [
     gettext_lazy("January"), gettext_lazy("February"), gettext_lazy("March"), gettext_lazy("April"),
     gettext_lazy("May"), gettext_lazy("June"), gettext_lazy("July"), gettext_lazy("August"),
@@ -158,7 +172,7 @@ def _section_exact(
     figure: Figure, dimension: Dimension, now: dict[object, int], before: dict[object, int], period: d.Filter | None = None
 ) -> Section:
     label = _labeller(dimension, period)
-    keys = list(now) + [k for k in before if k not in now]
+    keys = list(dict.fromkeys([*now, *before, *_always_shown(dimension, period)]))
     if dimension is Dimension.MONTH:
         keys = list(range(1, 13))
     lines = []
@@ -262,7 +276,7 @@ def _perturbed(report: Report) -> Report:
     for section in report.sections:
         now_units, before_units = d.units_by(section.figure, f, section.by), d.units_by(section.figure, before, section.by)
         label = _labeller(section.by, f)
-        keys: list[object] = list(range(1, 13)) if section.by is Dimension.MONTH else list(dict.fromkeys([*now_units, *before_units]))
+        keys: list[object] = list(range(1, 13)) if section.by is Dimension.MONTH else list(dict.fromkeys([*now_units, *before_units, *_always_shown(section.by, f)]))
         lines = []
         for k in keys:
             value, prev = _noisy(now_units.get(k, [])), _noisy(before_units.get(k, []))
