@@ -112,6 +112,19 @@ class Offence(models.Model):
                 names.append(dated.name)
         return names or [self.name]
 
+    def names_from(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+        """Each name in force in the period, with the first day of the period it applies to."""
+        eras = [
+            (max(dated.valid_from or start, start), dated.name)
+            for dated in sorted(self._names(), key=lambda n: n.valid_from or dt.date.min)
+            if dated.overlaps(start, end)
+        ]
+        named: list[tuple[dt.date, str]] = []
+        for day, name in eras:
+            if not named or named[-1][1] != name:
+                named.append((day, name))
+        return named or [(start, self.name)]
+
     def label_on(self, day: dt.date) -> str:
         """The name in force on ``day`` with the provision, e.g. "köp av sexuell tjänst (BrB 6:11)"."""
         return f"{self.name_on(day)} ({self.code})"
