@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import AgencyKind
 from samverkan.accounts.policy import RecordType
-from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
+from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect, SuspectConsent
 from samverkan.lib.age import is_minor
 from samverkan.operations.models import AgeBand, Encounter
 from samverkan.sharing.gate import Disclosable, DisclosableField, Summary
@@ -151,6 +151,11 @@ CRIME_REPORT: Disclosable[CrimeReport] = Disclosable(
     select_related=("offence", "venue", "shift__area"),
 )
 
+def suspect_consents(suspect: Suspect, at: dt.datetime) -> bool:
+    """Whether the suspect's consent to inform social services was in force at ``at`` (OSL 12:2)."""
+    return SuspectConsent.objects.filter(suspect=suspect).in_force_at(at).exists()
+
+
 SUSPECT: Disclosable[Suspect] = Disclosable(
     record_type=RecordType.SUSPECT,
     owner_kind=POLICE,
@@ -173,6 +178,7 @@ SUSPECT: Disclosable[Suspect] = Disclosable(
     untitled=lambda s: gettext("Suspect"),
     summary=_suspect_summary,
     subject_age=police_record_age,
+    consent=suspect_consents,
     url_name="investigations:suspect_detail",
     select_related=("crime_report__offence",),
 )

@@ -17,6 +17,7 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportStatus,
     PartyKind,
+    SuspectConsentGiver,
     SuspectRole,
     TraffickingPurpose,
 )
@@ -251,6 +252,19 @@ class SuspectIdentityForm(forms.Form):
         _("Date of birth"),
         required=False,
         help_text=_("Required when there is no personal identity number."),
+    )
+
+
+class SuspectConsentForm(forms.Form):
+    """The suspect's consent that the police tell social services about them (OSL 12 kap. 2 §)."""
+
+    given_by = forms.ChoiceField(label=_("Given by"), choices=SuspectConsentGiver.choices)
+    given_on = _date_field(_("Date"), required=True)
+    detail = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=300,
+        help_text=_("E.g. that KAST may contact the person."),
     )
 
 
