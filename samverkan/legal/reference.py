@@ -32,9 +32,10 @@ here). Open questions for the review:
   route, one basis per law. The chapter and paragraph given for 2025:400
   (here and in ``CONCERN_DEADLINES``) must be checked against SFS 2025:400.
 - OSL 12:2 (the person's consent) in both directions: social services to the
-  police on a consent recorded in the client's file; the police to social
-  services on a consent the police record (the police's records register no
-  consent yet, so that basis is refused until they do).
+  police on a consent recorded in the client's file (``support.Consent``); the
+  police to social services on a suspect's consent the police record
+  (``investigations.SuspectConsent``). Whether OSL 10:1 (the person's own
+  information) should be added for disclosures to the person is left to review.
 """
 
 from __future__ import annotations

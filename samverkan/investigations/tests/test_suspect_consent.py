@@ -30,11 +30,12 @@ def test_a_consent_in_force_opens_the_consent_basis_and_its_withdrawal_closes_it
     seed_legal_bases()
     officer, social = personas["polis.inre"], personas["soc.handlaggare"]
     basis = LegalBasis.objects.get(code=CONSENT_BASIS)
-    assert social.agency is not None
+    agency = social.agency
+    assert agency is not None
 
     def tell(at: dt.datetime) -> object:
         return do_record_oral_disclosure(
-            requesting_agency=social.agency,
+            requesting_agency=agency,
             record_type="suspect",
             record_id=suspect.pk,
             fields=["name"],
