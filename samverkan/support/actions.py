@@ -28,6 +28,7 @@ from samverkan.operations.models import ChildConcernReport, ConcernSubject, Enco
 from samverkan.support.identifiers import CleanIdentifier, clean_identifier
 from samverkan.support.models import (
     MAX_AGE,
+    NOT_SUPPORT,
     AgeAssessment,
     AgeBasis,
     Client,
@@ -806,7 +807,10 @@ def do_link_concern_to_client(
 
 
 def referrals_since_report(report: ChildConcernReport) -> list[Referral]:
-    """Referrals of the report's client, made since the report came in and not declined."""
+    """Referrals of the report's client to support, made since the report came in and not declined.
+
+    A tip line or a programme for buyers is not support for the child (``NOT_SUPPORT``).
+    """
     link = ConcernClientLink.objects.filter(report=report).first()
     if link is None:
         return []
@@ -815,6 +819,7 @@ def referrals_since_report(report: ChildConcernReport) -> list[Referral]:
             client_id=link.client_id, sent_on__gte=timezone.localdate(report.created_at)
         )
         .not_declined()
+        .exclude(unit__kind__in=NOT_SUPPORT)
         .select_related("unit")
     )
 

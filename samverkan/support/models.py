@@ -61,6 +61,8 @@ class SupportUnitKind(models.TextChoices):
 # service). Health care, shelters, voluntary organisations and national lines are support, but
 # not within social services; a programme for buyers and a tip line are not support for the person.
 SUPPORT_WITHIN_SOCIAL_SERVICES: tuple[str, ...] = (SupportUnitKind.SOCIAL_SERVICES,)
+# Not support for the person referred: a tip line passes on information, a buyer programme serves buyers.
+NOT_SUPPORT: tuple[str, ...] = (SupportUnitKind.TIP_LINE, SupportUnitKind.BUYER_PROGRAMME)
 
 
 class ServedGroup(models.TextChoices):
