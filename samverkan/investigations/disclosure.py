@@ -151,6 +151,7 @@ CRIME_REPORT: Disclosable[CrimeReport] = Disclosable(
     select_related=("offence", "venue", "shift__area"),
 )
 
+
 def suspect_consents(suspect: Suspect, at: dt.datetime) -> bool:
     """Whether the suspect's consent to inform social services was in force at ``at`` (OSL 12:2)."""
     return SuspectConsent.objects.filter(suspect=suspect).in_force_at(at).exists()

@@ -40,10 +40,17 @@ def _blank(label: Any, choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 class OffenceChoiceField(forms.ModelChoiceField[Offence]):
     def label_from_instance(self, obj: Offence) -> str:
         """The current name, and any earlier one: a report is named by the law on its day."""
-        earlier = [name.name for name in obj.names.all() if name.valid_to is not None and name.name != obj.name]
+        earlier = [
+            name.name
+            for name in obj.names.all()
+            if name.valid_to is not None and name.name != obj.name
+        ]
         if not earlier:
             return str(obj)
-        return _("%(offence)s; earlier: %(names)s") % {"offence": obj, "names": ", ".join(dict.fromkeys(earlier))}
+        return _("%(offence)s; earlier: %(names)s") % {
+            "offence": obj,
+            "names": ", ".join(dict.fromkeys(earlier)),
+        }
 
 
 class StartFromForm(forms.Form):

@@ -195,13 +195,18 @@ class OffenceName(models.Model):
         return not (self.valid_to and day > self.valid_to)
 
     def overlaps(self, start: dt.date, end: dt.date) -> bool:
-        return not ((self.valid_to and self.valid_to < start) or (self.valid_from and self.valid_from > end))
+        return not (
+            (self.valid_to and self.valid_to < start) or (self.valid_from and self.valid_from > end)
+        )
 
 
 def period_label(valid_from: dt.date | None, valid_to: dt.date | None) -> str:
     """A period in Swedish (through gettext), e.g. "from 2025-07-01" or "until 2025-06-30"."""
     if valid_from and valid_to:
-        return str(_("%(start)s to %(end)s")) % {"start": f"{valid_from:%Y-%m-%d}", "end": f"{valid_to:%Y-%m-%d}"}
+        return str(_("%(start)s to %(end)s")) % {
+            "start": f"{valid_from:%Y-%m-%d}",
+            "end": f"{valid_to:%Y-%m-%d}",
+        }
     if valid_to:
         return str(_("until %(date)s")) % {"date": f"{valid_to:%Y-%m-%d}"}
     if valid_from:
@@ -352,7 +357,9 @@ class ConcernDeadline(models.Model):
         verbose_name_plural = _("deadlines for child-concern reports")
         ordering = ["kind", F("valid_from").asc(nulls_first=True)]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "valid_from"], name="concern_deadline_once_per_period"),
+            models.UniqueConstraint(
+                fields=["kind", "valid_from"], name="concern_deadline_once_per_period"
+            ),
             models.CheckConstraint(
                 condition=(Q(days__isnull=False) & Q(months__isnull=True))
                 | (Q(days__isnull=True) & Q(months__isnull=False)),
@@ -381,7 +388,9 @@ class ConcernDeadline(models.Model):
         return start + dt.timedelta(days=self.days or 0)
 
 
-def concern_deadlines_on(day: dt.date, rows: list[ConcernDeadline] | None = None) -> dict[str, ConcernDeadline]:
+def concern_deadlines_on(
+    day: dt.date, rows: list[ConcernDeadline] | None = None
+) -> dict[str, ConcernDeadline]:
     """The deadline of each step for a report received on ``day`` (``rows``: all, fetched once)."""
     if rows is None:
         rows = list(ConcernDeadline.objects.valid_on(day))

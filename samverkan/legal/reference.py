@@ -114,9 +114,15 @@ OFFENCES: tuple[OffenceRow, ...] = (
     OffenceRow("brb-4-1a", "BrB 4:1 a", "människohandel", human_trafficking=True),
     # Children under 15 (the under-15 band, ``samverkan.lib.age.is_under_15``): a sexual
     # act with a child under 15 is 6:4 or 6:6 whether or not it was paid for, not 6:9.
-    OffenceRow("brb-6-4", "BrB 6:4", "våldtäkt mot barn", child_under=15, valid_from=dt.date(2005, 4, 1)),
     OffenceRow(
-        "brb-6-6", "BrB 6:6", "sexuellt övergrepp mot barn", child_under=15, valid_from=dt.date(2005, 4, 1)
+        "brb-6-4", "BrB 6:4", "våldtäkt mot barn", child_under=15, valid_from=dt.date(2005, 4, 1)
+    ),
+    OffenceRow(
+        "brb-6-6",
+        "BrB 6:6",
+        "sexuellt övergrepp mot barn",
+        child_under=15,
+        valid_from=dt.date(2005, 4, 1),
     ),
     OffenceRow(
         "brb-6-8",
@@ -174,8 +180,20 @@ CHILD_PURCHASE = (
 # What each offence was called and covered, and from when (``valid_from`` ``None``:
 # since before the system's records). The law that changed it is the source.
 NAMES: tuple[NameRow, ...] = (
-    NameRow("brb-6-11", "köp av sexuell tjänst", PURCHASE_BEFORE_2025, SEXUAL_OFFENCES_2005, valid_to=DISTANCE_UNTIL),
-    NameRow("brb-6-11", "köp av sexuell handling", PURCHASE_FROM_2025, DISTANCE_2025, valid_from=DISTANCE_FROM),
+    NameRow(
+        "brb-6-11",
+        "köp av sexuell tjänst",
+        PURCHASE_BEFORE_2025,
+        SEXUAL_OFFENCES_2005,
+        valid_to=DISTANCE_UNTIL,
+    ),
+    NameRow(
+        "brb-6-11",
+        "köp av sexuell handling",
+        PURCHASE_FROM_2025,
+        DISTANCE_2025,
+        valid_from=DISTANCE_FROM,
+    ),
     NameRow(
         "brb-6-11-forsok",
         "försök till köp av sexuell tjänst",
@@ -218,12 +236,24 @@ NAMES: tuple[NameRow, ...] = (
         CHILD_PURCHASE_2020,
         valid_from=dt.date(2020, 1, 1),
     ),
-    NameRow("brb-6-12", "koppleri", PROCURING_BEFORE_2025, SEXUAL_OFFENCES_2005, valid_to=DISTANCE_UNTIL),
+    NameRow(
+        "brb-6-12", "koppleri", PROCURING_BEFORE_2025, SEXUAL_OFFENCES_2005, valid_to=DISTANCE_UNTIL
+    ),
     NameRow("brb-6-12", "koppleri", PROCURING_FROM_2025, DISTANCE_2025, valid_from=DISTANCE_FROM),
     NameRow(
-        "brb-6-12-grovt", "grovt koppleri", PROCURING_BEFORE_2025, SEXUAL_OFFENCES_2005, valid_to=DISTANCE_UNTIL
+        "brb-6-12-grovt",
+        "grovt koppleri",
+        PROCURING_BEFORE_2025,
+        SEXUAL_OFFENCES_2005,
+        valid_to=DISTANCE_UNTIL,
     ),
-    NameRow("brb-6-12-grovt", "grovt koppleri", PROCURING_FROM_2025, DISTANCE_2025, valid_from=DISTANCE_FROM),
+    NameRow(
+        "brb-6-12-grovt",
+        "grovt koppleri",
+        PROCURING_FROM_2025,
+        DISTANCE_2025,
+        valid_from=DISTANCE_FROM,
+    ),
     NameRow(
         "brb-4-1a",
         "människohandel",
@@ -425,7 +455,9 @@ OFFENCE_PENALTIES: tuple[PenaltyRow, ...] = (
     PenaltyRow("brb-6-12-grovt", True),  # grovt koppleri: fängelse i lägst två år
     PenaltyRow("brb-4-1a", True),  # människohandel: fängelse i lägst två år
     PenaltyRow("brb-6-4", True),  # våldtäkt mot barn: fängelse i lägst två år
-    PenaltyRow("brb-6-6", False),  # sexuellt övergrepp mot barn: högst fyra år, inget ett års minimum
+    PenaltyRow(
+        "brb-6-6", False
+    ),  # sexuellt övergrepp mot barn: högst fyra år, inget ett års minimum
     PenaltyRow("brb-6-8", False),  # böter eller fängelse i högst två år
     PenaltyRow("brb-6-10a", False),  # böter eller fängelse i högst ett år
 )
@@ -500,5 +532,10 @@ def seed_concern_deadlines(apps: Any = None) -> None:
         ConcernDeadline.objects.update_or_create(
             kind=row.kind,
             valid_from=row.valid_from,
-            defaults={"provision": row.provision, "days": row.days, "months": row.months, "valid_to": row.valid_to},
+            defaults={
+                "provision": row.provision,
+                "days": row.days,
+                "months": row.months,
+                "valid_to": row.valid_to,
+            },
         )

@@ -50,7 +50,11 @@ def test_a_consent_in_force_opens_the_consent_basis_and_its_withdrawal_closes_it
         tell(timezone.now())
     assert not disclosure.suspect_consents(suspect, timezone.now())
     consent = actions.do_record_suspect_consent(
-        suspect, given_by="suspect", given_on=timezone.localdate(), detail="KAST får ringa", acting_user=officer
+        suspect,
+        given_by="suspect",
+        given_on=timezone.localdate(),
+        detail="KAST får ringa",
+        acting_user=officer,
     )
     assert disclosure.suspect_consents(suspect, timezone.now())
     assert tell(timezone.now()) is not None
@@ -72,11 +76,17 @@ def test_a_guardian_consents_only_for_a_child_and_only_the_police_record_it(
     assert "A guardian can consent only for a child" in refused.value.message_dict["given_by"][0]
     with pytest.raises(ValidationError):
         actions.do_record_suspect_consent(
-            suspect, given_by="suspect", given_on=timezone.localdate() + dt.timedelta(days=2), acting_user=officer
+            suspect,
+            given_by="suspect",
+            given_on=timezone.localdate() + dt.timedelta(days=2),
+            acting_user=officer,
         )
     with pytest.raises(PermissionDenied):
         actions.do_record_suspect_consent(
-            suspect, given_by="suspect", given_on=timezone.localdate(), acting_user=personas["soc.handlaggare"]
+            suspect,
+            given_by="suspect",
+            given_on=timezone.localdate(),
+            acting_user=personas["soc.handlaggare"],
         )
     assert not SuspectConsent.objects.exists()
 
@@ -95,7 +105,9 @@ def test_http_record_and_withdraw_a_consent_on_the_suspects_page(
     response = client.post(add, {"consent-given_by": "nobody", "consent-given_on": "not a date"})
     assert response.status_code == 400
     assert not SuspectConsent.objects.exists()
-    response = client.post(add, {"consent-given_by": "suspect", "consent-given_on": today, "consent-detail": "KAST"})
+    response = client.post(
+        add, {"consent-given_by": "suspect", "consent-given_on": today, "consent-detail": "KAST"}
+    )
     assert response.status_code == 302
     consent = SuspectConsent.objects.get()
     assert "In force" in client.get(page).content.decode()
@@ -104,4 +116,7 @@ def test_http_record_and_withdraw_a_consent_on_the_suspects_page(
     assert client.post(withdraw).status_code == 302
     consent.refresh_from_db()
     assert consent.withdrawn_at is not None
-    assert client.post(reverse("investigations:suspect_consent_withdraw", args=[999999])).status_code == 404
+    assert (
+        client.post(reverse("investigations:suspect_consent_withdraw", args=[999999])).status_code
+        == 404
+    )

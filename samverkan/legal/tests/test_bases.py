@@ -50,7 +50,9 @@ def test_the_seeded_bases(bases: dict[str, LegalBasis]) -> None:
     assert bases["osl-12-2-till-socialtjansten"].requires_consent
 
 
-def test_the_duty_to_report_is_one_route_with_chapter_and_section(bases: dict[str, LegalBasis]) -> None:
+def test_the_duty_to_report_is_one_route_with_chapter_and_section(
+    bases: dict[str, LegalBasis],
+) -> None:
     assert "osl-10-28" not in bases
     old, new = bases["sol-2001-453-14-1"], bases["sol-2025-400-orosanmalan"]
     assert old.provision == "SoL (2001:453) 14 kap. 1 § och OSL 10 kap. 28 §"

@@ -19,10 +19,15 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 migration = importlib.import_module("samverkan.legal.migrations.0005_current_law")
 
 
-def test_decisions_under_the_merged_basis_follow_the_route_by_their_date(personas: dict[str, User]) -> None:
+def test_decisions_under_the_merged_basis_follow_the_route_by_their_date(
+    personas: dict[str, User],
+) -> None:
     officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
     merged = LegalBasis.objects.create(
-        code="osl-10-28", provision="OSL 10 kap. 28 §", name="Uppgiftsskyldighet", direction="to_social_services"
+        code="osl-10-28",
+        provision="OSL 10 kap. 28 §",
+        name="Uppgiftsskyldighet",
+        direction="to_social_services",
     )
 
     def decided(at: dt.datetime) -> Disclosure:

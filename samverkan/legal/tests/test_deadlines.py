@@ -16,11 +16,20 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 def test_each_step_has_one_deadline_on_any_day_either_side_of_the_new_act() -> None:
     seed_concern_deadlines()
-    for day in (dt.date(2021, 3, 1), dt.date(2025, 6, 30), dt.date(2025, 7, 1), dt.date(2030, 1, 1)):
+    for day in (
+        dt.date(2021, 3, 1),
+        dt.date(2025, 6, 30),
+        dt.date(2025, 7, 1),
+        dt.date(2030, 1, 1),
+    ):
         rules = concern_deadlines_on(day)
         assert set(rules) == {"protection", "decision", "investigation"}
-    assert concern_deadlines_on(dt.date(2025, 6, 30))["decision"].provision.startswith("SoL (2001:453) 11 kap.")
-    assert concern_deadlines_on(dt.date(2025, 7, 1))["decision"].provision.startswith("SoL (2025:400) ")
+    assert concern_deadlines_on(dt.date(2025, 6, 30))["decision"].provision.startswith(
+        "SoL (2001:453) 11 kap."
+    )
+    assert concern_deadlines_on(dt.date(2025, 7, 1))["decision"].provision.startswith(
+        "SoL (2025:400) "
+    )
 
 
 def test_the_durations_and_their_counting() -> None:

@@ -77,7 +77,9 @@ def test_a_period_spanning_the_change_names_both() -> None:
     assert purchase.label_between(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == (
         "köp av sexuell tjänst / köp av sexuell handling (BrB 6:11)"
     )
-    assert purchase.names_between(dt.date(2021, 1, 1), dt.date(2021, 12, 31)) == ["köp av sexuell tjänst"]
+    assert purchase.names_between(dt.date(2021, 1, 1), dt.date(2021, 12, 31)) == [
+        "köp av sexuell tjänst"
+    ]
     # Procuring keeps its name: one name, but the scope widened to acts at a distance.
     procuring = Offence.objects.get(key="brb-6-12")
     assert procuring.names_between(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == ["koppleri"]

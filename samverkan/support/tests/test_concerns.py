@@ -261,7 +261,10 @@ def test_closing_without_referral_or_reason_is_refused(
         actions.do_close_concern(report, acting_user=worker)
     # Nor does a tip to a tip line: it is not support for the child.
     actions.do_refer(
-        child, unit=SupportUnit.objects.get(code="ecpat-hotline"), sent_on=report.created_at.date(), acting_user=worker
+        child,
+        unit=SupportUnit.objects.get(code="ecpat-hotline"),
+        sent_on=report.created_at.date(),
+        acting_user=worker,
     )
     with pytest.raises(ValidationError):
         actions.do_close_concern(report, acting_user=worker)

@@ -41,9 +41,14 @@ def test_every_reference_unit_has_its_kind_and_whom_it_serves(units: None) -> No
     assert unit("ecpat-hotline").served_groups == {ServedGroup.CHILDREN}
     assert unit("talita").kind == SupportUnitKind.NGO_SUPPORT
     assert unit("halso-och-sjukvard").kind == SupportUnitKind.HEALTH_CARE
-    assert unit("sthlm-ungdomsjouren").served_groups == {ServedGroup.IN_PROSTITUTION, ServedGroup.CHILDREN}
+    assert unit("sthlm-ungdomsjouren").served_groups == {
+        ServedGroup.IN_PROSTITUTION,
+        ServedGroup.CHILDREN,
+    }
     social_services = set(
-        SupportUnit.objects.filter(kind__in=SUPPORT_WITHIN_SOCIAL_SERVICES).values_list("code", flat=True)
+        SupportUnit.objects.filter(kind__in=SUPPORT_WITHIN_SOCIAL_SERVICES).values_list(
+            "code", flat=True
+        )
     )
     assert social_services == {
         "sthlm-mikamottagningen",
@@ -61,14 +66,18 @@ def test_a_person_in_prostitution_cannot_be_referred_to_the_buyer_programme(
     adult = make_client("Rosa", birth=years_ago(24))
     before = AuditEvent.objects.count()
     with pytest.raises(ValidationError) as refused:
-        actions.do_refer(adult, unit=unit("sthlm-kast"), sent_on=timezone.localdate(), acting_user=worker)
+        actions.do_refer(
+            adult, unit=unit("sthlm-kast"), sent_on=timezone.localdate(), acting_user=worker
+        )
     assert refused.value.message_dict["unit"] == [
         "KAST Stockholm serves sex buyers, and the client is none of them. Choose a unit that serves the client."
     ]
     assert not Referral.objects.exists()
     assert AuditEvent.objects.count() == before
     # Mikamottagningen serves her.
-    actions.do_refer(adult, unit=unit("sthlm-mikamottagningen"), sent_on=timezone.localdate(), acting_user=worker)
+    actions.do_refer(
+        adult, unit=unit("sthlm-mikamottagningen"), sent_on=timezone.localdate(), acting_user=worker
+    )
     assert Referral.objects.count() == 1
 
 
@@ -76,11 +85,17 @@ def test_a_client_met_as_a_buyer_can_be_referred_to_kast_but_not_to_a_unit_for_t
     worker: User, make_client: ClientFactory, encounter: EncounterFactory
 ) -> None:
     buyer = make_client("Köparen", birth=years_ago(40))
-    actions.do_link_encounter(buyer, encounter=encounter(age_band="adult", role="buyer"), acting_user=worker)
+    actions.do_link_encounter(
+        buyer, encounter=encounter(age_band="adult", role="buyer"), acting_user=worker
+    )
     assert actions.client_groups(buyer, timezone.localdate()) == {ServedGroup.BUYERS}
     with pytest.raises(ValidationError):
-        actions.do_refer(buyer, unit=unit("talita"), sent_on=timezone.localdate(), acting_user=worker)
-    referral = actions.do_refer(buyer, unit=unit("sthlm-kast"), sent_on=timezone.localdate(), acting_user=worker)
+        actions.do_refer(
+            buyer, unit=unit("talita"), sent_on=timezone.localdate(), acting_user=worker
+        )
+    referral = actions.do_refer(
+        buyer, unit=unit("sthlm-kast"), sent_on=timezone.localdate(), acting_user=worker
+    )
     assert referral.unit.code == "sthlm-kast"
 
 
@@ -110,16 +125,26 @@ def test_a_guardian_consents_only_for_a_child(worker: User, make_client: ClientF
     adult = make_client("Vuxen", birth=years_ago(24))
     with pytest.raises(ValidationError) as refused:
         actions.do_record_consent(
-            adult, scope="share_with_police", given_by="guardian", given_on=today, acting_user=worker
+            adult,
+            scope="share_with_police",
+            given_by="guardian",
+            given_on=today,
+            acting_user=worker,
         )
     assert "A guardian can consent only for a child" in refused.value.message_dict["given_by"][0]
     assert not Consent.objects.exists()
-    actions.do_record_consent(adult, scope="share_with_police", given_by="client", given_on=today, acting_user=worker)
+    actions.do_record_consent(
+        adult, scope="share_with_police", given_by="client", given_on=today, acting_user=worker
+    )
     child = make_client("Barn", birth=years_ago(16), serial=234)
-    actions.do_record_consent(child, scope="share_with_police", given_by="guardian", given_on=today, acting_user=worker)
+    actions.do_record_consent(
+        child, scope="share_with_police", given_by="guardian", given_on=today, acting_user=worker
+    )
     # An unknown age counts as a child (the presumption of childhood).
     unknown = make_client("Okänd")
-    actions.do_record_consent(unknown, scope="share_with_police", given_by="guardian", given_on=today, acting_user=worker)
+    actions.do_record_consent(
+        unknown, scope="share_with_police", given_by="guardian", given_on=today, acting_user=worker
+    )
     # A consent given when the client was a child stays a guardian's.
     turned = make_client("Fyllt", birth=years_ago(18, days=10), serial=345)
     actions.do_record_consent(
@@ -140,14 +165,22 @@ def test_http_the_referral_form_names_whom_each_unit_serves_and_refuses_kast_for
     assert "KAST Stockholm (sex buyers, 18 and over only)" in page
     response = social.post(
         reverse("support:client_add_referral", args=[adult.pk]),
-        {"referral-unit": unit("sthlm-kast").pk, "referral-sent_on": timezone.localdate().isoformat()},
+        {
+            "referral-unit": unit("sthlm-kast").pk,
+            "referral-sent_on": timezone.localdate().isoformat(),
+        },
     )
     assert response.status_code == 400
-    assert "KAST Stockholm serves sex buyers, and the client is none of them." in response.content.decode()
+    assert (
+        "KAST Stockholm serves sex buyers, and the client is none of them."
+        in response.content.decode()
+    )
     assert not Referral.objects.exists()
 
 
-def test_http_a_guardians_consent_for_an_adult_is_refused(social: HttpClient, make_client: ClientFactory) -> None:
+def test_http_a_guardians_consent_for_an_adult_is_refused(
+    social: HttpClient, make_client: ClientFactory
+) -> None:
     adult = make_client("Rosa", birth=years_ago(24))
     url = reverse("support:client_add_consent", args=[adult.pk])
     data = {
