@@ -23,6 +23,8 @@ def test_decisions_under_the_merged_basis_follow_the_route_by_their_date(
     personas: dict[str, User],
 ) -> None:
     officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
+    police, social = officer.agency, worker.agency
+    assert police is not None and social is not None
     merged = LegalBasis.objects.create(
         code="osl-10-28",
         provision="OSL 10 kap. 28 §",
@@ -33,8 +35,8 @@ def test_decisions_under_the_merged_basis_follow_the_route_by_their_date(
     def decided(at: dt.datetime) -> Disclosure:
         return Disclosure.objects.create(
             collaboration=Collaboration.objects.get(code="stockholm"),
-            requesting_agency=worker.agency,
-            owning_agency=officer.agency,
+            requesting_agency=social,
+            owning_agency=police,
             record_type="crime_report",
             record_id=1,
             case_number="K100001-24",
