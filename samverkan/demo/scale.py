@@ -469,15 +469,16 @@ class ScaleData:
         youth_unit = SupportUnit.objects.using(db).create(
             code=f"{code}-ungdom",
             name=f"Ungdomsenheten, Syntetiska kommunen {number}",
-            kind=SupportUnitKind.CITY_UNIT,
+            kind=SupportUnitKind.SOCIAL_SERVICES,
             accepts_minors=True,
             accepts_adults=False,
+            serves_children=True,
             agency=social,
         )
         SupportUnit.objects.using(db).create(
             code=f"{code}-vuxen",
             name=f"Stödmottagningen, Syntetiska kommunen {number}",
-            kind=SupportUnitKind.CITY_UNIT,
+            kind=SupportUnitKind.SOCIAL_SERVICES,
             accepts_minors=False,
             accepts_adults=True,
             agency=social,

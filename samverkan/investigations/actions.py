@@ -26,6 +26,8 @@ from samverkan.investigations.models import (
     CrimeReportStatus,
     PartyKind,
     Suspect,
+    SuspectConsent,
+    SuspectConsentGiver,
     SuspectRole,
     age_on,
     person_key_for,
@@ -421,3 +423,75 @@ def do_add_party(
         f"party added: {kind}, encounter {encounter.pk}",
     )
     return party
+
+
+# --- The suspect's consent to inform social services (OSL 12 kap. 2 §) --------------------
+
+
+def _writable_suspect(suspect: Suspect, acting_user: User) -> Suspect:
+    require(acting_user, RecordType.SUSPECT, Action.UPDATE)
+    locked = (
+        Suspect.objects.visible_to(acting_user, Action.UPDATE)
+        .select_for_update()
+        .select_related("crime_report")
+        .filter(pk=suspect.pk)
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied
+    return locked
+
+
+@transaction.atomic
+def do_record_suspect_consent(
+    suspect: Suspect, *, given_by: str, given_on: dt.date, detail: str = "", acting_user: User
+) -> SuspectConsent:
+    """Record that the suspect agreed that the police tell social services about them.
+
+    A guardian consents only for a child: the suspect under 18 on the day of the consent.
+    """
+    locked = _writable_suspect(suspect, acting_user)
+    if given_by not in SuspectConsentGiver.values:
+        raise ValidationError({"given_by": _("Choose who gave the consent.")}, code="invalid_choice")
+    if given_on > timezone.localdate():
+        raise ValidationError({"given_on": _("The date cannot be in the future.")}, code="future")
+    years = age_on(locked.birth_date, given_on)
+    if given_by == SuspectConsentGiver.GUARDIAN and not is_minor(years):
+        raise ValidationError(
+            {
+                "given_by": _(
+                    "A guardian can consent only for a child. The suspect was %(years)s on that day and "
+                    "consents for themselves."
+                )
+                % {"years": years}
+            },
+            code="adult",
+        )
+    consent = SuspectConsent(
+        suspect=locked,
+        given_by=given_by,
+        given_on=given_on,
+        detail=" ".join(detail.split())[:300],
+        recorded_by=acting_user,
+    )
+    consent.save(force_insert=True)
+    audit_record(
+        acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked, f"consent recorded: {consent.pk}; {given_by}"
+    )
+    return consent
+
+
+@transaction.atomic
+def do_withdraw_suspect_consent(consent: SuspectConsent, *, acting_user: User) -> SuspectConsent:
+    """The consent no longer holds from now; it stays on record. Repeating it changes nothing."""
+    locked_suspect = _writable_suspect(consent.suspect, acting_user)
+    locked = SuspectConsent.objects.select_for_update().get(pk=consent.pk, suspect=locked_suspect)
+    if locked.withdrawn_at is not None:
+        return locked
+    locked.withdrawn_at = timezone.now()
+    locked.withdrawn_by = acting_user
+    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    audit_record(
+        acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked_suspect, f"consent withdrawn: {locked.pk}"
+    )
+    return locked

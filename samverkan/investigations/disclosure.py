@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import AgencyKind
 from samverkan.accounts.policy import RecordType
-from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
+from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect, SuspectConsent
 from samverkan.lib.age import is_minor
 from samverkan.operations.models import AgeBand, Encounter
 from samverkan.sharing.gate import Disclosable, DisclosableField, Summary
@@ -83,7 +83,7 @@ def _report_summary(report: CrimeReport) -> Summary:
     return Summary(
         report.pk,
         report.case_number,
-        [str(report.offence), _local(report.committed_at), str(report.get_status_display())],
+        [report.offence_label, _local(report.committed_at), str(report.get_status_display())],
     )
 
 
@@ -107,7 +107,7 @@ CRIME_REPORT: Disclosable[CrimeReport] = Disclosable(
     model=CrimeReport,
     fields=(
         F("case_number", _("Case number"), lambda r: r.case_number),
-        F("offence", _("Offence"), lambda r: str(r.offence)),
+        F("offence", _("Offence"), lambda r: r.offence_label),
         F("committed_at", _("Time of the offence"), lambda r: _local(r.committed_at)),
         F("status", _("Status"), lambda r: str(r.get_status_display())),
         F("venue", _("Venue"), lambda r: str(r.venue) if r.venue else NOT_GIVEN),
@@ -151,6 +151,12 @@ CRIME_REPORT: Disclosable[CrimeReport] = Disclosable(
     select_related=("offence", "venue", "shift__area"),
 )
 
+
+def suspect_consents(suspect: Suspect, at: dt.datetime) -> bool:
+    """Whether the suspect's consent to inform social services was in force at ``at`` (OSL 12:2)."""
+    return SuspectConsent.objects.filter(suspect=suspect).in_force_at(at).exists()
+
+
 SUSPECT: Disclosable[Suspect] = Disclosable(
     record_type=RecordType.SUSPECT,
     owner_kind=POLICE,
@@ -173,6 +179,7 @@ SUSPECT: Disclosable[Suspect] = Disclosable(
     untitled=lambda s: gettext("Suspect"),
     summary=_suspect_summary,
     subject_age=police_record_age,
+    consent=suspect_consents,
     url_name="investigations:suspect_detail",
     select_related=("crime_report__offence",),
 )

@@ -17,6 +17,7 @@ from samverkan.investigations.models import (
     CrimeReport,
     CrimeReportStatus,
     PartyKind,
+    SuspectConsentGiver,
     SuspectRole,
     TraffickingPurpose,
 )
@@ -38,7 +39,18 @@ def _blank(label: Any, choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
 
 class OffenceChoiceField(forms.ModelChoiceField[Offence]):
     def label_from_instance(self, obj: Offence) -> str:
-        return str(obj)
+        """The current name, and any earlier one: a report is named by the law on its day."""
+        earlier = [
+            name.name
+            for name in obj.names.all()
+            if name.valid_to is not None and name.name != obj.name
+        ]
+        if not earlier:
+            return str(obj)
+        return _("%(offence)s; earlier: %(names)s") % {
+            "offence": obj,
+            "names": ", ".join(dict.fromkeys(earlier)),
+        }
 
 
 class StartFromForm(forms.Form):
@@ -68,7 +80,7 @@ class CrimeReportFilterForm(forms.Form):
     offence = OffenceChoiceField(
         label=_("Offence"),
         required=False,
-        queryset=Offence.objects.all(),
+        queryset=Offence.objects.prefetch_related("names"),
         empty_label=_("All offences"),
         error_messages={"invalid_choice": _("Choose an offence from the list.")},
     )
@@ -134,7 +146,7 @@ class CrimeReportForm(forms.Form):
     )
     offence = OffenceChoiceField(
         label=_("Offence"),
-        queryset=Offence.objects.all(),
+        queryset=Offence.objects.prefetch_related("names"),
         error_messages={"invalid_choice": _("Choose an offence from the list.")},
     )
     committed_at = forms.DateTimeField(
@@ -247,6 +259,19 @@ class SuspectIdentityForm(forms.Form):
         _("Date of birth"),
         required=False,
         help_text=_("Required when there is no personal identity number."),
+    )
+
+
+class SuspectConsentForm(forms.Form):
+    """The suspect's consent that the police tell social services about them (OSL 12 kap. 2 §)."""
+
+    given_by = forms.ChoiceField(label=_("Given by"), choices=SuspectConsentGiver.choices)
+    given_on = _date_field(_("Date"), required=True)
+    detail = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=300,
+        help_text=_("E.g. that KAST may contact the person."),
     )
 
 

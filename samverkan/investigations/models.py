@@ -186,6 +186,14 @@ class CrimeReport(models.Model):
     def __str__(self) -> str:
         return self.case_number
 
+    @property
+    def offence_label(self) -> str:
+        """The offence as it was called when it was committed, e.g. "köp av sexuell tjänst (BrB 6:11)".
+
+        (Prefetch ``offence__names`` for a list.)
+        """
+        return self.offence.label_on(timezone.localdate(self.committed_at))
+
     def clean(self) -> None:
         errors: dict[str, Any] = {}
         if self.committed_at is not None:
@@ -362,6 +370,65 @@ class Suspect(models.Model):
     def age_by_birth_date(self) -> int:
         """The age that the current birth date gives, which may differ after a correction."""
         return age_on(self.birth_date, timezone.localdate(self.crime_report.committed_at))
+
+
+class SuspectConsentGiver(models.TextChoices):
+    SUSPECT = "suspect", _("The suspect")
+    GUARDIAN = "guardian", _("A guardian")
+
+
+class SuspectConsentQuerySet(RestrictedQuerySet["SuspectConsent"]):
+    record_type = RecordType.SUSPECT
+    agency_path = "suspect__crime_report__agency"
+
+    def in_force_at(self, at: dt.datetime) -> SuspectConsentQuerySet:
+        """Given by the day of ``at`` and not withdrawn by then."""
+        return self.filter(given_on__lte=timezone.localdate(at)).filter(
+            Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at)
+        )
+
+
+class SuspectConsent(models.Model):
+    """The suspect's consent that the police tell social services about them (OSL 12 kap. 2 §).
+
+    E.g. a buyer who agrees that KAST, or the social services, may contact
+    them. The disclosure gate checks it for the consent basis in the police's
+    direction. A withdrawn consent stays on record.
+    """
+
+    suspect = models.ForeignKey(
+        Suspect, on_delete=models.CASCADE, related_name="consents", verbose_name=_("suspect")
+    )
+    given_by = models.CharField(_("given by"), max_length=16, choices=SuspectConsentGiver.choices)
+    given_on = models.DateField(_("given"))
+    detail = models.CharField(_("details"), max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawal recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+
+    objects = SuspectConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consent to inform social services")
+        verbose_name_plural = _("consents to inform social services")
+        ordering = ["-given_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_given_by_display()} {self.given_on:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
 
 
 # --- Parties --------------------------------------------------------------------

@@ -13,4 +13,10 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/part/ny/", views.party_add, name="party_add"),
     path("misstankt/<int:pk>/", views.suspect_detail, name="suspect_detail"),
     path("misstankt/<int:pk>/ratta/", views.suspect_correct, name="suspect_correct"),
+    path("misstankt/<int:pk>/samtycke/", views.suspect_consent_add, name="suspect_consent_add"),
+    path(
+        "samtycke/<int:pk>/aterkalla/",
+        views.suspect_consent_withdraw,
+        name="suspect_consent_withdraw",
+    ),
 ]

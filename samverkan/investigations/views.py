@@ -37,6 +37,8 @@ from samverkan.investigations.actions import (
     do_change_crime_report_status,
     do_correct_suspect_identity,
     do_create_crime_report,
+    do_record_suspect_consent,
+    do_withdraw_suspect_consent,
 )
 from samverkan.investigations.forms import (
     DATETIME_INPUT,
@@ -45,10 +47,11 @@ from samverkan.investigations.forms import (
     PartyForm,
     StartFromForm,
     StatusForm,
+    SuspectConsentForm,
     SuspectForm,
     SuspectIdentityForm,
 )
-from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
+from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect, SuspectConsent
 from samverkan.operations.models import Encounter, Shift
 from samverkan.sharing import gate
 from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, project
@@ -61,7 +64,7 @@ NOT_GIVEN = "\N{EN DASH}"
 def _report_for_write(user: User, pk: int) -> CrimeReport:
     """404 for hidden or missing (audited as denied); 403 for a user who may only read."""
     report = access_or_404(
-        CrimeReport.objects.visible_to(user, Action.VIEW).select_related("offence"),
+        CrimeReport.objects.visible_to(user, Action.VIEW).select_related("offence").prefetch_related("offence__names"),
         user,
         RecordType.CRIME_REPORT,
         pk,
@@ -154,7 +157,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         # Searching a field that was not disclosed would tell what it holds.
         used = form.used_fields()
         reports = reports.filter(pk__in=[pk for pk, fields in grants.items() if used <= fields])
-    reports = reports.select_related("offence").order_by("-committed_at", "-pk")
+    reports = reports.select_related("offence").prefetch_related("offence__names").order_by("-committed_at", "-pk")
     paginator = Paginator(reports, PAGE_SIZE)
     with transaction.atomic():
         page = paginator.get_page(request.GET.get("page"))
@@ -366,13 +369,68 @@ def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
         RecordType.SUSPECT,
         pk,
     )
+    return _render_suspect(request, user, suspect)
+
+
+def _render_suspect(
+    request: HttpRequest, user: User, suspect: Suspect, consent_form: SuspectConsentForm | None = None, status: int = 200
+) -> HttpResponse:
     context = {
         "suspect": suspect,
         "rows": _owner_projection(disclosure.SUSPECT, suspect).fields,
         "corrected_age": suspect.age_by_birth_date(),
         "can_write": user_scope(user, RecordType.SUSPECT, Action.UPDATE) is Scope.OWN_AGENCY,
+        "consents": list(suspect.consents.select_related("recorded_by")),
+        "consent_form": consent_form or SuspectConsentForm(prefix="consent", initial={"given_on": timezone.localdate()}),
     }
-    return render(request, "investigations/suspect_detail.html", context)
+    return render(request, "investigations/suspect_detail.html", context, status=status)
+
+
+def _own_suspect(user: User, pk: int) -> Suspect:
+    return access_or_404(
+        Suspect.objects.visible_to(user, Action.VIEW).select_related(
+            "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"
+        ),
+        user,
+        RecordType.SUSPECT,
+        pk,
+        action=Action.UPDATE,
+    )
+
+
+@require_POST
+@login_required
+def suspect_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the suspect's consent that the police tell social services (OSL 12 kap. 2 §)."""
+    user = signed_in(request)
+    suspect = _own_suspect(user, pk)
+    require(user, RecordType.SUSPECT, Action.UPDATE)
+    form = SuspectConsentForm(request.POST, prefix="consent")
+    if not form.is_valid():
+        return _render_suspect(request, user, suspect, form, status=400)
+    try:
+        do_record_suspect_consent(suspect, acting_user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _render_suspect(request, user, suspect, form, status=400)
+    messages.success(request, _("The consent was recorded."))
+    return redirect(reverse("investigations:suspect_detail", args=[suspect.pk]) + "#consents")
+
+
+@require_POST
+@login_required
+def suspect_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = signed_in(request)
+    consent = access_or_404(
+        SuspectConsent.objects.visible_to(user, Action.UPDATE).select_related("suspect"),
+        user,
+        RecordType.SUSPECT,
+        pk,
+        action=Action.UPDATE,
+    )
+    do_withdraw_suspect_consent(consent, acting_user=user)
+    messages.success(request, _("The consent was withdrawn."))
+    return redirect(reverse("investigations:suspect_detail", args=[consent.suspect_id]) + "#consents")
 
 
 @require_http_methods(["GET", "POST"])

@@ -31,8 +31,12 @@ suspects* — not as encounters or offences.
   own operations (``OperationKind.POLICE``).
 - The period is by the encounter's or the offence's date in Swedish time:
   a report dated 31 December counts in that year.
-- A minor counts as referred when the client has a referral (not declined)
-  sent on or after the day of one of their encounters in the period; an
+- A minor counts as linked to support within social services when the client
+  has a referral (not declined) to a unit of social services' own support
+  (``support.models.SUPPORT_WITHIN_SOCIAL_SERVICES``: not health care, a
+  shelter, a voluntary organisation, a national line, a programme for buyers
+  or a tip line) sent on or after the day of one of their encounters in the
+  period; an
   adult counts as informed when a support action (information, an offer,
   acceptance or refusal) is recorded on or after such a day.
 - A buyer under 18 counts as referred to social services when a
@@ -78,7 +82,13 @@ from samverkan.operations.models import (
     EncounterRole,
     Shift,
 )
-from samverkan.support.models import INFORMED_KINDS, Referral, ReferralStatus, SupportAction
+from samverkan.support.models import (
+    INFORMED_KINDS,
+    SUPPORT_WITHIN_SOCIAL_SERVICES,
+    Referral,
+    ReferralStatus,
+    SupportAction,
+)
 
 
 @dataclass(frozen=True)
@@ -284,8 +294,10 @@ FollowUp = Callable[[Any, Any], QuerySet[Any]]
 
 
 def referred_since(client: Any, day: Any) -> QuerySet[Referral]:
-    """A referral of the client, not declined, sent on or after the day."""
-    return Referral.objects.exclude(status=ReferralStatus.DECLINED).filter(client_id=client, sent_on__gte=day)
+    """A referral of the client to social services' own support, not declined, sent on or after the day."""
+    return Referral.objects.exclude(status=ReferralStatus.DECLINED).filter(
+        client_id=client, sent_on__gte=day, unit__kind__in=SUPPORT_WITHIN_SOCIAL_SERVICES
+    )
 
 
 def informed_since(client: Any, day: Any) -> QuerySet[SupportAction]:
@@ -328,7 +340,8 @@ FIGURES: dict[Figure, Declaration] = {
             notes=(Note.AGE_UNCERTAIN, Note.UNLINKED),
         ),
         Declaration(
-            Figure.MINORS_REFERRED, _("referred to support"), Unit.PERSONS, (RecordType.REFERRAL,),
+            Figure.MINORS_REFERRED, _("linked to support within social services"), Unit.PERSONS,
+            (RecordType.REFERRAL,),
             since=referred_since, of=Figure.MINORS, follow_up=True,
         ),
         Declaration(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from samverkan.legal.models import Offence
 from samverkan.lib import disclosure_control as sdc
 from samverkan.lib.swedish_numbers import Language, number
 from samverkan.reports.definitions import Figure
@@ -65,6 +66,32 @@ def _share(h: Headline, language: Language, sv_verb: str, en_verb: str) -> str:
     return f" {who} {sv_verb if language == 'sv' else en_verb}."
 
 
+# The offence the buyers' sentences name (BrB 6:11 and its attempt), by its name in the period.
+PURCHASE, PURCHASE_ATTEMPT = "brb-6-11", "brb-6-11-forsok"
+
+
+def _purchase(report: Report, language: Language) -> str:
+    """"köp av sexuell tjänst/försök till köp av sexuell tjänst", as the law called it in the period.
+
+    A period that spans a change of name names both, the later from the day it took effect:
+    "… (från och med 2025-07-01 köp av sexuell handling/försök till köp av sexuell handling)".
+    """
+    f = report.period
+    offences = {o.key: o for o in Offence.objects.filter(key__in=(PURCHASE, PURCHASE_ATTEMPT)).prefetch_related("names")}
+    if PURCHASE not in offences:
+        return "köp av sexuell tjänst" if language == "sv" else "a sexual service"
+    eras = offences[PURCHASE].names_from(f.start, f.end)
+    attempt = offences.get(PURCHASE_ATTEMPT)
+    if language == "sv":
+        worded = [name + (f"/{attempt.name_on(day)}" if attempt is not None else "") for day, name in eras]
+        later = [f"från och med {day:%Y-%m-%d} {text}" for (day, _), text in zip(eras[1:], worded[1:], strict=True)]
+    else:
+        # English: before 1 July 2025 "a sexual service", from then "a sexual act" (BrB 6:11, prop. 2024/25:124).
+        worded = ["a sexual act" if "handling" in name else "a sexual service" for _, name in eras]
+        later = [f"from {day:%Y-%m-%d} {text}" for (day, _), text in zip(eras[1:], worded[1:], strict=True)]
+    return worded[0] + (f" ({', '.join(later)})" if later else "")
+
+
 def press_text(report: Report, language: Language = "sv") -> str:
     shifts = report.headline(Figure.JOINT_SHIFTS)
     minors = report.headline(Figure.MINORS)
@@ -73,6 +100,7 @@ def press_text(report: Report, language: Language = "sv") -> str:
     minor_buyers = report.headline(Figure.MINOR_BUYERS)
     period = _period(report, language)
     areas = ", ".join(report.area_names)
+    purchase = _purchase(report, language)
     if language == "sv":
         lines = [
             f"FAKTA – Resultat för {period}" + (f" ({areas})" if areas else ""),
@@ -82,9 +110,9 @@ def press_text(report: Report, language: Language = "sv") -> str:
             + _share(minors, "sv", "länkats vidare till adekvat stöd inom socialtjänsten", ""),
             f"{_people(adults.value, 'sv', start=True)} över 18 år har påträffats i prostitution."
             + _share(adults, "sv", "informerats om samhällets hjälp- och stödfunktioner", ""),
-            f"{_people(buyers.value, 'sv', start=True)} har anmälts för köp av sexuell tjänst/försök till köp av sexuell tjänst.",
-            f"{_people(minor_buyers.value, 'sv', start=True)} under 18 år har påträffats vid insatserna och anmälts för köp av "
-            "sexuell tjänst/försök till köp av sexuell tjänst."
+            f"{_people(buyers.value, 'sv', start=True)} har anmälts för {purchase}.",
+            f"{_people(minor_buyers.value, 'sv', start=True)} under 18 år har påträffats vid insatserna och anmälts för "
+            f"{purchase}."
             + _share(minor_buyers, "sv", "också slussats vidare till adekvat stöd inom socialtjänsten", ""),
         ]
     else:
@@ -96,9 +124,9 @@ def press_text(report: Report, language: Language = "sv") -> str:
             + _share(minors, "en", "", "been referred on to appropriate support from social services"),
             f"{_people(adults.value, 'en', start=True)} aged 18 or over have been found in prostitution."
             + _share(adults, "en", "", "been informed of the support society offers"),
-            f"{_people(buyers.value, 'en', start=True)} have been reported for buying or attempting to buy a sexual service.",
+            f"{_people(buyers.value, 'en', start=True)} have been reported for buying or attempting to buy {purchase}.",
             f"{_people(minor_buyers.value, 'en', start=True)} under 18 have been found during the operations and reported for "
-            "buying or attempting to buy a sexual service."
+            f"buying or attempting to buy {purchase}."
             + _share(minor_buyers, "en", "", "also been referred on to appropriate support from social services"),
         ]
     if report.is_public:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -121,7 +122,7 @@ def previous_period(f: d.Filter) -> d.Filter:
 
 # --- labels ------------------------------------------------------------------------
 
-def _labeller(dimension: Dimension) -> Callable[[object], str]:
+def _labeller(dimension: Dimension, period: d.Filter | None = None) -> Callable[[object], str]:
     if dimension is Dimension.AREA:
         areas: dict[object, str] = dict(Area.objects.values_list("pk", "name"))
         return lambda v: areas.get(v, str(_("Unknown area")))
@@ -133,8 +134,25 @@ def _labeller(dimension: Dimension) -> Callable[[object], str]:
         return lambda v: bases.get(v, str(v))
     if dimension is Dimension.MONTH:
         return lambda v: _month_name(int(str(v)))
-    offences: dict[object, str] = {o.key: f"{o.name} ({o.code})" for o in Offence.objects.all()}
+    # The names in force in the period: both where it spans a change of the law.
+    offences: dict[object, str] = {
+        o.key: o.label_between(period.start, period.end) if period is not None else f"{o.name} ({o.code})"
+        for o in Offence.objects.prefetch_related("names")
+    }
     return lambda v: offences.get(v, str(v))
+
+
+def _always_shown(dimension: Dimension, period: d.Filter | None) -> list[object]:
+    """Rows a breakdown shows even at zero: for the offences, every sex-purchase offence in
+    force in the period, so that the table names the law as it was (both names across a change)."""
+    if dimension is not Dimension.OFFENCE or period is None:
+        return []
+    return list(
+        Offence.objects.sex_purchase()
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=period.end))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period.start))
+        .values_list("key", flat=True)
+    )
 
 
 MONTHS = [
@@ -161,9 +179,11 @@ def _change(now: int, before: int) -> tuple[int, float | None]:
     return now - before, (None if before == 0 else round(100.0 * (now - before) / before, 1))
 
 
-def _section_exact(figure: Figure, dimension: Dimension, now: dict[object, int], before: dict[object, int]) -> Section:
-    label = _labeller(dimension)
-    keys = list(now) + [k for k in before if k not in now]
+def _section_exact(
+    figure: Figure, dimension: Dimension, now: dict[object, int], before: dict[object, int], period: d.Filter | None = None
+) -> Section:
+    label = _labeller(dimension, period)
+    keys = list(dict.fromkeys([*now, *before, *_always_shown(dimension, period)]))
     if dimension is Dimension.MONTH:
         keys = list(range(1, 13))
     lines = []
@@ -241,7 +261,9 @@ def build_report(f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None 
         for shown, beside in d.headlines()
     ]
     sections = [
-        _section_exact(declaration.figure, dimension, now.by[declaration.figure][dimension], then.by[declaration.figure][dimension])
+        _section_exact(
+            declaration.figure, dimension, now.by[declaration.figure][dimension], then.by[declaration.figure][dimension], f
+        )
         for declaration in d.FIGURES.values()
         for dimension in declaration.dimensions
     ]
@@ -282,8 +304,8 @@ def _perturbed(report: Report) -> Report:
     sections = []
     for section in report.sections:
         now_units, before_units = d.units_by(section.figure, f, section.by), d.units_by(section.figure, before, section.by)
-        label = _labeller(section.by)
-        keys: list[object] = list(range(1, 13)) if section.by is Dimension.MONTH else list(dict.fromkeys([*now_units, *before_units]))
+        label = _labeller(section.by, f)
+        keys: list[object] = list(range(1, 13)) if section.by is Dimension.MONTH else list(dict.fromkeys([*now_units, *before_units, *_always_shown(section.by, f)]))
         lines = []
         for k in keys:
             value, prev = _noisy(now_units.get(k, [])), _noisy(before_units.get(k, []))

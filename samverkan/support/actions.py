@@ -23,10 +23,12 @@ from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
-from samverkan.operations.models import ChildConcernReport, Encounter, EncounterRole
+from samverkan.lib.age import presumed_minor
+from samverkan.operations.models import ChildConcernReport, ConcernSubject, Encounter, EncounterRole
 from samverkan.support.identifiers import CleanIdentifier, clean_identifier
 from samverkan.support.models import (
     MAX_AGE,
+    NOT_SUPPORT,
     AgeAssessment,
     AgeBasis,
     Client,
@@ -42,6 +44,7 @@ from samverkan.support.models import (
     IdentifierKind,
     Referral,
     ReferralStatus,
+    ServedGroup,
     SupportAction,
     SupportActionKind,
     SupportUnit,
@@ -504,11 +507,53 @@ def age_refusal(unit: SupportUnit, client: Client, day: dt.date) -> str | None:
     return _("%(unit)s only takes children under 18.") % {"unit": unit.name}
 
 
+def client_groups(client: Client, day: dt.date) -> frozenset[str]:
+    """Whom the client counts as on ``day``, for whom a unit serves (``ServedGroup``).
+
+    A child (the presumption of childhood: an unknown age counts as a child);
+    a sex buyer when the client was met as a buyer or a concern report was
+    about a child who bought sex; otherwise, and whenever met in
+    prostitution, a person in prostitution (whom this register is for).
+    """
+    groups = set()
+    if client.age_on(day).counts_as_minor:
+        groups.add(ServedGroup.CHILDREN)
+    roles = set(client.encounter_links.values_list("encounter__role", flat=True))
+    subjects = set(client.concern_links.values_list("report__subject", flat=True))
+    if EncounterRole.BUYER in roles or ConcernSubject.BUYER in subjects:
+        groups.add(ServedGroup.BUYERS)
+    if (
+        EncounterRole.EXPLOITED in roles
+        or ConcernSubject.EXPLOITED in subjects
+        or ServedGroup.BUYERS not in groups
+    ):
+        groups.add(ServedGroup.IN_PROSTITUTION)
+    return frozenset(groups)
+
+
+def served_refusal(unit: SupportUnit, client: Client, day: dt.date) -> str | None:
+    """Why ``unit`` does not serve ``client`` on ``day``, if it does not (age first, then whom)."""
+    refusal = age_refusal(unit, client, day)
+    if refusal is not None:
+        return refusal
+    if unit.served_groups & client_groups(client, day):
+        return None
+    return _(
+        "%(unit)s serves %(groups)s, and the client is none of them. Choose a unit that "
+        "serves the client."
+    ) % {"unit": unit.name, "groups": unit.served_label}
+
+
 @transaction.atomic
 def do_refer(
     client: Client, *, unit: SupportUnit, sent_on: dt.date, note: str = "", acting_user: User
 ) -> Referral:
-    """Refer the client to a support unit that is open on the day and takes people of their age."""
+    """Refer the client to a support unit that is open on the day and serves the client.
+
+    The unit must take people of the client's age and serve someone the client
+    is (``client_groups``): a programme for sex buyers does not take a person
+    in prostitution.
+    """
     agency = _require_own_client(acting_user, client, RecordType.REFERRAL, Action.CREATE)
     _not_in_future(sent_on, "sent_on")
     if unit.agency_id is not None and unit.agency_id != agency.pk:
@@ -523,6 +568,9 @@ def do_refer(
     refusal = age_refusal(unit, client, sent_on)
     if refusal is not None:
         raise ValidationError({"unit": refusal}, code="age")
+    refusal = served_refusal(unit, client, sent_on)
+    if refusal is not None:
+        raise ValidationError({"unit": refusal}, code="not_served")
     referral = Referral(
         client=client,
         agency=agency,
@@ -597,6 +645,19 @@ def do_update_referral(
     return locked
 
 
+def guardian_refusal(client: Client, given_by: str, on: dt.date) -> str | None:
+    """A guardian consents only for a child (``samverkan.lib.age``: an unknown age counts as one)."""
+    if given_by != ConsentGiver.GUARDIAN:
+        return None
+    age = client.age_on(on)
+    if presumed_minor(age.years):
+        return None
+    return _(
+        "A guardian can consent only for a child. The client was %(years)s on that day and "
+        "consents for themselves."
+    ) % {"years": age.years}
+
+
 @transaction.atomic
 def do_record_consent(
     client: Client,
@@ -620,6 +681,9 @@ def do_record_consent(
     if scope == ConsentScope.OTHER and not detail:
         raise ValidationError({"detail": _("Describe what the consent covers.")}, code="required")
     _not_in_future(given_on, "given_on")
+    refusal = guardian_refusal(client, given_by, given_on)
+    if refusal is not None:
+        raise ValidationError({"given_by": refusal}, code="adult")
     consent = Consent(
         client=client,
         scope=scope,
@@ -813,7 +877,10 @@ def do_link_concern_to_client(
 
 
 def referrals_since_report(report: ChildConcernReport) -> list[Referral]:
-    """Referrals of the report's client, made since the report came in and not declined."""
+    """Referrals of the report's client to support, made since the report came in and not declined.
+
+    A tip line or a programme for buyers is not support for the child (``NOT_SUPPORT``).
+    """
     link = ConcernClientLink.objects.filter(report=report).first()
     if link is None:
         return []
@@ -822,6 +889,7 @@ def referrals_since_report(report: ChildConcernReport) -> list[Referral]:
             client_id=link.client_id, sent_on__gte=timezone.localdate(report.created_at)
         )
         .not_declined()
+        .exclude(unit__kind__in=NOT_SUPPORT)
         .select_related("unit")
     )
 

@@ -195,7 +195,9 @@ class SupportActionForm(forms.Form):
 
 class UnitChoiceField(forms.ModelChoiceField[SupportUnit]):
     def label_from_instance(self, obj: SupportUnit) -> str:
-        return f"{obj.name} ({obj.age_label})" if obj.age_label else obj.name
+        """The name, whom the unit serves and its age limit: "KAST Stockholm (sex buyers, 18 and over only)"."""
+        details = ", ".join(d for d in (obj.served_label, obj.age_label) if d)
+        return f"{obj.name} ({details})" if details else obj.name
 
 
 class ReferralForm(forms.Form):
@@ -207,9 +209,22 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.client = client
         field = self.fields["unit"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = SupportUnit.objects.available_to(client.agency)
+
+    def clean(self) -> dict[str, Any]:
+        """A unit that does not serve the client is refused here, as ``do_refer`` would."""
+        from samverkan.support.actions import served_refusal
+
+        data = super().clean() or {}
+        unit, sent_on = data.get("unit"), data.get("sent_on")
+        if unit is not None and sent_on is not None:
+            refusal = served_refusal(unit, self.client, sent_on)
+            if refusal is not None:
+                self.add_error("unit", refusal)
+        return data
 
 
 class ReferralStatusForm(forms.Form):
@@ -235,6 +250,22 @@ class ConsentForm(forms.Form):
     )
     given_by = forms.ChoiceField(label=_("Given by"), choices=ConsentGiver.choices)
     given_on = forms.DateField(label=_("Date"), initial=_today, widget=DateInput())
+
+    def __init__(self, *args: Any, client: Client | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean(self) -> dict[str, Any]:
+        """A guardian's consent for an adult is refused here, as ``do_record_consent`` would."""
+        from samverkan.support.actions import guardian_refusal
+
+        data = super().clean() or {}
+        given_by, given_on = data.get("given_by"), data.get("given_on")
+        if self.client is not None and given_by and given_on is not None:
+            refusal = guardian_refusal(self.client, given_by, given_on)
+            if refusal is not None:
+                self.add_error("given_by", refusal)
+        return data
 
 
 class EncounterChoiceField(forms.ModelChoiceField[Encounter]):

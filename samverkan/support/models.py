@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.legal.models import ConcernDeadline, ConcernDeadlineKind, concern_deadlines_on
 from samverkan.lib import identity
 from samverkan.lib.age import is_minor, presumed_minor
 from samverkan.operations.models import AgeBand, ChildConcernReport, Encounter, normalise_key
@@ -43,11 +44,33 @@ MAX_AGE = 120
 
 
 class SupportUnitKind(models.TextChoices):
-    CITY_UNIT = "city_unit", _("City unit")
-    NATIONAL = "national", _("National")
-    CIVIL_SOCIETY = "civil_society", _("Civil society")
+    """What a unit is. Only social services' own support counts as "support within social
+    services" in the results (``SUPPORT_WITHIN_SOCIAL_SERVICES``)."""
+
+    SOCIAL_SERVICES = "social_services", _("Social services' own support")
     HEALTH_CARE = "health_care", _("Health care")
     SHELTER = "shelter", _("Shelter")
+    NGO_SUPPORT = "ngo_support", _("Support from a voluntary organisation")
+    NATIONAL_SUPPORT = "national_support", _("National support line or programme")
+    BUYER_PROGRAMME = "buyer_programme", _("Programme for sex buyers")
+    TIP_LINE = "tip_line", _("Tip line")
+
+
+# The kinds a referral must be to for "linked to support within social services" (DESIGN.md §5):
+# the municipality's own support (a city unit, the district's social services, the out-of-hours
+# service). Health care, shelters, voluntary organisations and national lines are support, but
+# not within social services; a programme for buyers and a tip line are not support for the person.
+SUPPORT_WITHIN_SOCIAL_SERVICES: tuple[str, ...] = (SupportUnitKind.SOCIAL_SERVICES,)
+# Not support for the person referred: a tip line passes on information, a buyer programme serves buyers.
+NOT_SUPPORT: tuple[str, ...] = (SupportUnitKind.TIP_LINE, SupportUnitKind.BUYER_PROGRAMME)
+
+
+class ServedGroup(models.TextChoices):
+    """Whom a unit serves; a unit may serve several groups."""
+
+    IN_PROSTITUTION = "in_prostitution", _("persons in prostitution")
+    BUYERS = "buyers", _("sex buyers")
+    CHILDREN = "children", _("children")
 
 
 class SupportUnitQuerySet(models.QuerySet["SupportUnit"]):
@@ -57,7 +80,7 @@ class SupportUnitQuerySet(models.QuerySet["SupportUnit"]):
         )
 
     def available_to(self, agency: Agency | None) -> SupportUnitQuerySet:
-        """National and civil-society units, and the agency's own city units."""
+        """Units open to every agency (no agency), and the agency's own units."""
         if agency is None:
             return self.filter(agency__isnull=True)
         return self.filter(Q(agency__isnull=True) | Q(agency=agency))
@@ -73,6 +96,10 @@ class SupportUnit(models.Model):
     contact = models.CharField(_("contact"), max_length=200, blank=True)
     accepts_minors = models.BooleanField(_("accepts children (under 18)"), default=True)
     accepts_adults = models.BooleanField(_("accepts adults"), default=True)
+    # Whom it serves (``ServedGroup``); the age limits above apply as well.
+    serves_in_prostitution = models.BooleanField(_("serves persons in prostitution"), default=True)
+    serves_buyers = models.BooleanField(_("serves sex buyers"), default=False)
+    serves_children = models.BooleanField(_("serves children"), default=False)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     # A city unit belongs to one municipality's social services; national and
@@ -98,6 +125,10 @@ class SupportUnit(models.Model):
                 name="support_unit_accepts_someone",
             ),
             models.CheckConstraint(
+                condition=Q(serves_in_prostitution=True) | Q(serves_buyers=True) | Q(serves_children=True),
+                name="support_unit_serves_someone",
+            ),
+            models.CheckConstraint(
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_from__isnull=True)
                 | Q(valid_to__gte=F("valid_from")),
@@ -115,6 +146,24 @@ class SupportUnit(models.Model):
 
     def accepts(self, *, minor: bool) -> bool:
         return self.accepts_minors if minor else self.accepts_adults
+
+    @property
+    def served_groups(self) -> frozenset[str]:
+        groups = {
+            ServedGroup.IN_PROSTITUTION: self.serves_in_prostitution,
+            ServedGroup.BUYERS: self.serves_buyers,
+            ServedGroup.CHILDREN: self.serves_children,
+        }
+        return frozenset(group for group, served in groups.items() if served)
+
+    @property
+    def served_label(self) -> str:
+        """Whom the unit serves, in words: "persons in prostitution, children"."""
+        return ", ".join(str(group.label) for group in ServedGroup if group in self.served_groups)
+
+    @property
+    def counts_as_social_services_support(self) -> bool:
+        return self.kind in SUPPORT_WITHIN_SOCIAL_SERVICES
 
     @property
     def age_label(self) -> str:
@@ -810,14 +859,12 @@ class ConcernHandling(models.Model):
     has no row: ``of(report)`` then gives an unsaved handling in its first
     state (received), which the first action saves.
 
-    Deadlines follow the Social Services Act: an immediate protection
-    assessment, a decision whether to open an investigation within 14 days,
-    and the investigation finished within four months of that decision.
+    Deadlines follow the Social Services Act, as dated reference data
+    (``legal.ConcernDeadline``): an immediate protection assessment, a
+    decision whether to open an investigation within 14 days, and the
+    investigation finished within four months of that decision. A report keeps
+    the deadlines in force on the day it came in, whatever the law says later.
     """
-
-    PROTECTION_WITHIN = dt.timedelta(days=1)
-    DECISION_WITHIN = dt.timedelta(days=14)
-    INVESTIGATION_MONTHS = 4
 
     # No reverse accessor: nothing on the shared report leads to its handling.
     report = models.OneToOneField(
@@ -870,10 +917,14 @@ class ConcernHandling(models.Model):
         """
         reports = list(reports)
         found = cls.objects.in_bulk([report.pk for report in reports])
+        all_deadlines = list(ConcernDeadline.objects.all())
         handlings = []
         for report in reports:
             handling = found.get(report.pk) or cls(report=report, agency_id=report.addressed_to_id)
             handling.report = report
+            rules = concern_deadlines_on(timezone.localdate(report.created_at), all_deadlines)
+            if set(rules) == set(ConcernDeadlineKind.values):
+                handling._deadline_rules = rules
             handlings.append(handling)
         return handlings
 
@@ -886,20 +937,33 @@ class ConcernHandling(models.Model):
     def is_closed(self) -> bool:
         return self.status == ConcernStatus.CLOSED
 
+    def deadline_rules(self) -> dict[str, ConcernDeadline]:
+        """The deadlines in force on the day the report came in, by step (fetched once)."""
+        rules: dict[str, ConcernDeadline] | None = getattr(self, "_deadline_rules", None)
+        if rules is None:
+            rules = concern_deadlines_on(timezone.localdate(self.report.created_at))
+            missing = {k for k in ConcernDeadlineKind.values if k not in rules}
+            if missing:
+                raise ImproperlyConfigured(
+                    f"no child-concern deadline in force for {sorted(missing)}: seed legal.reference"
+                )
+            self._deadline_rules = rules
+        return rules
+
     @property
     def protection_due(self) -> dt.datetime:
-        return self.report.created_at + self.PROTECTION_WITHIN
+        return self.deadline_rules()[ConcernDeadlineKind.PROTECTION].due(self.report.created_at)
 
     @property
     def decision_due(self) -> dt.datetime:
-        return self.report.created_at + self.DECISION_WITHIN
+        return self.deadline_rules()[ConcernDeadlineKind.DECISION].due(self.report.created_at)
 
     @property
     def investigation_due(self) -> dt.datetime | None:
         if self.decided_at is None or self.decision != ConcernDecision.OPEN:
             return None
-        # In local time: four calendar months, whatever the clocks did in between.
-        return timezone.localtime(self.decided_at) + relativedelta(months=self.INVESTIGATION_MONTHS)
+        # Months in local time: calendar months, whatever the clocks did in between.
+        return self.deadline_rules()[ConcernDeadlineKind.INVESTIGATION].due(self.decided_at)
 
     def deadlines(self, now: dt.datetime | None = None) -> list[tuple[str, dt.datetime, bool]]:
         """Open deadlines as (name, due, overdue)."""

@@ -452,7 +452,7 @@ client_add_referral = _client_entry_view(
 client_add_consent = _client_entry_view(
     ClientEntry(
         ConsentForm, "consent", actions.do_record_consent, RecordType.CLIENT,
-        Action.UPDATE, gettext_lazy("The consent was recorded."), "consents",
+        Action.UPDATE, gettext_lazy("The consent was recorded."), "consents", needs_client=True,
     )
 )
 

@@ -151,7 +151,7 @@ def test_officer_registers_a_report_from_the_shift_and_works_it(
         "19800203-",
         "Witness",
         "Preliminary investigation opened",
-        "köp av sexuell tjänst (BrB 6:11)",
+        "köp av sexuell handling (BrB 6:11)",  # the name since 2025-07-01
         "Hotell Exempel",
         "Köparen greps i trapphuset.",
     ):
@@ -418,7 +418,7 @@ def test_social_worker_sees_only_the_disclosed_fields(
     response = client.get(detail_url(granted))
     assert response.status_code == 200
     page = text(response)
-    assert granted.case_number in page and "köp av sexuell tjänst" in page and "Registered" in page
+    assert granted.case_number in page and "köp av sexuell handling" in page and "Registered" in page
     assert "Only the parts that were disclosed" in page
     for ungranted in (
         SECRET_NARRATIVE,

@@ -45,6 +45,27 @@ def test_the_seeded_bases(bases: dict[str, LegalBasis]) -> None:
         "osl-10-23",
         "osl-12-2",
     }
+    # Consent in both directions.
+    assert bases["osl-12-2-till-socialtjansten"].direction == "to_social_services"
+    assert bases["osl-12-2-till-socialtjansten"].requires_consent
+
+
+def test_the_duty_to_report_is_one_route_with_chapter_and_section(
+    bases: dict[str, LegalBasis],
+) -> None:
+    assert "osl-10-28" not in bases
+    old, new = bases["sol-2001-453-14-1"], bases["sol-2025-400-orosanmalan"]
+    assert old.provision == "SoL (2001:453) 14 kap. 1 § och OSL 10 kap. 28 §"
+    assert new.provision.startswith("SoL (2025:400) ") and " kap. " in new.provision
+    assert new.provision.endswith("och OSL 10 kap. 28 §")
+
+
+def test_every_label_is_in_swedish(bases: dict[str, LegalBasis]) -> None:
+    labels = [b.label for b in bases.values()]
+    assert bases["sol-2001-453-14-1"].label.endswith("(till och med 2025-06-30)")
+    assert bases["sol-2025-400-orosanmalan"].label.endswith("(från och med 2025-07-01)")
+    for label in labels:
+        assert "until" not in label and "from" not in label, label
 
 
 def test_a_basis_gives_its_conditions_as_a_rule(bases: dict[str, LegalBasis]) -> None:
@@ -60,7 +81,7 @@ def test_a_basis_gives_its_conditions_as_a_rule(bases: dict[str, LegalBasis]) ->
 def test_the_duty_to_report_changes_law_on_1_july_2025(bases: dict[str, LegalBasis]) -> None:
     def valid(day: dt.date) -> set[str]:
         duty = LegalBasis.objects.for_direction(Direction.TO_SOCIAL_SERVICES).valid_on(day)
-        return set(duty.exclude(code="osl-10-28").values_list("code", flat=True))
+        return set(duty.filter(requires_consent=False).values_list("code", flat=True))
 
     assert valid(dt.date(2025, 6, 30)) == {"sol-2001-453-14-1"}
     assert valid(dt.date(2025, 7, 1)) == {"sol-2025-400-orosanmalan"}
@@ -76,6 +97,7 @@ def test_every_seeded_offence_has_its_minimum_penalty(bases: dict[str, LegalBasi
     assert {k for k, at_least_a_year in penalties.items() if at_least_a_year} == {
         "brb-6-12-grovt",
         "brb-4-1a",
+        "brb-6-4",
     }
 
 

@@ -23,3 +23,11 @@ def test_an_unknown_age_is_presumed_a_minor() -> None:
 @given(st.integers(min_value=0, max_value=130))
 def test_the_presumption_only_differs_for_an_unknown_age(years: int) -> None:
     assert presumed_minor(years) is is_minor(years)
+
+
+def test_fifteen_is_the_line_between_6_4_and_6_9() -> None:
+    from samverkan.lib.age import SEXUAL_CONSENT_AGE, is_under_15, presumed_under_15
+
+    assert SEXUAL_CONSENT_AGE == 15
+    assert is_under_15(14) and not is_under_15(15) and not is_under_15(17)
+    assert presumed_under_15(None) and presumed_under_15(0) and not presumed_under_15(16)

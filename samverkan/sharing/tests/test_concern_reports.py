@@ -229,7 +229,7 @@ def test_the_social_worker_sees_who_the_report_is_about(
     assert CHILD_NAME in html
     assert minor.personnummer_display in html
     assert f"{minor.birth_date:%Y-%m-%d}" in html
-    assert "Socialtjänstlagen (2025:400)" in html  # the basis, named
+    assert "SoL (2025:400)" in html  # the basis, named
     assert reverse("investigations:suspect_detail", args=[minor.pk]) in html
     # Nothing outside the grant: not the report's narrative, not its case number.
     assert SECRET_NARRATIVE not in html

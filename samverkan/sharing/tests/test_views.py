@@ -189,7 +189,7 @@ def test_police_to_social_services_and_back(
     assert soc.post(url("accept", back.pk)).status_code == 302
     html = soc.get(report_page).content.decode()
     assert report.case_number in html
-    assert "köp av sexuell handling av barn" in html
+    assert "utnyttjande av barn genom köp av sexuell handling" in html  # BrB 6:9 since 2020
     assert SECRET_NARRATIVE not in html
     assert "What happened" not in html
 
@@ -265,7 +265,7 @@ def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
     oral = latest()
     assert oral.made_orally and oral.status == DisclosureStatus.ACCEPTED
     html = soc.get(reverse("investigations:report_detail", args=[report.pk])).content.decode()
-    assert "köp av sexuell handling av barn" in html
+    assert "utnyttjande av barn genom köp av sexuell handling" in html
     assert report.case_number not in html  # not granted orally
     assert '<span class="badge">Oral</span>' in soc.get(url("outbox")).content.decode()
 

@@ -259,6 +259,15 @@ def test_closing_without_referral_or_reason_is_refused(
     )
     with pytest.raises(ValidationError):
         actions.do_close_concern(report, acting_user=worker)
+    # Nor does a tip to a tip line: it is not support for the child.
+    actions.do_refer(
+        child,
+        unit=SupportUnit.objects.get(code="ecpat-hotline"),
+        sent_on=report.created_at.date(),
+        acting_user=worker,
+    )
+    with pytest.raises(ValidationError):
+        actions.do_close_concern(report, acting_user=worker)
     assert handling_of(report).status != ConcernStatus.CLOSED
     closed = actions.do_close_concern(
         report, reason="Barnet bor i annan kommun; överlämnat.", acting_user=worker
@@ -397,5 +406,6 @@ def test_inbox_query_count_is_flat(
         report_for(encounter)
     # The reports and their handling: one query each, however many there are.
     assert queries() == one
-    with django_assert_max_num_queries(16):  # type: ignore[operator]
+    # The reports, their handling and the dated deadlines (legal.ConcernDeadline): once each.
+    with django_assert_max_num_queries(17):  # type: ignore[operator]
         assert http.get(INBOX).status_code == 200
