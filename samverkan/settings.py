@@ -125,6 +125,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Cache-Control: no-store on every signed-in response and download (before the
+    # next one, so that a session it ends is covered too).
+    "samverkan.web.middleware.NoStoreMiddleware",
     "samverkan.accounts.middleware.VerifiedSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
