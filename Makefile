@@ -105,8 +105,12 @@ check: install
 	$(DEV) $(PY) manage.py check
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	@echo "$(PY) manage.py check --deploy --fail-level WARNING  (production settings)"
-	@DEBUG=0 SAMVERKAN_DEMO=0 ALLOWED_HOSTS=samverkan.example.se \
+	@audit=$$(mktemp -d) && trap 'rm -rf "$$audit"' EXIT && \
+	  (umask 077 && $(PY) -c 'import secrets; print("check-1:" + secrets.token_hex(32))' > "$$audit/audit.key") && \
+	  mkdir "$$audit/checkpoints" && \
+	  DEBUG=0 SAMVERKAN_DEMO=0 ALLOWED_HOSTS=samverkan.example.se \
 	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  SAMVERKAN_AUDIT_KEY_FILE="$$audit/audit.key" SAMVERKAN_AUDIT_CHECKPOINT_DIR="$$audit/checkpoints" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 # Not part of `make test` or CI: generates about 2 million encounters per database the first

@@ -279,6 +279,27 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Audit ----------------------------------------------------------------
+# The audit chain's keys (HMAC-SHA256), held outside the database: a file of
+# KEY_ID:HEX lines, the last one signing (samverkan/audit/keys.py, docs/audit.md).
+# Production refuses to start without it; elsewhere a development key is
+# generated once into var/.
+SAMVERKAN_AUDIT_KEY_FILE = os.environ.get("SAMVERKAN_AUDIT_KEY_FILE", "")
+SAMVERKAN_AUDIT_DEV_KEY = False
+if not SAMVERKAN_AUDIT_KEY_FILE:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SAMVERKAN_AUDIT_KEY_FILE must name the audit chain's key file in production "
+            "(docs/audit.md says how to create one)."
+        )
+    SAMVERKAN_AUDIT_KEY_FILE = str(BASE_DIR / "var" / "audit-dev.key")
+    SAMVERKAN_AUDIT_DEV_KEY = True
+# Signed checkpoints of the chain's head are appended to a file in this directory,
+# which should live outside the database's reach (another disk, a mount shipped
+# off the host). `manage.py check --deploy` requires it in production.
+# Empty: no checkpoints (the test suite, unless a test sets one).
+SAMVERKAN_AUDIT_CHECKPOINT_DIR = os.environ.get("SAMVERKAN_AUDIT_CHECKPOINT_DIR", "") or (
+    "" if PRODUCTION or TESTING else str(BASE_DIR / "var" / "audit-checkpoints")
+)
 # Client address: REMOTE_ADDR unless a trusted proxy sets this header.
 SAMVERKAN_CLIENT_IP_HEADER = env("SAMVERKAN_CLIENT_IP_HEADER") or ""
 

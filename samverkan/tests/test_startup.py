@@ -39,10 +39,18 @@ def start(**environment: str) -> dict[str, Any]:
         "SAMVERKAN_DEMO": "0",
         "SECRET_KEY": "a-test-key-" + "x" * 50,
         "ALLOWED_HOSTS": "samverkan.example.se",
+        # Read when the first audit event is written, not at start.
+        "SAMVERKAN_AUDIT_KEY_FILE": "/run/credentials/samverkan/audit.key",
         **environment,
     }
     done = subprocess.run(
-        [sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", START],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -59,11 +67,15 @@ def production() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", LINKAGE_RUN)
-def test_a_web_process_does_not_load_the_linkage_engine(production: dict[str, Any], name: str) -> None:
+def test_a_web_process_does_not_load_the_linkage_engine(
+    production: dict[str, Any], name: str
+) -> None:
     assert not imported(production["modules"], name)
 
 
-def test_production_neither_installs_nor_imports_the_development_tools(production: dict[str, Any]) -> None:
+def test_production_neither_installs_nor_imports_the_development_tools(
+    production: dict[str, Any],
+) -> None:
     assert "samverkan.demo" not in production["apps"]
     assert not imported(production["modules"], "samverkan.demo")
 
@@ -71,3 +83,28 @@ def test_production_neither_installs_nor_imports_the_development_tools(productio
 @pytest.mark.parametrize("flag", ["DEBUG", "SAMVERKAN_DEMO"])
 def test_development_and_the_demo_install_the_development_tools(flag: str) -> None:
     assert "samverkan.demo" in start(**{flag: "1"})["apps"]
+
+
+def test_production_refuses_to_start_without_the_audit_key() -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "samverkan.settings",
+        "DEBUG": "0",
+        "SAMVERKAN_DEMO": "0",
+        "SECRET_KEY": "a-test-key-" + "x" * 50,
+        "ALLOWED_HOSTS": "samverkan.example.se",
+    }
+    env.pop("SAMVERKAN_AUDIT_KEY_FILE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", START],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert (
+        "SAMVERKAN_AUDIT_KEY_FILE must name the audit chain's key file in production" in done.stderr
+    )
