@@ -62,6 +62,7 @@ def access_audit_log(user: User, action: Action) -> AuditEventQuerySet:
     return AuditEvent.objects.visible_to(user)
 
 
+
 def _filter_query(query: QueryDict) -> str:
     """The filter as a query string, for page links and the export link."""
     data = query.copy()
