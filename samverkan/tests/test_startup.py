@@ -44,13 +44,7 @@ def start(**environment: str) -> dict[str, Any]:
         **environment,
     }
     done = subprocess.run(
-        [sys.executable, "-c", START],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -67,15 +61,11 @@ def production() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", LINKAGE_RUN)
-def test_a_web_process_does_not_load_the_linkage_engine(
-    production: dict[str, Any], name: str
-) -> None:
+def test_a_web_process_does_not_load_the_linkage_engine(production: dict[str, Any], name: str) -> None:
     assert not imported(production["modules"], name)
 
 
-def test_production_neither_installs_nor_imports_the_development_tools(
-    production: dict[str, Any],
-) -> None:
+def test_production_neither_installs_nor_imports_the_development_tools(production: dict[str, Any]) -> None:
     assert "samverkan.demo" not in production["apps"]
     assert not imported(production["modules"], "samverkan.demo")
 
