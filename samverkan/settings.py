@@ -197,6 +197,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Two-factor authentication is enforced for every user outside demo mode.
 SAMVERKAN_REQUIRE_2FA = env_bool("SAMVERKAN_REQUIRE_2FA", not SAMVERKAN_DEMO)
+# A first authenticator app is connected only with a one-time activation code that an
+# administrator of the user's agency issues and hands over out of band (the demo skips it).
+SAMVERKAN_REQUIRE_ACTIVATION_CODE = env_bool("SAMVERKAN_REQUIRE_ACTIVATION_CODE", not SAMVERKAN_DEMO)
+SAMVERKAN_ACTIVATION_CODE_HOURS = env_int("SAMVERKAN_ACTIVATION_CODE_HOURS", 72)
+if SAMVERKAN_ACTIVATION_CODE_HOURS < 1:
+    raise ImproperlyConfigured("SAMVERKAN_ACTIVATION_CODE_HOURS must be at least 1.")
 OTP_TOTP_ISSUER = "Samverkan"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
