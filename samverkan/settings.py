@@ -79,7 +79,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set in production (or SECRET_KEY_FILE pointing to it)."
         )
-    SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdefghij"
+    SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105  development only: production refuses to start without SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if TESTING:
@@ -322,7 +322,7 @@ SAMVERKAN_CELL_KEY_SECRET = env("SAMVERKAN_CELL_KEY_SECRET") or ""
 if not SAMVERKAN_CELL_KEY_SECRET:
     if PRODUCTION and SAMVERKAN_PUBLIC_METHOD == "cell_key":
         raise ImproperlyConfigured("SAMVERKAN_CELL_KEY_SECRET must be set for the cell key method.")
-    SAMVERKAN_CELL_KEY_SECRET = "insecure-development-cell-key-secret"
+    SAMVERKAN_CELL_KEY_SECRET = "insecure-development-cell-key-secret"  # noqa: S105  development only: production with cell_key refuses to start without it
 # PostgreSQL: how many of a report's queries run side by side, each on a connection of
 # its own in one snapshot (reports/tally.py); 1 runs them one after the other.
 SAMVERKAN_REPORT_WORKERS = env_int("SAMVERKAN_REPORT_WORKERS", 2)
