@@ -48,7 +48,7 @@ def valid_codes(user: User) -> list[ActivationCode]:
 
 
 def has_confirmed_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def do_issue_activation_code(*, acting: User, user: User) -> tuple[str, ActivationCode]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -37,11 +38,11 @@ def issue(admin_client: Client, *users: User) -> list[str]:
     return CODE.findall(response.content.decode())
 
 
-def activate(client: Client, code: str) -> object:
+def activate(client: Client, code: str) -> Any:
     return client.post(ENROL, {"activation_code": code})
 
 
-def connect_app(client: Client, user: User) -> object:
+def connect_app(client: Client, user: User) -> Any:
     """After a right activation code: the QR code's page, then the app's first code."""
     page = client.get(ENROL)
     assert page.status_code == 200
@@ -85,10 +86,10 @@ def test_first_sign_in_with_a_code_from_the_administrator(
     # Typed in lower case with spaces: the same code.
     accepted = activate(client, code.lower().replace("-", " "))
     assert accepted.status_code == 302
-    assert accepted["Location"] == ENROL  # type: ignore[index]
+    assert accepted["Location"] == ENROL
     done = connect_app(client, user)
-    assert done.status_code == 302  # type: ignore[attr-defined]
-    assert done["Location"] == "/"  # type: ignore[index]
+    assert done.status_code == 302
+    assert done["Location"] == "/"
     assert client.get("/").status_code == 200
 
     row = ActivationCode.objects.get(user=user)
@@ -127,13 +128,13 @@ def test_wrong_expired_and_replaced_codes_are_refused(
 
     post_password(client, user.username)
     replaced = activate(client, first)
-    assert replaced.status_code == 400  # type: ignore[attr-defined]
-    assert "Aktiveringskoden är fel, har gått ut eller har redan använts" in replaced.content.decode()  # type: ignore[attr-defined]
-    assert activate(client, "").status_code == 400  # type: ignore[attr-defined]
+    assert replaced.status_code == 400
+    assert "Aktiveringskoden är fel, har gått ut eller har redan använts" in replaced.content.decode()
+    assert activate(client, "").status_code == 400
 
     ActivationCode.objects.filter(user=user).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     expired = activate(client, second)
-    assert expired.status_code == 400  # type: ignore[attr-defined]
+    assert expired.status_code == 400
     assert not TOTPDevice.objects.filter(user=user).exists()
     failures = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED, detail="wrong activation code")
     assert failures.count() == 2
@@ -148,7 +149,7 @@ def test_five_wrong_codes_send_the_user_back_to_the_password(
     for _ in range(5):
         last = activate(client, new_code())
     assert last is not None
-    assert "För många felaktiga koder" in last.content.decode()  # type: ignore[attr-defined]
+    assert "För många felaktiga koder" in last.content.decode()
     assert client.get(ENROL)["Location"] == LOGIN
 
 
@@ -170,10 +171,10 @@ def test_a_code_works_once_and_a_reset_needs_a_new_one(
     again = Client()
     post_password(again, user.username)
     assert "data:image/svg+xml" not in again.get(ENROL).content.decode()
-    assert activate(again, code).status_code == 400  # type: ignore[attr-defined]
+    assert activate(again, code).status_code == 400
     (new,) = issue(admin_client, user)
-    assert activate(again, new).status_code == 302  # type: ignore[attr-defined]
-    assert connect_app(again, user)["Location"] == "/"  # type: ignore[index]
+    assert activate(again, new).status_code == 302
+    assert connect_app(again, user)["Location"] == "/"
 
 
 def test_who_may_issue_a_code(personas: dict[str, User], admin_client: Client, login: Callable[[User], Client]) -> None:
@@ -209,7 +210,7 @@ def test_demo_mode_skips_the_activation_code(
     settings.SAMVERKAN_REQUIRE_ACTIVATION_CODE = False  # type: ignore[attr-defined]
     user = personas["polis.inre"]
     post_password(client, user.username)
-    assert connect_app(client, user)["Location"] == "/"  # type: ignore[index]
+    assert connect_app(client, user)["Location"] == "/"
 
 
 def test_codes_are_unambiguous_and_long() -> None:
