@@ -17,7 +17,7 @@ from samverkan.audit.checkpoints import (
     Checkpoint,
     CheckpointError,
     append_checkpoint,
-    newest_checkpoint,
+    read_checkpoints,
 )
 from samverkan.audit.keys import Keyring, keyring
 from samverkan.audit.models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
@@ -172,8 +172,13 @@ class _Walk:
     event must link to the checkpoint's hash.
     """
 
-    def __init__(self, keys: Keyring, start: Checkpoint | None = None) -> None:
+    def __init__(
+        self, keys: Keyring, start: Checkpoint | None = None, unkeyed_until: int | None = None
+    ) -> None:
         self.keys = keys
+        # Every checkpoint was written by the keyed code, so every event after the first
+        # checkpoint was signed: an unkeyed one there was written without the key.
+        self.unkeyed_until = unkeyed_until
         self.checked = start.seq if start else 0
         self.prev_hash = start.hash if start else GENESIS_HASH
         # The hash before the previous one: an event that links to it instead of
@@ -217,6 +222,14 @@ class _Walk:
                 "re-hashed, or events before this one were removed or inserted)",
             )
         if not event.key_id:
+            if self.unkeyed_until is not None and event.seq > self.unkeyed_until:
+                return ChainBreak(
+                    event.seq,
+                    event.pk,
+                    BreakKind.UNKEYED,
+                    f"has no key although it comes after the first checkpoint (#{self.unkeyed_until}), "
+                    "since when every event is signed (written or re-hashed without the key)",
+                )
             if self.keyed_seen:
                 return ChainBreak(
                     event.seq,
@@ -272,10 +285,15 @@ def verify_chain(
     """
     keys = keyring()
     try:
-        checkpoint = newest_checkpoint()
+        checkpoints = read_checkpoints(keys=keys)
     except CheckpointError as exc:
         return 0, ChainBreak(None, None, BreakKind.CHECKPOINT, str(exc))
-    walk = _Walk(keys, checkpoint if since_checkpoint else None)
+    checkpoint = checkpoints[-1] if checkpoints else None
+    walk = _Walk(
+        keys,
+        checkpoint if since_checkpoint else None,
+        unkeyed_until=checkpoints[0].seq if checkpoints else None,
+    )
     while True:
         events = (
             AuditEvent.objects.filter(seq__gt=walk.checked)

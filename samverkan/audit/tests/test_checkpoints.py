@@ -310,6 +310,23 @@ def test_events_from_before_the_key_verify_as_a_prefix(user: User, checkpoints: 
     assert verify_chain() == (5, None)
 
 
+def test_after_the_first_checkpoint_every_event_must_be_keyed(user: User, checkpoints: Path) -> None:
+    """An upgraded log: unkeyed events, the first checkpoint, keyed events. Re-hashing the keyed
+    ones as unkeyed (as if from before the key) follows only unkeyed events, but comes after
+    the first checkpoint, which only the keyed code writes."""
+    record(user, 3)
+    rewrite_from(1, keys=None, key_id="", change=lambda event: None)
+    call_command("audit_checkpoint")
+    record(user, 2)
+    assert verify_chain() == (5, None)
+    rewrite_from(4, keys=None, key_id="", change=lambda event: setattr(event, "detail", "forged"))
+
+    checked, broken = verify_chain()
+    assert broken is not None
+    assert (checked, broken.seq, broken.kind) == (3, 4, BreakKind.UNKEYED)
+    assert "after the first checkpoint (#3)" in broken.reason
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
