@@ -27,6 +27,8 @@ from samverkan.audit.models import AuditAction
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 GROUPS = 3
 GROUP_LENGTH = 4  # 12 characters: about 56 bits
+# Who issued a code from the command line, in the audit log and on the code.
+OPERATOR = "manage.py"
 
 
 def new_code() -> str:
@@ -51,14 +53,16 @@ def has_confirmed_device(user: User) -> bool:
     return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
-def do_issue_activation_code(*, acting: User, user: User) -> tuple[str, ActivationCode]:
+def do_issue_activation_code(*, acting: User | None, user: User) -> tuple[str, ActivationCode]:
     """A new activation code for ``user`` (any earlier unused one stops working); the code once.
 
+    ``acting`` is the administrator, or None for the server's operator
+    (``manage.py issue_activation_code``, e.g. for the first administrator).
     Refused for one's own account (another administrator must hand it over),
     for an inactive account, and for an account that already has an app (reset
     two-factor authentication first).
     """
-    if user.pk == acting.pk:
+    if acting is not None and user.pk == acting.pk:
         raise ValidationError(
             _("An activation code for your own account must be issued by another administrator.")
         )
@@ -76,13 +80,15 @@ def do_issue_activation_code(*, acting: User, user: User) -> tuple[str, Activati
         row = ActivationCode.objects.create(
             user=user,
             code_hash=make_password(normalise_code(code)),
-            issued_by_id=acting.pk,
-            issued_by_name=acting.get_username(),
+            issued_by_id=acting.pk if acting else None,
+            issued_by_name=acting.get_username() if acting else OPERATOR,
             issued_at=now,
             expires_at=expires,
         )
         do_record_event(
             user=acting,
+            username=OPERATOR,
+            agency=user.agency,
             action=AuditAction.UPDATE,
             record_type=RecordType.USER,
             record_id=user.pk,

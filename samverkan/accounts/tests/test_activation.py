@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -221,3 +223,24 @@ def test_codes_are_unambiguous_and_long() -> None:
         assert [len(g) for g in groups] == [4, 4, 4]
         assert set("".join(groups)) <= set(ALPHABET)
     assert not set("01OIL5S2Z8B") & set(ALPHABET)
+
+
+def test_the_first_administrator_gets_a_code_from_the_command_line(
+    client: Client, personas: dict[str, User], capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin = personas["polis.admin"]
+    call_command("issue_activation_code", "polis.admin")
+    out = capsys.readouterr().out
+    match = re.search(r"Activation code for polis\.admin: ([A-Z0-9-]{14}) \(valid until ", out)
+    assert match is not None, out
+    event = AuditEvent.objects.get(record_id=str(admin.pk))
+    assert (event.username, event.agency_id) == ("manage.py", admin.agency.pk if admin.agency else None)
+    assert match[1] not in event.detail
+
+    post_password(client, admin.username)
+    assert activate(client, match[1]).status_code == 302
+    assert connect_app(client, admin)["Location"] == "/"
+    with pytest.raises(CommandError, match="redan en autentiseringsapp"):
+        call_command("issue_activation_code", "polis.admin")
+    with pytest.raises(CommandError, match="There is no user"):
+        call_command("issue_activation_code", "nobody")
