@@ -31,7 +31,7 @@ CHROMIUM := /usr/bin/chromium
 PO_FILES := $(wildcard samverkan/locale/*/LC_MESSAGES/*.po samverkan/*/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help install messages demo test test-postgres lint format typecheck check makemessages clean bench
+.PHONY: help install messages demo test test-postgres lint audit-deps format typecheck check makemessages clean bench
 
 help:
 	@echo "make demo           install if needed, migrate, load the demo users, run http://127.0.0.1:8000 and the job worker"
@@ -40,7 +40,8 @@ help:
 	@echo "make install        .venv with the locked dependencies, translations compiled"
 	@echo "make messages       compile the .po translations to .mo (Babel)"
 	@echo "make makemessages   extract new strings into the .po files (needs GNU gettext)"
-	@echo "make lint           ruff check and the import contracts (import-linter, pyproject.toml)"
+	@echo "make lint           ruff check (with its security rules), their exceptions' reasons, the import contracts"
+	@echo "make audit-deps     pip-audit over the lock files (skipped with a message without internet)"
 	@echo "make format         ruff format (rewrites files)"
 	@echo "make typecheck      mypy --strict"
 	@echo "make check          Django's system checks, migrations check, deployment checks"
@@ -96,7 +97,13 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(PY) scripts/check_noqa.py
 	$(BIN)/lint-imports --no-logo
+
+# pip-audit over both lock files; skipped, with a message saying so, when its advisory
+# source cannot be reached (CI may have no internet). scripts/audit_deps.py says more.
+audit-deps: install
+	$(PY) scripts/audit_deps.py
 
 format: install
 	$(BIN)/ruff format .
@@ -108,8 +115,12 @@ check: install
 	$(DEV) $(PY) manage.py check
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	@echo "$(PY) manage.py check --deploy --fail-level WARNING  (production settings)"
-	@DEBUG=0 SAMVERKAN_DEMO=0 ALLOWED_HOSTS=samverkan.example.se \
+	@audit=$$(mktemp -d) && trap 'rm -rf "$$audit"' EXIT && \
+	  (umask 077 && $(PY) -c 'import secrets; print("check-1:" + secrets.token_hex(32))' > "$$audit/audit.key") && \
+	  mkdir "$$audit/checkpoints" && \
+	  DEBUG=0 SAMVERKAN_DEMO=0 ALLOWED_HOSTS=samverkan.example.se \
 	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	  SAMVERKAN_AUDIT_KEY_FILE="$$audit/audit.key" SAMVERKAN_AUDIT_CHECKPOINT_DIR="$$audit/checkpoints" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 # Not part of `make test` or CI: generates about 2 million encounters per database the first

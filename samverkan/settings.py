@@ -79,7 +79,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set in production (or SECRET_KEY_FILE pointing to it)."
         )
-    SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdefghij"
+    SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105  development only: production refuses to start without SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if TESTING:
@@ -130,6 +130,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Cache-Control: no-store on every signed-in response and download (before the
+    # next one, so that a session it ends is covered too).
+    "samverkan.web.middleware.NoStoreMiddleware",
     "samverkan.accounts.middleware.VerifiedSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,6 +202,12 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Two-factor authentication is enforced for every user outside demo mode.
 SAMVERKAN_REQUIRE_2FA = env_bool("SAMVERKAN_REQUIRE_2FA", not SAMVERKAN_DEMO)
+# A first authenticator app is connected only with a one-time activation code that an
+# administrator of the user's agency issues and hands over out of band (the demo skips it).
+SAMVERKAN_REQUIRE_ACTIVATION_CODE = env_bool("SAMVERKAN_REQUIRE_ACTIVATION_CODE", not SAMVERKAN_DEMO)
+SAMVERKAN_ACTIVATION_CODE_HOURS = env_int("SAMVERKAN_ACTIVATION_CODE_HOURS", 72)
+if SAMVERKAN_ACTIVATION_CODE_HOURS < 1:
+    raise ImproperlyConfigured("SAMVERKAN_ACTIVATION_CODE_HOURS must be at least 1.")
 OTP_TOTP_ISSUER = "Samverkan"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
@@ -281,6 +290,27 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Audit ----------------------------------------------------------------
+# The audit chain's keys (HMAC-SHA256), held outside the database: a file of
+# KEY_ID:HEX lines, the last one signing (samverkan/audit/keys.py, docs/audit.md).
+# Production refuses to start without it; elsewhere a development key is
+# generated once into var/.
+SAMVERKAN_AUDIT_KEY_FILE = os.environ.get("SAMVERKAN_AUDIT_KEY_FILE", "")
+SAMVERKAN_AUDIT_DEV_KEY = False
+if not SAMVERKAN_AUDIT_KEY_FILE:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SAMVERKAN_AUDIT_KEY_FILE must name the audit chain's key file in production "
+            "(docs/audit.md says how to create one)."
+        )
+    SAMVERKAN_AUDIT_KEY_FILE = str(BASE_DIR / "var" / "audit-dev.key")
+    SAMVERKAN_AUDIT_DEV_KEY = True
+# Signed checkpoints of the chain's head are appended to a file in this directory,
+# which should live outside the database's reach (another disk, a mount shipped
+# off the host). `manage.py check --deploy` requires it in production.
+# Empty: no checkpoints (the test suite, unless a test sets one).
+SAMVERKAN_AUDIT_CHECKPOINT_DIR = os.environ.get("SAMVERKAN_AUDIT_CHECKPOINT_DIR", "") or (
+    "" if PRODUCTION or TESTING else str(BASE_DIR / "var" / "audit-checkpoints")
+)
 # Client address: REMOTE_ADDR unless a trusted proxy sets this header.
 SAMVERKAN_CLIENT_IP_HEADER = env("SAMVERKAN_CLIENT_IP_HEADER") or ""
 
@@ -306,7 +336,7 @@ SAMVERKAN_CELL_KEY_SECRET = env("SAMVERKAN_CELL_KEY_SECRET") or ""
 if not SAMVERKAN_CELL_KEY_SECRET:
     if PRODUCTION and SAMVERKAN_PUBLIC_METHOD == "cell_key":
         raise ImproperlyConfigured("SAMVERKAN_CELL_KEY_SECRET must be set for the cell key method.")
-    SAMVERKAN_CELL_KEY_SECRET = "insecure-development-cell-key-secret"
+    SAMVERKAN_CELL_KEY_SECRET = "insecure-development-cell-key-secret"  # noqa: S105  development only: production with cell_key refuses to start without it
 # PostgreSQL: how many of a report's queries run side by side, each on a connection of
 # its own in one snapshot (reports/tally.py); 1 runs them one after the other.
 SAMVERKAN_REPORT_WORKERS = env_int("SAMVERKAN_REPORT_WORKERS", 2)

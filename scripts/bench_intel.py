@@ -239,7 +239,7 @@ def _machine() -> dict[str, Any]:
     java: list[str] = []
     if java_path:
         command = [java_path, "-version"]
-        version = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        version = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603  our own fixed command line
         java = version.stderr.splitlines()
     return {
         "cpu": model,

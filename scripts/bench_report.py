@@ -79,7 +79,7 @@ def main() -> None:
         print(f"== {backend}", file=sys.stderr, flush=True)
         env = {**os.environ, "DATABASE_URL": url, "SAMVERKAN_DEMO": "1", "DEBUG": "", "DJANGO_SETTINGS_MODULE": "samverkan.settings"}
         child = [sys.executable, str(Path(__file__).resolve()), "--child", backend, *child_args(args)]
-        out = subprocess.run(child, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout  # noqa: S603
+        out = subprocess.run(child, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout  # noqa: S603  our own script, run as a child
         measured[backend] = json.loads(out.strip().splitlines()[-1])
         print(summary_line(backend, measured[backend]), file=sys.stderr, flush=True)
     text = render(command, measured, args)

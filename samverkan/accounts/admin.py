@@ -13,14 +13,17 @@ from axes.utils import reset as axes_reset
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from samverkan.accounts.actions import do_issue_activation_code, do_reset_two_factor
 from samverkan.accounts.models import Agency, Area, AreaMapping, Collaboration, Membership, User
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.audit.actions import do_record_event
@@ -129,7 +132,7 @@ class SamverkanUserAdmin(UserPolicyPermissions, UserAdmin):  # type: ignore[type
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
-    actions = ["reset_two_factor", "unlock", "deactivate"]
+    actions = ["issue_activation_code", "reset_two_factor", "unlock", "deactivate"]
 
     @admin.display(description=_("role"))
     def role_display(self, obj: User) -> str:
@@ -166,15 +169,41 @@ class SamverkanUserAdmin(UserPolicyPermissions, UserAdmin):  # type: ignore[type
             do_record_event(user=request.user, action=AuditAction.DELETE, record_type=RecordType.USER, record_id=user.pk)
         super().delete_queryset(request, queryset)
 
-    @admin.action(description=_("Reset two-factor authentication (the user connects a new app)"))
+    @admin.action(description=_("Reset two-factor authentication (the user needs a new activation code)"))
     def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            TOTPDevice.objects.filter(user=user).delete()
-            do_record_event(
-                user=request.user, action=AuditAction.UPDATE, record_type=RecordType.USER,
-                record_id=user.pk, detail="two-factor reset",
+            do_reset_two_factor(acting=_acting(request), user=user)
+        self.message_user(
+            request,
+            ngettext(
+                "%d user must connect a new app with a new activation code.",
+                "%d users must connect a new app with a new activation code.",
+                len(queryset),
             )
-        self.message_user(request, ngettext("%d user must connect a new app.", "%d users must connect a new app.", len(queryset)) % len(queryset), messages.SUCCESS)
+            % len(queryset),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Issue an activation code for two-factor authentication"))
+    def issue_activation_code(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        """Each code is shown once, on this page only, to be handed over in person or by phone."""
+        issued: list[tuple[User, str, Any]] = []
+        for user in queryset.order_by("username"):
+            try:
+                code, row = do_issue_activation_code(acting=_acting(request), user=user)
+            except ValidationError as exc:
+                self.message_user(request, f"{user.username}: {' '.join(exc.messages)}", messages.ERROR)
+                continue
+            issued.append((user, code, row.expires_at))
+        if not issued:
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Activation codes"),
+            "issued": issued,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/user/activation_codes.html", context)
 
     @admin.action(description=_("Unlock after failed logins"))
     def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

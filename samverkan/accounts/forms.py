@@ -43,6 +43,16 @@ class CodeForm(forms.Form):
         return "".join(str(self.cleaned_data["code"]).split())
 
 
+class ActivationForm(forms.Form):
+    activation_code = forms.CharField(
+        label=_("Activation code from your administrator"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
 # --- Shared by every app's pages ---------------------------------------------------------
 
 

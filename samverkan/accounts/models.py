@@ -245,3 +245,34 @@ class Membership(models.Model):
             raise ValidationError(
                 {"role": _("This role does not exist in an agency of this kind.")}
             )
+
+
+class ActivationCode(models.Model):
+    """A one-time code that lets a user connect their first authenticator app.
+
+    An administrator of the user's agency issues it (``accounts.actions``) and
+    hands it over out of band (in person, by phone): whoever holds only the
+    password cannot take the second factor. Only a hash is stored; the code is
+    shown once, expires, and is spent when the app is confirmed. A reset of
+    two-factor authentication deletes the app and any unused code, so that the
+    account needs a new code.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="activation_codes", verbose_name=_("user")
+    )
+    code_hash = models.CharField(max_length=256)
+    # The issuer as id and name, like the audit log: the record survives the issuer.
+    issued_by_id = models.BigIntegerField(_("issued by (id)"), null=True, blank=True)
+    issued_by_name = models.CharField(_("issued by"), max_length=150, blank=True)
+    issued_at = models.DateTimeField(_("issued"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"activation code of {self.user_id}, valid until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,11 @@ the steps the session only holds the id of the user whose password matched,
 for a few minutes. Failed passwords count towards django-axes' lock-out;
 failed codes are throttled by django-otp and, after a few, send the user
 back to the password step. Every outcome is written to the audit log.
+
+A user without an app connects one only after entering a one-time
+activation code that an administrator of their agency issued and handed over
+out of band (``accounts.actions``; not in demo mode): the password alone never
+reaches the authenticator's secret.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -31,7 +37,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from samverkan.accounts.forms import CodeForm, LoginForm
+from samverkan.accounts import actions
+from samverkan.accounts.forms import ActivationForm, CodeForm, LoginForm
 from samverkan.accounts.models import User
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
@@ -41,6 +48,8 @@ PENDING_BACKEND = "samverkan_pending_backend"
 PENDING_SINCE = "samverkan_pending_since"
 PENDING_NEXT = "samverkan_pending_next"
 PENDING_FAILURES = "samverkan_pending_failures"
+# The activation code the pending user entered (its id), before the QR code is shown.
+PENDING_ACTIVATION = "samverkan_pending_activation"
 # How long the second step may wait after the password, and how many wrong codes it allows.
 PENDING_SECONDS = 300
 MAX_CODE_FAILURES = 5
@@ -55,7 +64,14 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 
 def _clear_pending(request: HttpRequest) -> None:
-    for key in (PENDING_USER, PENDING_BACKEND, PENDING_SINCE, PENDING_NEXT, PENDING_FAILURES):
+    for key in (
+        PENDING_USER,
+        PENDING_BACKEND,
+        PENDING_SINCE,
+        PENDING_NEXT,
+        PENDING_FAILURES,
+        PENDING_ACTIVATION,
+    ):
         request.session.pop(key, None)
 
 
@@ -150,16 +166,34 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
     return _login_page(request, LoginForm(), error=locked_out_message(), status=429)
 
 
-def _code_failed(request: HttpRequest, user: User, form: CodeForm, template: str, context: dict[str, Any]) -> HttpResponse:
+def _code_failed(
+    request: HttpRequest,
+    user: User,
+    form: CodeForm | ActivationForm,
+    template: str,
+    context: dict[str, Any],
+    *,
+    field: str = "code",
+    detail: str = "wrong code",
+) -> HttpResponse:
     failures = int(request.session.get(PENDING_FAILURES, 0)) + 1
     request.session[PENDING_FAILURES] = failures
-    _record_failure(user.username, "wrong code")
+    _record_failure(user.username, detail)
     if failures >= MAX_CODE_FAILURES:
         _clear_pending(request)
         return _login_page(
             request, LoginForm(), error=_("Too many wrong codes. Log in again with your password."), status=400
         )
-    form.add_error("code", _("The code is wrong or has expired. Try the current code."))
+    if field == "code":
+        form.add_error("code", _("The code is wrong or has expired. Try the current code."))
+    else:
+        form.add_error(
+            field,
+            _(
+                "The activation code is wrong, has expired or has been used. Check it, or ask "
+                "your administrator for a new one."
+            ),
+        )
     return render(request, template, {**context, "form": form}, status=400)
 
 
@@ -206,17 +240,41 @@ def _qr_svg(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _activation_step(request: HttpRequest, user: User) -> HttpResponse:
+    """Before the QR code: the one-time activation code from the user's administrator."""
+    template = "accounts/activate.html"
+    if request.method == "GET" or "activation_code" not in request.POST:
+        status = 200 if request.method == "GET" else 400
+        return render(request, template, {"form": ActivationForm()}, status=status)
+    form = ActivationForm(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    code = actions.matching_code(user, form.cleaned_data["activation_code"])
+    if code is None:
+        return _code_failed(
+            request, user, form, template, {}, field="activation_code", detail="wrong activation code"
+        )
+    request.session[PENDING_ACTIVATION] = code.pk
+    return redirect("accounts:enrol")
+
+
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
 def enrol_view(request: HttpRequest) -> HttpResponse:
-    """First login outside demo mode: connect an authenticator app, then log in."""
+    """First login outside demo mode: the activation code, then connect an authenticator app and log in."""
     user = _pending_user(request)
     if user is None:
         _clear_pending(request)
         return redirect("accounts:login")
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("accounts:verify")
+    activation = None
+    if settings.SAMVERKAN_REQUIRE_ACTIVATION_CODE:
+        activation = actions.still_valid(user, request.session.get(PENDING_ACTIVATION))
+        if activation is None:
+            request.session.pop(PENDING_ACTIVATION, None)
+            return _activation_step(request, user)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Samverkan", confirmed=False)
@@ -233,8 +291,12 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     refused = _check_code(request, user, device, form, "accounts/enrol.html", context)
     if refused is not None:
         return refused
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
+    try:
+        actions.do_confirm_first_device(user=user, device=device, code=activation)
+    except ValidationError:
+        # Spent meanwhile in another session: start again with a new code.
+        request.session.pop(PENDING_ACTIVATION, None)
+        return redirect("accounts:enrol")
     return _complete_login(request, user, request.session[PENDING_BACKEND], device)
 
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_PREFIX = "svk_"
+TOKEN_PREFIX = "svk_"  # noqa: S105  a public prefix that marks the tokens as ours, not a secret
 # A token lives at most this long; the user chooses a shorter life when creating it.
 MAX_LIFETIME = dt.timedelta(days=365)
 DEFAULT_LIFETIME = dt.timedelta(days=90)

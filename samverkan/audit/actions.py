@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,13 @@ from django.utils import timezone
 
 from samverkan.accounts.models import Agency
 from samverkan.audit import context
+from samverkan.audit.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    append_checkpoint,
+    read_checkpoints,
+)
+from samverkan.audit.keys import Keyring, keyring
 from samverkan.audit.models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEvent
 
 
@@ -40,6 +48,7 @@ def do_record_event(
         agency_id = membership.agency_id if membership else None
     else:
         agency_id = agency.pk if agency else None
+    keys = keyring()
     with transaction.atomic():
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"seq": 0, "last_hash": GENESIS_HASH}
@@ -59,8 +68,9 @@ def do_record_event(
             request_id=ctx.request_id[:64],
             client_ip=ctx.client_ip,
             prev_hash=head.last_hash,
+            key_id=keys.current_id,
         )
-        event.hash = event.compute_hash()
+        event.hash = event.compute_hash(keys)
         event.save(force_insert=True)
         head.seq = event.seq
         head.last_hash = event.hash
@@ -79,16 +89,27 @@ def audit_record(
     """The event of one action on one record (a model instance or its id): the actions' helper."""
     record_id = getattr(record, "pk", record)
     return do_record_event(
-        user=user, action=action, record_type=record_type, record_id=record_id, detail=detail, purpose=purpose
+        user=user,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        detail=detail,
+        purpose=purpose,
     )
 
 
-def do_record_views(*, user: Any, record_type: str, record_ids: Iterable[object], detail: str) -> None:
+def do_record_views(
+    *, user: Any, record_type: str, record_ids: Iterable[object], detail: str
+) -> None:
     """One view event for each record a page shows, all in one transaction."""
     with transaction.atomic():
         for record_id in record_ids:
             do_record_event(
-                user=user, action=AuditAction.VIEW, record_type=record_type, record_id=record_id, detail=detail
+                user=user,
+                action=AuditAction.VIEW,
+                record_type=record_type,
+                record_id=record_id,
+                detail=detail,
             )
 
 
@@ -105,6 +126,16 @@ class BreakKind(enum.StrEnum):
     # predecessor was altered and re-hashed, or events were removed and renumbered.
     UNLINKED = "unlinked"
     HEAD_MISSING = "head_missing"
+    # An event without a key after keyed ones: written by someone without the key.
+    UNKEYED = "unkeyed"
+    # An event signed with a key id the key file does not hold.
+    UNKNOWN_KEY = "unknown_key"
+    # The event a checkpoint names has another hash: the log was rewritten.
+    REWRITTEN = "rewritten"
+    # The log ends before the newest checkpoint: events deleted from the end.
+    TRUNCATED = "truncated"
+    # The checkpoint file cannot be trusted (unreadable, altered, forged).
+    CHECKPOINT = "checkpoint"
 
 
 @dataclass(frozen=True)
@@ -120,7 +151,9 @@ class ChainBreak:
     reason: str
 
     def __str__(self) -> str:
-        if self.seq is None:
+        if self.kind is BreakKind.CHECKPOINT:
+            where = "checkpoint file"
+        elif self.seq is None:
             where = "chain head"
         elif self.event_id is None:
             where = f"event #{self.seq}"
@@ -133,15 +166,28 @@ ProgressCallback = Callable[[int], None]
 
 
 class _Walk:
-    """The state of a walk along the chain, one event at a time."""
+    """The state of a walk along the chain, one event at a time.
 
-    def __init__(self) -> None:
-        self.checked = 0
-        self.prev_hash = GENESIS_HASH
+    It starts at the genesis, or at a checkpoint (``start``): then the first
+    event must link to the checkpoint's hash.
+    """
+
+    def __init__(
+        self, keys: Keyring, start: Checkpoint | None = None, unkeyed_until: int | None = None
+    ) -> None:
+        self.keys = keys
+        # Every checkpoint was written by the keyed code, so every event after the first
+        # checkpoint was signed: an unkeyed one there was written without the key.
+        self.unkeyed_until = unkeyed_until
+        self.checked = start.seq if start else 0
+        self.prev_hash = start.hash if start else GENESIS_HASH
         # The hash before the previous one: an event that links to it instead of
         # to its own predecessor had that predecessor slipped in before it.
         self.prev_prev_hash: str | None = None
         self.last_id: int | None = None
+        # Once an event is keyed, every later one must be: events written before
+        # the chain was keyed can only come first.
+        self.keyed_seen = False
 
     def check(self, event: AuditEvent) -> ChainBreak | None:
         expected = self.checked + 1
@@ -175,9 +221,39 @@ class _Walk:
                 f"does not follow event #{expected - 1} (that event was altered and "
                 "re-hashed, or events before this one were removed or inserted)",
             )
-        if event.compute_hash() != event.hash:
+        if not event.key_id:
+            if self.unkeyed_until is not None and event.seq > self.unkeyed_until:
+                return ChainBreak(
+                    event.seq,
+                    event.pk,
+                    BreakKind.UNKEYED,
+                    f"has no key although it comes after the first checkpoint (#{self.unkeyed_until}), "
+                    "since when every event is signed (written or re-hashed without the key)",
+                )
+            if self.keyed_seen:
+                return ChainBreak(
+                    event.seq,
+                    event.pk,
+                    BreakKind.UNKEYED,
+                    "has no key although the events before it are signed with one "
+                    "(written or re-hashed without the key)",
+                )
+        else:
+            self.keyed_seen = True
+            if event.key_id not in self.keys.keys:
+                return ChainBreak(
+                    event.seq,
+                    event.pk,
+                    BreakKind.UNKNOWN_KEY,
+                    f"is signed with key {event.key_id!r}, which the key file does not hold "
+                    "(forged, or the key was removed from the file)",
+                )
+        if not hmac.compare_digest(event.compute_hash(self.keys), event.hash):
             return ChainBreak(
-                event.seq, event.pk, BreakKind.ALTERED, "content does not match its hash (altered)"
+                event.seq,
+                event.pk,
+                BreakKind.ALTERED,
+                "content does not match its hash (altered, or re-hashed without the key)",
             )
         self.checked = expected
         self.prev_prev_hash = self.prev_hash
@@ -191,16 +267,33 @@ def verify_chain(
     progress: ProgressCallback | None = None,
     progress_every: int = 10_000,
     chunk_size: int = 5000,
+    since_checkpoint: bool = False,
 ) -> tuple[int, ChainBreak | None]:
     """Walk the chain; return how many events were checked and the first broken link.
 
     ``progress``, if given, is called with the count so far every ``progress_every`` events.
 
+    Every hash is checked under its key (``audit/keys.py``), and the log against
+    the newest signed checkpoint (``audit/checkpoints.py``), if there is one: the
+    event it names must have its hash, and the log must reach it. With
+    ``since_checkpoint`` the walk starts at that checkpoint (the count returned
+    then includes the events before it, vouched for by the checkpoint).
+
     Runs against a live log without locking it: events appended during the walk
     are walked too, before the end is compared with the chain head (which only
     ever grows, and moves in the same transaction as the event it points to).
     """
-    walk = _Walk()
+    keys = keyring()
+    try:
+        checkpoints = read_checkpoints(keys=keys)
+    except CheckpointError as exc:
+        return 0, ChainBreak(None, None, BreakKind.CHECKPOINT, str(exc))
+    checkpoint = checkpoints[-1] if checkpoints else None
+    walk = _Walk(
+        keys,
+        checkpoint if since_checkpoint else None,
+        unkeyed_until=checkpoints[0].seq if checkpoints else None,
+    )
     while True:
         events = (
             AuditEvent.objects.filter(seq__gt=walk.checked)
@@ -211,19 +304,46 @@ def verify_chain(
             broken = walk.check(event)
             if broken is not None:
                 return walk.checked, broken
+            if (
+                checkpoint is not None
+                and event.seq == checkpoint.seq
+                and event.hash != checkpoint.hash
+            ):
+                return walk.checked - 1, ChainBreak(
+                    event.seq,
+                    event.pk,
+                    BreakKind.REWRITTEN,
+                    f"does not have the hash that the {checkpoint} records (the log was "
+                    "rewritten up to here)",
+                )
             if progress is not None and walk.checked % progress_every == 0:
                 progress(walk.checked)
 
         head = AuditChainHead.objects.filter(pk=1).first()
+        appended = head is not None and head.seq > walk.checked
+        if appended and AuditEvent.objects.filter(seq__gt=walk.checked).exists():
+            continue  # appended while we walked: walk on
+        recorded = checkpoint.seq if checkpoint is not None else 0
         if head is None:
-            if walk.checked == 0:
-                return 0, None
+            if walk.checked == 0 and recorded == 0:
+                return 0, None  # a new installation: nothing written yet
             return walk.checked, ChainBreak(
-                None, None, BreakKind.HEAD_MISSING, "the chain head row is missing (deleted)"
+                None,
+                None,
+                BreakKind.HEAD_MISSING,
+                "the chain head row is missing (deleted)"
+                + (f"; the {checkpoint} records #{recorded}" if recorded else ""),
+            )
+        if walk.checked < recorded:
+            ends = f"ends at #{walk.checked}" if walk.checked else "is empty"
+            return walk.checked, ChainBreak(
+                walk.checked + 1,
+                None,
+                BreakKind.TRUNCATED,
+                f"missing: the log {ends} but the {checkpoint} records #{recorded} "
+                "(events deleted from the end, the head rewound)",
             )
         if head.seq > walk.checked:
-            if AuditEvent.objects.filter(seq__gt=walk.checked).exists():
-                continue  # appended while we walked: walk on
             return walk.checked, ChainBreak(
                 walk.checked + 1,
                 None,
@@ -251,3 +371,23 @@ def verify_chain(
                 "the last event does not match the head's hash (altered)",
             )
         return walk.checked, None
+
+
+def do_write_checkpoint(*, since_checkpoint: bool = True) -> Checkpoint:
+    """Verify the log (from the newest checkpoint on, by default) and append a signed checkpoint of its head.
+
+    A broken log gets no checkpoint: ``BrokenChain`` says where it breaks.
+    The head is read after the walk: a checkpoint never vouches for events
+    the walk has not checked, as the walk goes on until it reaches the head.
+    """
+    checked, broken = verify_chain(since_checkpoint=since_checkpoint)
+    if broken is not None:
+        raise BrokenChain(broken)
+    event = AuditEvent.objects.filter(seq=checked).only("seq", "hash").first()
+    return append_checkpoint(checked, event.hash if event else GENESIS_HASH)
+
+
+class BrokenChain(Exception):
+    def __init__(self, broken: ChainBreak) -> None:
+        self.broken = broken
+        super().__init__(str(broken))

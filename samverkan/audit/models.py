@@ -1,7 +1,9 @@
 """The append-only, hash-chained audit log.
 
-Every event stores a SHA-256 hash over its own content and the previous
-event's hash. Appends are serialised by a lock on the single chain-head row,
+Every event stores an HMAC-SHA256 over its own content and the previous
+event's hash, under a key held outside the database (``audit/keys.py``;
+events written before the chain was keyed keep their plain SHA-256 and an
+empty ``key_id``). Appends are serialised by a lock on the single chain-head row,
 so that concurrent writers can never fork the chain; ``seq`` is unique as a
 last wall. Nothing in the code updates or deletes an event, and on
 PostgreSQL a trigger refuses both (migration 0002).
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import Agency, Role
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.audit.keys import Keyring, keyring
 
 GENESIS_HASH = "0" * 64
 
@@ -70,6 +73,9 @@ class AuditEvent(models.Model):
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The key the hash was computed with (audit/keys.py); empty for an event
+    # written before the chain was keyed (a plain SHA-256).
+    key_id = models.CharField(max_length=32, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -101,8 +107,8 @@ class AuditEvent(models.Model):
             return self.record_type
 
     def content(self) -> dict[str, Any]:
-        """The fields the hash covers, in a canonical form."""
-        return {
+        """The fields the hash covers, in a canonical form (the key id too, when there is one)."""
+        content = {
             "seq": self.seq,
             "timestamp": self.timestamp.astimezone(UTC).isoformat(timespec="microseconds"),
             "user_id": self.user_id,
@@ -118,12 +124,24 @@ class AuditEvent(models.Model):
             "client_ip": self.client_ip,
             "prev_hash": self.prev_hash,
         }
+        if self.key_id:
+            content["key_id"] = self.key_id
+        return content
 
-    def compute_hash(self) -> str:
-        canonical = json.dumps(
+    def canonical(self) -> bytes:
+        return json.dumps(
             self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        )
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        ).encode("utf-8")
+
+    def compute_hash(self, keys: Keyring | None = None) -> str:
+        """The event's hash: HMAC-SHA256 under its key, or plain SHA-256 for an unkeyed event.
+
+        ``keys`` defaults to the configured keyring; a ``key_id`` it does not hold
+        raises ``KeyError``.
+        """
+        if not self.key_id:
+            return hashlib.sha256(self.canonical()).hexdigest()
+        return (keys or keyring()).sign(self.key_id, self.canonical())
 
 
 class AuditChainHead(models.Model):

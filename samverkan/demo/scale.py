@@ -805,13 +805,13 @@ def delete_scale_data(using: str = DEFAULT_DB_ALIAS) -> None:
         return quote(model._meta.db_table)
 
     # Table names come from the models, values are parameters.
-    collaborations = f"SELECT id FROM {table(Collaboration)} WHERE code LIKE %s"  # noqa: S608
-    agencies = f"SELECT id FROM {table(Agency)} WHERE code LIKE %s"  # noqa: S608
-    reports = f"SELECT id FROM {table(CrimeReport)} WHERE collaboration_id IN ({collaborations})"  # noqa: S608
-    clients = f"SELECT id FROM {table(Client)} WHERE agency_id IN ({agencies})"  # noqa: S608
-    shifts = f"SELECT id FROM {table(Shift)} WHERE collaboration_id IN ({collaborations})"  # noqa: S608
-    users = f"SELECT id FROM {table(User)} WHERE username LIKE %s"  # noqa: S608
-    areas = f"SELECT id FROM {table(Area)} WHERE code LIKE %s"  # noqa: S608
+    collaborations = f"SELECT id FROM {table(Collaboration)} WHERE code LIKE %s"  # noqa: S608  table names from the models, values as parameters
+    agencies = f"SELECT id FROM {table(Agency)} WHERE code LIKE %s"  # noqa: S608  table names from the models, values as parameters
+    reports = f"SELECT id FROM {table(CrimeReport)} WHERE collaboration_id IN ({collaborations})"  # noqa: S608  table names from the models, values as parameters
+    clients = f"SELECT id FROM {table(Client)} WHERE agency_id IN ({agencies})"  # noqa: S608  table names from the models, values as parameters
+    shifts = f"SELECT id FROM {table(Shift)} WHERE collaboration_id IN ({collaborations})"  # noqa: S608  table names from the models, values as parameters
+    users = f"SELECT id FROM {table(User)} WHERE username LIKE %s"  # noqa: S608  table names from the models, values as parameters
+    areas = f"SELECT id FROM {table(Area)} WHERE code LIKE %s"  # noqa: S608  table names from the models, values as parameters
     steps: list[tuple[type[models.Model], str, str]] = [
         (Suspect, "crime_report_id", reports),
         (CrimeReportParty, "crime_report_id", reports),
@@ -833,7 +833,7 @@ def delete_scale_data(using: str = DEFAULT_DB_ALIAS) -> None:
         (Venue, "collaboration_id", collaborations),
         (Operation, "collaboration_id", collaborations),
         (SupportUnit, "agency_id", agencies),
-        (Membership.areas.through, "membership_id", f"SELECT id FROM {table(Membership)} WHERE user_id IN ({users})"),  # noqa: S608
+        (Membership.areas.through, "membership_id", f"SELECT id FROM {table(Membership)} WHERE user_id IN ({users})"),  # noqa: S608  table names from the models, values as parameters
         (Membership, "user_id", users),
         (User, "id", users),
         (Area, "parent_id", areas),
@@ -847,6 +847,6 @@ def delete_scale_data(using: str = DEFAULT_DB_ALIAS) -> None:
         for model, column, subquery in steps:
             # One LIKE parameter per PREFIX pattern in the subquery.
             cursor.execute(
-                f"DELETE FROM {table(model)} WHERE {quote(column)} IN ({subquery})",  # noqa: S608
+                f"DELETE FROM {table(model)} WHERE {quote(column)} IN ({subquery})",  # noqa: S608  table and column names from the models, quoted
                 [like] * subquery.count("LIKE %s"),
             )

@@ -1,6 +1,6 @@
 # The SQL below is assembled from constants, table names of this module and numbers;
 # every value from a file reaches DuckDB as data in a registered Arrow table.
-# ruff: noqa: S608
+# ruff: noqa: S608  constants and this module's names; data only as Arrow tables
 """The fast lane of the import: DuckDB validates, hashes and extracts; PostgreSQL takes COPY.
 
 A million items must import in under a minute, which a Python loop over

@@ -163,6 +163,7 @@ def _identity_number_message(reason: Reason) -> str:
         Reason.FUTURE: _("The date of birth in the number is in the future."),
         Reason.CHECKSUM: _("The check digit is wrong. Check the number."),
         Reason.SEPARATOR: _("'+' is only used from the year a person turns 100."),
+        Reason.SERIAL: _("The birth number 000 is never issued. Check the number."),
     }
     return messages.get(
         reason,

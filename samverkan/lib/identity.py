@@ -6,7 +6,8 @@ argument, so that the caller decides which calendar day it is.
 - A **personnummer** is ``YYMMDD-NNNC`` (10 digits) or ``YYYYMMDDNNNC`` (12).
   ``C`` is a Luhn check digit over the ten-digit form. In the ten-digit form
   the separator tells the century: ``-`` for people under 100, ``+`` from the
-  calendar year in which the person turns 100 (Skatteverket's rule).
+  calendar year in which the person turns 100 (Skatteverket's rule). The
+  birth number ``NNN`` is never ``000`` (never issued, whatever the check digit).
 - A **samordningsnummer** (co-ordination number) is the same, with 60 added
   to the day of birth.
 - A **reserve number** (reservnummer) is issued locally by a health region,
@@ -61,6 +62,7 @@ class Reason(enum.StrEnum):
     DATE = "date"
     FUTURE = "future"
     CHECKSUM = "checksum"
+    SERIAL = "serial"
     SEPARATOR = "separator"
     NOT_PERSONNUMMER = "not_personnummer"
     NOT_SAMORDNINGSNUMMER = "not_samordningsnummer"
@@ -73,6 +75,7 @@ _MESSAGES = {
     Reason.DATE: "The number does not contain a real date of birth.",
     Reason.FUTURE: "The date of birth is in the future.",
     Reason.CHECKSUM: "The check digit is wrong.",
+    Reason.SERIAL: "The birth number 000 is never issued.",
     Reason.SEPARATOR: "'+' is only used from the year a person turns 100.",
     Reason.NOT_PERSONNUMMER: "This is a co-ordination number, not a personal identity number.",
     Reason.NOT_SAMORDNINGSNUMMER: "This is a personal identity number, not a co-ordination number.",
@@ -151,6 +154,9 @@ def _parse(text: str, today: dt.date) -> IdentityNumber:
     ten = f"{date_part[-6:]}{serial}"
     if luhn_check_digit(ten) != int(check):
         raise InvalidIdentifier(Reason.CHECKSUM)
+    if serial == "000":
+        # Skatteverket never issues birth number 000, although its check digit can be right.
+        raise InvalidIdentifier(Reason.SERIAL)
     normalised = f"{year:04d}{date_part[-4:]}{serial}{check}"
     return IdentityNumber(kind=kind, normalised=normalised, birth_date=birth_date)
 

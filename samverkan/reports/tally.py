@@ -299,7 +299,7 @@ def _suspects(f: Filter) -> Counts:
     grouped = ", ".join(f"firsts.{cell}" for cell in cells)
     sums = "".join(f", SUM(firsts.{flag})" for flag in flags)
     # The ORM's own parameterised SQL, grouped: nothing from outside goes into the text.
-    sql = f"SELECT {grouped}, COUNT(*){sums} FROM ({firsts_sql}) firsts GROUP BY {grouped}"  # noqa: S608
+    sql = f"SELECT {grouped}, COUNT(*){sums} FROM ({firsts_sql}) firsts GROUP BY {grouped}"  # noqa: S608  the ORM's own parameterised SQL, grouped by names of this module
     rows = _fetch(firsts.db, sql, params)
     months = list(source.fields).index(Dimension.MONTH)
     return _counts(
@@ -369,7 +369,7 @@ def _persons(f: Filter) -> Counts:
             LEFT JOIN LATERAL (SELECT l.{link_client} AS client_id FROM {links} l WHERE l.{link_encounter} = p.e_id
                                OFFSET 0) link ON TRUE
             ORDER BY p.e_group, {person}, p.e_at, p.e_id
-        """  # noqa: S608
+        """  # noqa: S608  names from the models and this module, values as parameters
         first_only = ""
     else:
         firsts = f"""
@@ -377,7 +377,7 @@ def _persons(f: Filter) -> Counts:
                    {uncertain} AS uncertain,
                    ROW_NUMBER() OVER (PARTITION BY p.e_group, {person} ORDER BY p.e_at, p.e_id) AS rank
             FROM ({period_sql}) p LEFT JOIN {links} link ON link.{link_encounter} = p.e_id
-        """  # noqa: S608
+        """  # noqa: S608  names from the models and this module, values as parameters
         first_only = "WHERE firsts.rank = 1"
     # Followed up: looked up once per person, against the day of their first encounter.
     day_sql, day_params = connection.ops.datetime_cast_date_sql("firsts.at", (), zone)
@@ -413,7 +413,7 @@ def _persons(f: Filter) -> Counts:
         JOIN {shifts} s ON s.{shift_pk} = firsts.shift
         JOIN {venues} v ON v.{venue_pk} = firsts.venue
         {first_only}
-    """  # noqa: S608
+    """  # noqa: S608  names from the models and this module, values as parameters
     params = (*month_params, *followed_params, *period_params)
     columns = ", ".join(f"cells.cell_{dimension}" for dimension in dimensions)
     if postgresql:
@@ -424,12 +424,12 @@ def _persons(f: Filter) -> Counts:
                    GROUPING({columns})
             FROM ({cells}) cells
             GROUP BY GROUPING SETS ({sets})
-        """  # noqa: S608
+        """  # noqa: S608  names from the models and this module, values as parameters
     else:
         sql = f"""
             SELECT cells.in_group, {columns}, COUNT(*), SUM(cells.followed), SUM(cells.uncertain), SUM(cells.unlinked), NULL
             FROM ({cells}) cells GROUP BY cells.in_group, {columns}
-        """  # noqa: S608
+        """  # noqa: S608  names from the models and this module, values as parameters
     rows = _fetch(using, sql, params)
     width = len(dimensions)
     months = list(dimensions).index(Dimension.MONTH)

@@ -30,6 +30,7 @@ def reason_message(reason: Reason) -> str:
         Reason.FUTURE: _("The date of birth in the number is in the future."),
         Reason.CHECKSUM: _("The last digit does not match. Check the number for typing errors."),
         Reason.SEPARATOR: _("'+' is only used from the year a person turns 100."),
+        Reason.SERIAL: _("The birth number 000 is never issued. Check the number."),
         Reason.NOT_PERSONNUMMER: _(
             "This is a co-ordination number. Choose co-ordination number as the kind."
         ),

@@ -39,6 +39,8 @@ def start(**environment: str) -> dict[str, Any]:
         "SAMVERKAN_DEMO": "0",
         "SECRET_KEY": "a-test-key-" + "x" * 50,
         "ALLOWED_HOSTS": "samverkan.example.se",
+        # Read when the first audit event is written, not at start.
+        "SAMVERKAN_AUDIT_KEY_FILE": "/run/credentials/samverkan/audit.key",
         **environment,
     }
     done = subprocess.run(
@@ -71,3 +73,28 @@ def test_production_neither_installs_nor_imports_the_development_tools(productio
 @pytest.mark.parametrize("flag", ["DEBUG", "SAMVERKAN_DEMO"])
 def test_development_and_the_demo_install_the_development_tools(flag: str) -> None:
     assert "samverkan.demo" in start(**{flag: "1"})["apps"]
+
+
+def test_production_refuses_to_start_without_the_audit_key() -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "samverkan.settings",
+        "DEBUG": "0",
+        "SAMVERKAN_DEMO": "0",
+        "SECRET_KEY": "a-test-key-" + "x" * 50,
+        "ALLOWED_HOSTS": "samverkan.example.se",
+    }
+    env.pop("SAMVERKAN_AUDIT_KEY_FILE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", START],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert (
+        "SAMVERKAN_AUDIT_KEY_FILE must name the audit chain's key file in production" in done.stderr
+    )

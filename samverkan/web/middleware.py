@@ -1,4 +1,4 @@
-"""Request id and client address for the audit log."""
+"""Request id and client address for the audit log; no caching of personal data."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from samverkan.audit import context
 
@@ -47,4 +48,39 @@ class RequestIdMiddleware:
         finally:
             context.current.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+def _holds_a_session(request: HttpRequest) -> bool:
+    """True for a signed-in user, and for a login under way (a pending user, a QR code)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and not session.is_empty()
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response a browser must not keep.
+
+    Every response to a signed-in user (and to a login under way, whose pages
+    show the authenticator's secret) and every download is marked so that a
+    shared computer's browser, or a proxy, keeps no copy of personal data. The
+    decision is taken before and after the view, so that a response that ends a
+    session (a logout, an unverified session sent back to the login) is covered
+    too. Static files never reach this middleware (WhiteNoise answers first).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        before = _holds_a_session(request)
+        response = self.get_response(request)
+        download = response.get("Content-Disposition", "").lower().startswith("attachment")
+        if before or download or _holds_a_session(request):
+            # Replaces any Cache-Control a view set: personal data is never cacheable.
+            if "Cache-Control" in response:
+                del response["Cache-Control"]
+            add_never_cache_headers(response)  # no-store, no-cache, private, max-age=0
         return response

@@ -9,6 +9,7 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from samverkan.accounts.actions import do_issue_activation_code
 from samverkan.accounts.models import User
 from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.conftest import PASSWORD
@@ -73,6 +74,10 @@ def test_first_login_enrols_an_app_then_logs_in(client: Client, personas: dict[s
     assert response.status_code == 302  # type: ignore[attr-defined]
     assert response["Location"] == ENROL  # type: ignore[index]
     assert "_auth_user_id" not in client.session  # nothing authenticated after one factor
+
+    # The activation code from an administrator of the user's agency (test_activation.py).
+    code, _row = do_issue_activation_code(acting=personas["soc.admin"], user=user)
+    assert client.post(ENROL, {"activation_code": code}).status_code == 302
 
     page = client.get(ENROL).content.decode()
     assert "data:image/svg+xml;base64," in page

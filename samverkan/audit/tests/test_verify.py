@@ -18,6 +18,7 @@ from django.test import Client
 
 from samverkan.accounts.models import User
 from samverkan.audit.actions import BreakKind, ChainBreak, do_record_event, verify_chain
+from samverkan.audit.keys import keyring
 from samverkan.audit.management.commands import verify_audit
 from samverkan.audit.models import AuditAction, AuditChainHead, AuditEvent
 
@@ -56,8 +57,9 @@ def insert_row(cursor: Any, event: AuditEvent) -> int:
 
 
 def forged(seq: int, prev: AuditEvent) -> AuditEvent:
-    """A well-formed event linked to ``prev``: only its neighbours can give it away."""
+    """A well-formed event linked to ``prev``, signed with the key: only its neighbours can give it away."""
     event = AuditEvent(
+        key_id=keyring().current_id,
         seq=seq,
         timestamp=prev.timestamp,
         user_id=prev.user_id,

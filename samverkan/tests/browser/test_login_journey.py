@@ -76,12 +76,33 @@ def test_police_officer_logs_in_switches_language_and_logs_out(
     assert logged == [AuditAction.LOGIN, AuditAction.LOGOUT]
 
 
-def test_first_login_enrols_an_authenticator_app(page: Page, personas: dict[str, User]) -> None:
-    """Outside demo mode a user without an app connects one before getting in."""
-    user = personas["polis.admin"]
+def test_first_login_enrols_an_authenticator_app(
+    page: Page, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
+) -> None:
+    """Outside demo mode a user without an app connects one before getting in, with an
+    activation code that an administrator of their agency issued on the user administration."""
+    admin, user = personas["polis.admin"], personas["polis.inre"]
 
+    # The administrator issues the code and reads it off the page (shown once).
+    admin_device = authenticator(admin)
     log_in_with_password(page, "polis.admin")
+    page.locator("input[name=code]").fill(current_code(admin_device))
+    page.get_by_role("button", name=ui_text("sv", "Log in"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto("/anvandare/accounts/user/")
+    page.locator(f"input[name=_selected_action][value='{user.pk}']").check()
+    page.locator("select[name=action]").select_option("issue_activation_code")
+    page.locator("button[name=index]").click()
+    code = page.locator("code.activation-code").inner_text()
+    page.get_by_role("button", name=ui_text("sv", "Log out")).click()
+    expect(page).to_have_url(LOGIN_URL)
+
+    # The user: password, then the activation code, then the app.
+    log_in_with_password(page, "polis.inre")
     expect(page).to_have_url(re.compile(r"/konto/logga-in/koppla-app/$"))
+    expect(page.locator("img.qr")).to_have_count(0)
+    page.locator("input[name=activation_code]").fill(code)
+    page.get_by_role("button", name=ui_text("sv", "Continue")).click()
     # The QR code is an inline SVG image: the CSP's img-src must allow data: URIs.
     qr = page.locator("img.qr")
     expect(qr).to_be_visible()
@@ -91,7 +112,7 @@ def test_first_login_enrols_an_authenticator_app(page: Page, personas: dict[str,
     page.locator("input[name=code]").fill(current_code(device))
     page.get_by_role("button", name=ui_text("sv", "Confirm and log in")).click()
     expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.locator(".whoami")).to_contain_text(ui_text("sv", "Administrator"))
+    expect(page.locator(".whoami")).to_contain_text(ui_text("sv", "Police officer"))
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
 
 
