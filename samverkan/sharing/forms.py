@@ -57,13 +57,11 @@ def _valid_until_field(help_text: Any) -> forms.DateField:
     today = timezone.localdate()
     return forms.DateField(
         label=_("Valid until"),
+        required=False,
         initial=today + DEFAULT_PERIOD,
         input_formats=["%Y-%m-%d"],
         help_text=help_text,
-        error_messages={
-            "required": _("Enter the last day the disclosure may be read."),
-            "invalid": _("Enter a date as YYYY-MM-DD."),
-        },
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
         widget=forms.DateInput(
             format="%Y-%m-%d",
             attrs={
@@ -76,7 +74,8 @@ def _valid_until_field(help_text: Any) -> forms.DateField:
 
 
 PERIOD_HELP = _(
-    "The last day the disclosure may be read; then it lapses. At most a year from today."
+    "The last day the disclosure may be read; then it lapses. At most a year from today; "
+    "left empty, 90 days."
 )
 
 
@@ -446,9 +445,11 @@ class ApproveForm(forms.Form):
             reach_choices.append(
                 (Reach.UNIT.value, _("Everyone of the requester's unit (%(unit)s)") % {"unit": unit})
             )
-        self.fields["reach"] = forms.ChoiceField(
+        self.fields["reach"] = forms.TypedChoiceField(
             label=_("The disclosure reaches"),
             choices=reach_choices,
+            required=False,
+            empty_value=Reach.PERSONS.value,
             initial=Reach.PERSONS.value,
             widget=forms.RadioSelect,
             error_messages={"invalid_choice": _("Choose who the disclosure reaches.")},

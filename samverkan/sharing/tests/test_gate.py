@@ -27,7 +27,7 @@ from samverkan.sharing.actions import do_record_oral_disclosure
 from samverkan.support import actions as social
 from samverkan.support import models as social_models
 
-from .conftest import SECRET_CONTACT, ClientFactory, EncounterFactory, Login
+from .conftest import SECRET_CONTACT, ClientFactory, EncounterFactory, Login, give_purpose
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +115,7 @@ def disclosed_client(
             purpose="Identifiering på plats",
             occurred_at=timezone.now() - dt.timedelta(minutes=5),
             recipient_name="Polisinspektör",
+            recipients=[officer],
             acting_user=worker,
         )
     return client
@@ -124,7 +125,15 @@ def test_the_police_read_a_disclosed_client_as_a_projection(
     login: Login, officer: User, disclosed_client: social_models.Client
 ) -> None:
     http = login(officer)
-    detail = http.get(reverse("support:client_detail", args=[disclosed_client.pk]))
+    url = reverse("support:client_detail", args=[disclosed_client.pk])
+    asked = http.get(url)
+    # A purpose first: the question, and nothing of the record.
+    assert asked.status_code == 200
+    assert "Kanarie Rosa" not in asked.content.decode()
+    assert CANARY_NOTE not in asked.content.decode()
+    assert leaked_instances(asked, _agency_models()) == []
+    give_purpose(http, "client", disclosed_client.pk, "Förundersökning K1-26")
+    detail = http.get(url)
     listing = http.post(reverse("support:client_list"), {"q": ""})
     for response in (detail, listing):
         assert response.status_code == 200
@@ -137,7 +146,11 @@ def test_the_police_read_a_disclosed_client_as_a_projection(
     projection = detail.context["projection"]
     assert projection.names == {"pseudonym"}
     assert AuditEvent.objects.filter(
-        username=officer.username, action="view", record_type="client", record_id=str(disclosed_client.pk)
+        username=officer.username,
+        action="view",
+        record_type="client",
+        record_id=str(disclosed_client.pk),
+        purpose="Förundersökning K1-26",
     ).exists()
 
 
@@ -186,6 +199,7 @@ def test_the_minors_list_on_the_results_page_is_the_owners_and_audited(
         purpose="Utredning",
         occurred_at=timezone.now() - dt.timedelta(minutes=5),
         recipient_name="Polisinspektör",
+        recipients=[officer],
         acting_user=worker,
         offence=offences["brb-6-9"],
     )
