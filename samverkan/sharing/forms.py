@@ -440,7 +440,7 @@ class ApproveForm(forms.Form):
         self.fields["recipients"].initial = [u.pk for u in named]
         membership = requester.membership if requester is not None else None
         unit = membership.unit if membership is not None else ""
-        reach_choices = [(Reach.PERSONS.value, Reach.PERSONS.label)]
+        reach_choices: list[tuple[str, Any]] = [(Reach.PERSONS.value, Reach.PERSONS.label)]
         if unit:
             reach_choices.append(
                 (Reach.UNIT.value, _("Everyone of the requester's unit (%(unit)s)") % {"unit": unit})
