@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from samverkan.demo.generate import Demo, demo_data_present
 from samverkan.demo.disclosures import build_disclosures
+from samverkan.demo.generate import Demo, demo_data_present
 from samverkan.demo.personas import PERSONAS, ensure_personas
 
 DEMO_PASSWORD = "demo"
