@@ -172,7 +172,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
             gate.audit_reads(
                 user,
                 RecordType.CRIME_REPORT,
-                gate.owners_of(user, RecordType.CRIME_REPORT, [r.pk for r in page.object_list]),
+                gate.owners_of(RecordType.CRIME_REPORT, [r.pk for r in page.object_list]),
                 action=AuditAction.LIST,
                 detail=listed,
             )

@@ -174,15 +174,8 @@ def record_url(record_type: str, record: Any | None, record_id: int | None) -> s
 # --- Grants ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Grant:
-    fields: frozenset[str]
-    # The agency that disclosed the record: its auditors see every read of it.
-    owner_code: str
-
-
-def _grants(user: Any, record_type: RecordType | str) -> dict[int, Grant]:
-    """Record id → what current, delivered disclosures that reach ``user`` grant them.
+def grants(user: Any, record_type: RecordType | str) -> dict[int, frozenset[str]]:
+    """Record id → the declared fields that current, delivered disclosures grant ``user``.
 
     Need-to-know: a disclosure reaches the persons it names (the requester and the colleagues
     they named, as the owner narrowed them), the requester's unit if the owner chose it, or for
@@ -201,23 +194,16 @@ def _grants(user: Any, record_type: RecordType | str) -> dict[int, Grant]:
         .current(timezone.localdate())
         .reaching(user)
         .filter(record_type=str(record_type))
-        .values_list("record_id", "fields_granted", "owning_agency__code")
+        .values_list("record_id", "fields_granted")
     )
     found: dict[int, set[str]] = {}
-    owners: dict[int, str] = {}
-    for record_id, fields, owner in rows:
+    for record_id, fields in rows:
         if record_id is None:
             continue
         found.setdefault(record_id, set()).update(
             f for f in fields or () if f in registered.field_names
         )
-        owners[record_id] = owner
-    return {pk: Grant(frozenset(fields), owners[pk]) for pk, fields in found.items() if fields}
-
-
-def grants(user: Any, record_type: RecordType | str) -> dict[int, frozenset[str]]:
-    """Record id → the declared fields that current disclosures grant the user (see ``_grants``)."""
-    return {pk: grant.fields for pk, grant in _grants(user, record_type).items()}
+    return {pk: frozenset(fields) for pk, fields in found.items() if fields}
 
 
 class DisclosableQuerySet(RestrictedQuerySet[M]):
@@ -304,17 +290,16 @@ class PurposeRequired(Exception):
         self.pk = pk
 
 
-def _owner_code(registered: Disclosable[Any], pk: int | None) -> str:
-    """The agency holding the record, so that its auditors see a refused read too."""
-    if pk is None:
-        return ""
-    code = (
-        registered.records()
-        .filter(pk=pk)
-        .values_list(f"{registered.owner_path}__code", flat=True)
-        .first()
+def _owner_codes(registered: Disclosable[Any], ids: Iterable[int | None]) -> dict[int, str]:
+    """The agency holding each record, so that its auditors see every read of it."""
+    wanted = [pk for pk in ids if pk is not None]
+    if not wanted:
+        return {}
+    rows = (
+        registered.model._default_manager.filter(pk__in=wanted)
+        .values_list("pk", f"{registered.owner_path}__code")
     )
-    return code or ""
+    return {pk: code or "" for pk, code in rows}
 
 
 def audit_reads(
@@ -370,7 +355,7 @@ def read(
     raises ``PurposeRequired`` until a purpose is given; the purpose goes into the read's event.
     """
     registered = _registered(record_type)
-    granted = _grants(user, record_type) if is_disclosed_read(user, registered.record_type) else {}
+    granted = grants(user, record_type) if is_disclosed_read(user, registered.record_type) else {}
     try:
         key: int | None = int(pk)
     except (TypeError, ValueError):
@@ -384,7 +369,8 @@ def read(
             action=AuditAction.DENIED,
             record_type=str(record_type),
             record_id=str(pk)[:64],
-            detail=owner_mark(_owner_code(registered, key)) + "disclosed read",
+            detail=owner_mark(_owner_codes(registered, [key]).get(key or 0, ""))
+            + "disclosed read",
         )
         raise Http404
     assert key is not None
@@ -392,9 +378,9 @@ def read(
     if not purpose:
         raise PurposeRequired(str(record_type), key)
     audit_reads(
-        user, record_type, {key: granted[key].owner_code}, purpose=purpose, detail=detail
+        user, record_type, _owner_codes(registered, [key]), purpose=purpose, detail=detail
     )
-    return project(registered, record, granted[key].fields)
+    return project(registered, record, granted[key])
 
 
 def read_many(
@@ -411,24 +397,23 @@ def read_many(
     registered = _registered(record_type)
     if not is_disclosed_read(user, registered.record_type):
         return []
-    granted = _grants(user, record_type)
+    granted = grants(user, record_type)
     wanted = set(granted) if ids is None else set(granted) & set(ids)
     if not wanted:
         return []
     records = registered.records().filter(pk__in=wanted, **(where or {})).order_by("pk")
-    projections = [project(registered, r, granted[r.pk].fields) for r in records]
+    projections = [project(registered, r, granted[r.pk]) for r in records]
     if audit and projections:
         audit_reads(
             user,
             record_type,
-            {p.pk: granted[p.pk].owner_code for p in projections},
+            _owner_codes(registered, [p.pk for p in projections]),
             purpose=purpose,
             detail=detail,
         )
     return projections
 
 
-def owners_of(user: User, record_type: RecordType | str, ids: Iterable[int]) -> dict[int, str]:
-    """The owning agency of each disclosed record in ``ids``, for a list page's audit event."""
-    granted = _grants(user, record_type)
-    return {pk: granted[pk].owner_code for pk in ids if pk in granted}
+def owners_of(record_type: RecordType | str, ids: Iterable[int]) -> dict[int, str]:
+    """The owning agency of each record in ``ids``, for a list page's audit event."""
+    return _owner_codes(_registered(record_type), ids)

@@ -162,7 +162,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             gate.audit_reads(
                 user,
                 RecordType.CLIENT,
-                gate.owners_of(user, RecordType.CLIENT, [row.pk for row in rows]),
+                gate.owners_of(RecordType.CLIENT, [row.pk for row in rows]),
                 action=AuditAction.LIST,
                 detail=listed,
             )

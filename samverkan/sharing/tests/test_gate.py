@@ -218,3 +218,22 @@ def test_the_minors_list_on_the_results_page_is_the_owners_and_audited(
         detail="minor without a referral",
     ).exists()
     assert AuditEvent.objects.filter(username=worker.username, action="list", record_type="encounter").exists()
+
+
+def test_a_police_user_the_disclosure_does_not_name_gets_no_canary(
+    login: Login, personas: dict[str, User], disclosed_client: social_models.Client
+) -> None:
+    """Disclosed to the officer told, not to the region: the investigator reads nothing of it."""
+    other = personas["polis.utredare"]
+    http = login(other)
+    give_purpose(http, "client", disclosed_client.pk)
+    detail = http.get(reverse("support:client_detail", args=[disclosed_client.pk]))
+    listing = http.post(reverse("support:client_list"), {"q": ""})
+    assert detail.status_code == 404
+    for response in (detail, listing):
+        page = response.content.decode()
+        assert "Kanarie Rosa" not in page and CANARY_NOTE not in page
+        assert leaked_instances(response, _agency_models()) == []
+    assert gate.read_many(other, RecordType.CLIENT) == []
+    assert gate.read_many(other, RecordType.SUPPORT_ACTION) == []
+    assert not social_models.Client.objects.visible_to(other).exists()
