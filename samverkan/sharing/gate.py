@@ -302,6 +302,26 @@ def _owner_codes(registered: Disclosable[Any], ids: Iterable[int | None]) -> dic
     return {pk: code or "" for pk, code in rows}
 
 
+def _disclosed_before(user: User, registered: Disclosable[Any], pk: int | None) -> str:
+    """The owner of a record once delivered to the user's agency (for someone else, or lapsed),
+    so that its auditors see the refused read; "" for any other record, whose existence the
+    reader's own auditors must not learn from the mark either."""
+    membership = user.membership
+    if pk is None or membership is None:
+        return ""
+    code = (
+        Disclosure.objects.delivered()
+        .filter(
+            requesting_agency_id=membership.agency_id,
+            record_type=str(registered.record_type),
+            record_id=pk,
+        )
+        .values_list("owning_agency__code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
 def audit_reads(
     user: User,
     record_type: RecordType | str,
@@ -369,8 +389,7 @@ def read(
             action=AuditAction.DENIED,
             record_type=str(record_type),
             record_id=str(pk)[:64],
-            detail=owner_mark(_owner_codes(registered, [key]).get(key or 0, ""))
-            + "disclosed read",
+            detail=owner_mark(_disclosed_before(user, registered, key)) + "disclosed read",
         )
         raise Http404
     assert key is not None

@@ -161,9 +161,11 @@ def test_a_record_never_disclosed_is_404_and_audited_as_denied(
     response = login(officer).get(reverse("support:client_detail", args=[hidden.pk]))
     assert response.status_code == 404
     assert "Aldrig Utlämnad" not in response.content.decode()
-    assert AuditEvent.objects.filter(
+    denied = AuditEvent.objects.get(
         username=officer.username, action="denied", record_type="client", record_id=str(hidden.pk)
-    ).exists()
+    )
+    # Not marked with its owner: the police's own auditors must not learn that it exists.
+    assert denied.detail == "disclosed read"
 
 
 def test_read_many_projects_only_granted_fields(
