@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import RecordType
 from samverkan.sharing import gate
@@ -10,6 +12,8 @@ from samverkan.sharing.models import Disclosure, DisclosureStatus, Reach
 from .test_demo_data import demo_db
 
 __all__ = ["demo_db"]
+
+pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_discloses_a_child_to_the_officer_who_asked_only(demo_db: object) -> None:
