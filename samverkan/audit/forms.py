@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.accounts.models import Agency
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditAction, AuditEventQuerySet
 
@@ -74,11 +75,19 @@ class AuditEventFilterForm(forms.Form):
             self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
-    def filter(self, events: AuditEventQuerySet) -> AuditEventQuerySet:
-        """Narrow ``events`` by the valid form's criteria (dates inclusive, local time)."""
+    def filter(
+        self, events: AuditEventQuerySet, *, own_agency: Agency | None = None
+    ) -> AuditEventQuerySet:
+        """Narrow ``events`` by the valid form's criteria (dates inclusive, local time).
+
+        A username is searched among ``own_agency``'s events only: another agency's readers
+        are not named to this auditor, so a search must not tell them apart either.
+        """
         data = self.cleaned_data
         if data.get("user"):
             events = events.filter(username__icontains=data["user"])
+            if own_agency is not None:
+                events = events.filter(agency=own_agency)
         if data.get("record_type"):
             events = events.filter(record_type=data["record_type"])
         if data.get("record_id"):

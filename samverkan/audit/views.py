@@ -1,8 +1,14 @@
 """The auditor's view of the log: a filtered list and a CSV export.
 
-An agency's auditors see their own agency's events (``AuditEvent.objects.visible_to``);
-anyone else gets 404, so that the page's existence tells them nothing, and the
-attempt is itself logged as ``denied``. Reading the log is logged too.
+An agency's auditors see their own agency's events (``AuditEvent.objects.visible_to``)
+and every event of another agency's users about a record their agency owns
+(a disclosed read, list or refused read: ``audit.owners``), so that the owner
+sees who of the other agency read its records. Of those events they see the
+reader's agency and role, the time, the record and the purpose, but not who
+the reader is (name, id, address, request id): that is the other agency's
+personal data, which its own auditors hold. Anyone else gets 404, so that the
+page's existence tells them nothing, and the attempt is itself logged as
+``denied``. Reading the log is logged too.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.forms import AuditEventFilterForm
 from samverkan.audit.models import AuditAction, AuditEvent, AuditEventQuerySet
+from samverkan.audit.owners import about_records_of
 
 PAGE_SIZE = 50
 
@@ -34,6 +41,7 @@ CSV_COLUMNS = (
     "timestamp",
     "user_id",
     "username",
+    "agency",
     "role",
     "action",
     "record_type",
@@ -59,7 +67,11 @@ def access_audit_log(user: User, action: Action) -> AuditEventQuerySet:
             detail=f"audit log {action}",
         )
         raise Http404
-    return AuditEvent.objects.visible_to(user)
+    own = AuditEvent.objects.visible_to(user)
+    agency = user.agency
+    if agency is None:
+        return own
+    return (own | AuditEvent.objects.filter(about_records_of(agency))).select_related("agency")
 
 
 
@@ -84,7 +96,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid_filter(request, form)
 
-    paginator = Paginator(form.filter(events).order_by("-seq"), PAGE_SIZE)
+    paginator = Paginator(form.filter(events, own_agency=user.agency).order_by("-seq"), PAGE_SIZE)
     with transaction.atomic():
         page = paginator.get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
@@ -100,6 +112,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filter_query": _filter_query(request.GET),
         "filtered": bool(summary),
+        "own_agency_id": user.agency.pk if user.agency else None,
     }
     return render(request, "audit/event_list.html", context)
 
@@ -118,32 +131,35 @@ def neutralise_formula(value: object) -> str:
     return text
 
 
-def _csv_row(event: AuditEvent) -> list[str]:
+def _csv_row(event: AuditEvent, own_agency_id: int | None) -> list[str]:
+    # Another agency's user reading our record: their agency and role, not who they are.
+    theirs = event.agency_id != own_agency_id
     values = {
         "seq": event.seq,
         "timestamp": timezone.localtime(event.timestamp).isoformat(timespec="seconds"),
-        "user_id": event.user_id,
-        "username": event.username,
+        "user_id": "" if theirs else event.user_id,
+        "username": "" if theirs else event.username,
+        "agency": event.agency.code if event.agency else "",
         "role": event.role,
         "action": event.action,
         "record_type": event.record_type,
         "record_id": event.record_id,
         "purpose": event.purpose,
         "detail": event.detail,
-        "request_id": event.request_id,
-        "client_ip": event.client_ip,
+        "request_id": "" if theirs else event.request_id,
+        "client_ip": "" if theirs else event.client_ip,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
     return [neutralise_formula(values[column]) for column in CSV_COLUMNS]
 
 
-def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
+def _csv_lines(events: Iterable[AuditEvent], own_agency_id: int | None) -> Iterator[str]:
     writer = csv.writer(_Echo())
     # A byte-order mark, so that spreadsheets read the file as UTF-8 (å, ä, ö).
     yield "\ufeff" + writer.writerow(CSV_COLUMNS)
     for event in events:
-        yield writer.writerow(_csv_row(event))
+        yield writer.writerow(_csv_row(event, own_agency_id))
 
 
 @require_GET
@@ -167,11 +183,16 @@ def event_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             record_type=RecordType.AUDIT_EVENT,
             detail=form.summary(),
         )
-    rows = form.filter(events).filter(seq__lt=export_event.seq).order_by("-seq")
+    rows = (
+        form.filter(events, own_agency=user.agency)
+        .filter(seq__lt=export_event.seq)
+        .order_by("-seq")
+    )
     agency_code = user.agency.code if user.agency else "none"
     stamp = timezone.localtime(export_event.timestamp).strftime("%Y%m%d-%H%M%S")
     response = StreamingHttpResponse(
-        _csv_lines(rows.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+        _csv_lines(rows.iterator(chunk_size=2000), user.agency.pk if user.agency else None),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="audit-{agency_code}-{stamp}.csv"'
     return response

@@ -53,7 +53,7 @@ from samverkan.investigations.forms import (
 )
 from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect, SuspectConsent
 from samverkan.operations.models import Encounter, Shift
-from samverkan.sharing import gate
+from samverkan.sharing import gate, purposes
 from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, project
 
 PAGE_SIZE = 50
@@ -162,12 +162,23 @@ def report_list(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         page = paginator.get_page(request.GET.get("page"))
         summary = form.summary()
-        do_record_event(
-            user=user,
-            action=AuditAction.LIST,
-            record_type=RecordType.CRIME_REPORT,
-            detail=f"page={page.number}; {summary}" if summary else f"page={page.number}",
-        )
+        listed = f"page={page.number}; {summary}" if summary else f"page={page.number}"
+        if grants is None:
+            do_record_event(
+                user=user,
+                action=AuditAction.LIST,
+                record_type=RecordType.CRIME_REPORT,
+                detail=listed,
+            )
+        else:
+            # One event per owning agency, so that its auditors see the list too.
+            gate.audit_reads(
+                user,
+                RecordType.CRIME_REPORT,
+                gate.owners_of(RecordType.CRIME_REPORT, [r.pk for r in page.object_list]),
+                action=AuditAction.LIST,
+                detail=listed,
+            )
     query = request.GET.copy()
     query.pop("page", None)
     context.update(
@@ -244,7 +255,10 @@ def report_create(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
     if gate.is_disclosed_read(user, RecordType.CRIME_REPORT):
-        projection = gate.read(user, RecordType.CRIME_REPORT, pk)
+        read = purposes.disclosed_read(request, RecordType.CRIME_REPORT, pk)
+        if isinstance(read, HttpResponse):
+            return read
+        projection = read.projection
         related = [
             {
                 "heading": _("Suspects"),
@@ -253,6 +267,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     RecordType.SUSPECT,
                     where={"crime_report_id": projection.pk},
                     detail=f"on crime report {projection.pk}",
+                    purpose=read.purpose,
                 ),
                 "empty": _("No suspects were disclosed to you."),
                 "url_name": "investigations:suspect_detail",
@@ -359,8 +374,10 @@ def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
 def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
     if gate.is_disclosed_read(user, RecordType.SUSPECT):
-        projection = gate.read(user, RecordType.SUSPECT, pk)
-        return _render_disclosed(request, projection, _("Suspect"), [])
+        read = purposes.disclosed_read(request, RecordType.SUSPECT, pk)
+        if isinstance(read, HttpResponse):
+            return read
+        return _render_disclosed(request, read.projection, _("Suspect"), [])
     suspect = access_or_404(
         Suspect.objects.visible_to(user, Action.VIEW).select_related(
             "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"

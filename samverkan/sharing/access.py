@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from samverkan.accounts.access import access_or_404
-from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.accounts.models import Agency, Role, User
+from samverkan.accounts.policy import Action, RecordType, Scope, scope, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.sharing.models import Disclosure
@@ -39,3 +40,26 @@ def access_disclosure_for_user(
         "withdrawn_by",
     )
     return access_or_404(qs, user, RecordType.DISCLOSURE, disclosure_id, action=action)
+
+
+def readers_in(agency: Agency, record_type: str) -> QuerySet[User]:
+    """The active users of ``agency`` whose role reads records of this type through disclosures:
+    the persons a disclosure can be granted to."""
+    roles = [r for r in Role if scope(r, RecordType(record_type), Action.VIEW) is Scope.DISCLOSED]
+    return (
+        User.objects.filter(
+            is_active=True,
+            membership_record__agency=agency,
+            membership_record__role__in=roles,
+        )
+        .select_related("membership_record")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def colleagues(user: User, record_type: str) -> QuerySet[User]:
+    """Whom a requester can name: readers of their own agency, themselves left out."""
+    agency = user.agency
+    if agency is None:
+        return User.objects.none()
+    return readers_in(agency, record_type).exclude(pk=user.pk)

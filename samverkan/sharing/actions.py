@@ -42,8 +42,16 @@ from samverkan.legal.models import LegalBasis, Offence
 from samverkan.legal.provisions import Direction
 from samverkan.legal.reference import DUTY_TO_REPORT_BASES
 from samverkan.operations.models import ChildConcernReport, Encounter
+from samverkan.sharing.access import colleagues, readers_in
 from samverkan.sharing.gate import Disclosable, entry
-from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
+from samverkan.sharing.models import (
+    DEFAULT_PERIOD,
+    MAX_PERIOD,
+    Disclosure,
+    DisclosureStatus,
+    Reach,
+    RefusalKind,
+)
 from samverkan.sharing.resolve import Subject, candidates, facts_for, owner_record, stored_record
 from samverkan.sharing.rules import refusals
 
@@ -124,6 +132,52 @@ def _grant_detail(d: Disclosure, what: str) -> str:
     )
 
 
+def _ids(users: Iterable[User]) -> str:
+    return ",".join(str(pk) for pk in sorted({u.pk for u in users})) or "-"
+
+
+def _reach_detail(d: Disclosure) -> str:
+    """Who the grant reaches and until when, for the audit detail (ids and codes, no names)."""
+    if d.reach == Reach.PERSONS:
+        who = f"persons {_ids(d.recipients.all())}"
+    elif d.reach == Reach.UNIT:
+        who = "unit of the requester"
+    else:
+        who = "agency"
+    until = d.valid_until.isoformat() if d.valid_until else "-"
+    return f"reaches {who}; until {until}"
+
+
+def _chosen_readers(
+    candidates: Any, chosen: Iterable[User], field: str, message: str
+) -> list[User]:
+    """``chosen`` if every one of them is among ``candidates``, else a clear error."""
+    people = list({u.pk: u for u in chosen}.values())
+    allowed = set(candidates.filter(pk__in=[u.pk for u in people]).values_list("pk", flat=True))
+    if any(u.pk not in allowed for u in people):
+        raise ValidationError({field: message}, code="invalid_choice")
+    return people
+
+
+def _period(valid_until: dt.date | None, today: dt.date) -> dt.date:
+    """The last day the grant holds: the owner's choice within the maximum, else the default."""
+    if valid_until is None:
+        return today + DEFAULT_PERIOD
+    if valid_until < today:
+        raise ValidationError(
+            {"valid_until": _("The last day cannot be in the past.")}, code="past"
+        )
+    if valid_until > today + MAX_PERIOD:
+        raise ValidationError(
+            {
+                "valid_until": _("A disclosure can be granted for at most %(days)d days.")
+                % {"days": MAX_PERIOD.days}
+            },
+            code="too_long",
+        )
+    return valid_until
+
+
 def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str, record_id: Any, detail: str) -> None:
     """A disclosure approved or delivered is logged twice: on the disclosure, and on the record it opens."""
     audit_record(acting_user, AuditAction.DISCLOSE, RecordType.DISCLOSURE, disclosure.pk, detail, disclosure.purpose)
@@ -163,11 +217,14 @@ def do_request_disclosure(
     encounter: Encounter | None = None,
     case_number: str = "",
     offence: Offence | None = None,
+    colleagues_named: Iterable[User] = (),
 ) -> Disclosure:
     """Ask the other agency for fields of a record named by an encounter or a case number.
 
     Nothing is looked up in the owner's records: whether the record exists is
-    for the owner to answer.
+    for the owner to answer. The disclosure is asked for the requester and the
+    colleagues they name (of their own agency, working the same case): no one
+    else of the agency will read it (need-to-know).
     """
     require(acting_user, RecordType.DISCLOSURE, Action.CREATE)
     agency = _agency(acting_user)
@@ -222,7 +279,14 @@ def do_request_disclosure(
         offence=offence if registered.direction == Direction.TO_POLICE else None,
         requested_by=acting_user,
     )
+    named_colleagues = _chosen_readers(
+        colleagues(acting_user, registered.record_type),
+        colleagues_named,
+        "colleagues",
+        _("Choose colleagues from the list."),
+    )
     disclosure.save(force_insert=True)
+    disclosure.recipients.set([acting_user, *named_colleagues])
     named = f"encounter {encounter.pk}" if encounter is not None else "case number"
     audit_record(
         acting_user,
@@ -230,7 +294,7 @@ def do_request_disclosure(
         RecordType.DISCLOSURE,
         disclosure.pk,
         f"request: {record_type}; named by {named}; fields {','.join(disclosure.fields_requested)}; "
-        f"to {owning_agency.code}",
+        f"for persons {_ids([acting_user, *named_colleagues])}; to {owning_agency.code}",
         purpose=disclosure.purpose,
     )
     return disclosure
@@ -252,9 +316,16 @@ def do_decide_disclosure(
     offence: Offence | None = None,
     refusal_kind: str = "",
     reason: str = "",
+    recipients: Iterable[User] | None = None,
+    reach: str = Reach.PERSONS,
+    valid_until: dt.date | None = None,
 ) -> Disclosure:
     """The owner's secrecy assessment: approve one record's fields on a basis, or refuse.
 
+    Approval also says who of the requesting agency the grant reaches (need-to-know):
+    the requester and those of the named colleagues the owner keeps (``recipients``;
+    ``None`` keeps them all), or the requester's unit; and until which day
+    (``valid_until``: by default ``DEFAULT_PERIOD``, at most ``MAX_PERIOD``).
     Approval grants nothing yet: the fields become visible when the requester accepts.
     """
     require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
@@ -319,6 +390,32 @@ def do_decide_disclosure(
     locked.assessment = _clean_text(
         assessment, "assessment", _("Write down the secrecy assessment."), max_length=4000
     )
+    asked = list(locked.recipients.all())
+    kept = asked
+    if recipients is not None:
+        kept = _chosen_readers(
+            User.objects.filter(pk__in=[u.pk for u in asked]),
+            recipients,
+            "recipients",
+            _("Only persons named in the request can be granted the disclosure."),
+        )
+        requester = locked.requested_by
+        if requester is not None and requester.pk not in {u.pk for u in kept}:
+            kept.append(requester)  # the one who asked is always among those who read it
+    if reach not in (Reach.PERSONS, Reach.UNIT):
+        raise ValidationError({"reach": _("Choose who the disclosure reaches.")}, code="invalid_choice")
+    unit = ""
+    if reach == Reach.UNIT:
+        membership = locked.requested_by.membership if locked.requested_by else None
+        unit = membership.unit if membership is not None else ""
+        if not unit:
+            raise ValidationError(
+                {"reach": _("The requester belongs to no unit: grant it to the named persons.")},
+                code="no_unit",
+            )
+    locked.valid_until = _period(valid_until, timezone.localdate(now))
+    locked.reach = reach
+    locked.granted_unit = unit
     locked.status = DisclosureStatus.APPROVED
     locked.record_id = record.pk
     locked.fields_granted = granted
@@ -336,9 +433,14 @@ def do_decide_disclosure(
             "offence",
             "decided_by",
             "decided_at",
+            "valid_until",
+            "reach",
+            "granted_unit",
         ]
     )
-    _audit_delivery(acting_user, locked, locked.record_type, record.pk, _grant_detail(locked, "approved"))
+    locked.recipients.set(kept)
+    detail = f"{_grant_detail(locked, 'approved')}; {_reach_detail(locked)}; asked for {_ids(asked)}"
+    _audit_delivery(acting_user, locked, locked.record_type, record.pk, detail)
     return locked
 
 
@@ -370,6 +472,10 @@ def do_accept_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclo
     )
     if record is None:
         raise ValidationError(gone)
+    if locked.valid_until is None or locked.valid_until < timezone.localdate(now):
+        raise ValidationError(
+            _("The period the disclosure was granted for has ended. Ask for a new decision.")
+        )
     try:
         _check_basis(
             locked.legal_basis,
@@ -385,7 +491,8 @@ def do_accept_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclo
     locked.accepted_by = acting_user
     locked.accepted_at = now
     locked.save(update_fields=["status", "accepted_by", "accepted_at"])
-    _audit_delivery(acting_user, locked, locked.record_type, locked.record_id, _grant_detail(locked, "delivered"))
+    detail = f"{_grant_detail(locked, 'delivered')}; {_reach_detail(locked)}"
+    _audit_delivery(acting_user, locked, locked.record_type, locked.record_id, detail)
     return locked
 
 
@@ -434,10 +541,14 @@ def do_record_oral_disclosure(
     encounter: Encounter | None = None,
     offence: Offence | None = None,
     recipient_name: str = "",
+    recipients: Iterable[User] = (),
+    valid_until: dt.date | None = None,
 ) -> Disclosure:
     """Record afterwards what the acting user's agency disclosed orally in the field.
 
     Approved and delivered at once: the basis is checked as of when it was said.
+    The persons told (``recipients``, users of the requesting agency) read it in
+    the system too, until ``valid_until``; nobody else of their agency does.
     """
     require(acting_user, RecordType.DISCLOSURE, Action.CREATE)
     agency = _agency(acting_user)
@@ -467,6 +578,14 @@ def do_record_oral_disclosure(
     if occurred_at > now + CLOCK_SKEW:
         raise ValidationError({"occurred_at": _("The time cannot be in the future.")})
     granted = _clean_fields(registered, fields)
+    told = _chosen_readers(
+        readers_in(requesting_agency, registered.record_type),
+        recipients,
+        "recipients",
+        _("Choose the persons told from the list."),
+    )
+    if not told:
+        raise ValidationError({"recipients": _("Choose who was told.")}, code="required")
     if registered.direction != Direction.TO_POLICE:
         offence = None
     _check_basis(
@@ -477,6 +596,7 @@ def do_record_oral_disclosure(
         offence=offence,
         at=occurred_at,
     )
+    until = _period(valid_until, timezone.localdate(now))
     disclosure = Disclosure(
         collaboration=collaboration,
         requesting_agency=requesting_agency,
@@ -500,11 +620,14 @@ def do_record_oral_disclosure(
         made_orally=True,
         occurred_at=occurred_at,
         recipient_name=recipient_name.strip()[:200],
+        reach=Reach.PERSONS,
+        valid_until=until,
     )
     disclosure.save(force_insert=True)
+    disclosure.recipients.set(told)
     detail = _grant_detail(
         disclosure, f"made orally at {occurred_at.isoformat(timespec='minutes')}"
-    )
+    ) + f"; {_reach_detail(disclosure)}"
     _audit_delivery(acting_user, disclosure, record_type, record.pk, detail)
     return disclosure
 
@@ -619,6 +742,10 @@ def do_disclose_with_concern_report(
         decided_at=now,
         accepted_at=now,
         made_orally=False,
+        # The report is addressed to the agency: whoever of it handles the report must know
+        # who the child is, for as long as a grant can last.
+        reach=Reach.AGENCY,
+        valid_until=timezone.localdate(now) + MAX_PERIOD,
     )
     disclosure.save(force_insert=True)
     detail = _grant_detail(disclosure, f"handed over with child-concern report {concern_report.pk}")

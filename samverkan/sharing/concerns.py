@@ -51,7 +51,11 @@ def disclosed_identities(user: User, report: ChildConcernReport) -> list[Disclos
     identities: list[DisclosedIdentity] = []
     for record_type, chosen in by_type.items():
         for projection in read_many(
-            user, record_type, ids=chosen, detail=f"on child-concern report {report.pk}"
+            user,
+            record_type,
+            ids=chosen,
+            detail=f"on child-concern report {report.pk}",
+            purpose=f"child-concern report {report.pk}",
         ):
             d = chosen[projection.pk]
             identities.append(

@@ -16,8 +16,9 @@ from samverkan.legal.models import LegalBasis, Offence
 from samverkan.legal.provisions import Direction
 from samverkan.operations.forms import EncounterChoiceField
 from samverkan.operations.models import Encounter, Shift, ShiftStatus
+from samverkan.sharing.access import colleagues, readers_in
 from samverkan.sharing.gate import Disclosable, registry
-from samverkan.sharing.models import RefusalKind
+from samverkan.sharing.models import DEFAULT_PERIOD, MAX_PERIOD, Reach, RefusalKind
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # How far back the shift list reaches; older encounters are named from their own page.
@@ -27,6 +28,55 @@ SHIFTS_BACK = dt.timedelta(days=365)
 class ShiftChoiceField(forms.ModelChoiceField[Shift]):
     def label_from_instance(self, obj: Shift) -> str:
         return str(obj)
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField[User]):
+    """Persons by name and role (what the other agency may know of the readers of its record)."""
+
+    def label_from_instance(self, obj: User) -> str:
+        role = obj.role
+        return f"{obj.display_name} ({role.label})" if role is not None else obj.display_name
+
+
+def _persons_field(label: Any, queryset: QuerySet[User], *, required: bool, help_text: Any) -> PersonChoiceField:
+    return PersonChoiceField(
+        label=label,
+        queryset=queryset,
+        required=required,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=help_text,
+        error_messages={
+            "required": _("Choose who was told."),
+            "invalid_choice": _("Choose persons from the list."),
+            "invalid_pk_value": _("Choose persons from the list."),
+        },
+    )
+
+
+def _valid_until_field(help_text: Any) -> forms.DateField:
+    today = timezone.localdate()
+    return forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        initial=today + DEFAULT_PERIOD,
+        input_formats=["%Y-%m-%d"],
+        help_text=help_text,
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+        widget=forms.DateInput(
+            format="%Y-%m-%d",
+            attrs={
+                "type": "date",
+                "min": today.isoformat(),
+                "max": (today + MAX_PERIOD).isoformat(),
+            },
+        ),
+    )
+
+
+PERIOD_HELP = _(
+    "The last day the disclosure may be read; then it lapses. At most a year from today; "
+    "left empty, 90 days."
+)
 
 
 class BasisChoiceField(forms.ModelChoiceField[LegalBasis]):
@@ -211,7 +261,15 @@ class RequestForm(_SubjectForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    field_order = ["owning_agency", "encounter", "case_number", "field_names", "offence", "purpose"]
+    field_order = [
+        "owning_agency",
+        "encounter",
+        "case_number",
+        "field_names",
+        "offence",
+        "purpose",
+        "colleagues",
+    ]
 
     def __init__(
         self, *args: Any, user: User, registered: Disclosable[Any], **kwargs: Any
@@ -219,6 +277,15 @@ class RequestForm(_SubjectForm):
         super().__init__(*args, user=user, registered=registered, **kwargs)
         self.fields["owning_agency"] = _agency_field(
             _("Ask"), other_agencies(user, registered.owner_kind)
+        )
+        self.fields["colleagues"] = _persons_field(
+            _("Colleagues on the same case"),
+            colleagues(user, registered.record_type),
+            required=False,
+            help_text=_(
+                "Only you and the colleagues you name here will read what is disclosed, "
+                "and the other agency may leave some of them out. Nobody else of your agency will."
+            ),
         )
         if registered.direction == Direction.TO_POLICE:
             self.fields["offence"] = _offence_field(
@@ -258,7 +325,9 @@ class OralForm(_SubjectForm):
 
     field_order = [
         "requesting_agency",
+        "recipients",
         "recipient_name",
+        "valid_until",
         "occurred_at",
         "encounter",
         "case_number",
@@ -280,7 +349,18 @@ class OralForm(_SubjectForm):
     ) -> None:
         super().__init__(*args, user=user, registered=registered, **kwargs)
         other = "police" if registered.direction == Direction.TO_POLICE else "social_services"
-        self.fields["requesting_agency"] = _agency_field(_("Told to"), other_agencies(user, other))
+        agencies = other_agencies(user, other)
+        self.fields["requesting_agency"] = _agency_field(_("Told to"), agencies)
+        readers = User.objects.none()
+        for agency in agencies:
+            readers = readers | readers_in(agency, registered.record_type)
+        self.fields["recipients"] = _persons_field(
+            _("Persons told"),
+            readers.order_by("first_name", "last_name", "username"),
+            required=True,
+            help_text=_("They, and nobody else of their agency, read it in the system."),
+        )
+        self.fields["valid_until"] = _valid_until_field(PERIOD_HELP)
         self.fields["legal_basis"].queryset = LegalBasis.objects.for_direction(  # type: ignore[attr-defined]
             registered.direction
         )
@@ -342,9 +422,39 @@ class ApproveForm(forms.Form):
         registered: Disclosable[Any],
         requested: list[str],
         records: list[tuple[int, str]],
+        named: QuerySet[User] | None = None,
+        requester: User | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        named = named if named is not None else User.objects.none()
+        self.fields["recipients"] = _persons_field(
+            _("Who reads it"),
+            named,
+            required=False,
+            help_text=_(
+                "The requester and the colleagues they named. Leave out anyone who does not "
+                "need it; the requester always reads it."
+            ),
+        )
+        self.fields["recipients"].initial = [u.pk for u in named]
+        membership = requester.membership if requester is not None else None
+        unit = membership.unit if membership is not None else ""
+        reach_choices: list[tuple[str, Any]] = [(Reach.PERSONS.value, Reach.PERSONS.label)]
+        if unit:
+            reach_choices.append(
+                (Reach.UNIT.value, _("Everyone of the requester's unit (%(unit)s)") % {"unit": unit})
+            )
+        self.fields["reach"] = forms.TypedChoiceField(
+            label=_("The disclosure reaches"),
+            choices=reach_choices,
+            required=False,
+            empty_value=Reach.PERSONS.value,
+            initial=Reach.PERSONS.value,
+            widget=forms.RadioSelect,
+            error_messages={"invalid_choice": _("Choose who the disclosure reaches.")},
+        )
+        self.fields["valid_until"] = _valid_until_field(PERIOD_HELP)
         self.fields["record"].choices = records  # type: ignore[attr-defined]
         if len(records) == 1:
             self.fields["record"].initial = records[0][0]

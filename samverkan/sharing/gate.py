@@ -26,13 +26,15 @@ from django.apps import apps
 from django.db import models, transaction
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import AgencyKind, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-from samverkan.audit.actions import do_record_event, do_record_views
+from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
+from samverkan.audit.owners import owner_mark
 from samverkan.legal.provisions import Direction
 from samverkan.sharing.models import Disclosure
 from samverkan.sharing.rules import SubjectAge
@@ -173,7 +175,13 @@ def record_url(record_type: str, record: Any | None, record_id: int | None) -> s
 
 
 def grants(user: Any, record_type: RecordType | str) -> dict[int, frozenset[str]]:
-    """Record id → the declared fields that delivered disclosures grant the user's agency."""
+    """Record id → the declared fields that current, delivered disclosures grant ``user``.
+
+    Need-to-know: a disclosure reaches the persons it names (the requester and the colleagues
+    they named, as the owner narrowed them), the requester's unit if the owner chose it, or for
+    a child-concern report the agency it is addressed to; and only until its ``valid_until``.
+    Everyone else of the receiving agency is granted nothing.
+    """
     registered = entry(str(record_type))
     if registered is None or user is None or not getattr(user, "is_authenticated", False):
         return {}
@@ -183,7 +191,9 @@ def grants(user: Any, record_type: RecordType | str) -> dict[int, frozenset[str]
         return {}
     rows = (
         Disclosure.objects.delivered()
-        .filter(requesting_agency_id=membership.agency_id, record_type=str(record_type))
+        .current(timezone.localdate())
+        .reaching(user)
+        .filter(record_type=str(record_type))
         .values_list("record_id", "fields_granted")
     )
     found: dict[int, set[str]] = {}
@@ -271,18 +281,106 @@ def _registered(record_type: RecordType | str) -> Disclosable[Any]:
     return registered
 
 
-def read(
-    user: User, record_type: RecordType | str, pk: Any, *, purpose: str = "", detail: str = ""
-) -> Projection:
-    """One record disclosed to the user's agency, as a projection; the read is audited.
+class PurposeRequired(Exception):
+    """A disclosed record is read only for a stated purpose, which its audit event keeps."""
 
-    Hidden, missing and never-disclosed records alike answer 404 and are audited as ``denied``.
+    def __init__(self, record_type: str, pk: int) -> None:
+        super().__init__(f"{record_type} {pk}: a purpose is required")
+        self.record_type = record_type
+        self.pk = pk
+
+
+def _owner_codes(registered: Disclosable[Any], ids: Iterable[int | None]) -> dict[int, str]:
+    """The agency holding each record, so that its auditors see every read of it."""
+    wanted = [pk for pk in ids if pk is not None]
+    if not wanted:
+        return {}
+    rows = (
+        registered.model._default_manager.filter(pk__in=wanted)
+        .values_list("pk", f"{registered.owner_path}__code")
+    )
+    return {pk: code or "" for pk, code in rows}
+
+
+def _disclosed_before(user: User, registered: Disclosable[Any], pk: int | None) -> str:
+    """The owner of a record once delivered to the user's agency (for someone else, or lapsed),
+    so that its auditors see the refused read; "" for any other record, whose existence the
+    reader's own auditors must not learn from the mark either."""
+    membership = user.membership
+    if pk is None or membership is None:
+        return ""
+    code = (
+        Disclosure.objects.delivered()
+        .filter(
+            requesting_agency_id=membership.agency_id,
+            record_type=str(registered.record_type),
+            record_id=pk,
+        )
+        .values_list("owning_agency__code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
+def audit_reads(
+    user: User,
+    record_type: RecordType | str,
+    owners: Mapping[int, str],
+    *,
+    action: AuditAction = AuditAction.VIEW,
+    purpose: str = "",
+    detail: str = "",
+) -> None:
+    """Audit disclosed reads so that the owning agencies' auditors see them too.
+
+    A ``view`` per record; a ``list`` per owning agency naming the records' ids.
+    """
+    with transaction.atomic():
+        if action == AuditAction.LIST:
+            by_owner: dict[str, list[int]] = {}
+            for pk, owner in owners.items():
+                by_owner.setdefault(owner, []).append(pk)
+            if not by_owner:
+                do_record_event(
+                    user=user, action=action, record_type=str(record_type), detail=f"{detail}; ids="
+                )
+            for owner, pks in sorted(by_owner.items()):
+                ids = ",".join(str(pk) for pk in sorted(pks))
+                do_record_event(
+                    user=user,
+                    action=action,
+                    record_type=str(record_type),
+                    purpose=purpose,
+                    detail=owner_mark(owner) + f"{detail}; ids={ids}",
+                )
+            return
+        for pk, owner in owners.items():
+            do_record_event(
+                user=user,
+                action=action,
+                record_type=str(record_type),
+                record_id=pk,
+                purpose=purpose,
+                detail=owner_mark(owner) + (detail or "disclosed"),
+            )
+
+
+def read(
+    user: User, record_type: RecordType | str, pk: Any, *, purpose: str, detail: str = ""
+) -> Projection:
+    """One record disclosed to the user, as a projection, read for ``purpose``; audited.
+
+    Hidden, missing, never-disclosed and lapsed records alike answer 404 and are audited as
+    ``denied`` (seen by the owner's auditors when the record exists). A record that may be read
+    raises ``PurposeRequired`` until a purpose is given; the purpose goes into the read's event.
     """
     registered = _registered(record_type)
     granted = grants(user, record_type) if is_disclosed_read(user, registered.record_type) else {}
     try:
-        key = int(pk)
+        key: int | None = int(pk)
     except (TypeError, ValueError):
+        key = None
+    if key is not None and not 0 < key < 2**63:
         key = None
     record = registered.records().filter(pk=key).first() if key in granted else None
     if record is None:
@@ -291,17 +389,15 @@ def read(
             action=AuditAction.DENIED,
             record_type=str(record_type),
             record_id=str(pk)[:64],
-            detail="disclosed read",
+            detail=owner_mark(_disclosed_before(user, registered, key)) + "disclosed read",
         )
         raise Http404
     assert key is not None
-    do_record_event(
-        user=user,
-        action=AuditAction.VIEW,
-        record_type=str(record_type),
-        record_id=key,
-        purpose=purpose,
-        detail=detail or "disclosed",
+    purpose = purpose.strip()
+    if not purpose:
+        raise PurposeRequired(str(record_type), key)
+    audit_reads(
+        user, record_type, _owner_codes(registered, [key]), purpose=purpose, detail=detail
     )
     return project(registered, record, granted[key])
 
@@ -313,9 +409,10 @@ def read_many(
     where: Mapping[str, Any] | None = None,
     ids: Iterable[int] | None = None,
     detail: str = "",
+    purpose: str = "",
     audit: bool = True,
 ) -> list[Projection]:
-    """The records disclosed to the user's agency (narrowed by ``where``/``ids``), audited each."""
+    """The records disclosed to the user (narrowed by ``where``/``ids``), audited each."""
     registered = _registered(record_type)
     if not is_disclosed_read(user, registered.record_type):
         return []
@@ -326,11 +423,16 @@ def read_many(
     records = registered.records().filter(pk__in=wanted, **(where or {})).order_by("pk")
     projections = [project(registered, r, granted[r.pk]) for r in records]
     if audit and projections:
-        with transaction.atomic():
-            do_record_views(
-                user=user,
-                record_type=str(record_type),
-                record_ids=[p.pk for p in projections],
-                detail=detail or "disclosed",
-            )
+        audit_reads(
+            user,
+            record_type,
+            _owner_codes(registered, [p.pk for p in projections]),
+            purpose=purpose,
+            detail=detail,
+        )
     return projections
+
+
+def owners_of(record_type: RecordType | str, ids: Iterable[int]) -> dict[int, str]:
+    """The owning agency of each record in ``ids``, for a list page's audit event."""
+    return _owner_codes(_registered(record_type), ids)

@@ -15,6 +15,7 @@ when deciding; until then the requester learns nothing of its existence.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -44,7 +45,20 @@ class RefusalKind(models.TextChoices):
     OTHER = "other", _("Other reason")
 
 
+class Reach(models.TextChoices):
+    """Who in the receiving agency a delivered disclosure reaches (need-to-know)."""
+
+    PERSONS = "persons", _("The named persons")
+    UNIT = "unit", _("The requester's unit")
+    # Only for an identity handed over with a child-concern report: the report is addressed to
+    # the social-services agency, and whoever handles it must know who the child is.
+    AGENCY = "agency", _("The agency that handles the child-concern report")
+
+
 OPEN_STATUSES = (DisclosureStatus.REQUESTED, DisclosureStatus.APPROVED)
+# How long a grant holds unless the owner says otherwise, and at most.
+DEFAULT_PERIOD = dt.timedelta(days=90)
+MAX_PERIOD = dt.timedelta(days=365)
 
 
 class DisclosureQuerySet(models.QuerySet["Disclosure"]):
@@ -65,6 +79,21 @@ class DisclosureQuerySet(models.QuerySet["Disclosure"]):
 
     def delivered(self) -> DisclosureQuerySet:
         return self.filter(status=DisclosureStatus.ACCEPTED, record_id__isnull=False)
+
+    def current(self, on: dt.date) -> DisclosureQuerySet:
+        """Grants whose period includes the day ``on``; after it they lapse."""
+        return self.filter(valid_until__gte=on)
+
+    def reaching(self, user: Any) -> DisclosureQuerySet:
+        """Disclosures to the user's agency that reach the user: named, of the unit, or the
+        agency for a child-concern report. Everyone else of the agency is reached by none."""
+        membership = getattr(user, "membership", None)
+        if membership is None:
+            return self.none()
+        who = Q(reach=Reach.AGENCY) | Q(reach=Reach.PERSONS, recipients=user)
+        if membership.unit:
+            who |= Q(reach=Reach.UNIT, granted_unit=membership.unit)
+        return self.filter(who, requesting_agency_id=membership.agency_id)
 
 
 class Disclosure(models.Model):
@@ -170,6 +199,17 @@ class Disclosure(models.Model):
     made_orally = models.BooleanField(_("made orally"), default=False)
     occurred_at = models.DateTimeField(_("disclosed orally at"), null=True, blank=True)
     recipient_name = models.CharField(_("told to"), max_length=200, blank=True)
+    # Need-to-know: who in the requesting agency the grant reaches, and until which day.
+    # The requester and the colleagues they name (on the same case), narrowed by the owner.
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("granted to")
+    )
+    reach = models.CharField(
+        _("reaches"), max_length=16, choices=Reach.choices, default=Reach.PERSONS
+    )
+    # The requester's unit (``Membership.unit``) when the owner grants it to the unit.
+    granted_unit = models.CharField(_("unit"), max_length=200, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
     # Handed over with this child-concern report under the duty to report, unasked.
     concern_report = models.ForeignKey(
         ChildConcernReport,
@@ -209,6 +249,14 @@ class Disclosure(models.Model):
                 name="disclosure_refused_with_reason",
             ),
             models.CheckConstraint(
+                condition=~Q(status__in=["approved", "accepted"]) | Q(valid_until__isnull=False),
+                name="disclosure_granted_for_a_period",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reach="unit") | ~Q(granted_unit=""),
+                name="disclosure_unit_named",
+            ),
+            models.CheckConstraint(
                 condition=Q(made_orally=False) | Q(occurred_at__isnull=False),
                 name="disclosure_oral_with_time",
             ),
@@ -241,6 +289,23 @@ class Disclosure(models.Model):
     @property
     def can_be_accepted(self) -> bool:
         return self.status == DisclosureStatus.APPROVED
+
+    def is_current(self, on: dt.date | None = None) -> bool:
+        """Whether the grant holds on ``on`` (today): delivered, and its period not over."""
+        day = on or timezone.localdate()
+        return (
+            self.status == DisclosureStatus.ACCEPTED
+            and self.valid_until is not None
+            and day <= self.valid_until
+        )
+
+    @property
+    def has_lapsed(self) -> bool:
+        return (
+            self.status == DisclosureStatus.ACCEPTED
+            and self.valid_until is not None
+            and timezone.localdate() > self.valid_until
+        )
 
     @property
     def can_be_withdrawn(self) -> bool:

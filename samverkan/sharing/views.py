@@ -230,6 +230,8 @@ def _owner_context(user: User, d: Disclosure, bound: Mapping[str, Any]) -> dict[
             registered=registered,
             requested=list(d.fields_requested),
             records=[(s.pk, s.label) for s in summaries],
+            named=d.recipients.all(),
+            requester=d.requested_by,
             initial={"offence": d.offence_id},
         )
         context["refuse_form"] = bound.get("refuse_form") or RefuseForm(
@@ -249,6 +251,7 @@ def _detail_context(user: User, d: Disclosure, bound: Mapping[str, Any]) -> dict
         "is_requester": not is_owner,
         "matches": [],
         "record_link": None,
+        "readers": list(d.recipients.order_by("first_name", "last_name", "username")),
     }
     if is_owner:
         context |= _owner_context(user, d, bound)
@@ -299,6 +302,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
             registered=registered,
             requested=list(d.fields_requested),
             records=_record_choices(registered, records),
+            named=d.recipients.all(),
+            requester=d.requested_by,
         )
         if form.is_valid():
             data = form.cleaned_data
@@ -311,6 +316,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
                     fields=data["field_names"],
                     assessment=data["assessment"],
                     offence=data.get("offence"),
+                    recipients=data["recipients"],
+                    reach=data["reach"],
+                    valid_until=data["valid_until"],
                     acting_user=user,
                 )
             except ValidationError as exc:
@@ -471,6 +479,7 @@ def request_disclosure(request: HttpRequest) -> HttpResponse:
                 encounter=data_.get("encounter"),
                 case_number=data_.get("case_number", ""),
                 offence=data_.get("offence"),
+                colleagues_named=data_["colleagues"],
                 acting_user=user,
             )
         except ValidationError as exc:
@@ -594,6 +603,8 @@ def oral(request: HttpRequest) -> HttpResponse:
                     encounter=cd.get("encounter"),
                     offence=cd.get("offence"),
                     recipient_name=cd["recipient_name"],
+                    recipients=cd["recipients"],
+                    valid_until=cd["valid_until"],
                     acting_user=user,
                 )
             except ValidationError as exc:

@@ -25,8 +25,11 @@ from samverkan.support.models import (
 PROTECTED_DETAIL = "protected personal data"
 
 
-def access_client_for_user(user: User, client_id: Any, *, action: Action = Action.VIEW) -> Client:
-    """One client, for ``action``; a read (``VIEW``) is audited, protected identity noted."""
+def access_client_for_user(
+    user: User, client_id: Any, *, action: Action = Action.VIEW, purpose: str = ""
+) -> Client:
+    """One client, for ``action``; a read (``VIEW``) is audited with its purpose, protected
+    identity noted."""
     qs = Client.objects.visible_to(user, action).select_related("agency")
     client = access_or_404(qs, user, RecordType.CLIENT, client_id, action=action, audit=False)
     if action is Action.VIEW:
@@ -35,6 +38,7 @@ def access_client_for_user(user: User, client_id: Any, *, action: Action = Actio
             action=AuditAction.VIEW,
             record_type=RecordType.CLIENT,
             record_id=client.pk,
+            purpose=purpose,
             detail=PROTECTED_DETAIL if client.protected_identity else "",
         )
     return client

@@ -36,7 +36,7 @@ from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.lib import identity
 from samverkan.operations.models import ChildConcernReport, Encounter, EncounterRole, Shift
-from samverkan.sharing import gate
+from samverkan.sharing import gate, purposes
 from samverkan.sharing.concerns import disclosed_identities
 from samverkan.support import actions, disclosure
 from samverkan.support.access import (
@@ -153,12 +153,23 @@ def client_list(request: HttpRequest) -> HttpResponse:
             # The other agency's clients reach this page only as projections of the granted fields.
             rows = [gate.project(disclosure.CLIENT, c, granted[c.pk]) for c in page.object_list]
         ids = ",".join(str(row.pk) for row in rows)
-        do_record_event(
-            user=user,
-            action=AuditAction.LIST,
-            record_type=RecordType.CLIENT,
-            detail=f"page={page.number}; search={'yes' if query else 'no'}; ids={ids}",
-        )
+        listed = f"page={page.number}; search={'yes' if query else 'no'}"
+        if granted is None:
+            do_record_event(
+                user=user,
+                action=AuditAction.LIST,
+                record_type=RecordType.CLIENT,
+                detail=f"{listed}; ids={ids}",
+            )
+        else:
+            # One event per owning agency, so that its auditors see the list too.
+            gate.audit_reads(
+                user,
+                RecordType.CLIENT,
+                gate.owners_of(RecordType.CLIENT, [row.pk for row in rows]),
+                action=AuditAction.LIST,
+                detail=listed,
+            )
     context = {
         "form": form,
         "page": page,
@@ -293,18 +304,26 @@ def _detail_context(user: User, client: Client, bound: Mapping[str, Any]) -> dic
 
 
 def _render_disclosed(request: HttpRequest, user: User, pk: int) -> HttpResponse:
-    """The police's view of a client: projections of what was disclosed, never the records."""
-    projection = gate.read(user, RecordType.CLIENT, pk)
+    """The police's view of a client: projections of what was disclosed, never the records,
+    and only once the reader has said why (``purposes``)."""
+    read = purposes.disclosed_read(request, RecordType.CLIENT, pk)
+    if isinstance(read, HttpResponse):
+        return read
+    projection = read.projection
     where = {"client_id": projection.pk}
     related = [
         {
             "heading": _("Support"),
-            "projections": gate.read_many(user, RecordType.SUPPORT_ACTION, where=where),
+            "projections": gate.read_many(
+                user, RecordType.SUPPORT_ACTION, where=where, purpose=read.purpose
+            ),
             "empty": _("Nothing about support has been disclosed to your agency."),
         },
         {
             "heading": _("Referrals"),
-            "projections": gate.read_many(user, RecordType.REFERRAL, where=where),
+            "projections": gate.read_many(
+                user, RecordType.REFERRAL, where=where, purpose=read.purpose
+            ),
             "empty": _("Nothing about referrals has been disclosed to your agency."),
         },
     ]
@@ -323,7 +342,13 @@ def _render_detail(
 ) -> HttpResponse:
     if gate.is_disclosed_read(user, RecordType.CLIENT):
         return _render_disclosed(request, user, pk)
-    client = access_client_for_user(user, pk)
+    # Protected personal data: nothing of the client is shown before the reader says why.
+    purpose = ""
+    if Client.objects.visible_to(user, Action.VIEW).filter(pk=pk, protected_identity=True).exists():
+        purpose = purposes.remembered(request, RecordType.CLIENT, pk)
+        if not purpose:
+            return purposes.prompt(request, RecordType.CLIENT, pk)
+    client = access_client_for_user(user, pk, purpose=purpose)
     return render(
         request, "support/client_detail.html", _detail_context(user, client, bound), status=status
     )

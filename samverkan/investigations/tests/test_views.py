@@ -14,6 +14,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from samverkan.accounts.models import AgencyKind, Collaboration, User
@@ -372,6 +373,14 @@ def test_list_queries_do_not_grow_with_the_reports(
 # --- Disclosure -------------------------------------------------------------------------
 
 
+def give_purpose(http: Client, record_type: str, pk: int) -> None:
+    """A disclosed record is read for a stated purpose (asked before the page shows it)."""
+    response = http.post(
+        reverse("sharing:purpose"), {"record_type": record_type, "record": pk, "purpose": "Utredning"}
+    )
+    assert response.status_code == 302
+
+
 @pytest.fixture
 def disclosed(
     personas: Personas, offences: Offences, suspect: Suspect
@@ -415,6 +424,10 @@ def test_social_worker_sees_only_the_disclosed_fields(
     assert granted.case_number in listing and other.case_number not in listing
     assert "Not disclosed" in listing  # the time of the offence was not granted
 
+    # A purpose first (need-to-know): nothing of the report until it is given.
+    assert granted.case_number not in text(client.get(detail_url(granted)))
+    give_purpose(client, "crime_report", granted.pk)
+    give_purpose(client, "suspect", suspect.pk)
     response = client.get(detail_url(granted))
     assert response.status_code == 200
     page = text(response)
@@ -669,7 +682,9 @@ def test_disclosed_parties_are_shown_only_when_granted(
         return {report.pk: frozenset({"parties"})}
 
     with patch("samverkan.sharing.gate.grants", provider):
-        page = text(login(personas["soc.handlaggare"]).get(detail_url(report)))
+        http = login(personas["soc.handlaggare"])
+        give_purpose(http, "crime_report", report.pk)
+        page = text(http.get(detail_url(report)))
     assert "Injured parties and witnesses" in page and "Witness" in page
     assert report.case_number not in page and SECRET_NARRATIVE not in page
     assert "Add an injured party" not in page

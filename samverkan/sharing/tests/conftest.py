@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from samverkan.accounts.models import Area, Collaboration, User
@@ -230,3 +231,11 @@ def add_suspect(
         encounter=encounter,
         acting_user=officer,
     )
+
+
+def give_purpose(http: HttpClient, record_type: str, pk: int, purpose: str = "Utredning") -> None:
+    """State why a secret record is read (remembered in the session for an hour)."""
+    response = http.post(
+        reverse("sharing:purpose"), {"record_type": record_type, "record": pk, "purpose": purpose}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]

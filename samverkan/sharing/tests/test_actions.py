@@ -100,10 +100,9 @@ def test_police_ask_social_services_for_a_client_and_see_only_the_granted_fields
     assert grants(officer, RecordType.CLIENT) == {
         client.pk: frozenset({"pseudonym", "language"})
     }
-    # Every police role of the agency reads it; nobody else does.
-    assert client.pk in grants(
-        User.objects.get(username="polis.analytiker"), RecordType.CLIENT
-    )
+    # Need-to-know: the requester reads it; a second police user of the region does not.
+    for other in ("polis.analytiker", "polis.utredare"):
+        assert grants(User.objects.get(username=other), RecordType.CLIENT) == {}
     assert grants(User.objects.get(username="vast.polis"), RecordType.CLIENT) == {}
     assert grants(worker, RecordType.CLIENT) == {}
     assert list(Client.objects.visible_to(officer)) == [client]
@@ -554,10 +553,13 @@ def test_an_oral_disclosure_is_delivered_at_once(
         purpose="Identifiering på plats",
         occurred_at=said,
         recipient_name="Polisinspektör",
+        recipients=[officer],
         acting_user=worker,
     )
     assert d.made_orally and d.status == DisclosureStatus.ACCEPTED
     assert grants(officer, RecordType.CLIENT) == {client.pk: frozenset({"pseudonym"})}
+    # Only the person told reads it.
+    assert grants(User.objects.get(username="polis.utredare"), RecordType.CLIENT) == {}
     assert events_for("disclosure", d.pk) == ["disclose"]
     assert events_for("client", client.pk)[-1] == "disclose"
 
@@ -582,6 +584,7 @@ def test_an_oral_disclosure_is_checked_as_of_when_it_was_said(
         "purpose": "Skydd",
         "occurred_at": june,
         "acting_user": officer,
+        "recipients": [worker],
     }
     with pytest.raises(ValidationError, match="not yet in force on 2025-06-15"):
         do_record_oral_disclosure(legal_basis=bases["sol-2025-400-orosanmalan"], **common)

@@ -26,7 +26,7 @@ from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.legal.models import LegalBasis, Offence
 from samverkan.operations.models import ChildConcernReport
 from samverkan.sharing.gate import grants
-from samverkan.sharing.models import Disclosure, DisclosureStatus
+from samverkan.sharing.models import MAX_PERIOD, Disclosure, DisclosureStatus, Reach
 
 from .conftest import SECRET_NARRATIVE, Login, ReportFactory, personnummer
 from .test_gate import leaked_instances
@@ -111,10 +111,16 @@ def test_a_minor_suspect_is_disclosed_with_the_concern_report_on_the_basis_of_th
     assert "anmälningsskyldighet" in d.assessment
     assert d.legal_basis.provision in d.assessment
     assert d.purpose
-    # Delivered: social services' agency reads exactly those fields, nothing of the report.
-    worker_grants = grants(_worker(), RecordType.SUSPECT)
-    assert worker_grants == {suspect.pk: frozenset(IDENTITY)}
-    assert grants(_worker(), RecordType.CRIME_REPORT) == {}
+    # Delivered: social services' agency reads exactly those fields, nothing of the report,
+    # for a year (the report is addressed to the agency); then the grant lapses.
+    assert d.reach == Reach.AGENCY
+    assert d.valid_until == day.date() + MAX_PERIOD
+    with time_machine.travel(day + dt.timedelta(days=1), tick=False):
+        worker_grants = grants(_worker(), RecordType.SUSPECT)
+        assert worker_grants == {suspect.pk: frozenset(IDENTITY)}
+        assert grants(_worker(), RecordType.CRIME_REPORT) == {}
+    with time_machine.travel(day + MAX_PERIOD + dt.timedelta(days=1), tick=False):
+        assert grants(_worker(), RecordType.SUSPECT) == {}
 
 
 def _worker() -> User:
@@ -246,15 +252,27 @@ def test_the_social_worker_sees_who_the_report_is_about(
         action="view",
         record_type="suspect",
         record_id=str(minor.pk),
-        detail=f"on child-concern report {minor.child_concern_report_id}",
+        detail=f"owner={POLICE}; on child-concern report {minor.child_concern_report_id}",
+        purpose=f"child-concern report {minor.child_concern_report_id}",
     ).exists()
 
 
 def test_the_social_worker_reads_the_suspect_page_with_the_granted_fields_only(
     login: Login, worker: User, minor: Suspect
 ) -> None:
-    response = login(worker).get(reverse("investigations:suspect_detail", args=[minor.pk]))
+    http = login(worker)
+    url = reverse("investigations:suspect_detail", args=[minor.pk])
+    asked = http.get(url)
+    assert asked.status_code == 200
+    assert CHILD_NAME not in asked.content.decode()  # a purpose first
+    given = http.post(
+        reverse("sharing:purpose"),
+        {"record_type": "suspect", "record": minor.pk, "purpose": "Utredning av orosanmälan"},
+    )
+    assert given.status_code == 302 and given["Location"] == url
+    response = http.get(url)
     assert response.status_code == 200
+    assert CHILD_NAME in response.content.decode()
     assert leaked_instances(response, [CrimeReport, Suspect]) == []
     assert [field.label for field in response.context["projection"].fields] == [
         "Name",

@@ -27,7 +27,7 @@ from samverkan.sharing.actions import do_record_oral_disclosure
 from samverkan.support import actions as social
 from samverkan.support import models as social_models
 
-from .conftest import SECRET_CONTACT, ClientFactory, EncounterFactory, Login
+from .conftest import SECRET_CONTACT, ClientFactory, EncounterFactory, Login, give_purpose
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +115,7 @@ def disclosed_client(
             purpose="Identifiering på plats",
             occurred_at=timezone.now() - dt.timedelta(minutes=5),
             recipient_name="Polisinspektör",
+            recipients=[officer],
             acting_user=worker,
         )
     return client
@@ -124,7 +125,15 @@ def test_the_police_read_a_disclosed_client_as_a_projection(
     login: Login, officer: User, disclosed_client: social_models.Client
 ) -> None:
     http = login(officer)
-    detail = http.get(reverse("support:client_detail", args=[disclosed_client.pk]))
+    url = reverse("support:client_detail", args=[disclosed_client.pk])
+    asked = http.get(url)
+    # A purpose first: the question, and nothing of the record.
+    assert asked.status_code == 200
+    assert "Kanarie Rosa" not in asked.content.decode()
+    assert CANARY_NOTE not in asked.content.decode()
+    assert leaked_instances(asked, _agency_models()) == []
+    give_purpose(http, "client", disclosed_client.pk, "Förundersökning K1-26")
+    detail = http.get(url)
     listing = http.post(reverse("support:client_list"), {"q": ""})
     for response in (detail, listing):
         assert response.status_code == 200
@@ -137,7 +146,11 @@ def test_the_police_read_a_disclosed_client_as_a_projection(
     projection = detail.context["projection"]
     assert projection.names == {"pseudonym"}
     assert AuditEvent.objects.filter(
-        username=officer.username, action="view", record_type="client", record_id=str(disclosed_client.pk)
+        username=officer.username,
+        action="view",
+        record_type="client",
+        record_id=str(disclosed_client.pk),
+        purpose="Förundersökning K1-26",
     ).exists()
 
 
@@ -148,9 +161,11 @@ def test_a_record_never_disclosed_is_404_and_audited_as_denied(
     response = login(officer).get(reverse("support:client_detail", args=[hidden.pk]))
     assert response.status_code == 404
     assert "Aldrig Utlämnad" not in response.content.decode()
-    assert AuditEvent.objects.filter(
+    denied = AuditEvent.objects.get(
         username=officer.username, action="denied", record_type="client", record_id=str(hidden.pk)
-    ).exists()
+    )
+    # Not marked with its owner: the police's own auditors must not learn that it exists.
+    assert denied.detail == "disclosed read"
 
 
 def test_read_many_projects_only_granted_fields(
@@ -186,6 +201,7 @@ def test_the_minors_list_on_the_results_page_is_the_owners_and_audited(
         purpose="Utredning",
         occurred_at=timezone.now() - dt.timedelta(minutes=5),
         recipient_name="Polisinspektör",
+        recipients=[officer],
         acting_user=worker,
         offence=offences["brb-6-9"],
     )
@@ -204,3 +220,22 @@ def test_the_minors_list_on_the_results_page_is_the_owners_and_audited(
         detail="minor without a referral",
     ).exists()
     assert AuditEvent.objects.filter(username=worker.username, action="list", record_type="encounter").exists()
+
+
+def test_a_police_user_the_disclosure_does_not_name_gets_no_canary(
+    login: Login, personas: dict[str, User], disclosed_client: social_models.Client
+) -> None:
+    """Disclosed to the officer told, not to the region: the investigator reads nothing of it."""
+    other = personas["polis.utredare"]
+    http = login(other)
+    give_purpose(http, "client", disclosed_client.pk)
+    detail = http.get(reverse("support:client_detail", args=[disclosed_client.pk]))
+    listing = http.post(reverse("support:client_list"), {"q": ""})
+    assert detail.status_code == 404
+    for response in (detail, listing):
+        page = response.content.decode()
+        assert "Kanarie Rosa" not in page and CANARY_NOTE not in page
+        assert leaked_instances(response, _agency_models()) == []
+    assert gate.read_many(other, RecordType.CLIENT) == []
+    assert gate.read_many(other, RecordType.SUPPORT_ACTION) == []
+    assert not social_models.Client.objects.visible_to(other).exists()

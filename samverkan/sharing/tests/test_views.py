@@ -27,6 +27,7 @@ from .conftest import (
     EncounterFactory,
     Login,
     ReportFactory,
+    give_purpose,
 )
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,9 @@ def test_police_to_social_services_and_back(
     assert polis.post(url("accept", d.pk)).status_code == 302
     assert "Open the record" in polis.get(url("detail", d.pk)).content.decode()
 
+    asked = polis.get(client_page)
+    assert asked.status_code == 200 and "Lisa" not in asked.content.decode()  # why, first
+    give_purpose(polis, "client", client.pk)
     shown = polis.get(client_page)
     assert shown.status_code == 200
     html = shown.content.decode()
@@ -187,6 +191,8 @@ def test_police_to_social_services_and_back(
     assert response.status_code == 302
     assert soc.get(report_page).status_code == 404
     assert soc.post(url("accept", back.pk)).status_code == 302
+    assert report.case_number not in soc.get(report_page).content.decode()  # why, first
+    give_purpose(soc, "crime_report", report.pk)
     html = soc.get(report_page).content.decode()
     assert report.case_number in html
     assert "utnyttjande av barn genom köp av sexuell handling" in html  # BrB 6:9 since 2020
@@ -254,6 +260,7 @@ def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
             "record": report.pk,
             "requesting_agency": social_agency.pk,
             "recipient_name": "Socialsekreterare",
+            "recipients": [worker.pk],
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "field_names": ["offence", "committed_at"],
             "legal_basis": bases["sol-2025-400-orosanmalan"].pk,
@@ -264,6 +271,8 @@ def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
     assert response.status_code == 302, response.content.decode()
     oral = latest()
     assert oral.made_orally and oral.status == DisclosureStatus.ACCEPTED
+    assert list(oral.recipients.all()) == [worker]
+    give_purpose(soc, "crime_report", report.pk)
     html = soc.get(reverse("investigations:report_detail", args=[report.pk])).content.decode()
     assert "utnyttjande av barn genom köp av sexuell handling" in html
     assert report.case_number not in html  # not granted orally
@@ -294,6 +303,7 @@ def test_an_oral_disclosure_named_by_an_encounter(
             "shift": shift.pk,
             "encounter": met.pk,
             "requesting_agency": police_agency.pk,
+            "recipients": [officer.pk],
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "field_names": ["pseudonym"],
             "legal_basis": bases["osl-12-2"].pk,
@@ -302,7 +312,14 @@ def test_an_oral_disclosure_named_by_an_encounter(
         },
     )
     assert response.status_code == 302, response.content.decode()
-    assert login(officer).get(reverse("support:client_detail", args=[client.pk])).status_code == 200
+    polis = login(officer)
+    give_purpose(polis, "client", client.pk)
+    assert client.pseudonym in polis.get(
+        reverse("support:client_detail", args=[client.pk])
+    ).content.decode()
+    # Only the person told: a second police user of the region gets 404.
+    other = login(User.objects.get(username="polis.utredare"))
+    assert other.get(reverse("support:client_detail", args=[client.pk])).status_code == 404
 
 
 # --- Refusals and invalid bases -------------------------------------------------------------

@@ -203,14 +203,24 @@ def test_protected_identity_shows_numbers_on_the_detail_page_only(
         assert NUMBER not in body(response)
         assert NUMBER.replace("-", "") not in body(response)
         assert "Nås via mottagningen" not in body(response)
+    # A purpose first (need-to-know): nothing of the client until it is given.
+    asked = social.get(detail_url(hidden))
+    assert asked.status_code == 200
+    assert NUMBER not in body(asked) and "Nås via mottagningen" not in body(asked)
+    given = social.post(
+        reverse("sharing:purpose"),
+        {"record_type": "client", "record": hidden.pk, "purpose": "Stödsamtal"},
+    )
+    assert given.status_code == 302
     response = social.get(detail_url(hidden))
     assert NUMBER in body(response)
     assert "Nås via mottagningen" in body(response)
     event = last_event()
-    assert (event.action, event.record_id, event.detail) == (
+    assert (event.action, event.record_id, event.detail, event.purpose) == (
         "view",
         str(hidden.pk),
         "protected personal data",
+        "Stödsamtal",
     )
 
 
@@ -561,6 +571,10 @@ def test_police_see_only_the_disclosed_client_and_fields(
         assert NUMBER not in listed and "svenska" not in listed
         # A number finds nothing: identifiers were not disclosed.
         assert "Rosa Ros" not in body(police.post(LIST, {"q": NUMBER}))
+        police.post(
+            reverse("sharing:purpose"),
+            {"record_type": "client", "record": rosa.pk, "purpose": "Förundersökning"},
+        )
         detail = police.get(detail_url(rosa))
         assert detail.status_code == 200
         page = body(detail)

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from samverkan.demo.disclosures import build_disclosures
 from samverkan.demo.generate import Demo, demo_data_present
 from samverkan.demo.personas import PERSONAS, ensure_personas
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("Loading demo data for 2020–2022 and the present…")
                 Demo().build(progress=lambda text: self.stdout.write(f"  {text}"))
+                build_disclosures()
                 self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if options["quiet_users"]:
             return
