@@ -36,7 +36,7 @@ class ErrorOut(Schema):
 
 # The answers other than success that any endpoint may give, documented on every operation.
 ERRORS: dict[int, type[ErrorOut]] = {
-    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut,
+    400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 428: ErrorOut, 429: ErrorOut,
 }
 
 

@@ -95,6 +95,9 @@ class Disclosable(Generic[M]):
     url_name: str = ""
     url_id: Callable[[M], int] | None = None
     select_related: tuple[str, ...] = ()
+    # Whether even the owner's own reader must say why before the record is shown (e.g. a
+    # client with protected personal data); the pages and the API ask for a purpose first.
+    needs_purpose: Callable[[M], bool] | None = None
 
     @property
     def field_names(self) -> frozenset[str]:

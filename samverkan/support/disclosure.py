@@ -206,6 +206,7 @@ CLIENT: Disclosable[Client] = Disclosable(
     subject_age=client_age,
     consent=consents_to_police,
     url_name="support:client_detail",
+    needs_purpose=lambda c: c.protected_identity,
 )
 
 # The support pages show a disclosed support action or referral as a whole
@@ -237,6 +238,7 @@ def _entry_of_a_client(
         url_name="support:client_detail",
         url_id=lambda record: record.client_id,
         select_related=select_related,
+        needs_purpose=lambda record: record.client.protected_identity,
     )
 
 

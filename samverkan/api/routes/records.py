@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Query, Router, Schema
 
 from samverkan.accounts.access import access_or_404, require_list
@@ -41,17 +42,32 @@ class RecordOut(Schema):
     id: int
     title: str
     disclosed: bool = Field(description="True when the record belongs to the other agency and only granted fields are shown.")
+    purpose_required: bool = Field(
+        False, description="True when the record is shown only to a reader who gives a purpose (read it by its id with ?purpose=…); its fields are left out here.",
+    )
     fields: list[FieldOut]
 
 
-def _out(projection: gate.Projection, disclosed: bool) -> dict[str, Any]:
+def _out(projection: gate.Projection, disclosed: bool, *, withheld: bool = False) -> dict[str, Any]:
     return {
         "record_type": projection.record_type,
         "id": projection.pk,
         "title": projection.title,
         "disclosed": disclosed,
-        "fields": [{"name": f.name, "label": f.label, "value": f.value} for f in projection.fields],
+        "purpose_required": withheld,
+        "fields": [] if withheld else [{"name": f.name, "label": f.label, "value": f.value} for f in projection.fields],
     }
+
+
+def _needs_purpose(registered: gate.Disclosable[Any], record: Any) -> bool:
+    return registered.needs_purpose is not None and registered.needs_purpose(record)
+
+
+def _purpose_required() -> ApiError:
+    return ApiError(
+        428, "purpose_required",
+        _("Say why you read this record: send the purpose as ?purpose=… (it is written to the audit log)."),
+    )
 
 
 def _declared(record_type: str) -> gate.Disclosable[Any]:
@@ -87,7 +103,8 @@ def list_records(request: HttpRequest, paging: Query[PageIn], record_type: Recor
             user=user, action=AuditAction.LIST, record_type=rt,
             detail=f"api; ids={','.join(str(r.pk) for r in rows)}",
         )
-    return {"items": [_out(_own(registered, r), False) for r in rows], "next": encode(rows[-1].pk) if more and rows else None}
+    items = [_out(_own(registered, r), False, withheld=_needs_purpose(registered, r)) for r in rows]
+    return {"items": items, "next": encode(rows[-1].pk) if more and rows else None}
 
 
 @router.get("/{record_type}/{record_id}/", response={200: RecordOut, **ERRORS}, summary="Read one record")
@@ -99,7 +116,14 @@ def read_record(
     registered = _declared(record_type)
     rt = registered.record_type
     if gate.is_disclosed_read(user, rt):
-        return _out(gate.read(user, rt, record_id, purpose=purpose, detail="api"), True)
+        try:
+            return _out(gate.read(user, rt, record_id, purpose=purpose, detail="api"), True)
+        except gate.PurposeRequired:
+            raise _purpose_required() from None
     manager: Any = registered.model._default_manager
-    record = access_or_404(manager.visible_to(user, Action.VIEW), user, RecordType(rt), record_id, purpose=purpose)
+    visible = manager.visible_to(user, Action.VIEW)
+    found = visible.filter(pk=record_id).first()
+    if found is not None and _needs_purpose(registered, found) and not purpose.strip():
+        raise _purpose_required()
+    record = access_or_404(visible, user, RecordType(rt), record_id, purpose=purpose.strip())
     return _out(_own(registered, record), False)

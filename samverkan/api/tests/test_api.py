@@ -162,3 +162,21 @@ def test_openapi_schema_is_served(personas: dict[str, User]) -> None:
     assert {"/api/v1/records/{record_type}/", "/api/v1/shifts/", "/api/v1/results/"} <= set(schema["paths"])
     assert http.get(f"{API}/docs/").status_code == 200
     assert HttpClient().get(f"{API}/docs/").status_code == 302
+
+
+def test_a_protected_client_is_read_only_with_a_purpose(worker: User, make_client: Any) -> None:
+    from samverkan.support.models import Client
+
+    client = make_client("Skyddad")
+    Client.objects.filter(pk=client.pk).update(protected_identity=True)
+    token = token_for(worker)
+    listed = call(token, "/records/client/").json()["items"]
+    assert [(r["id"], r["purpose_required"], r["fields"]) for r in listed] == [(client.pk, True, [])]
+    refused = call(token, f"/records/client/{client.pk}/")
+    assert refused.status_code == 428 and refused.json()["error"]["code"] == "purpose_required"
+    assert SECRET_CONTACT not in refused.content.decode()
+    read = call(token, f"/records/client/{client.pk}/?purpose=Uppföljning%20av%20placering")
+    assert read.status_code == 200 and SECRET_CONTACT in read.content.decode()
+    assert AuditEvent.objects.filter(
+        action="view", username=worker.username, record_id=str(client.pk), purpose="Uppföljning av placering"
+    ).exists()
