@@ -44,6 +44,7 @@ def test_a_consent_in_force_opens_the_consent_basis_and_its_withdrawal_closes_it
             purpose="Kontakt med KAST",
             occurred_at=at,
             acting_user=officer,
+            recipients=[social],
         )
 
     with pytest.raises(ValidationError, match="consent"):
