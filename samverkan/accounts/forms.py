@@ -10,6 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 
+class NextForm(forms.Form):
+    """The login page's ``next`` parameter: where to go after the login (checked again by ``_safe_next``)."""
+
+    next = forms.CharField(required=False, max_length=2000)
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),

@@ -219,6 +219,18 @@ class ImportForm(forms.Form):
     strict = forms.BooleanField(
         label=_("Refuse the whole file if any record is invalid"), required=False,
     )
+    encoding = forms.ChoiceField(
+        label=_("Text encoding"),
+        required=False,
+        choices=[
+            ("", _("Recognise (UTF-8 or UTF-16)")),
+            ("windows-1252", "Windows-1252"),
+            ("iso-8859-1", "ISO-8859-1 (Latin-1)"),
+            ("iso-8859-15", "ISO-8859-15 (Latin-9)"),
+            ("mac-roman", "Mac Roman"),
+        ],
+        help_text=_("For CSV and JSON Lines. Leave it to be recognised unless the file was saved in an older encoding."),
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -347,6 +347,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             summary = import_file(
                 path, agency=agency, user=user, file_format=detect_format(upload.name),
                 strict=form.cleaned_data["strict"], display_name=Path(upload.name).name,
+                encoding=form.cleaned_data["encoding"] or None,
             )
         except ImportRefused as exc:
             form.add_error(None, str(exc))
