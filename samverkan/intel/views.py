@@ -77,9 +77,9 @@ def tip_create(request: HttpRequest) -> HttpResponse:
     tip = form_page(
         request,
         "intel/tip_form.html",
-        {},
+        {"can_disclose": can(user, RecordType.DISCLOSURE, Action.CREATE)},
         lambda data: TipForm(data, user=user),
-        lambda data: actions.do_submit_tip(acting_user=user, **data),
+        lambda data: actions.do_submit_tip(acting_user=user, **TipForm.tip_data(data)),
     )
     if isinstance(tip, HttpResponse):
         return tip
