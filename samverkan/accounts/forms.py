@@ -93,3 +93,17 @@ def form_page(
         except ValidationError as exc:
             apply_errors(form, exc)
     return render(request, template, {**context, "form": form}, status=400)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """A choice of several records by integer id: an id no integer column can hold is an invalid
+    choice, not a database error (SQLite cannot even bind it)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk).strip()
+            if text.lstrip("+-").isdigit() and not -(2**63) <= int(text) < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:40]}
+                )
+        return super()._check_values(value)

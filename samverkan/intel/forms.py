@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.accounts.forms import IdsChoiceField
 from samverkan.accounts.models import Collaboration, User
 from samverkan.intel.importing import SUFFIXES
 from samverkan.intel.models import (
@@ -174,7 +175,7 @@ class ShiftPlanForm(forms.Form):
 
 
 class TipShiftForm(ShiftPlanForm):
-    planned_venues = forms.ModelMultipleChoiceField(
+    planned_venues = IdsChoiceField(
         label=_("Venues"), queryset=Venue.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -172,6 +172,8 @@ def _language() -> Language:
 
 def _publish_section(section: Section, threshold: int) -> Section:
     """Suppress small counts in a section, in its previous period and in the changes."""
+    if not section.lines:
+        return section  # a period without data: no rows, a total of nought, nothing to protect
     current = sdc.breakdown(section.title, [(ln.label, int(ln.value)) for ln in section.lines], total_label=section.total.label)  # type: ignore[arg-type]
     previous = sdc.breakdown(section.title, [(ln.label, int(ln.previous)) for ln in section.lines], total_label=section.total.label)  # type: ignore[arg-type]
     published = sdc.compare(current, previous, threshold, language=_language()).lines()

@@ -73,6 +73,8 @@ INJECTION = (
 )
 SPECIAL = ("", " ", "\x00", "a\x00b", "\x00" * 3, "\ud800", "x\udfff", "\ufeff", "\r\n", "\t", "A" * 5000)
 HOSTILE = NUMBERS + DATES + INJECTION + SPECIAL
+# Sent under every parameter name of every page a persona can open.
+FIRST = ("99999999999999999999999", "-1", "a\x00b", "\ud800", "2021-02-30", "' OR 1=1 --")
 LONG = "Å" * 100_000  # longer than every field's limit
 
 
@@ -136,7 +138,7 @@ class Fuzz:
     failures: list[str] = field(default_factory=list)
     requests: int = 0
 
-    def send(self, persona: str, method: str, url: str, pairs: Sequence[tuple[str, str]]) -> None:
+    def send(self, persona: str, method: str, url: str, pairs: Sequence[tuple[str, str]]) -> int:
         client = self.clients[persona]
         body = encode(pairs)
         self.requests += 1
@@ -157,7 +159,7 @@ class Fuzz:
                     response = client.post(url, data=body, content_type="application/x-www-form-urlencoded")
         except Exception as exc:
             self.failures.append(f"{persona} {method} {url}?{body[:300]}: {type(exc).__name__}: {str(exc)[:300]}")
-            return
+            return 500
         finally:
             got_request_exception.disconnect(dispatch_uid="fuzz")
         if response.status_code >= 500:
@@ -165,23 +167,30 @@ class Fuzz:
             self.failures.append(f"{persona} {method} {url}?{body[:300]}: {response.status_code} {why}")
         if url.startswith("/konto/logga-ut/") or "password" in url:
             login_verified(client, self.users[persona])  # carry on signed in
+        return response.status_code
 
     def sweep(self, route: routing.Route) -> None:
         """Every persona once on the route: the world's paths in turn, one hostile profile each.
 
         A GET carries the value under every parameter name, a POST under every form field;
-        a route taking both gets them from alternate personas.
+        a route taking both gets them from alternate personas. Then the personas who got past
+        the access check (a 200 or a 400) send each of ``FIRST`` under every parameter name.
         """
         urls = routing.paths(route, self.world, per_kind=2)
         methods = sorted(route.methods & {"GET", "POST"}) or ["GET"]
+        readers = []
         for i, persona in enumerate(PERSONAS):
             url = urls[i % len(urls)]
             method = methods[(i + len(route.route)) % len(methods)]
             if method == "GET":
                 value = HOSTILE[(i * 7 + len(route.route)) % len(HOSTILE)]
-                self.send(persona, "GET", url, [(n, value) for n in self.names])
+                if self.send(persona, "GET", url, [(n, value) for n in self.names]) in (200, 400):
+                    readers.append((persona, url))
             else:
                 self.send(persona, "POST", url, [(n, HOSTILE[(i * 5 + j) % len(HOSTILE)]) for j, n in enumerate(self.names)])
+        for k, value in enumerate(FIRST if readers else ()):
+            persona, url = readers[k % len(readers)]
+            self.send(persona, "GET", url, [(n, value) for n in self.names])
 
     def explore(self, route: routing.Route, examples: int) -> None:
         """A few examples drawn by hypothesis: persona, path (hostile path values too), parameters, body."""
@@ -289,3 +298,47 @@ def test_the_hostile_values_reach_the_views(fuzz: Fuzz) -> None:
     assert response.status_code == 400
     assert not fuzz.failures
 
+
+
+# --- The server errors the attack of issue 15 found, each checked again ---------------------------
+
+FOUND = (
+    ("polis.inre", "/pass/kalender/", [("year", "99999999999999999999999")], 400),
+    ("polis.inre", "/pass/kalender/", [("month", "99999999999999999999999")], 400),
+    ("polis.inre", "/pass/kalender/", [("year", "+46701234567")], 400),
+    ("polis.inre", "/pass/kalender/", [("year", "2021"), ("month", "-1")], 400),
+    ("polis.analytiker", "/underrattelser/uppgifter/", [("q", "a\x00b")], 400),
+    ("polis.analytiker", "/underrattelser/entiteter/", [("q", "a\x00b")], 400),
+    ("polis.analytiker", "/underrattelser/natverk/", [("q", "a\x00b")], 400),
+    ("polis.chef", "/resultat/", [("areas", "99999999999999999999999")], 400),
+    ("polis.chef", "/resultat/", [("areas", "-1")], 400),
+    ("soc.chef", "/resultat/export/csv/", [("areas", "99999999999999999999999")], 400),
+    ("polis.chef", "/resultat/", [("year", "2005"), ("public", "on")], 200),
+    ("soc.chef", "/resultat/export/pdf/", [("year", "2005"), ("public", "on")], 200),
+    ("polis.chef", "/resultat/", [("year", "99999999999999999999999")], 400),
+    ("polis.inre", "/konto/logga-in/", [("next", "/\x00")], 302),  # signed in already: to the start page
+    ("polis.inre", "/anmalningar/", [("page", "99999999999999999999999")], 200),
+)
+
+
+@pytest.mark.parametrize(("persona", "url", "query", "status"), FOUND, ids=[f"{u}?{q}" for _p, u, q, _s in FOUND])
+def test_the_server_errors_found_are_refused_with_a_swedish_400(
+    personas: dict[str, User], persona: str, url: str, query: list[tuple[str, str]], status: int
+) -> None:
+    http = login_verified(Client(), personas[persona])
+    response = http.get(f"{url}?{encode(query)}")
+    assert response.status_code == status
+    if status == 400:
+        assert response["Content-Language"] == "sv"
+        assert "<html lang=\"sv\"" in response.content.decode()
+
+
+def test_a_disclosure_decision_that_is_neither_is_a_400(personas: dict[str, User]) -> None:
+    world = build_world(personas)
+    http = login_verified(Client(), personas["soc.handlaggare"])
+    pk = world.ids["disclosure"][0]
+    for decision in ("\x00", "approve\x00", "A" * 5000, ""):
+        response = http.post(f"/utlamnanden/{pk}/beslut/", data=encode([("decision", decision)]),
+                             content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400
+        assert "Välj att godkänna eller avslå." in response.content.decode()
