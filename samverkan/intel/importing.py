@@ -492,8 +492,10 @@ def _import(
                 action=AuditAction.CREATE,
                 record_type=RecordType.INTEL_ITEM,
                 record_id=f"import:{batch.pk}",
+                # Counts only: a file's name is the importer's free text, which the agency's
+                # auditors (who read no intelligence) must not be shown; the batch keeps it.
                 detail=(
-                    f"{batch.file_name}: read {read}, new {written.created}, changed {written.updated}, "
+                    f"{file_format}: read {read}, new {written.created}, changed {written.updated}, "
                     f"unchanged {written.unchanged}, skipped {len(errors)}"
                 ),
             )

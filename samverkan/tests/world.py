@@ -61,6 +61,8 @@ class Canary:
     owners: frozenset[int]  # agencies whose OWN_AGENCY scope reaches the record
     creator: int | None  # the agency that filed it (CREATED_BY_OWN_AGENCY)
     collaboration: int  # the collaboration of a shared fact (COLLABORATION)
+    # A label figures are broken down by (an operation's name): shown with the figures too.
+    in_figures: bool = False
 
 
 @dataclass
@@ -88,10 +90,16 @@ class _Side:
     worker: User
     analyst: User | None
 
-    def canary(self, where: str, record_type: RecordType, *, owner: Agency, creator: Agency | None = None) -> str:
+    def canary(
+        self, where: str, record_type: RecordType, *, owner: Agency, creator: Agency | None = None,
+        in_figures: bool = False,
+    ) -> str:
         text = f"KNR{next(_numbers):05d}Z"
         self.world.canaries.append(
-            Canary(text, where, record_type, frozenset({owner.pk}), creator.pk if creator else None, self.collaboration.pk)
+            Canary(
+                text, where, record_type, frozenset({owner.pk}), creator.pk if creator else None, self.collaboration.pk,
+                in_figures,
+            )
         )
         return text
 
@@ -134,7 +142,8 @@ def _side(world: World, side: _Side, area: Area, offences: dict[str, Offence]) -
         address=side.shared("Venue.address", rt.VENUE), acting_user=officer,
     )
     operation = ops.do_create_operation(
-        collaboration=collab, name=side.shared("Operation.name", rt.SHIFT),
+        collaboration=collab,
+        name=side.canary("Operation.name", rt.SHIFT, owner=side.police_agency, in_figures=True),
         description=side.shared("Operation.description", rt.SHIFT), acting_user=officer,
     )
     start = now - dt.timedelta(hours=3)
