@@ -65,7 +65,7 @@ def may_see(user: User, canary: Canary, collaborations: frozenset[int]) -> bool:
     return False
 
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_STREAM = re.compile(rb"stream\r?\n(.*?)\s*endstream", re.S)
 
 
 def _pdf_text(body: bytes) -> bytes:
@@ -149,7 +149,7 @@ def test_no_persona_sees_a_canary_the_policy_keeps_from_them(
     with capsys.disabled():
         print(
             f"\nleak crawl: {len(found)} URL patterns, {len(personas)} personas, {crawl.checked} URLs × personas "
-            f"fetched ({crawl.answered} answered), {len(world.canaries)} canaries, "
+            f"fetched ({crawl.answered} answered), {len(crawl.seen)} of {len(world.canaries)} canaries seen where allowed, "
             f"{time.perf_counter() - started:.0f} s"
         )
     assert not crawl.leaks, "Canaries where the policy forbids them:\n" + "\n".join(crawl.leaks[:60])
@@ -190,4 +190,4 @@ def test_the_crawler_reads_exports(personas: dict[str, User], world: World) -> N
     for fmt in ("xlsx", "pdf"):
         response = http.get(f"/resultat/export/{fmt}/")
         assert response.status_code == 200
-        assert "samverkan" in text_of(response) or "pass" in text_of(response), fmt
+        assert "samverkanspass" in text_of(response), fmt  # compressed in both, unless decoded
