@@ -99,11 +99,11 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """A choice of several records by integer id: an id no integer column can hold is an invalid
     choice, not a database error (SQLite cannot even bind it)."""
 
-    def _check_values(self, value: Any) -> Any:
-        for pk in value:
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
             text = str(pk).strip()
             if text.lstrip("+-").isdigit() and not -(2**63) <= int(text) < 2**63:
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:40]}
                 )
-        return super()._check_values(value)
+        return super().clean(value)

@@ -105,7 +105,7 @@ def field_names() -> tuple[str, ...]:
                 continue
             for value in vars(module).values():
                 if inspect.isclass(value) and issubclass(value, forms.BaseForm):
-                    names.update(value.base_fields)
+                    names.update(getattr(value, "base_fields", {}))
                     form_classes[value.__name__] = value
             if module_name != "forms":
                 sources.append(Path(inspect.getfile(module)).read_text(encoding="utf-8"))
@@ -114,7 +114,7 @@ def field_names() -> tuple[str, ...]:
         for match in re.finditer(r"(\w+Form)\((?:(?!\w+Form\().){0,300}?prefix=\"(\w+)\"", source, re.S):
             form = form_classes.get(match.group(1))
             if form is not None:
-                names.update(f"{match.group(2)}-{n}" for n in form.base_fields)
+                names.update(f"{match.group(2)}-{n}" for n in getattr(form, "base_fields", {}))
     return tuple(sorted(names))
 
 

@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -127,7 +128,7 @@ def test_the_page_refuses_in_swedish_and_decodes_a_chosen_encoding(personas: dic
 
 def test_records_with_a_nul_are_skipped_and_reported(tmp_path: Path, police: Agency) -> None:
     # Enough records for the bulk lane (COPY on PostgreSQL), one NUL in a text, a list and an id.
-    records = [{"id": f"n-{i}", "kind": "ad", "title": f"Annons {i}"} for i in range(50)]
+    records: list[dict[str, Any]] = [{"id": f"n-{i}", "kind": "ad", "title": f"Annons {i}"} for i in range(50)]
     records[3]["text"] = "före\u0000efter"
     records[7]["phones"] = ["070-000 00 00", "07\u00000"]
     records[9]["id"] = "n-\u00009"
