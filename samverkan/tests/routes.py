@@ -117,6 +117,13 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
 }
 
 
+# Pages that show records only in answer to a POST: what the leak crawl posts to them too.
+REVEAL: dict[str, Mapping[str, str]] = {
+    "stod/klienter/": {"q": ""},  # the client search is POSTed, so a personnummer stays out of URLs
+    "underrattelser/tips/<int:pk>/kalla/": {"purpose": "Kontroll av källans trovärdighet"},
+}
+
+
 @dataclass(frozen=True)
 class Route:
     route: str  # the full pattern, e.g. "pass/<int:pk>/"
