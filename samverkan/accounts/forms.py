@@ -10,6 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 
+class NextForm(forms.Form):
+    """The login page's ``next`` parameter: where to go after the login (checked again by ``_safe_next``)."""
+
+    next = forms.CharField(required=False, max_length=2000)
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
@@ -97,3 +103,17 @@ def form_page(
         except ValidationError as exc:
             apply_errors(form, exc)
     return render(request, template, {**context, "form": form}, status=400)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """A choice of several records by integer id: an id no integer column can hold is an invalid
+    choice, not a database error (SQLite cannot even bind it)."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            text = str(pk).strip()
+            if text.lstrip("+-").isdigit() and not -(2**63) <= int(text) < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:40]}
+                )
+        return super().clean(value)

@@ -38,7 +38,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from samverkan.accounts import actions
-from samverkan.accounts.forms import ActivationForm, CodeForm, LoginForm
+from samverkan.accounts.forms import ActivationForm, CodeForm, LoginForm, NextForm
 from samverkan.accounts.models import User
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
@@ -120,7 +120,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(settings.LOGIN_REDIRECT_URL)
     if request.method == "GET":
         _clear_pending(request)
-        request.session[PENDING_NEXT] = request.GET.get("next", "")
+        wanted = NextForm(request.GET)
+        request.session[PENDING_NEXT] = wanted.cleaned_data["next"] if wanted.is_valid() else ""
         return _login_page(request, LoginForm())
 
     form = LoginForm(request.POST)

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.accounts.forms import IdsChoiceField
 from samverkan.accounts.models import Collaboration, User
 from samverkan.intel.importing import SUFFIXES
 from samverkan.intel.models import (
@@ -65,18 +66,46 @@ class TipForm(forms.Form):
     source_contact = forms.CharField(label=_("How to reach the source"), max_length=300, required=False)
     source_relation = forms.CharField(label=_("How the source knows"), max_length=500, required=False)
     wants_anonymity = forms.BooleanField(label=_("The source asked not to be named"), required=False)
+    # Asked of social services' staff only (see __init__).
+    no_identifiable_person = forms.BooleanField(
+        label=_("The tip contains no information about an identifiable person"),
+        help_text=_(
+            "No name, personal identity number, contact details, picture or description by which someone "
+            "can be recognised, and nothing from a client's file."
+        ),
+        error_messages={
+            "required": _(
+                "Confirm that the tip contains no information about an identifiable person. To hand over "
+                "information about a person, record a disclosure instead."
+            )
+        },
+    )
 
     SOURCE_FIELDS = ("source_name", "source_contact", "source_relation", "wants_anonymity")
+    CONFIRMATION = "no_identifiable_person"
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["collaboration"] = _collaboration_field(user)
+        # What social services know about a person is secret (OSL 26:1): it reaches the police
+        # only as a disclosure, with a secrecy assessment and a legal basis, never as a tip.
+        self.from_social_services = bool(user.agency and not user.agency.is_police)
+        if not self.from_social_services:
+            del self.fields[self.CONFIRMATION]
+
+    @classmethod
+    def tip_data(cls, cleaned: dict[str, Any]) -> dict[str, Any]:
+        """The cleaned data for ``do_submit_tip`` (the confirmation is the form's, not the tip's)."""
+        return {k: v for k, v in cleaned.items() if k != cls.CONFIRMATION}
 
     def source_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.SOURCE_FIELDS]
 
     def tip_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.fields if name not in self.SOURCE_FIELDS]
+        return [self[name] for name in self.fields if name not in (*self.SOURCE_FIELDS, self.CONFIRMATION)]
+
+    def confirmation_field(self) -> forms.BoundField | None:
+        return self[self.CONFIRMATION] if self.CONFIRMATION in self.fields else None
 
 
 class TipFilterForm(forms.Form):
@@ -147,7 +176,7 @@ class ShiftPlanForm(forms.Form):
 
 
 class TipShiftForm(ShiftPlanForm):
-    planned_venues = forms.ModelMultipleChoiceField(
+    planned_venues = IdsChoiceField(
         label=_("Venues"), queryset=Venue.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 
@@ -219,6 +248,18 @@ class ImportForm(forms.Form):
     )
     strict = forms.BooleanField(
         label=_("Refuse the whole file if any record is invalid"), required=False,
+    )
+    encoding = forms.ChoiceField(
+        label=_("Text encoding"),
+        required=False,
+        choices=[
+            ("", _("Recognise (UTF-8 or UTF-16)")),
+            ("windows-1252", "Windows-1252"),
+            ("iso-8859-1", "ISO-8859-1 (Latin-1)"),
+            ("iso-8859-15", "ISO-8859-15 (Latin-9)"),
+            ("mac-roman", "Mac Roman"),
+        ],
+        help_text=_("For CSV and JSON Lines. Leave it to be recognised unless the file was saved in an older encoding."),
     )
     # The form's own id: the same form sent twice starts one import, not two.
     key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)

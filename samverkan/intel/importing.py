@@ -18,6 +18,7 @@ come from the linkage package's normalisers (``samverkan.intel.entities``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -28,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import IO, Any
 
 from django.db import transaction
@@ -63,13 +65,18 @@ class RecordError:
     reason: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "id": self.id, "reason": self.reason}
+        # Kept in a JSON column: PostgreSQL's jsonb cannot hold the NUL a skipped record may show.
+        return {"line": self.line, "id": _shown(self.id), "reason": _shown(self.reason)}
 
     def __str__(self) -> str:
         where = _("line %(line)s") % {"line": self.line}
         if self.id:
-            where += f" (id {self.id})"
-        return f"{where}: {self.reason}"
+            where += f" (id {_shown(self.id)})"
+        return f"{where}: {_shown(self.reason)}"
+
+
+def _shown(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
 
 
 @dataclass
@@ -147,6 +154,100 @@ def _read_parquet(path: Path) -> Iterator[RawRecord]:
         for row in batch.to_pylist():
             line += 1
             yield line, row, ""
+
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose mark it begins with
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _encoding_of(head: bytes) -> tuple[str, int]:
+    """(encoding, length of its byte-order mark) from a text file's first bytes.
+
+    A byte-order mark names the encoding; without one, text whose first
+    characters are ASCII with a zero byte beside each is UTF-16, anything else
+    is read as UTF-8 (and refused at the first line that is not).
+    """
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    if len(head) >= 2 and head[0] and not head[1]:
+        return "utf-16-le", 0
+    if len(head) >= 2 and not head[0] and head[1]:
+        return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def _undecodable(encoding: str, line: int) -> ImportRefused:
+    return ImportRefused(
+        _(
+            "The file cannot be read as %(encoding)s text: line %(line)s is not. "
+            "Save the file as UTF-8 (or UTF-16) and import it again, or name its encoding."
+        ) % {"encoding": encoding.upper(), "line": line}
+    )
+
+
+def as_utf8(path: Path, folder: Path, encoding: str | None = None) -> Path:
+    """The text file ``path`` as UTF-8 without a byte-order mark: ``path`` itself or a copy in ``folder``.
+
+    ``encoding`` is the one the user declared; without it the file's own
+    byte-order mark decides, else UTF-16 is recognised and UTF-8 assumed. A
+    file that does not decode is refused with the number of its first bad
+    line, before anything is read.
+    """
+    skip = 0
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError as exc:
+            raise ImportRefused(_("Unknown text encoding: %(encoding)s.") % {"encoding": encoding[:40]}) from exc
+        if encoding == "utf-8":
+            encoding = "utf-8-sig"  # a declared UTF-8 file may still begin with the mark
+    else:
+        with path.open("rb") as stream:
+            encoding, skip = _encoding_of(stream.read(4))
+    if encoding == "utf-8" and skip == 0:
+        _check_utf8(path)
+        return path
+    target = folder / f"utf8{path.suffix}"
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    line = 1
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+        source.read(skip)
+        for block in iter(lambda: source.read(1 << 20), b""):
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                partial = block[: exc.start].decode(encoding, errors="replace") if exc.start else ""
+                raise _undecodable(encoding, line + partial.count("\n")) from exc
+            line += text.count("\n")
+            out.write(text)
+        try:
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise _undecodable(encoding, line) from exc
+    return target
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8, naming its first bad line."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    line = 1
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 22), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise _undecodable("utf-8", line + block.count(b"\n", 0, exc.start)) from exc
+            line += block.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _undecodable("utf-8", line) from exc
 
 
 def read_records(path: Path, file_format: str) -> Iterator[RawRecord]:
@@ -307,25 +408,48 @@ def import_file(
     user: User | None = None,
     file_format: str | None = None,
     strict: bool = False,
+    encoding: str | None = None,
     display_name: str | None = None,
     progress: Callable[[int], None] | None = None,
     on_validated: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Validate the whole file, then write it in one transaction; audited as one event.
 
-    Raises ``ImportRefused`` for an unreadable file, or in strict mode when any
-    record is invalid; then nothing is written.
+    Raises ``ImportRefused`` for an unreadable file (a text file is read as
+    ``encoding``, else as its byte-order mark says, else as UTF-16 or UTF-8:
+    see ``as_utf8``), or in strict mode when any record is invalid; then
+    nothing is written.
     """
     if not agency.is_police:
         raise ImportRefused(_("Intelligence belongs to a police agency."))
     file_format = file_format or detect_format(path.name)
     if file_format not in FORMATS:
         raise ImportRefused(_("Unknown file format: use JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet)."))
+    with TemporaryDirectory(prefix="samverkan-import-") as folder:
+        text = path if file_format == "parquet" else as_utf8(path, Path(folder), encoding)
+        return _import(
+            text, agency=agency, user=user, file_format=file_format, strict=strict,
+            display_name=display_name or path.name, checksum_of=path, progress=progress, on_validated=on_validated,
+        )
+
+
+def _import(
+    path: Path,
+    *,
+    agency: Agency,
+    user: User | None,
+    file_format: str,
+    strict: bool,
+    display_name: str,
+    checksum_of: Path,
+    progress: Callable[[int], None] | None,
+    on_validated: Callable[[int], None] | None,
+) -> ImportSummary:
     con = bulk.connect()
     started = time.perf_counter()
     # The file's checksum is read alongside the validation (hashlib lets go of the GIL).
     hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intel-sha256")
-    checksum = hashing.submit(sha256_of, path)
+    checksum = hashing.submit(sha256_of, checksum_of)
     hashing.shutdown(wait=False)
     try:
         errors, read = validate_into(con, path, file_format)
@@ -345,7 +469,7 @@ def import_file(
         with transaction.atomic():
             batch = ImportBatch.objects.create(
                 agency=agency,
-                file_name=(display_name or path.name)[:300],
+                file_name=display_name[:300],
                 sha256=checksum.result(),
                 file_format=file_format,
                 strict=strict,
@@ -368,8 +492,10 @@ def import_file(
                 action=AuditAction.CREATE,
                 record_type=RecordType.INTEL_ITEM,
                 record_id=f"import:{batch.pk}",
+                # Counts only: a file's name is the importer's free text, which the agency's
+                # auditors (who read no intelligence) must not be shown; the batch keeps it.
                 detail=(
-                    f"{batch.file_name}: read {read}, new {written.created}, changed {written.updated}, "
+                    f"{file_format}: read {read}, new {written.created}, changed {written.updated}, "
                     f"unchanged {written.unchanged}, skipped {len(errors)}"
                 ),
             )

@@ -71,6 +71,7 @@ def import_items(job: Job, progress: Progress) -> JobOutcome:
             file_format=params.get("file_format"),
             strict=bool(params.get("strict")),
             display_name=str(params.get("display_name", ""))[:300],
+            encoding=params.get("encoding") or None,
             on_validated=lambda valid: progress.total(valid, _("Writing the items")),
             progress=progress.advance,
         )

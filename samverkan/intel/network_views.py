@@ -102,7 +102,7 @@ def network_list(request: HttpRequest) -> HttpResponse:
         "form": form, "page": page, "last_run": last_run, "awaiting": awaiting,
         "can_link": can(user, RecordType.NETWORK, Action.UPDATE),
         "unlinked": IntelItem.objects.visible_to(user).filter(membership__isnull=True).count(),
-    })
+    }, status=200 if form.is_valid() else 400)
 
 
 @require_POST

@@ -114,6 +114,13 @@ class ItemRecord:
 # --- The per-record lane: Python --------------------------------------------------------------
 
 
+def _no_nul(field: Field, text: str) -> str:
+    # PostgreSQL's text cannot hold a NUL character: such a record is skipped like any bad one.
+    if "\x00" in text:
+        raise Invalid(_("%(field)s contains a NUL character") % {"field": field.name})
+    return text
+
+
 def _python_id(field: Field, value: Any) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise Invalid(_("%(field)s is missing") % {"field": field.name})
@@ -122,7 +129,7 @@ def _python_id(field: Field, value: Any) -> str:
     text = str(value).strip()
     if len(text) > field.limit:
         raise Invalid(_("%(field)s is longer than %(limit)s characters") % {"field": field.name, "limit": field.limit})
-    return text
+    return _no_nul(field, text)
 
 
 def _python_choice(field: Field, value: Any) -> str:
@@ -174,7 +181,7 @@ def _python_text(field: Field, value: Any) -> str:
     text = str(value).strip()
     if len(text) > field.limit:
         raise Invalid(_("%(field)s is longer than %(limit)s characters") % {"field": field.name, "limit": field.limit})
-    return text
+    return _no_nul(field, text)
 
 
 def _python_list(field: Field, value: Any) -> list[str]:
@@ -206,7 +213,7 @@ def _python_list(field: Field, value: Any) -> list[str]:
                 % {"field": field.name, "limit": MAX_LIST_VALUE}
             )
         if element not in out:
-            out.append(element)
+            out.append(_no_nul(field, element))
     if len(out) > MAX_LIST_LENGTH:
         raise Invalid(_("%(field)s has more than %(limit)s values") % {"field": field.name, "limit": MAX_LIST_LENGTH})
     return out
@@ -264,10 +271,10 @@ def sql_list(values: tuple[str, ...]) -> str:
 
 
 def _stripped(column: str) -> str:
-    """SQL: the value has nothing that str.strip() would remove (only its ends are looked at)."""
+    """SQL: the value has nothing that str.strip() would remove (only its ends are looked at), and no NUL."""
     return (
-        f"({column} = '' OR (NOT contains('{_WS}', left({column}, 1))"
-        f" AND NOT contains('{_WS}', right({column}, 1))))"
+        f"(NOT contains({column}, chr(0)) AND ({column} = '' OR (NOT contains('{_WS}', left({column}, 1))"
+        f" AND NOT contains('{_WS}', right({column}, 1)))))"
     )
 
 

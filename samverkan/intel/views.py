@@ -78,9 +78,9 @@ def tip_create(request: HttpRequest) -> HttpResponse:
     tip = form_page(
         request,
         "intel/tip_form.html",
-        {},
+        {"can_disclose": can(user, RecordType.DISCLOSURE, Action.CREATE)},
         lambda data: TipForm(data, user=user),
-        lambda data: actions.do_submit_tip(acting_user=user, **data),
+        lambda data: actions.do_submit_tip(acting_user=user, **TipForm.tip_data(data)),
     )
     if isinstance(tip, HttpResponse):
         return tip
@@ -349,6 +349,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 "display_name": Path(upload.name).name[:300],
                 "file_format": detect_format(upload.name),
                 "strict": form.cleaned_data["strict"],
+                "encoding": form.cleaned_data["encoding"] or None,
             },
         )
     except BaseException:

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from samverkan.accounts.forms import IdsChoiceField
 from samverkan.accounts.models import Area, AreaKind, User
 from samverkan.operations.models import Operation
 from samverkan.reports.definitions import Filter
@@ -19,7 +20,7 @@ class ReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    areas = forms.ModelMultipleChoiceField(label=_("Areas"), queryset=Area.objects.none(), required=False)
+    areas = IdsChoiceField(label=_("Areas"), queryset=Area.objects.none(), required=False)
     operation = forms.ModelChoiceField(label=_("Operation"), queryset=Operation.objects.none(), required=False)
     public = forms.BooleanField(label=_("Public version (small counts protected)"), required=False)
 

@@ -109,6 +109,12 @@ def other_agencies(user: User, kind: str) -> QuerySet[Agency]:
     return agencies.distinct().order_by("name")
 
 
+class DecisionForm(forms.Form):
+    """Which of the decision page's two forms was sent."""
+
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("refuse", "refuse")])
+
+
 class StartForm(forms.Form):
     """The first step (GET): what kind of record, and on which shift the person was met."""
 

@@ -38,6 +38,7 @@ from samverkan.sharing.access import access_disclosure_for_user, require_case_ro
 from samverkan.sharing.forms import (
     DATETIME_INPUT,
     ApproveForm,
+    DecisionForm,
     OralForm,
     RefuseForm,
     RequestForm,
@@ -292,7 +293,8 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not d.can_be_decided:
         messages.error(request, _("This request has already been answered."))
         return redirect("sharing:detail", pk=d.pk)
-    decision = request.POST.get("decision")
+    chosen = DecisionForm(request.POST)
+    decision = chosen.cleaned_data["decision"] if chosen.is_valid() else ""
     if decision == "approve":
         registered = _row(d).registered
         records = candidates(user, d.owning_agency, _subject(d))

@@ -23,7 +23,7 @@ def test_submit_as_social_worker(personas: dict[str, User], login: Login, stockh
     client = login(personas["soc.handlaggare"])
     response = client.post("/underrattelser/tips/nytt/", {
         "collaboration": stockholm.pk, "what": "A man sells sex from flat 4", "source_type": "anonymous",
-        "source_name": "Grannen", "wants_anonymity": "on",
+        "source_name": "Grannen", "wants_anonymity": "on", "no_identifiable_person": "on",
     })
     assert response.status_code == 302 and response["Location"] == "/"
     tip = Tip.objects.get()
@@ -41,11 +41,15 @@ def test_bad_input(personas: dict[str, User], login: Login, stockholm: Collabora
     future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     response = client.post("/underrattelser/tips/nytt/", {
         "collaboration": stockholm.pk, "what": "x", "source_type": "public", "observed_at": future,
+        "no_identifiable_person": "on",
     })
     assert response.status_code == 400
     assert "The time cannot be in the future." in response.content.decode()
     other = Collaboration.objects.get(code="goteborg")
-    response = client.post("/underrattelser/tips/nytt/", {"collaboration": other.pk, "what": "x", "source_type": "public"})
+    response = client.post(
+        "/underrattelser/tips/nytt/",
+        {"collaboration": other.pk, "what": "x", "source_type": "public", "no_identifiable_person": "on"},
+    )
     assert response.status_code == 400
     assert not Tip.objects.exists()
 

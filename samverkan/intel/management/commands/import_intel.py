@@ -41,6 +41,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="the file (.jsonl, .csv or .parquet)")
         parser.add_argument("--format", choices=FORMATS, help="the file's format, if its name does not tell")
+        parser.add_argument(
+            "--encoding",
+            help="the text encoding of a CSV or JSON Lines file (default: its byte-order mark, else UTF-16 or UTF-8)",
+        )
         parser.add_argument("--strict", action="store_true", help="refuse the whole import if any record is invalid")
         parser.add_argument("--agency", help="code of the police agency the items belong to")
         parser.add_argument("--user", help="username recorded as the importer (default: the command)")
@@ -74,7 +78,7 @@ class Command(BaseCommand):
         try:
             summary = import_file(
                 path, agency=agency, user=user, file_format=file_format, strict=options["strict"],
-                progress=progress, on_validated=validated,
+                encoding=options["encoding"], progress=progress, on_validated=validated,
             )
         except ImportRefused as exc:
             for error in exc.errors[: options["show_errors"]]:
