@@ -33,6 +33,8 @@ from samverkan.reports.exports import CONTENT_TYPES as REPORT_EXPORTS
 from samverkan.tests.world import World
 
 REPORT_FORMATS = tuple(REPORT_EXPORTS)
+UUID = "00000000-0000-4000-8000-000000000001"
+RECORD_TYPES = ("client", "support_action", "referral", "crime_report", "suspect", "nothing")
 NETWORK_FORMATS = tuple(NETWORK_EXPORTS)
 
 # Route → parameter → a kind of World.ids, or literal values.
@@ -50,6 +52,13 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "pass/<int:pk>/patraffanden/": {"pk": "shift"},
     "pass/<int:pk>/platser/": {"pk": "shift"},
     "pass/platser/<int:pk>/": {"pk": "venue"},
+    "pass/<int:pk>/platsbesok/": {"pk": "shift"},
+    "pass/<int:pk>/checka-in/": {"pk": "shift"},
+    "pass/<int:pk>/checka-ut/": {"pk": "shift"},
+    "pass/<int:pk>/rattelse/": {"pk": "shift"},
+    "pass/<int:pk>/patraffanden/<int:encounter_id>/andra/": {"pk": "shift", "encounter_id": "encounter"},
+    "pass/<int:pk>/platsbesok/<int:visit_id>/lamnat/": {"pk": "shift", "visit_id": ("1", "2")},
+    "pass/<int:pk>/platsbesok/<int:visit_id>/andra/": {"pk": "shift", "visit_id": ("1", "2")},
     # support
     "stod/klienter/<int:pk>/": {"pk": "client"},
     "stod/klienter/<int:pk>/andra/": {"pk": "client"},
@@ -67,6 +76,7 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "stod/orosanmalningar/<int:pk>/utredning/": {"pk": "concern"},
     "stod/orosanmalningar/<int:pk>/klient/": {"pk": "concern"},
     "stod/orosanmalningar/<int:pk>/avsluta/": {"pk": "concern"},
+    "stod/pafarranden-utan-klient/<int:pk>/": {"pk": "encounter"},
     # investigations
     "anmalningar/<int:pk>/": {"pk": "crime_report"},
     "anmalningar/<int:pk>/status/": {"pk": "crime_report"},
@@ -74,6 +84,18 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "anmalningar/<int:pk>/part/ny/": {"pk": "crime_report"},
     "anmalningar/misstankt/<int:pk>/": {"pk": "suspect"},
     "anmalningar/misstankt/<int:pk>/ratta/": {"pk": "suspect"},
+    "anmalningar/misstankt/<int:pk>/samtycke/": {"pk": "suspect"},
+    "anmalningar/samtycke/<int:pk>/aterkalla/": {"pk": ("1", "2")},
+    # background jobs (a job is its starter's only; ids are UUIDs)
+    "jobb/<uuid:pk>/": {"pk": (UUID,)},
+    "jobb/<uuid:pk>/status/": {"pk": (UUID,)},
+    "jobb/<uuid:pk>/igen/": {"pk": (UUID,)},
+    # the API and its tokens
+    "api/v1/shifts/<shift_id>/": {"shift_id": "shift"},
+    "api/v1/records/<record_type>/": {"record_type": RECORD_TYPES},
+    "api/v1/records/<record_type>/<record_id>/": {"record_type": RECORD_TYPES, "record_id": "client"},
+    "api/v1/jobs/<job_id>/": {"job_id": (UUID,)},
+    "konto/api-nycklar/<int:pk>/aterkalla/": {"pk": ("1", "2")},
     # sharing
     "utlamnanden/<int:pk>/": {"pk": "disclosure"},
     "utlamnanden/<int:pk>/beslut/": {"pk": "disclosure"},
