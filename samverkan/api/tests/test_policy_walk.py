@@ -23,7 +23,7 @@ def _all_ids(token: str, path: str) -> set[int] | int:
     while True:
         answer = call(token, f"{path}?limit=200&cursor={cursor}")
         if answer.status_code != 200:
-            return answer.status_code
+            return int(answer.status_code)
         page = answer.json()
         ids |= {item["id"] for item in page["items"]}
         if not page["next"]:
