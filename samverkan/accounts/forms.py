@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -105,6 +106,9 @@ def form_page(
     return render(request, template, {**context, "form": form}, status=400)
 
 
+ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 class IdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """A choice of several records by integer id: an id no integer column can hold is an invalid
     choice, not a database error (SQLite cannot even bind it)."""
@@ -112,7 +116,7 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def clean(self, value: Any) -> Any:
         for pk in value if isinstance(value, list | tuple) else ():
             text = str(pk).strip()
-            if text.lstrip("+-").isdigit() and not -(2**63) <= int(text) < 2**63:
+            if ASCII_INTEGER.fullmatch(text) and not -(2**63) <= int(text) < 2**63:
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:40]}
                 )

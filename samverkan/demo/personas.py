@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.db import transaction
 
 from samverkan.accounts.models import Agency, AgencyKind, Collaboration, Membership, Role, User
-from samverkan.demo.reference import seed_all_reference
+from samverkan.demo.reference import reference_present, seed_all_reference
 
 STOCKHOLM_POLICE = "polisregion-stockholm"
 STOCKHOLM_SOCIAL = "stockholms-stad"
@@ -53,7 +53,8 @@ OUTSIDE_AGENCIES = (
 @transaction.atomic
 def ensure_personas(password: str) -> list[User]:
     """Create (or reset) every persona with ``password``; idempotent."""
-    seed_all_reference()  # gone after a flushed test database
+    if not reference_present():
+        seed_all_reference()  # gone after a flushed test database
     for code, name, kind in OUTSIDE_AGENCIES:
         Agency.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
     west, _ = Collaboration.objects.get_or_create(

@@ -13,3 +13,17 @@ def seed_all_reference() -> None:
     seed_legal_bases()
     seed_concern_deadlines()
     seed_support_units()
+
+
+def reference_present() -> bool:
+    """Whether every reference table has its rows (the migrations seed them; a flush empties
+    them): then ``seed_all_reference`` would change nothing, and the test suite's persona
+    fixture, called before most tests, can skip its hundreds of queries."""
+    from samverkan.accounts.models import Area, Collaboration
+    from samverkan.legal.models import ConcernDeadline, LegalBasis, Offence, OffenceName
+    from samverkan.support.models import SupportUnit
+
+    return all(
+        model.objects.exists()
+        for model in (Area, Collaboration, Offence, OffenceName, LegalBasis, ConcernDeadline, SupportUnit)
+    )

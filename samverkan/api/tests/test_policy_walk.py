@@ -37,6 +37,8 @@ def test_each_persona_lists_exactly_what_the_policy_gives(
     make_client("Policyklient")
     make_report()
     checked = 0
+    paths = api.get_openapi_schema()["paths"]
+    plain_gets = [path.removeprefix("/api/v1") for path, ops in paths.items() if "{" not in path and "get" in ops]
     for user in personas.values():
         if user.membership is None:
             continue
@@ -55,9 +57,7 @@ def test_each_persona_lists_exactly_what_the_policy_gives(
             checked += 1
         # No answer of any GET endpoint carries the other agency's secrets.
         secret = SECRET_NARRATIVE if user.agency and user.agency.kind == AgencyKind.SOCIAL_SERVICES else SECRET_CONTACT
-        for path in api.get_openapi_schema()["paths"]:
-            if "{" in path or "get" not in api.get_openapi_schema()["paths"][path]:
-                continue
-            answer = call(token, path.removeprefix("/api/v1"))
+        for path in plain_gets:
+            answer = call(token, path)
             assert secret not in answer.content.decode(), (user.username, path)
     assert checked >= len(personas) * 3

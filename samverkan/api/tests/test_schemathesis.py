@@ -26,7 +26,7 @@ from samverkan.api.tests.test_api import token_for
 from samverkan.api.v1 import api
 
 PERSONAS = ("polis.inre", "polis.analytiker", "soc.handlaggare", "polis.chef", "soc.granskare")
-EXAMPLES = 8
+EXAMPLES = 5
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

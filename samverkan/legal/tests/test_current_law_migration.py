@@ -46,6 +46,7 @@ def test_decisions_under_the_merged_basis_follow_the_route_by_their_date(
             status="approved",
             decided_at=at,
             decided_by=officer,
+            valid_until=at.date() + dt.timedelta(days=90),  # need-to-know: granted for a period
         )
 
     old = decided(dt.datetime(2025, 6, 30, 23, 30, tzinfo=STOCKHOLM))
