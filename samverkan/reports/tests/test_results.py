@@ -178,9 +178,9 @@ def test_the_page_issues_a_bounded_number_of_queries(
 ) -> None:
     client = login(personas["polis.chef"])
     client.get("/resultat/?year=2021")  # warm the caches (sessions, content types)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(45):  # PostgreSQL: 41 after the notes, the dated names and need-to-know; no query per row
         client.get("/resultat/?year=2021")
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(45):  # PostgreSQL: 41 after the notes, the dated names and need-to-know; no query per row
         client.get("/resultat/?year=2022&public=on")
 
 
