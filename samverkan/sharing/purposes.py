@@ -135,12 +135,10 @@ def give_purpose(request: HttpRequest) -> HttpResponse:
     """Remember the purpose, then back to the record's page (which checks access itself)."""
     form = PurposeForm(request.POST)
     if not form.is_valid():
-        record_type = request.POST.get("record_type", "")
-        try:
-            pk = int(request.POST.get("record", ""))
-        except ValueError:
-            raise Http404 from None
-        if record_type not in PROMPTED or not 0 < pk < 2**63:
+        # The form keeps the fields it could clean: the purpose is what was wrong, so ask again;
+        # without a valid record to return to there is no page to ask on.
+        record_type, pk = form.cleaned_data.get("record_type"), form.cleaned_data.get("record")
+        if record_type is None or pk is None:
             raise Http404
         return prompt(request, record_type, pk, form=form, status=400)
     record_type = form.cleaned_data["record_type"]

@@ -867,6 +867,12 @@ def unlinked_list(request: HttpRequest) -> HttpResponse:
     return render(request, "support/unlinked_list.html", {"form": form, "page": page})
 
 
+class UnlinkedStepForm(forms.Form):
+    """Which of the work list's three forms was sent."""
+
+    step = forms.ChoiceField(choices=[("search", "search"), ("link", "link"), ("unidentified", "unidentified")])
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def unlinked_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -882,7 +888,10 @@ def unlinked_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mark_form = UnidentifiedForm()
     found: list[Client] | None = None
     status = 200
-    step = request.POST.get("step", "") if request.method == "POST" else ""
+    step = ""
+    if request.method == "POST":
+        chosen = UnlinkedStepForm(request.POST)
+        step = chosen.cleaned_data["step"] if chosen.is_valid() else ""
     if step == "search":
         # POSTed, so that an identity number never lands in a URL.
         search = ClientSearchForm(request.POST)
