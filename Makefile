@@ -23,6 +23,10 @@ DEMO := SAMVERKAN_DEMO=1
 # Tests run on SQLite with two-factor auth enforced, whatever the shell exports.
 TEST_ENV := DEBUG= SAMVERKAN_DEMO= SAMVERKAN_REQUIRE_2FA= DATABASE_URL=
 PYTEST_ARGS ?=
+# The suite runs in parallel, one worker per core (pytest-xdist), each test file on one
+# worker so that a module's fixtures are built once. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 # `make test-postgres`: pytest-django creates and drops test_<name> on this server.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/samverkan
 
@@ -80,10 +84,10 @@ demo: install
 # Browser tests run only where Debian's chromium is installed.
 define run_pytest
 	@if [ -x $(CHROMIUM) ]; then \
-	  $(1) $(PY) -m pytest $(PYTEST_ARGS); \
+	  $(1) $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS); \
 	else \
 	  status=0; \
-	  $(1) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS) || status=$$?; \
+	  $(1) $(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser" $(PYTEST_ARGS) || status=$$?; \
 	  echo "Browser tests SKIPPED: $(CHROMIUM) not found (apt-get install chromium)"; \
 	  exit $$status; \
 	fi

@@ -8,9 +8,11 @@ transaction, and answers 404 for hidden and missing alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar, Self, TypeVar
 
-from django.db import models
+from django.core.paginator import Page, Paginator
+from django.db import models, transaction
 from django.http import Http404, HttpRequest
 
 from samverkan.accounts.models import User
@@ -86,6 +88,34 @@ def signed_in(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # guaranteed by @login_required
     return user
+
+
+def audited_page(
+    request: HttpRequest,
+    objects: Any,
+    *,
+    user: User,
+    record: RecordType,
+    detail: str | Callable[[Page[Any]], str] = "",
+    size: int = 50,
+) -> Page[Any]:
+    """The page of a list that the request asks for, its reading audited in the same transaction.
+
+    The event's detail is ``page=N`` followed by ``detail`` (what the list was filtered by,
+    or a function of the page for what was shown on it); a page number that is not one
+    gives the first or the last page, as Django's paginator does.
+    """
+    with transaction.atomic():
+        page = Paginator(objects, size).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        said = detail(page) if callable(detail) else detail
+        do_record_event(
+            user=user,
+            action=AuditAction.LIST,
+            record_type=record,
+            detail=f"page={page.number}; {said}" if said else f"page={page.number}",
+        )
+    return page
 
 
 def require_list(user: User, record: RecordType, action: Action = Action.LIST) -> Scope:

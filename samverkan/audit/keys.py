@@ -21,11 +21,13 @@ Outside production, a development key is generated once into ``var/`` (see
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -97,15 +99,22 @@ def new_key_line(key_id: str) -> str:
 
 
 def _generate_development_key(path: Path) -> None:
-    """Create the development key file once (never in production: settings refuse to start)."""
+    """Create the development key file once (never in production: settings refuse to start).
+
+    Written to a private temporary file and linked into place, so that a process starting at
+    the same moment (parallel test workers, the web server beside the job worker) sees either
+    no file or the whole key, never an empty one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # another process made it first
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write("# Development key of the audit chain, generated; never use it in production.\n")
-        out.write(new_key_line("dev-1"))
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write("# Development key of the audit chain, generated; never use it in production.\n")
+            out.write(new_key_line("dev-1"))
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 @lru_cache(maxsize=4)

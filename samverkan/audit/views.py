@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -26,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from samverkan.accounts.access import signed_in
+from samverkan.accounts.access import audited_page, signed_in
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
@@ -96,17 +95,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid_filter(request, form)
 
-    paginator = Paginator(form.filter(events, own_agency=user.agency).order_by("-seq"), PAGE_SIZE)
-    with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
-        summary = form.summary()
-        do_record_event(
-            user=user,
-            action=AuditAction.LIST,
-            record_type=RecordType.AUDIT_EVENT,
-            detail=f"page={page.number}; {summary}" if summary else f"page={page.number}",
-        )
+    summary = form.summary()
+    page = audited_page(
+        request,
+        form.filter(events, own_agency=user.agency).order_by("-seq"),
+        user=user,
+        record=RecordType.AUDIT_EVENT,
+        detail=summary,
+        size=PAGE_SIZE,
+    )
     context: dict[str, Any] = {
         "form": form,
         "page": page,

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import access_or_404, require, require_list, signed_in
+from samverkan.accounts.access import access_or_404, audited_page, require, require_list, signed_in
 from samverkan.accounts.forms import apply_errors, form_page
 from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.audit.actions import do_record_event
@@ -90,10 +89,14 @@ def network_list(request: HttpRequest) -> HttpResponse:
             summary += f"min_size={data['min_size']}; "
     sort = form.cleaned_data.get("sort") if form.is_valid() else ""
     ordered = networks.order_by(*form.ORDERINGS[sort]) if sort else networks.ranked()
-    paginator = Paginator(ordered.prefetch_related("indicators"), PAGE_SIZE)
-    with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
-        do_record_event(user=user, action=AuditAction.LIST, record_type=RecordType.NETWORK, detail=f"{summary}page={page.number}")
+    page = audited_page(
+        request,
+        ordered.prefetch_related("indicators"),
+        user=user,
+        record=RecordType.NETWORK,
+        detail=summary.rstrip("; "),
+        size=PAGE_SIZE,
+    )
     last_run = LinkRun.objects.visible_to(user).filter(mode=LinkRun.Mode.BATCH, finished_at__isnull=False).first()
     awaiting = Indicator.objects.filter(
         network__in=Network.objects.visible_to(user), status=IndicatorStatus.AWAITING_REVIEW

@@ -14,15 +14,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require, require_list, signed_in
+from samverkan.accounts.access import audited_page, require, require_list, signed_in
 from samverkan.accounts.forms import apply_errors, form_page
 from samverkan.accounts.models import Role
 from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
@@ -62,10 +60,6 @@ PAGE_SIZE = 50
 
 
 
-def _audit_list(user: Any, record: RecordType, detail: str) -> None:
-    do_record_event(user=user, action=AuditAction.LIST, record_type=record, detail=detail)
-
-
 # --- Tips --------------------------------------------------------------------------------------
 
 
@@ -99,10 +93,14 @@ def tip_list(request: HttpRequest) -> HttpResponse:
     tips = Tip.objects.visible_to(user, Action.LIST).select_related("collaboration")
     status = form.cleaned_data.get("status") if form.is_valid() else ""
     tips = tips.filter(status=status) if status else tips.open()
-    paginator = Paginator(tips.order_by("-submitted_at", "-pk"), PAGE_SIZE)
-    with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
-        _audit_list(user, RecordType.TIP, f"page={page.number}; status={status or 'open'}")
+    page = audited_page(
+        request,
+        tips.order_by("-submitted_at", "-pk"),
+        user=user,
+        record=RecordType.TIP,
+        detail=f"status={status or 'open'}",
+        size=PAGE_SIZE,
+    )
     counts = dict(
         Tip.objects.visible_to(user, Action.LIST).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
@@ -279,10 +277,14 @@ def item_list(request: HttpRequest) -> HttpResponse:
     items = IntelItem.objects.visible_to(user, Action.LIST).select_related("membership__network")
     if q:
         items = items.filter(Q(external_id=q) | Q(title__icontains=q) | Q(city__iexact=q))
-    paginator = Paginator(items.order_by("-observed_at", "-pk"), PAGE_SIZE)
-    with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
-        _audit_list(user, RecordType.INTEL_ITEM, f"page={page.number}" + (f"; q={q}" if q else ""))
+    page = audited_page(
+        request,
+        items.order_by("-observed_at", "-pk"),
+        user=user,
+        record=RecordType.INTEL_ITEM,
+        detail=f"q={q}" if q else "",
+        size=PAGE_SIZE,
+    )
     return render(request, "intel/item_list.html", {
         "page": page, "q": q,
         "can_create": can(user, RecordType.INTEL_ITEM, Action.CREATE),
@@ -395,10 +397,14 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         values = {q, *entity_adapter.search_values(q)}
         entities = entities.filter(Q(value__in=values) | Q(value__icontains=q))
     entities = entities.annotate(n_items=Count("item_links")).select_related("glue")
-    paginator = Paginator(entities.order_by("-n_items", "kind", "value"), PAGE_SIZE)
-    with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
-        _audit_list(user, RecordType.ENTITY, f"page={page.number}" + (f"; q={q}" if q else ""))
+    page = audited_page(
+        request,
+        entities.order_by("-n_items", "kind", "value"),
+        user=user,
+        record=RecordType.ENTITY,
+        detail=f"q={q}" if q else "",
+        size=PAGE_SIZE,
+    )
     return render(request, "intel/entity_list.html", {"page": page, "q": q})
 
 

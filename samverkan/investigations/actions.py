@@ -334,16 +334,7 @@ def do_correct_suspect_identity(
     correction that shows the suspect was under 18 files the concern report
     that is still missing.
     """
-    require(acting_user, RecordType.SUSPECT, Action.UPDATE)
-    locked = (
-        Suspect.objects.visible_to(acting_user, Action.UPDATE)
-        .select_for_update()
-        .select_related("crime_report")
-        .filter(pk=suspect.pk)
-        .first()
-    )
-    if locked is None:
-        raise PermissionDenied
+    locked = _writable_suspect(suspect, acting_user)
     report = _writable_report(locked.crime_report, acting_user)
     committed_on = timezone.localdate(report.committed_at)
     name, digits, birth = _identity(

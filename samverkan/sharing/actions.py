@@ -123,6 +123,25 @@ def _lock(disclosure: Disclosure) -> Disclosure:
     )
 
 
+def _lock_for_step(
+    disclosure: Disclosure, acting_user: User, *, side: str, allowed: str, refusal: str
+) -> Disclosure:
+    """The disclosure locked for one step of its life by one side of it.
+
+    ``side`` is the agency that takes the step ("owning" or "requesting"): anyone else is
+    refused outright. ``allowed`` names the disclosure's property that says whether the
+    step can be taken in its present state; ``refusal`` is the message when it cannot,
+    with ``%(status)s`` for that state.
+    """
+    require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
+    locked = _lock(disclosure)
+    if _agency(acting_user).pk != getattr(locked, f"{side}_agency_id"):
+        raise PermissionDenied
+    if not getattr(locked, allowed):
+        raise ValidationError(refusal % {"status": locked.get_status_display().lower()})
+    return locked
+
+
 def _grant_detail(d: Disclosure, what: str) -> str:
     basis = d.legal_basis.code if d.legal_basis else "-"
     return (
@@ -328,15 +347,13 @@ def do_decide_disclosure(
     (``valid_until``: by default ``DEFAULT_PERIOD``, at most ``MAX_PERIOD``).
     Approval grants nothing yet: the fields become visible when the requester accepts.
     """
-    require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
-    locked = _lock(disclosure)
-    if _agency(acting_user).pk != locked.owning_agency_id:
-        raise PermissionDenied
-    if not locked.can_be_decided:
-        raise ValidationError(
-            _("This request is %(status)s and can no longer be decided.")
-            % {"status": locked.get_status_display().lower()}
-        )
+    locked = _lock_for_step(
+        disclosure,
+        acting_user,
+        side="owning",
+        allowed="can_be_decided",
+        refusal=_("This request is %(status)s and can no longer be decided."),
+    )
     now = timezone.now()
     if not approve:
         if refusal_kind not in RefusalKind.values:
@@ -454,15 +471,13 @@ def do_accept_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclo
     The basis is checked again as of now (a consent may have been withdrawn since
     the decision); the requester is told only that it no longer holds.
     """
-    require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
-    locked = _lock(disclosure)
-    if _agency(acting_user).pk != locked.requesting_agency_id:
-        raise PermissionDenied
-    if not locked.can_be_accepted:
-        raise ValidationError(
-            _("This disclosure is %(status)s and cannot be accepted.")
-            % {"status": locked.get_status_display().lower()}
-        )
+    locked = _lock_for_step(
+        disclosure,
+        acting_user,
+        side="requesting",
+        allowed="can_be_accepted",
+        refusal=_("This disclosure is %(status)s and cannot be accepted."),
+    )
     registered = _registered(locked.record_type)
     record = stored_record(locked.record_type, locked.owning_agency, locked.record_id)
     now = timezone.now()
@@ -499,15 +514,13 @@ def do_accept_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclo
 @transaction.atomic
 def do_withdraw_disclosure(disclosure: Disclosure, *, acting_user: User) -> Disclosure:
     """The requester no longer wants it (before delivery)."""
-    require(acting_user, RecordType.DISCLOSURE, Action.UPDATE)
-    locked = _lock(disclosure)
-    if _agency(acting_user).pk != locked.requesting_agency_id:
-        raise PermissionDenied
-    if not locked.can_be_withdrawn:
-        raise ValidationError(
-            _("This disclosure is %(status)s and cannot be withdrawn.")
-            % {"status": locked.get_status_display().lower()}
-        )
+    locked = _lock_for_step(
+        disclosure,
+        acting_user,
+        side="requesting",
+        allowed="can_be_withdrawn",
+        refusal=_("This disclosure is %(status)s and cannot be withdrawn."),
+    )
     was = locked.status
     locked.status = DisclosureStatus.WITHDRAWN
     locked.withdrawn_by = acting_user

@@ -17,8 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -26,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from samverkan.accounts.access import require, signed_in
+from samverkan.accounts.access import audited_page, require, signed_in
 from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
@@ -163,18 +161,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     waiting_rows = [
         _row(d, [summary(d.record_type, r) for r in found[_subject(d)]]) for d in waiting
     ]
-    paginator = Paginator(base.exclude(status=DisclosureStatus.REQUESTED), PAGE_SIZE)
-    with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
-        matched = ",".join(
-            f"{row.disclosure.record_type}:{m.pk}" for row in waiting_rows for m in row.matches
-        )
-        do_record_event(
-            user=user,
-            action=AuditAction.LIST,
-            record_type=RecordType.DISCLOSURE,
-            detail=f"inbox page={page.number}; waiting={len(waiting)}; matched={matched}",
-        )
+    matched = ",".join(
+        f"{row.disclosure.record_type}:{m.pk}" for row in waiting_rows for m in row.matches
+    )
+    page = audited_page(
+        request,
+        base.exclude(status=DisclosureStatus.REQUESTED),
+        user=user,
+        record=RecordType.DISCLOSURE,
+        detail=f"inbox; waiting={len(waiting)}; matched={matched}",
+        size=PAGE_SIZE,
+    )
     context = {"waiting": waiting_rows, "page": page, "rows": _rows(page.object_list)}
     return render(request, "sharing/inbox.html", context)
 
@@ -188,15 +185,14 @@ def outbox(request: HttpRequest) -> HttpResponse:
     agency = _agency(user)
     base = Disclosure.objects.visible_to(user).sent_by(agency).select_related(*_RELATED)
     to_accept = _rows(base.filter(status=DisclosureStatus.APPROVED).order_by("decided_at", "pk"))
-    paginator = Paginator(base.exclude(status=DisclosureStatus.APPROVED), PAGE_SIZE)
-    with transaction.atomic():
-        page = paginator.get_page(request.GET.get("page"))
-        do_record_event(
-            user=user,
-            action=AuditAction.LIST,
-            record_type=RecordType.DISCLOSURE,
-            detail=f"outbox page={page.number}; to accept={len(to_accept)}",
-        )
+    page = audited_page(
+        request,
+        base.exclude(status=DisclosureStatus.APPROVED),
+        user=user,
+        record=RecordType.DISCLOSURE,
+        detail=f"outbox; to accept={len(to_accept)}",
+        size=PAGE_SIZE,
+    )
     context = {"to_accept": to_accept, "page": page, "rows": _rows(page.object_list)}
     return render(request, "sharing/outbox.html", context)
 

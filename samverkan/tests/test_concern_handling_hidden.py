@@ -20,22 +20,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from samverkan.accounts.models import Agency, Area, Collaboration, Membership, Role, User
-from samverkan.conftest import login_verified
 from samverkan.demo.reference import seed_all_reference
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport, Suspect
-from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations import actions as ops
 from samverkan.operations.models import ChildConcernReport, Shift
 from samverkan.sharing.models import Disclosure
 from samverkan.support import actions as social
 from samverkan.support.models import ConcernHandling
+from samverkan.tests import common
 
 pytestmark = pytest.mark.django_db
 
@@ -58,21 +56,11 @@ CANARIES = (ASSESSMENT, REASON, STATUS, DECISION, *HANDLER_NAME, HANDLER_USERNAM
 HANDLING_FIELDS = {f.name for f in ConcernHandling._meta.get_fields()} - {"report", "agency"}
 
 Login = Callable[[User], HttpClient]
-
-
-@pytest.fixture
-def login() -> Login:
-    def _login(user: User) -> HttpClient:
-        http = login_verified(HttpClient(), user)
-        http.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return http
-
-    return _login
+login = common.login  # the English two-factor login of the apps' tests
 
 
 def personnummer(birth: dt.date) -> str:
-    nine = f"{birth:%y%m%d}456"
-    return f"{birth:%Y%m%d}-456{luhn_check_digit(nine)}"
+    return common.personnummer(birth, "456")
 
 
 def body_of(response: Any) -> str:

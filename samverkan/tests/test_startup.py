@@ -31,7 +31,8 @@ print(json.dumps({"apps": settings.INSTALLED_APPS, "modules": sorted(sys.modules
 LINKAGE_RUN = ("pyspark", "splink", "samverkan.intel.linkage.engine", "samverkan.intel.linkage.api")
 
 
-def start(**environment: str) -> dict[str, Any]:
+def run_start(environment: dict[str, str], *, without: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Start the production settings in a fresh interpreter with ``environment`` on top."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "samverkan.settings",
@@ -43,9 +44,15 @@ def start(**environment: str) -> dict[str, Any]:
         "SAMVERKAN_AUDIT_KEY_FILE": "/run/credentials/samverkan/audit.key",
         **environment,
     }
-    done = subprocess.run(
+    for name in without:
+        env.pop(name, None)
+    return subprocess.run(
         [sys.executable, "-c", START], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def start(**environment: str) -> dict[str, Any]:
+    done = run_start(environment)
     assert done.returncode == 0, done.stderr
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return answer
@@ -76,24 +83,7 @@ def test_development_and_the_demo_install_the_development_tools(flag: str) -> No
 
 
 def test_production_refuses_to_start_without_the_audit_key() -> None:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "samverkan.settings",
-        "DEBUG": "0",
-        "SAMVERKAN_DEMO": "0",
-        "SECRET_KEY": "a-test-key-" + "x" * 50,
-        "ALLOWED_HOSTS": "samverkan.example.se",
-    }
-    env.pop("SAMVERKAN_AUDIT_KEY_FILE", None)
-    done = subprocess.run(
-        [sys.executable, "-c", START],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_start({}, without=("SAMVERKAN_AUDIT_KEY_FILE",))
     assert done.returncode != 0
     assert (
         "SAMVERKAN_AUDIT_KEY_FILE must name the audit chain's key file in production" in done.stderr

@@ -17,6 +17,20 @@ INDEX = "/anvandare/"
 USERS = "/anvandare/accounts/user/"
 
 
+def new_user(username: str) -> dict[str, str]:
+    """The user admin's "add user" form for ``username``, with one membership row to fill."""
+    return {
+        "username": username,
+        "password1": "ett långt och bra lösenord 2026",
+        "password2": "ett långt och bra lösenord 2026",
+        "usable_password": "true",
+        "membership_record-TOTAL_FORMS": "1",
+        "membership_record-INITIAL_FORMS": "0",
+        "membership_record-MIN_NUM_FORMS": "1",
+        "membership_record-MAX_NUM_FORMS": "1",
+    }
+
+
 def test_only_admins_reach_user_administration(personas: dict[str, User], login: Callable[[User], Client]) -> None:
     for user in personas.values():
         status = login(user).get(USERS).status_code
@@ -47,14 +61,7 @@ def test_admin_creates_a_user_with_membership_and_it_is_audited(
     response = client.post(
         f"{USERS}add/",
         {
-            "username": "ny.handlaggare",
-            "password1": "ett långt och bra lösenord 2026",
-            "password2": "ett långt och bra lösenord 2026",
-            "usable_password": "true",
-            "membership_record-TOTAL_FORMS": "1",
-            "membership_record-INITIAL_FORMS": "0",
-            "membership_record-MIN_NUM_FORMS": "1",
-            "membership_record-MAX_NUM_FORMS": "1",
+            **new_user("ny.handlaggare"),
             "membership_record-0-agency": str(social.pk),
             "membership_record-0-role": Role.SOCIAL_WORKER,
             "membership_record-0-unit": "Mikamottagningen",
@@ -74,16 +81,7 @@ def test_admin_cannot_put_a_user_in_another_agency_or_a_police_role(
     client = login(personas["soc.admin"])
     police = Agency.objects.get(code="polisregion-stockholm")
     social = Agency.objects.get(code="stockholms-stad")
-    base = {
-        "username": "fel.roll",
-        "password1": "ett långt och bra lösenord 2026",
-        "password2": "ett långt och bra lösenord 2026",
-        "usable_password": "true",
-        "membership_record-TOTAL_FORMS": "1",
-        "membership_record-INITIAL_FORMS": "0",
-        "membership_record-MIN_NUM_FORMS": "1",
-        "membership_record-MAX_NUM_FORMS": "1",
-    }
+    base = new_user("fel.roll")
     other_agency = client.post(
         f"{USERS}add/",
         {**base, "membership_record-0-agency": str(police.pk), "membership_record-0-role": Role.COORDINATOR},

@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from samverkan.accounts.models import Agency, Collaboration, User
 from samverkan.intel import actions, indicators, linking
 from samverkan.intel.models import Entity, IntelItem, ItemEntity, ItemKind, LinkRun, Network, Tip
+from samverkan.tests.common import _english as _english
+from samverkan.tests.common import login as login
 
 Login = Callable[[User], Client]
 
 SOURCE_NAME = "Källa Källström"
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def login(login: Login) -> Login:
-    def _login(user: User) -> Client:
-        client = login(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return _login
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -181,9 +180,8 @@ def test_a_new_item_is_linked_at_once(
         acting_user=personas["polis.analytiker"], kind="ad", observed_at="2024-06-02T12:00:00+00:00",
         title="Ännu en", phones=[phone],
     )
-    started = time.perf_counter()
+    # How fast it is, is measured by `make bench-intel`, not here.
     network = linking.link_item(second, acting_user=personas["polis.analytiker"])
-    assert time.perf_counter() - started < 1.0
     assert network is not None and network.key == member.network.key
     link = NetworkLink.objects.get(item_b=second)  # a pair is stored in id order
     assert link.shared_entities == [{"kind": "phone", "value": phone}]

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.investigations import actions
 from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.legal.models import Offence
 from samverkan.legal.reference import seed_offences
-from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations import actions as ops
 from samverkan.operations.models import AgeBand, Encounter, EncounterRole, Shift, Venue
+from samverkan.tests.common import _english as _english
+from samverkan.tests.common import login as login
+from samverkan.tests.common import personnummer as personnummer
 
 Login = Callable[[User], Client]
 
@@ -26,34 +27,9 @@ SECRET_NARRATIVE = "Narrative marker: the buyer paid 1500 kronor in room 12"
 SUSPECT_NAME = "Sven Suspektsson"
 
 
-def personnummer(birth: dt.date, serial: str = "123") -> str:
-    """A valid twelve-digit personnummer for ``birth``, as YYYYMMDD-NNNN."""
-    short = f"{birth:%y%m%d}{serial}"
-    return f"{birth:%Y%m%d}-{serial}{luhn_check_digit(short)}"
-
-
 def born_years_before(moment: dt.datetime, years: int, days: int = 30) -> dt.date:
     """A birth date that makes someone ``years`` old (not yet ``years + 1``) at ``moment``."""
     return timezone.localdate(moment) - relativedelta(years=years) - dt.timedelta(days=days)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Messages are asserted in their English source form, whatever the catalogue says."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def login(login: Login) -> Login:
-    """The shared ``login``, with the English interface chosen."""
-
-    def _login(user: User) -> Client:
-        client = login(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return _login
 
 
 @pytest.fixture

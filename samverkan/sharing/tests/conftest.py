@@ -3,58 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from samverkan.accounts.models import Area, Collaboration, User
-from samverkan.conftest import login_verified
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.legal.models import LegalBasis, Offence
 from samverkan.legal.reference import seed_legal_bases, seed_offences
-from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations import actions as ops
 from samverkan.operations.models import Encounter, Shift, Venue
 from samverkan.support import actions as social
 from samverkan.support.models import Client, Consent
 from samverkan.support.reference import seed_support_units
+from samverkan.tests.common import _english as _english
+from samverkan.tests.common import login as login
+from samverkan.tests.common import personnummer as personnummer
+from samverkan.tests.common import years_ago as years_ago
 
 Login = Callable[[User], HttpClient]
 
 SECRET_NARRATIVE = "Narrative marker: paid 1500 kronor in room 12"
 SECRET_CONTACT = "Contact marker: 070-000 00 00"
-
-
-def personnummer(birth: dt.date, serial: str = "123") -> str:
-    short = f"{birth:%y%m%d}{serial}"
-    return f"{birth:%Y%m%d}-{serial}{luhn_check_digit(short)}"
-
-
-def years_ago(years: int, days: int = 30) -> dt.date:
-    today = timezone.localdate()
-    return today.replace(year=today.year - years) - dt.timedelta(days=days)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Messages are asserted in their English source form."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def login() -> Login:
-    def _login(user: User) -> HttpClient:
-        http = login_verified(HttpClient(), user)
-        http.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return http
-
-    return _login
 
 
 @pytest.fixture

@@ -229,57 +229,38 @@ def test_a_withdrawn_request_cannot_be_decided(
         approve(d, worker, bases["osl-12-2"], client)
 
 
+# Each refused request: the agency asked ("social" or "police"), what differs from a good
+# request for a client's pseudonym named by an encounter, and the refusal's words.
+REFUSED_REQUESTS = [
+    ("social", {"record_type": "crime_report", "fields": ["status"]}, "holds records of this kind itself"),
+    ("police", {}, "does not hold records of this kind"),
+    ("social", {"fields": ["narrative"]}, "cannot be disclosed: narrative"),
+    ("social", {"encounter": None, "case_number": "K1-26"}, "only be named by an encounter"),
+    ("social", {"purpose": "  "}, "what the information is needed for"),
+]
+
+
+@pytest.mark.parametrize(("owner", "change", "refusal"), REFUSED_REQUESTS)
 def test_a_request_is_only_for_the_other_agencys_records(
-    officer: User, worker: User, encounter: EncounterFactory, reference: None
+    officer: User,
+    worker: User,
+    encounter: EncounterFactory,
+    reference: None,
+    owner: str,
+    change: dict[str, Any],
+    refusal: str,
 ) -> None:
-    police_agency = officer.agency
-    social_agency = worker.agency
-    assert police_agency is not None and social_agency is not None
-    met = encounter()
-    with pytest.raises(ValidationError, match="holds records of this kind itself"):
+    owning_agency = (worker if owner == "social" else officer).agency
+    assert owning_agency is not None
+    request: dict[str, Any] = {
+        "record_type": "client",
+        "fields": ["pseudonym"],
+        "purpose": "x",
+        "encounter": encounter(),
+    }
+    with pytest.raises(ValidationError, match=refusal):
         do_request_disclosure(
-            owning_agency=social_agency,
-            record_type="crime_report",
-            fields=["status"],
-            purpose="x",
-            encounter=met,
-            acting_user=officer,
-        )
-    with pytest.raises(ValidationError, match="does not hold records of this kind"):
-        do_request_disclosure(
-            owning_agency=police_agency,
-            record_type="client",
-            fields=["pseudonym"],
-            purpose="x",
-            encounter=met,
-            acting_user=officer,
-        )
-    with pytest.raises(ValidationError, match="cannot be disclosed: narrative"):
-        do_request_disclosure(
-            owning_agency=social_agency,
-            record_type="client",
-            fields=["narrative"],
-            purpose="x",
-            encounter=met,
-            acting_user=officer,
-        )
-    with pytest.raises(ValidationError, match="only be named by an encounter"):
-        do_request_disclosure(
-            owning_agency=social_agency,
-            record_type="client",
-            fields=["pseudonym"],
-            purpose="x",
-            case_number="K1-26",
-            acting_user=officer,
-        )
-    with pytest.raises(ValidationError, match="what the information is needed for"):
-        do_request_disclosure(
-            owning_agency=social_agency,
-            record_type="client",
-            fields=["pseudonym"],
-            purpose="  ",
-            encounter=met,
-            acting_user=officer,
+            owning_agency=owning_agency, acting_user=officer, **{**request, **change}
         )
     assert not Disclosure.objects.exists()
 

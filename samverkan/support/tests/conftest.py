@@ -8,16 +8,13 @@ from contextlib import contextmanager
 from unittest.mock import patch
 
 import pytest
-from django.conf import settings
 from django.test import Client as HttpClient
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.accounts.policy import (
     RecordType,
 )
-from samverkan.conftest import login_verified
-from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations.actions import (
     do_add_participant,
     do_create_shift,
@@ -29,42 +26,12 @@ from samverkan.operations.models import Encounter, Shift, Venue
 from samverkan.support.actions import do_create_client
 from samverkan.support.models import Client
 from samverkan.support.reference import seed_support_units
+from samverkan.tests.common import _english as _english
+from samverkan.tests.common import login as login
+from samverkan.tests.common import personnummer as personnummer
+from samverkan.tests.common import years_ago as years_ago
 
 Login = Callable[[User], HttpClient]
-
-
-def personnummer(birth: dt.date, serial: int = 123) -> str:
-    """A synthetic, valid personnummer (12 digits with dash) for ``birth``."""
-    nine = f"{birth:%y%m%d}{serial:03d}"
-    return f"{birth:%Y%m%d}-{serial:03d}{luhn_check_digit(nine)}"
-
-
-def years_ago(years: int, days: int = 30) -> dt.date:
-    today = timezone.localdate()
-    return today.replace(year=today.year - years) - dt.timedelta(days=days)
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Messages are asserted in their English source form, whatever the catalogue says."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def login() -> Login:
-    """``login(user)`` → a two-factor-verified client that reads the pages in English.
-
-    The English source strings are what the assertions match; the Swedish
-    catalogue may reword them without breaking these tests.
-    """
-
-    def _login(user: User) -> HttpClient:
-        http = login_verified(HttpClient(), user)
-        http.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return http
-
-    return _login
 
 
 @pytest.fixture

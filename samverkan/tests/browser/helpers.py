@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
 
 PASSWORD = "correct horse battery staple"
 
@@ -22,3 +25,19 @@ def ui_text(language: str, message: str, **kwargs: object) -> str:
     with translation.override(language):
         text = translation.gettext(message)
     return text % kwargs if kwargs else text
+
+
+def log_in_with_password(page: Page, username: str) -> None:
+    """The first step of the login: user name and password, on to the code."""
+    page.goto("/konto/logga-in/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name=ui_text("sv", "Continue")).click()
+
+
+def log_in(page: Page, username: str, device: TOTPDevice) -> None:
+    """Both steps of the login, ending on the start page."""
+    log_in_with_password(page, username)
+    page.locator("input[name=code]").fill(current_code(device))
+    page.get_by_role("button", name=ui_text("sv", "Log in"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"/$"))

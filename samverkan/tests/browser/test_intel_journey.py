@@ -21,19 +21,12 @@ from playwright.sync_api import Page, expect
 
 from samverkan.accounts.models import User
 from samverkan.intel.models import IntelItem, Network
-from samverkan.tests.browser.helpers import PASSWORD, current_code, ui_text
+from samverkan.tests.browser.helpers import (
+    log_in,
+    ui_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, username: str, device: TOTPDevice) -> None:
-    page.goto("/konto/logga-in/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=ui_text("sv", "Continue")).click()
-    page.locator("input[name=code]").fill(current_code(device))
-    page.get_by_role("button", name=ui_text("sv", "Log in"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 @pytest.fixture

@@ -11,7 +11,11 @@ from playwright.sync_api import Page, expect
 
 from samverkan.accounts.models import User
 from samverkan.audit.models import AuditAction, AuditEvent
-from samverkan.tests.browser.helpers import PASSWORD, current_code, ui_text
+from samverkan.tests.browser.helpers import (
+    current_code,
+    log_in_with_password,
+    ui_text,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -21,13 +25,6 @@ pytestmark = [
 ]
 
 LOGIN_URL = re.compile(r"/konto/logga-in/(\?.*)?$")
-
-
-def log_in_with_password(page: Page, username: str) -> None:
-    page.goto("/konto/logga-in/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=ui_text("sv", "Continue")).click()
 
 
 def test_police_officer_logs_in_switches_language_and_logs_out(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
 import pytest
@@ -17,19 +16,12 @@ from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, ShiftStatus
 from samverkan.tests.browser.conftest import VIEWPORTS
-from samverkan.tests.browser.helpers import PASSWORD, current_code, ui_text
+from samverkan.tests.browser.helpers import (
+    log_in,
+    ui_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Page, username: str, device: TOTPDevice) -> None:
-    page.goto("/konto/logga-in/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=ui_text("sv", "Continue")).click()
-    page.locator("input[name=code]").fill(current_code(device))
-    page.get_by_role("button", name=ui_text("sv", "Log in"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def record(page: Page, who: str, age: str) -> None:

@@ -12,6 +12,16 @@ from samverkan.accounts.models import Agency, AgencyKind, User
 from samverkan.intel.importing import FORMATS, ImportRefused, detect_format, import_file
 
 
+def user_and_agency(options: dict[str, Any]) -> tuple[User | None, Agency]:
+    """The user named by ``--user`` (if any) and the police agency the work is for."""
+    user = None
+    if options["user"]:
+        user = User.objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"No user {options['user']!r}.")
+    return user, police_agency(options["agency"], user)
+
+
 def police_agency(code: str | None, user: User | None) -> Agency:
     """The police agency named, the user's, or the only one there is."""
     if code:
@@ -57,12 +67,7 @@ class Command(BaseCommand):
         file_format = options["format"] or detect_format(path.name)
         if file_format is None:
             raise CommandError(f"{path}: unknown format; use --format {'|'.join(FORMATS)}.")
-        user = None
-        if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {options['user']!r}.")
-        agency = police_agency(options["agency"], user)
+        user, agency = user_and_agency(options)
         quiet = options["verbosity"] == 0
         bar = tqdm(desc="validating", unit=" records", disable=quiet, leave=False)
         bars: dict[str, Any] = {}

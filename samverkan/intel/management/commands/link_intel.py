@@ -8,9 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from samverkan.accounts.models import User
 from samverkan.intel import linking
-from samverkan.intel.management.commands.import_intel import police_agency
+from samverkan.intel.management.commands.import_intel import user_and_agency
 
 
 class Command(BaseCommand):
@@ -33,12 +32,7 @@ class Command(BaseCommand):
         if options["input"] is not None:
             self._file_mode(options["input"], options["output"], options["backend"], quiet)
             return
-        user = None
-        if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {options['user']!r}.")
-        agency = police_agency(options["agency"], user)
+        user, agency = user_and_agency(options)
         stages = ["read", "link", "store"]
         bar = tqdm(total=len(stages), desc="linking", unit=" stages", disable=quiet)
 
