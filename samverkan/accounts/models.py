@@ -9,7 +9,7 @@ that was valid when they happened.
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 if TYPE_CHECKING:
     from django.db.models.query import QuerySet
@@ -276,3 +277,26 @@ class ActivationCode(models.Model):
 
     def __str__(self) -> str:
         return f"activation code of {self.user_id}, valid until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+@overload
+def user_reference(
+    verbose_name: StrOrPromise, *, optional: Literal[False] = False
+) -> models.ForeignKey[User, User]: ...
+@overload
+def user_reference(
+    verbose_name: StrOrPromise, *, optional: Literal[True]
+) -> models.ForeignKey[User | None, User | None]: ...
+def user_reference(verbose_name: StrOrPromise, *, optional: bool = False) -> models.ForeignKey[Any, Any]:
+    """The user who did something to a record: kept as long as the record (PROTECT), no reverse name.
+
+    ``optional`` for a step that may not have happened yet (withdrawn by, decided by).
+    """
+    return models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=optional,
+        blank=optional,
+        related_name="+",
+        verbose_name=verbose_name,
+    )

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.access import RestrictedQuerySet
-from samverkan.accounts.models import Agency, Collaboration
+from samverkan.accounts.models import Agency, Collaboration, user_reference
 from samverkan.accounts.policy import RecordType
 from samverkan.legal.case_numbers import normalise_case_number, validate_case_number
 from samverkan.legal.models import Offence
@@ -158,12 +158,7 @@ class CrimeReport(models.Model):
     trafficking_victim_age = models.CharField(
         _("age of the victim"), max_length=16, choices=AgeBand.choices, blank=True
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("registered by"),
-    )
+    created_by = user_reference(_("registered by"))
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
 
     objects = CrimeReportQuerySet.as_manager()
@@ -335,12 +330,7 @@ class Suspect(models.Model):
         related_name="+",
         verbose_name=_("child-concern report"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("registered by"),
-    )
+    created_by = user_reference(_("registered by"))
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
 
     objects = SuspectQuerySet.as_manager()
@@ -406,14 +396,7 @@ class SuspectConsent(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("withdrawal recorded by"),
-    )
+    withdrawn_by = user_reference(_("withdrawal recorded by"), optional=True)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
 
     objects = SuspectConsentQuerySet.as_manager()
@@ -463,12 +446,7 @@ class CrimeReportParty(models.Model):
         verbose_name=_("encounter"),
     )
     kind = models.CharField(_("party"), max_length=16, choices=PartyKind.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("added by"),
-    )
+    created_by = user_reference(_("added by"))
     created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
 
     objects = CrimeReportPartyQuerySet.as_manager()

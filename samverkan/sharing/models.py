@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from samverkan.accounts.models import Agency, Collaboration
+from samverkan.accounts.models import Agency, Collaboration, user_reference
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.legal.models import LegalBasis, Offence
 from samverkan.legal.provisions import Direction
@@ -146,14 +146,7 @@ class Disclosure(models.Model):
         choices=DisclosureStatus.choices,
         default=DisclosureStatus.REQUESTED,
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
+    requested_by = user_reference(_("requested by"), optional=True)
     requested_at = models.DateTimeField(_("requested"), default=timezone.now)
     legal_basis = models.ForeignKey(
         LegalBasis,
@@ -168,32 +161,11 @@ class Disclosure(models.Model):
         _("reason for refusing"), max_length=16, choices=RefusalKind.choices, blank=True
     )
     refusal_reason = models.TextField(_("explanation"), max_length=2000, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = user_reference(_("decided by"), optional=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("accepted by"),
-    )
+    accepted_by = user_reference(_("accepted by"), optional=True)
     accepted_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("withdrawn by"),
-    )
+    withdrawn_by = user_reference(_("withdrawn by"), optional=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     # Said in the field and recorded afterwards by the disclosing agency.
     made_orally = models.BooleanField(_("made orally"), default=False)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.access import RestrictedQuerySet
-from samverkan.accounts.models import Agency
+from samverkan.accounts.models import Agency, user_reference
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.legal.models import ConcernDeadline, ConcernDeadlineKind, concern_deadlines_on
 from samverkan.lib import identity
@@ -289,12 +289,7 @@ class Client(models.Model):
         default=False,
         help_text=_("Identity numbers and contact are then shown on the client's own page only."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = user_reference(_("created by"))
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     objects = ClientQuerySet.as_manager()
@@ -362,12 +357,7 @@ class ClientIdentifier(models.Model):
         _("issued by"), max_length=100, blank=True, help_text=_("For a reserve number.")
     )
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("added by"),
-    )
+    added_by = user_reference(_("added by"))
     added_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
 
     objects = ClientIdentifierQuerySet.as_manager()
@@ -466,12 +456,7 @@ class AgeAssessment(models.Model):
     max_years = models.PositiveSmallIntegerField(_("age (highest)"))
     basis = models.CharField(_("basis"), max_length=16, choices=AgeBasis.choices)
     assessed_on = models.DateField(_("date"))
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("assessed by"),
-    )
+    assessed_by = user_reference(_("assessed by"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
 
@@ -520,12 +505,7 @@ class ClientEncounter(models.Model):
     age_band = models.CharField(  # noqa: DJ001
         _("established age at the encounter"), max_length=16, choices=AgeBand.choices, null=True, blank=True
     )
-    linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("linked by"),
-    )
+    linked_by = user_reference(_("linked by"))
     linked_at = models.DateTimeField(_("linked"), default=timezone.now, editable=False)
 
     objects = ClientEncounterQuerySet.as_manager()
@@ -688,20 +668,8 @@ class Referral(models.Model):
     declined_on = models.DateField(_("declined"), null=True, blank=True)
     decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)
-    referred_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("referred by"),
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("last changed by"),
-    )
+    referred_by = user_reference(_("referred by"))
+    updated_by = user_reference(_("last changed by"), optional=True)
     created_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
 
     objects = ReferralQuerySet.as_manager()
@@ -767,20 +735,8 @@ class Consent(models.Model):
     given_by = models.CharField(_("given by"), max_length=16, choices=ConsentGiver.choices)
     given_on = models.DateField(_("given"))
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("withdrawal recorded by"),
-    )
+    recorded_by = user_reference(_("recorded by"))
+    withdrawn_by = user_reference(_("withdrawal recorded by"), optional=True)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
 
     objects = ConsentQuerySet.as_manager()
@@ -891,14 +847,7 @@ class ConcernHandling(models.Model):
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closure_reason = models.TextField(_("reason for closing without a referral"), blank=True)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("handled by"),
-    )
+    handled_by = user_reference(_("handled by"), optional=True)
 
     objects = ConcernHandlingQuerySet.as_manager()
 
@@ -1000,12 +949,7 @@ class ConcernClientLink(models.Model):
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="concern_links", verbose_name=_("client")
     )
-    linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("linked by"),
-    )
+    linked_by = user_reference(_("linked by"))
     linked_at = models.DateTimeField(_("linked"), default=timezone.now, editable=False)
 
     objects = ConcernClientLinkQuerySet.as_manager()
