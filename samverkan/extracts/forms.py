@@ -81,7 +81,9 @@ class WithholdForm(forms.Form):
 
     def __init__(self, *args: Any, agency_kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provision"].choices = [(p.value, p.label) for p in provisions_for(agency_kind)]
+        field = self.fields["provision"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(p.value, p.label) for p in provisions_for(agency_kind)]
 
 
 class PartForm(forms.Form):
