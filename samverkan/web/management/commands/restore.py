@@ -43,4 +43,11 @@ class Command(BaseCommand):
             f"chain its head (#{head.get('seq', 0)})."
         )
         if not options["no_verify"]:
-            call_command("verify_audit", progress_every=0, stdout=self.stdout, stderr=self.stderr)
+            try:
+                call_command("verify_audit", progress_every=0, stdout=self.stdout, stderr=self.stderr)
+            except CommandError as exc:
+                raise CommandError(
+                    f"The database is restored, but verify_audit fails: {exc} A backup older than the "
+                    "newest checkpoint fails as 'truncated': the events after it are lost, and the "
+                    "checkpoints say so. docs/backup.md says what to do."
+                ) from exc
