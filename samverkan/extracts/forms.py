@@ -23,6 +23,10 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+# A primary key's range (BigAutoField): a larger number is no part, not a database error.
+MAX_ID = 2**63 - 1
+
+
 def _today() -> dt.date:
     return timezone.localdate()
 
@@ -70,7 +74,7 @@ class ExtractRequestForm(forms.Form):
 class WithholdForm(forms.Form):
     """Withhold one part: the part, the provision among the agency's own, and the reason."""
 
-    part = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    part = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     provision = forms.ChoiceField(label=_("Secrecy provision"), choices=())
     reason = forms.CharField(
         label=_("Reason"),
@@ -89,7 +93,7 @@ class WithholdForm(forms.Form):
 class PartForm(forms.Form):
     """Which part to put back."""
 
-    part = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    part = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
 
 class ApproveForm(forms.Form):
