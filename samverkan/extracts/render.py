@@ -81,7 +81,7 @@ def render_pdf(extract: Extract) -> bytes:
     ]
     if data["withheld_parts"]:
         story.append(Paragraph(_escape(_(
-            "%(n)d parts are withheld under secrecy. Each shows the provision it is withheld under; "
+            "Parts withheld under secrecy: %(n)d. Each shows the provision it is withheld under; "
             "you may ask for a decision that can be appealed."
         ) % {"n": data["withheld_parts"]}), styles["BodyText"]))
     if not data["parts"]:
