@@ -25,6 +25,8 @@ from samverkan.accounts.access import access_or_404, require, require_list, sign
 from samverkan.accounts.forms import apply_errors
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
 from samverkan.extracts import actions
 from samverkan.extracts import render as delivery
 from samverkan.extracts.forms import ApproveForm, ExtractRequestForm, PartForm, WithholdForm
@@ -68,6 +70,8 @@ def extract_list(request: HttpRequest) -> HttpResponse:
     paging = PageForm(request.GET)
     number = paging.cleaned_data.get("page") if paging.is_valid() else None
     page = Paginator(Extract.objects.visible_to(user).select_related("created_by"), PAGE_SIZE).get_page(number)
+    # The list shows identity numbers: reading it is logged like any list of records.
+    do_record_event(user=user, action=AuditAction.LIST, record_type=RT, detail=f"page={page.number}")
     return render(request, "extracts/list.html", {"form": form, "page": page}, status=status)
 
 

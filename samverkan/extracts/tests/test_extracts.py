@@ -229,6 +229,7 @@ def test_the_whole_journey_over_http_is_audited_and_the_police_get_404(
         "request-received_on": timezone.localdate().isoformat(),
     })
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert http.get("/registerutdrag/").status_code == 200
     extract = Extract.objects.get()
     url = f"/registerutdrag/{extract.pk}/"
     assert http.get(url).status_code == 200
@@ -255,6 +256,7 @@ def test_the_whole_journey_over_http_is_audited_and_the_police_get_404(
     events = AuditEvent.objects.filter(record_type=RecordType.REGISTER_EXTRACT, record_id=str(extract.pk))
     actions_seen = set(events.values_list("action", flat=True))
     assert {AuditAction.CREATE, AuditAction.UPDATE, AuditAction.VIEW, AuditAction.EXPORT} <= actions_seen
+    assert AuditEvent.objects.filter(record_type=RecordType.REGISTER_EXTRACT, action=AuditAction.LIST).exists()
     assert not events.filter(detail__contains=DIGITS).exists()  # the number is not in the log
     assert AuditEvent.objects.count() > before
     assert verify_chain()[1] is None
