@@ -14,8 +14,9 @@ from django.utils import timezone, translation
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.accounts.policy import RecordType
-from samverkan.audit.actions import verify_chain
+from samverkan.audit.actions import do_record_event, verify_chain
 from samverkan.audit.models import AuditAction, AuditEvent
+from samverkan.audit.owners import owner_mark
 from samverkan.extracts import actions
 from samverkan.extracts.models import Extract, ExtractPart, ExtractStatus, Section
 from samverkan.extracts.render import as_data, render_pdf
@@ -270,3 +271,19 @@ def test_the_whole_journey_over_http_is_audited_and_the_police_get_404(
     assert extract.pk not in [e.pk for e in Extract.objects.visible_to(person.investigator)]
     assert login(person.officer).get("/registerutdrag/").status_code == 404
     assert ExtractPart.objects.visible_to(person.investigator).count() == 0
+
+
+def test_a_read_by_the_other_agency_through_a_disclosure_is_in_the_owners_extract(person: Person) -> None:
+    """The gate marks the police's read of a disclosed client with the owner (audit/owners.py)."""
+    social_agency, police_agency = person.worker.agency, person.officer.agency
+    assert social_agency is not None and police_agency is not None
+    do_record_event(
+        user=person.officer, action=AuditAction.VIEW, record_type=RecordType.CLIENT, record_id=person.client.pk,
+        purpose="Förhör", detail=owner_mark(social_agency.code) + "disclosed",
+    )
+    # Another agency's read of a record not marked as the owner's stays out.
+    do_record_event(user=person.officer, action=AuditAction.VIEW, record_type=RecordType.CLIENT, record_id=person.client.pk)
+    reads = [dict(p.fields) for p in _draft(person.worker).parts.filter(section=Section.READS)]
+    by_police = [r for r in reads if r.get("By agency") == police_agency.name]
+    assert len(by_police) == 1 and by_police[0]["Purpose"] == "Förhör"
+    assert person.officer.username not in json.dumps(reads, ensure_ascii=False)
