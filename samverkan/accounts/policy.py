@@ -43,6 +43,7 @@ class RecordType(models.TextChoices):
     DISCLOSURE = "disclosure", _("Disclosure")
     AUDIT_EVENT = "audit_event", _("Audit event")
     USER = "user", _("User")
+    REGISTER_EXTRACT = "register_extract", _("Register extract")
 
 
 class Action(models.TextChoices):
@@ -157,6 +158,10 @@ def _build() -> dict[tuple[Role, RecordType], Cell]:
 
     # The audit log: an agency's auditors read and export their own agency's log.
     put((_AU,), (rt.AUDIT_EVENT,), _grant(Scope.OWN_AGENCY, _V, _L, _E))
+
+    # Register extracts (GDPR art. 15; the Criminal Data Act's right of access): each agency
+    # answers for what it holds itself, by the handlers who work its cases.
+    put((_SW, _PI), (rt.REGISTER_EXTRACT,), _grant(Scope.OWN_AGENCY, *_READ_WRITE, _E))
 
     # User accounts: administrators manage their own agency's users, and see no case data.
     put((_AD,), (rt.USER,), _grant(Scope.OWN_AGENCY, _V, _L, _C, _U, _D))

@@ -86,6 +86,12 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "anmalningar/misstankt/<int:pk>/ratta/": {"pk": "suspect"},
     "anmalningar/misstankt/<int:pk>/samtycke/": {"pk": "suspect"},
     "anmalningar/samtycke/<int:pk>/aterkalla/": {"pk": ("1", "2")},
+    # register extracts
+    "registerutdrag/<int:pk>/": {"pk": "extract"},
+    "registerutdrag/<int:pk>/undanta/": {"pk": "extract"},
+    "registerutdrag/<int:pk>/ta-med/": {"pk": "extract"},
+    "registerutdrag/<int:pk>/godkann/": {"pk": "extract"},
+    "registerutdrag/<int:pk>/utdrag.<str:fmt>": {"pk": "extract", "fmt": ("pdf", "json", "xml")},
     # background jobs (a job is its starter's only; ids are UUIDs)
     "jobb/<uuid:pk>/": {"pk": (UUID,)},
     "jobb/<uuid:pk>/status/": {"pk": (UUID,)},

@@ -37,6 +37,7 @@ from samverkan.accounts.models import (
     User,
 )
 from samverkan.accounts.policy import RecordType
+from samverkan.extracts import actions as extracts
 from samverkan.intel import actions as intel
 from samverkan.intel import indicators, linking
 from samverkan.intel.importing import import_file
@@ -48,7 +49,7 @@ from samverkan.operations import actions as ops
 from samverkan.sharing.actions import do_request_disclosure
 from samverkan.support import actions as social
 from samverkan.support.actions import age_refusal
-from samverkan.support.models import SupportUnit
+from samverkan.support.models import ClientIdentifier, SupportUnit
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,24 @@ def _side(world: World, side: _Side, area: Area, offences: dict[str, Offence]) -
     )
     social.do_link_concern_to_client(concern, client=child, acting_user=worker)
     world.add("client", client.pk, child.pk)
+
+    # --- A register extract of the client: one approved with a withheld part, one a draft.
+    number = ClientIdentifier.objects.get(client=client).value
+    for approve in (True, False):
+        extract = extracts.do_create_extract(
+            subject_kind="personnummer", subject_identifier=number, received_on=timezone.localdate(),
+            acting_user=worker,
+        )
+        part = extract.parts.filter(section="support").order_by("position").last()
+        assert part is not None
+        extracts.do_withhold_part(
+            part, provision="osl-26-1", reason=side.social("ExtractPart.reason", rt.REGISTER_EXTRACT),
+            acting_user=worker,
+        )
+        if approve:
+            extracts.do_approve_extract(extract, acting_user=worker)
+        world.add("extract", extract.pk)
+        world.add("extract_part", part.pk)
     world.add("referral", referral.pk, second.pk)
     world.add("consent", consent.pk)
 

@@ -37,6 +37,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(_("Crime reports"), "investigations:report_list", RecordType.CRIME_REPORT, Action.LIST),
     NavEntry(_("Disclosures"), "sharing:inbox", RecordType.DISCLOSURE, Action.LIST),
     NavEntry(_("Disclosures"), "sharing:counts", RecordType.DISCLOSURE, Action.AGGREGATE),
+    NavEntry(_("Register extracts"), "extracts:list", RecordType.REGISTER_EXTRACT, Action.LIST),
     NavEntry(_("Results"), "reports:results", RecordType.SHIFT, Action.AGGREGATE),
     NavEntry(_("Audit log"), "audit:event_list", RecordType.AUDIT_EVENT, Action.LIST),
     NavEntry(_("Users"), "useradmin:index", RecordType.USER, Action.LIST),

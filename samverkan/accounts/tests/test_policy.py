@@ -163,6 +163,13 @@ user                 update      -   -   -   -   -   -   -   O
 user                 delete      -   -   -   -   -   -   -   O
 user                 export      -   -   -   -   -   -   -   -
 user                 aggregate   -   -   -   -   -   -   -   -
+register_extract     view        -   O   -   O   -   -   -   -
+register_extract     list        -   O   -   O   -   -   -   -
+register_extract     create      -   O   -   O   -   -   -   -
+register_extract     update      -   O   -   O   -   -   -   -
+register_extract     delete      -   -   -   -   -   -   -   -
+register_extract     export      -   O   -   O   -   -   -   -
+register_extract     aggregate   -   -   -   -   -   -   -   -
 """
 
 
