@@ -25,8 +25,7 @@ from samverkan.lib.identity import luhn_check_digit
 from samverkan.support import actions as social
 from samverkan.support.models import Client
 from samverkan.tests.browser.conftest import VIEWPORTS
-from samverkan.tests.browser.helpers import ui_text
-from samverkan.tests.browser.test_shift_journey import log_in
+from samverkan.tests.browser.helpers import log_in, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
