@@ -107,11 +107,17 @@ def shift_list(request: HttpRequest) -> HttpResponse:
         .select_related("area")
         .order_by("starts_at")[:10]
     )
+    # A shift that can be started now is started from here: one tap less in the field.
+    can_start = can(user, RecordType.SHIFT, Action.UPDATE)
+    upcoming_rows = [
+        (shift, can_start and shift.status == ShiftStatus.PLANNED and shift.earliest_start() <= now <= shift.ends_at)
+        for shift in upcoming
+    ]
     page = Paginator(shifts, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "operations/shift_list.html",
-        {"form": form, "page": page, "upcoming": upcoming, "can_create": can(user, RecordType.SHIFT, Action.CREATE)},
+        {"form": form, "page": page, "upcoming": upcoming_rows, "can_create": can(user, RecordType.SHIFT, Action.CREATE)},
         status=status,
     )
 
@@ -202,8 +208,15 @@ def _can_enter(user: User, shift: Shift, participant: Any) -> bool:
     return shift.status == ShiftStatus.COMPLETED and participant is not None and timezone.now() <= shift.entry_deadline()
 
 
-def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dict[str, Any]:
+def _shift_venue_form(shift: Shift, user: User, data: Any = None) -> VenueForm:
+    """The venue added on the spot: the kind in one tap, the areas in use on the shift's day."""
+    return VenueForm(data, user=user, on=timezone.localdate(shift.starts_at), field_entry=True, auto_id="venue_%s")
+
+
+def _shift_page_context(request: HttpRequest, shift: Shift, new_venue: Venue | None = None, **forms: Any) -> dict[str, Any]:
     user = signed_in(request)
+    # A venue just added is the one the next encounter and visit are at.
+    venue_initial = {"venue": new_venue.pk} if new_venue is not None else {}
     encounters = shift.encounters.select_related("venue").order_by("-occurred_at", "-pk")
     concern_reports = ChildConcernReport.objects.visible_to(user).filter(encounter__shift=shift)
     participants = list(shift.participants.select_related("user", "agency").order_by("agency__name", "pk"))
@@ -232,16 +245,17 @@ def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dic
         and timezone.now() >= shift.earliest_start(),
         "can_complete": shift.can_complete(),
         "missing_agencies": shift.missing_agencies() if shift.status == ShiftStatus.ONGOING else [],
-        "encounter_form": forms.get("encounter_form") or EncounterForm(shift=shift, user=user),
-        "visit_form": forms.get("visit_form") or VenueVisitForm(shift=shift, user=user),
+        "encounter_form": forms.get("encounter_form") or EncounterForm(shift=shift, user=user, initial=dict(venue_initial)),
+        "visit_form": forms.get("visit_form") or VenueVisitForm(shift=shift, user=user, initial=dict(venue_initial), auto_id="visit_%s"),
         "log_form": forms.get("log_form") or LogEntryForm(),
         "participant_form": forms.get("participant_form") or ParticipantForm(shift=shift),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
-        "venue_form": forms.get("venue_form") or VenueForm(user=user),
+        "venue_form": forms.get("venue_form") or _shift_venue_form(shift, user),
         "correction_form": forms.get("correction_form") or ShiftCorrectionForm(shift=shift),
         "is_participant": me is not None,
         "is_field_staff": is_field_staff(user),
         "htmx": bool(request.headers.get("HX-Request")),
+        "new_venue": new_venue,
     }
 
 
@@ -470,7 +484,7 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A venue visit from the phone: the venue, the outcome, a tap. A repeated key records nothing new."""
     user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
-    form = VenueVisitForm(request.POST, shift=shift, user=user)
+    form = VenueVisitForm(request.POST, shift=shift, user=user, auto_id="visit_%s")
     if not form.is_valid():
         return _after_post(request, shift, visit_form=form)
     try:
@@ -530,25 +544,40 @@ def visit_edit(request: HttpRequest, pk: int, visit_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def shift_venue_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add a venue to the shift on the spot: an existing one is found again."""
+    """Add a venue to the shift on the spot: an existing one is found again.
+
+    With htmx the venues' panel is replaced in place and the new venue is selected
+    in the encounter and visit forms (out-of-band); without, the page is shown again
+    with the same selection.
+    """
     user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
     require(user, RecordType.VENUE, Action.CREATE)
-    form = VenueForm(request.POST, user=user)
-    if not form.is_valid():
+    htmx = bool(request.headers.get("HX-Request"))
+    form = _shift_venue_form(shift, user, request.POST)
+    venue: Venue | None = None
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                venue, created = actions.do_find_or_create_venue(
+                    collaboration=shift.collaboration, acting_user=user, **form.cleaned_data
+                )
+                shift.planned_venues.add(venue)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            venue = None
+    if venue is None:
+        if htmx:
+            return render(request, "operations/_venues_panel.html", _shift_page_context(request, shift, venue_form=form), status=400)
         return _after_post(request, shift, venue_form=form)
-    try:
-        with transaction.atomic():
-            venue, created = actions.do_find_or_create_venue(
-                collaboration=shift.collaboration, acting_user=user, **form.cleaned_data
-            )
-            shift.planned_venues.add(venue)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _after_post(request, shift, venue_form=form)
-    if not created:
-        messages.info(request, _("The venue already existed and was added to the shift."))
-    return _after_post(request, shift)
+    if created:
+        messages.success(request, _("%(venue)s is added to the shift and chosen for the next encounter.") % {"venue": venue})
+    else:
+        messages.info(request, _("%(venue)s already existed: it is added to the shift and chosen for the next encounter.") % {"venue": venue})
+    context = _shift_page_context(request, shift, new_venue=venue)
+    if htmx:
+        return render(request, "operations/_venues_panel.html", {**context, "oob": True})
+    return render(request, "operations/shift_detail.html", context)
 
 
 # --- Venues -----------------------------------------------------------------

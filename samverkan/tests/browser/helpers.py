@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Locator, Page
 
 PASSWORD = "correct horse battery staple"
 
@@ -22,3 +23,16 @@ def ui_text(language: str, message: str, **kwargs: object) -> str:
     with translation.override(language):
         text = translation.gettext(message)
     return text % kwargs if kwargs else text
+
+
+def open_menu(page: Page) -> None:
+    """Open the header's menu where it is folded behind its button (a phone); elsewhere do nothing."""
+    menu = page.locator(".menu-button")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """The main menu's link ``name`` (as the UI shows it), the phone's menu opened first."""
+    open_menu(page)
+    return page.get_by_role("navigation", name=ui_text("sv", "Main menu")).get_by_role("link", name=name, exact=True)
