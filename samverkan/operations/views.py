@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
-from samverkan.accounts.forms import apply_errors
+from samverkan.accounts.forms import (
+    PICKER_LIMIT,
+    PICKER_THRESHOLD,
+    PickerSearchForm,
+    apply_errors,
+    picker_results,
+)
 from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
 from samverkan.operations import actions
@@ -224,7 +231,7 @@ def _shift_page_context(request: HttpRequest, shift: Shift, new_venue: Venue | N
     can_update = can(user, RecordType.SHIFT, Action.UPDATE)
     can_enter = _can_enter(user, shift, me)
     edit_since = timezone.now() - entry_edit_limit()
-    return {
+    context: dict[str, Any] = {
         "shift": shift,
         "participants": participants,
         "me": me,
@@ -257,6 +264,19 @@ def _shift_page_context(request: HttpRequest, shift: Shift, new_venue: Venue | N
         "htmx": bool(request.headers.get("HX-Request")),
         "new_venue": new_venue,
     }
+    context |= _pickers(context)
+    return context
+
+
+def _pickers(context: dict[str, Any]) -> dict[str, Any]:
+    """The first choices of each long list, shown as a searchable picker instead of a dropdown."""
+    pickers: dict[str, Any] = {}
+    for key, name in (("participant_form", "user"), ("encounter_form", "venue"), ("visit_form", "venue")):
+        field = context[key].fields[name]
+        if field.queryset.count() > PICKER_THRESHOLD:
+            bound = context[key][name]
+            pickers[f"{key}_picker"] = picker_results(field, field.queryset, selected=bound.value())
+    return pickers
 
 
 @require_GET
@@ -578,6 +598,46 @@ def shift_venue_add(request: HttpRequest, pk: int) -> HttpResponse:
     if htmx:
         return render(request, "operations/_venues_panel.html", {**context, "oob": True})
     return render(request, "operations/shift_detail.html", context)
+
+
+def _picker_search(request: HttpRequest, field: Any, queryset: Any, field_name: str) -> HttpResponse:
+    form = PickerSearchForm(request.POST, field_name=field_name)
+    if not form.is_valid():
+        return render(request, "_picker_results.html", {"results": [], "name": field_name}, status=400)
+    rows = picker_results(field, queryset, selected=form.selected())
+    return render(
+        request, "_picker_results.html", {"results": rows, "name": field_name, "more": queryset.count() > PICKER_LIMIT}
+    )
+
+
+@require_POST
+@login_required
+def participant_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The staff picker's search: field staff of the shift's agencies not yet on it (as the form offers)."""
+    shift = _shift(request, pk, Action.UPDATE)
+    field = ParticipantForm(shift=shift).fields["user"]
+    form = PickerSearchForm(request.POST, field_name="user")
+    text = (form.cleaned_data.get("q") or "").strip() if form.is_valid() else ""
+    queryset = field.queryset  # type: ignore[attr-defined]
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(username__icontains=word)
+            | Q(membership_record__agency__name__icontains=word)
+        )
+    return _picker_search(request, field, queryset, "user")
+
+
+@require_POST
+@login_required
+def venue_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The venue picker's search on a shift: the venues the encounter and visit forms accept."""
+    user = signed_in(request)
+    shift = _shift(request, pk)
+    field = EncounterForm(shift=shift, user=user).fields["venue"]
+    form = PickerSearchForm(request.POST, field_name="venue")
+    text = (form.cleaned_data.get("q") or "").strip() if form.is_valid() else ""
+    queryset = field.queryset.search(text)  # type: ignore[attr-defined]
+    return _picker_search(request, field, queryset, "venue")
 
 
 # --- Venues -----------------------------------------------------------------
