@@ -152,7 +152,7 @@ class PickerSearchForm(forms.Form):
         return int(value) if value else None
 
 
-def picker_results(field: forms.ModelChoiceField, queryset: Any, *, selected: Any = None) -> list[tuple[str, str, bool]]:
+def picker_results(field: forms.ModelChoiceField[Any], queryset: Any, *, selected: Any = None) -> list[tuple[str, str, bool]]:
     """(value, label, checked) for the picker's radio buttons: the choice made so far first, then the matches."""
     rows: list[tuple[str, str, bool]] = []
     seen: set[Any] = set()

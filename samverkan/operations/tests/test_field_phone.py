@@ -13,7 +13,7 @@ from samverkan.operations.models import Shift, Venue
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX = {"HX-Request": "true"}
 
 
 def test_a_venue_added_in_place_is_confirmed_and_chosen_for_the_next_encounter(
@@ -21,7 +21,7 @@ def test_a_venue_added_in_place_is_confirmed_and_chosen_for_the_next_encounter(
 ) -> None:
     client = login(personas["polis.inre"])
     url = f"/pass/{ongoing.pk}/platser/"
-    response = client.post(url, {"kind": "massage_parlour", "name": "Salong Lotus"}, **HTMX)
+    response = client.post(url, {"kind": "massage_parlour", "name": "Salong Lotus"}, headers=HTMX)
     assert response.status_code == 200
     venue = Venue.objects.get(name="Salong Lotus")
     html = response.content.decode()
@@ -39,7 +39,7 @@ def test_a_venue_added_in_place_is_confirmed_and_chosen_for_the_next_encounter(
     assert f'<option value="{street.pk}" selected>' in page.content.decode()
 
     # A refused venue answers the panel with its errors (400), and nothing is added.
-    refused = client.post(url, {"kind": "castle", "name": ""}, **HTMX)
+    refused = client.post(url, {"kind": "castle", "name": ""}, headers=HTMX)
     assert refused.status_code == 400
     assert 'id="venues-panel"' in refused.content.decode()
     assert "hx-swap-oob" not in refused.content.decode()
@@ -56,7 +56,7 @@ def test_the_venue_form_offers_only_the_areas_in_use_on_the_shifts_day(
     client = login(personas["polis.inre"])
     page = client.get(f"/pass/{ongoing.pk}/").content.decode()
     assert "Gammalt område" not in page
-    response = client.post(f"/pass/{ongoing.pk}/platser/", {"kind": "hotel", "name": "Hotell Gammalt", "area": old.pk}, **HTMX)
+    response = client.post(f"/pass/{ongoing.pk}/platser/", {"kind": "hotel", "name": "Hotell Gammalt", "area": old.pk}, headers=HTMX)
     assert response.status_code == 400
     assert not Venue.objects.filter(name="Hotell Gammalt").exists()
 

@@ -66,6 +66,13 @@
     var status = sendStatus();
     markUnsent(form, status ? status.dataset.refused.replace("__N__", String(code)) : "");
   });
+  // Leaving the page with an entry not saved asks first (the browser's own question).
+  window.addEventListener("beforeunload", function (event) {
+    if (document.querySelector("form[data-resend].is-unsent")) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
   window.addEventListener("online", function () {
     var form = document.querySelector("form[data-resend].is-unsent");
     if (form) { resend(form); }

@@ -220,6 +220,11 @@ def test_the_officers_shift_in_at_most_ten_taps(
     tonight.refresh_from_db()
     assert tonight.status == ShiftStatus.COMPLETED
 
+    # The month's calendar fits the screen (the shift is in it).
+    page.goto("/pass/kalender/")
+    expect(page.locator(f'.calendar a[href="/pass/{tonight.pk}/"]')).to_be_visible()
+    journey.shot("calendar")
+
     # Only the lost connection's own failures reached the console (the browser's and htmx's).
     lost = ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
     unexpected = [e for e in errors if not any(word in e for word in lost)]
