@@ -189,6 +189,16 @@ def test_the_officers_shift_in_at_most_ten_taps(
     assert encounter.venue == venue
     assert ChildConcernReport.objects.filter(encounter=encounter).exists()
 
+    # "Use my position" fills a new venue's coordinates from the phone's location.
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 59.3326, "longitude": 18.0649, "accuracy": 20})
+    add_venue = page.locator("#add-venue")
+    add_venue.locator("summary").click()
+    add_venue.get_by_role("button", name=sv("Use my position")).click()
+    expect(add_venue.locator("input[name=latitude]")).to_have_value("59.332600")
+    expect(add_venue.locator("input[name=longitude]")).to_have_value("18.064900")
+    expect(add_venue.locator("[data-geolocate-status]")).to_contain_text("20")
+
     # No signal: the send fails at once and says so, what was entered stays, and it goes
     # through when the connection is back (the same key: one encounter, not two).
     page.context.set_offline(True)
