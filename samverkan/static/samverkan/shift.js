@@ -79,8 +79,23 @@
   });
 
   // A refused entry (400) comes back as the panel with the errors: show it.
+  // A session that ended answers with the login page (after a redirect): never
+  // swap that into the panel; say the entry was not saved and keep it.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
+    var form = isResendForm(event.detail.requestConfig ? event.detail.requestConfig.elt : event.target);
+    var path = event.detail.pathInfo && event.detail.pathInfo.requestPath;
+    var answered = event.detail.xhr.responseURL;
+    var redirected = path && answered && new URL(answered).pathname !== new URL(path, window.location.href).pathname;
+    if (redirected && target && (target.id === "encounter-panel" || target.id === "venues-panel")) {
+      event.detail.shouldSwap = false;
+      var status = sendStatus();
+      if (form && status) {
+        stopRetry();
+        markUnsent(form, status.dataset.loggedOut);
+      }
+      return;
+    }
     if (event.detail.xhr.status === 400 && target && (target.id === "encounter-panel" || target.id === "venues-panel")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;

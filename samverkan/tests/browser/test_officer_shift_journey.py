@@ -239,3 +239,35 @@ def test_the_officers_shift_in_at_most_ten_taps(
     lost = ("ERR_INTERNET_DISCONNECTED", "htmx:sendError", "htmx:afterRequest")
     unexpected = [e for e in errors if not any(word in e for word in lost)]
     assert not unexpected, "\n".join(unexpected)
+
+
+def test_an_entry_sent_after_the_session_ended_is_kept_and_said_not_saved(
+    officer_page: tuple[Page, list[str]],
+    personas: dict[str, User],
+    authenticator: Callable[[User], TOTPDevice],
+    tonight: Shift,
+) -> None:
+    """The login page that answers a send after a logout is never put into the panel."""
+    page, errors = officer_page
+    actions.do_start_shift(tonight, acting_user=personas["polis.inre"])
+    device = authenticator(personas["polis.inre"])
+    page.goto("/konto/logga-in/")
+    page.locator("input[name=username]").fill("polis.inre")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name=sv("Continue")).click()
+    page.locator("input[name=code]").fill(current_code(device))
+    page.get_by_role("button", name=sv("Log in"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto(f"/pass/{tonight.pk}/")
+    page.context.clear_cookies(name="sessionid")
+    panel = page.locator("#encounter-panel")
+    panel.get_by_text(sv("Buyer"), exact=True).click()
+    panel.get_by_text(sv("18 or over"), exact=True).click()
+    panel.get_by_role("button", name=sv("Record encounter")).click()
+    expect(page.locator("#encounter-send-status")).to_contain_text(
+        sv("Not saved: you have been logged out. Note what you entered, log in again and record it.")
+    )
+    expect(panel.locator("input[name=role][value=buyer]")).to_be_checked()
+    expect(page.locator("input[name=password]")).to_have_count(0)
+    assert not Encounter.objects.filter(shift=tonight).exists()
+    assert not errors, errors
