@@ -15,9 +15,33 @@
       picker.querySelectorAll(".picker__results input").forEach(function (input) { input.disabled = false; });
     });
   }
+  // A long list of checkboxes (the venues of a shift) gets a filter; a box already
+  // ticked always stays in view.
+  function checklists(root) {
+    root.querySelectorAll("[data-checklist]").forEach(function (list) {
+      var filter = list.querySelector("[data-checklist-filter]");
+      if (!filter || list.dataset.upgraded) { return; }
+      list.dataset.upgraded = "yes";
+      filter.closest(".checklist__filter").hidden = false;
+      filter.addEventListener("input", function () {
+        var words = filter.value.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+        list.querySelectorAll("[data-checklist-option]").forEach(function (option) {
+          var text = option.textContent.toLocaleLowerCase();
+          var box = option.querySelector("input");
+          option.hidden = !(box && box.checked) && !words.every(function (word) { return text.indexOf(word) !== -1; });
+        });
+      });
+    });
+  }
+  checklists(document);
+
   // Enter in the search searches; it must not send the whole form.
   document.addEventListener("keydown", function (event) {
     var target = event.target;
+    if (event.key === "Enter" && target.matches && target.matches("[data-checklist-filter]")) {
+      event.preventDefault();
+      return;
+    }
     if (event.key === "Enter" && target.matches && target.matches("[data-picker] input[type=search]")) {
       event.preventDefault();
       if (window.htmx) { window.htmx.trigger(target, "search"); }

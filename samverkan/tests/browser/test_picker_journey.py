@@ -59,3 +59,25 @@ def test_a_client_is_found_by_a_search_not_a_dropdown(
     expect(page.locator("main")).to_contain_text(ui_text("sv", "The report was linked to the client."))
     assert ConcernClientLink.objects.get(report=report).client.pseudonym == "Ungdomen"
     assert AuditEvent.objects.filter(action="list", record_type="client", detail__contains=f"child-concern report {report.pk}").exists()
+
+
+def test_the_venues_of_a_shift_are_filtered_not_scrolled(
+    page: Page, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
+) -> None:
+    collaboration = Collaboration.objects.get(code="stockholm")
+    planner = personas["polis.samordnare"]
+    for kind, name in (("hotel", "Hotell Norra"), ("hotel", "Hotell Södra"), ("massage_parlour", "Salong Norra")):
+        actions.do_find_or_create_venue(collaboration=collaboration, kind=kind, name=name, acting_user=planner)
+    log_in(page, "polis.samordnare", authenticator(planner))
+    page.goto(reverse("operations:shift_create"))
+    venues = page.locator("[data-checklist]")
+    venues.get_by_label("Hotell Södra").check()
+    venues.get_by_role("searchbox").fill("norra")
+    expect(venues.get_by_label("Hotell Norra")).to_be_visible()
+    expect(venues.get_by_label("Salong Norra")).to_be_visible()
+    # A venue already ticked stays in view.
+    expect(venues.get_by_label("Hotell Södra")).to_be_visible()
+    venues.get_by_role("searchbox").fill("salong")
+    expect(venues.get_by_label("Hotell Norra")).to_be_hidden()
+    venues.get_by_role("searchbox").press("Enter")
+    expect(page).to_have_url(reverse("operations:shift_create"))
