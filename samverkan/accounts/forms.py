@@ -121,3 +121,47 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:40]}
                 )
         return super().clean(value)
+
+
+# --- Searchable pickers ----------------------------------------------------------------
+
+PICKER_LIMIT = 12
+# A choice of more than this many is a searchable picker rather than a dropdown.
+PICKER_THRESHOLD = 12
+
+
+class PickerSearchForm(forms.Form):
+    """What was typed into a searchable picker, and the choice made so far (kept among the results).
+
+    POSTed (with the page's form and its CSRF token), so that what is typed, an
+    identity number perhaps, never lands in a URL or a log of URLs.
+
+    ``field_name`` is the picked field's name in its own form: the picker's radio
+    buttons carry it, so the choice already made comes back with the search.
+    """
+
+    q = forms.CharField(required=False, max_length=100)
+
+    def __init__(self, *args: Any, field_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field_name = field_name
+        self.fields[field_name] = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+    def selected(self) -> int | None:
+        value = self.cleaned_data.get(self.field_name)
+        return int(value) if value else None
+
+
+def picker_results(field: forms.ModelChoiceField[Any], queryset: Any, *, selected: Any = None) -> list[tuple[str, str, bool]]:
+    """(value, label, checked) for the picker's radio buttons: the choice made so far first, then the matches."""
+    rows: list[tuple[str, str, bool]] = []
+    seen: set[Any] = set()
+    if selected:
+        chosen = field.queryset.filter(pk=selected).first()  # type: ignore[union-attr]
+        if chosen is not None:
+            rows.append((str(chosen.pk), field.label_from_instance(chosen), True))
+            seen.add(chosen.pk)
+    for obj in queryset[:PICKER_LIMIT]:
+        if obj.pk not in seen:
+            rows.append((str(obj.pk), field.label_from_instance(obj), False))
+    return rows

@@ -60,6 +60,38 @@ class Graph:
         }
 
 
+@dataclass
+class ItemRow:
+    """One item of the list view: what it mentions and which items the analysis linked it to."""
+
+    pk: int
+    node: Node
+    mentions: list[Node]
+    linked: list[tuple[Node, Edge]]
+
+
+def list_view(graph: Graph) -> list[ItemRow]:
+    """The graph as a list a phone can read: each item with its entities and its linked items."""
+    by_id = {n.id: n for n in graph.nodes}
+    rows = {n.id: ItemRow(int(n.id.split("-", 1)[1]), n, [], []) for n in graph.nodes if n.kind == "item"}
+    for edge in graph.edges:
+        if edge.kind == "mentions" and edge.source in rows:
+            rows[edge.source].mentions.append(by_id[edge.target])
+        elif edge.kind == "linked":
+            rows[edge.source].linked.append((by_id[edge.target], edge))
+            rows[edge.target].linked.append((by_id[edge.source], edge))
+    return list(rows.values())
+
+
+def evidence_kinds(graph: Graph) -> list[tuple[str, str]]:
+    """The kinds of entity in the graph, as (kind, name), for the graph's filter."""
+    kinds: dict[str, str] = {}
+    for node in graph.nodes:
+        if node.kind != "item":
+            kinds.setdefault(node.kind, str(node.attributes.get("kind", node.kind)))
+    return sorted(kinds.items(), key=lambda pair: pair[1])
+
+
 def item_node_id(pk: int) -> str:
     return f"item-{pk}"
 

@@ -37,7 +37,7 @@ from samverkan.intel.forms import (
     NetworkShiftForm,
     NetworkTipForm,
 )
-from samverkan.intel.graph import build_graph
+from samverkan.intel.graph import build_graph, evidence_kinds, list_view
 from samverkan.intel.models import (
     Entity,
     Indicator,
@@ -181,7 +181,11 @@ def network_graph(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in(request)
     network = access_network(user, key)
     graph = build_graph(network)
-    return render(request, "intel/network_graph.html", {"network": network, "graph": graph})
+    return render(
+        request,
+        "intel/network_graph.html",
+        {"network": network, "graph": graph, "rows": list_view(graph), "evidence_kinds": evidence_kinds(graph)},
+    )
 
 
 @require_GET

@@ -138,9 +138,19 @@ class EncounterForm(forms.Form):
         kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.fields["venue"].queryset = shift_venues(shift, user)  # type: ignore[attr-defined]
-        planned = list(shift.planned_venues.all())
-        if planned and "venue" not in kwargs["initial"]:
-            self.initial["venue"] = planned[0].pk
+        if "venue" not in kwargs["initial"]:
+            self.initial["venue"] = current_venue(shift, user)
+
+
+def current_venue(shift: Shift, user: User) -> int | None:
+    """Where the staff are now, as far as the shift knows: the user's last encounter's venue,
+    else the last visit's, else the venue added to the plan last (not the alphabetically first)."""
+    last = shift.encounters.filter(recorded_by=user).order_by("-recorded_at", "-pk").values_list("venue_id", flat=True).first()
+    if last is None:
+        last = shift.venue_visits.order_by("-arrived_at", "-pk").values_list("venue_id", flat=True).first()
+    if last is None:
+        last = shift.planned_venues.through.objects.filter(shift=shift).order_by("-pk").values_list("venue_id", flat=True).first()
+    return last
 
 
 def shift_venues(shift: Shift, user: User) -> Any:
@@ -230,10 +240,18 @@ class VenueForm(forms.ModelForm[Venue]):
         model = Venue
         fields = ["kind", "name", "address", "area", "latitude", "longitude"]
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, on: dt.date | None = None, field_entry: bool = False, **kwargs: Any) -> None:
+        """``on``: the day whose areas are offered (today by default); ``field_entry``: the kind as one-tap choices."""
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = _areas_for(user)  # type: ignore[attr-defined]
+        # Only the areas in use on the day; a venue already in an old area keeps it.
+        areas = _areas_for(user).valid_on(on or timezone.localdate())
+        if self.instance.area_id:
+            areas = (areas | _areas_for(user).filter(pk=self.instance.area_id)).distinct()
+        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
         self.fields["address"].help_text = _("Street address, or the web address or handle for an online venue.")
+        if field_entry:
+            self.fields["kind"].widget = forms.RadioSelect(choices=VenueKind.choices)
+            self.fields["kind"].choices = VenueKind.choices  # type: ignore[attr-defined]
 
 
 class VenueSearchForm(forms.Form):

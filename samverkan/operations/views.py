@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
-from samverkan.accounts.forms import apply_errors
+from samverkan.accounts.forms import (
+    PICKER_LIMIT,
+    PICKER_THRESHOLD,
+    PickerSearchForm,
+    apply_errors,
+    picker_results,
+)
 from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
 from samverkan.operations import actions
@@ -107,11 +114,17 @@ def shift_list(request: HttpRequest) -> HttpResponse:
         .select_related("area")
         .order_by("starts_at")[:10]
     )
+    # A shift that can be started now is started from here: one tap less in the field.
+    can_start = can(user, RecordType.SHIFT, Action.UPDATE)
+    upcoming_rows = [
+        (shift, can_start and shift.status == ShiftStatus.PLANNED and shift.earliest_start() <= now <= shift.ends_at)
+        for shift in upcoming
+    ]
     page = Paginator(shifts, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "operations/shift_list.html",
-        {"form": form, "page": page, "upcoming": upcoming, "can_create": can(user, RecordType.SHIFT, Action.CREATE)},
+        {"form": form, "page": page, "upcoming": upcoming_rows, "can_create": can(user, RecordType.SHIFT, Action.CREATE)},
         status=status,
     )
 
@@ -202,8 +215,15 @@ def _can_enter(user: User, shift: Shift, participant: Any) -> bool:
     return shift.status == ShiftStatus.COMPLETED and participant is not None and timezone.now() <= shift.entry_deadline()
 
 
-def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dict[str, Any]:
+def _shift_venue_form(shift: Shift, user: User, data: Any = None) -> VenueForm:
+    """The venue added on the spot: the kind in one tap, the areas in use on the shift's day."""
+    return VenueForm(data, user=user, on=timezone.localdate(shift.starts_at), field_entry=True, auto_id="venue_%s")
+
+
+def _shift_page_context(request: HttpRequest, shift: Shift, new_venue: Venue | None = None, **forms: Any) -> dict[str, Any]:
     user = signed_in(request)
+    # A venue just added is the one the next encounter and visit are at.
+    venue_initial = {"venue": new_venue.pk} if new_venue is not None else {}
     encounters = shift.encounters.select_related("venue").order_by("-occurred_at", "-pk")
     concern_reports = ChildConcernReport.objects.visible_to(user).filter(encounter__shift=shift)
     participants = list(shift.participants.select_related("user", "agency").order_by("agency__name", "pk"))
@@ -211,7 +231,7 @@ def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dic
     can_update = can(user, RecordType.SHIFT, Action.UPDATE)
     can_enter = _can_enter(user, shift, me)
     edit_since = timezone.now() - entry_edit_limit()
-    return {
+    context: dict[str, Any] = {
         "shift": shift,
         "participants": participants,
         "me": me,
@@ -232,17 +252,31 @@ def _shift_page_context(request: HttpRequest, shift: Shift, **forms: Any) -> dic
         and timezone.now() >= shift.earliest_start(),
         "can_complete": shift.can_complete(),
         "missing_agencies": shift.missing_agencies() if shift.status == ShiftStatus.ONGOING else [],
-        "encounter_form": forms.get("encounter_form") or EncounterForm(shift=shift, user=user),
-        "visit_form": forms.get("visit_form") or VenueVisitForm(shift=shift, user=user),
+        "encounter_form": forms.get("encounter_form") or EncounterForm(shift=shift, user=user, initial=dict(venue_initial)),
+        "visit_form": forms.get("visit_form") or VenueVisitForm(shift=shift, user=user, initial=dict(venue_initial), auto_id="visit_%s"),
         "log_form": forms.get("log_form") or LogEntryForm(),
         "participant_form": forms.get("participant_form") or ParticipantForm(shift=shift),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
-        "venue_form": forms.get("venue_form") or VenueForm(user=user),
+        "venue_form": forms.get("venue_form") or _shift_venue_form(shift, user),
         "correction_form": forms.get("correction_form") or ShiftCorrectionForm(shift=shift),
         "is_participant": me is not None,
         "is_field_staff": is_field_staff(user),
         "htmx": bool(request.headers.get("HX-Request")),
+        "new_venue": new_venue,
     }
+    context |= _pickers(context)
+    return context
+
+
+def _pickers(context: dict[str, Any]) -> dict[str, Any]:
+    """The first choices of each long list, shown as a searchable picker instead of a dropdown."""
+    pickers: dict[str, Any] = {}
+    for key, name in (("participant_form", "user"), ("encounter_form", "venue"), ("visit_form", "venue")):
+        field = context[key].fields[name]
+        if field.queryset.count() > PICKER_THRESHOLD:
+            bound = context[key][name]
+            pickers[f"{key}_picker"] = picker_results(field, field.queryset, selected=bound.value())
+    return pickers
 
 
 @require_GET
@@ -470,7 +504,7 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A venue visit from the phone: the venue, the outcome, a tap. A repeated key records nothing new."""
     user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
-    form = VenueVisitForm(request.POST, shift=shift, user=user)
+    form = VenueVisitForm(request.POST, shift=shift, user=user, auto_id="visit_%s")
     if not form.is_valid():
         return _after_post(request, shift, visit_form=form)
     try:
@@ -530,25 +564,80 @@ def visit_edit(request: HttpRequest, pk: int, visit_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def shift_venue_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add a venue to the shift on the spot: an existing one is found again."""
+    """Add a venue to the shift on the spot: an existing one is found again.
+
+    With htmx the venues' panel is replaced in place and the new venue is selected
+    in the encounter and visit forms (out-of-band); without, the page is shown again
+    with the same selection.
+    """
     user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
     require(user, RecordType.VENUE, Action.CREATE)
-    form = VenueForm(request.POST, user=user)
+    htmx = bool(request.headers.get("HX-Request"))
+    form = _shift_venue_form(shift, user, request.POST)
+    venue: Venue | None = None
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                venue, created = actions.do_find_or_create_venue(
+                    collaboration=shift.collaboration, acting_user=user, **form.cleaned_data
+                )
+                shift.planned_venues.add(venue)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            venue = None
+    if venue is None:
+        if htmx:
+            return render(request, "operations/_venues_panel.html", _shift_page_context(request, shift, venue_form=form), status=400)
+        return _after_post(request, shift, venue_form=form)
+    if created:
+        messages.success(request, _("%(venue)s is added to the shift and chosen for the next encounter.") % {"venue": venue})
+    else:
+        messages.info(request, _("%(venue)s already existed: it is added to the shift and chosen for the next encounter.") % {"venue": venue})
+    context = _shift_page_context(request, shift, new_venue=venue)
+    if htmx:
+        return render(request, "operations/_venues_panel.html", {**context, "oob": True})
+    return render(request, "operations/shift_detail.html", context)
+
+
+def _picker_search(request: HttpRequest, field: Any, queryset: Any, field_name: str) -> HttpResponse:
+    form = PickerSearchForm(request.POST, field_name=field_name)
     if not form.is_valid():
-        return _after_post(request, shift, venue_form=form)
-    try:
-        with transaction.atomic():
-            venue, created = actions.do_find_or_create_venue(
-                collaboration=shift.collaboration, acting_user=user, **form.cleaned_data
-            )
-            shift.planned_venues.add(venue)
-    except ValidationError as exc:
-        apply_errors(form, exc)
-        return _after_post(request, shift, venue_form=form)
-    if not created:
-        messages.info(request, _("The venue already existed and was added to the shift."))
-    return _after_post(request, shift)
+        return render(request, "_picker_results.html", {"results": [], "name": field_name}, status=400)
+    rows = picker_results(field, queryset, selected=form.selected())
+    return render(
+        request, "_picker_results.html", {"results": rows, "name": field_name, "more": queryset.count() > PICKER_LIMIT}
+    )
+
+
+@require_POST
+@login_required
+def participant_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The staff picker's search: field staff of the shift's agencies not yet on it (as the form offers)."""
+    shift = _shift(request, pk, Action.UPDATE)
+    field = ParticipantForm(shift=shift).fields["user"]
+    form = PickerSearchForm(request.POST, field_name="user")
+    text = (form.cleaned_data.get("q") or "").strip() if form.is_valid() else ""
+    queryset = field.queryset  # type: ignore[attr-defined]
+    for word in text.split():
+        queryset = queryset.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(username__icontains=word)
+            | Q(membership_record__agency__name__icontains=word)
+        )
+    return _picker_search(request, field, queryset, "user")
+
+
+@require_POST
+@login_required
+def venue_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The venue picker's search on a shift: the venues the encounter and visit forms accept."""
+    user = signed_in(request)
+    shift = _shift(request, pk)
+    field = EncounterForm(shift=shift, user=user).fields["venue"]
+    form = PickerSearchForm(request.POST, field_name="venue")
+    text = (form.cleaned_data.get("q") or "").strip() if form.is_valid() else ""
+    queryset = field.queryset.search(text)  # type: ignore[attr-defined]
+    return _picker_search(request, field, queryset, "venue")
 
 
 # --- Venues -----------------------------------------------------------------

@@ -29,5 +29,6 @@ urlpatterns: list[URLPattern] = [
     path("orosanmalningar/<int:pk>/beslut/", views.concern_decide, name="concern_decide"),
     path("orosanmalningar/<int:pk>/utredning/", views.concern_finish, name="concern_finish"),
     path("orosanmalningar/<int:pk>/klient/", views.concern_link_client, name="concern_link_client"),
+    path("orosanmalningar/<int:pk>/klient/sok/", views.concern_client_search, name="concern_client_search"),
     path("orosanmalningar/<int:pk>/avsluta/", views.concern_close, name="concern_close"),
 ]

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
-from samverkan.accounts.forms import apply_errors
+from samverkan.accounts.forms import PICKER_LIMIT, PickerSearchForm, apply_errors, picker_results
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event
@@ -706,6 +706,11 @@ def _concern_context(
         context["client_form"] = ConcernClientForm(
             prefix="client", clients=clients, initial={"client": link.client_id if link else None}
         )
+        # The searchable picker starts with the linked client only: other names appear
+        # only for a search, which is logged (concern_client_search).
+        client_field = context["client_form"].fields["client"]
+        assert isinstance(client_field, forms.ModelChoiceField)
+        context["client_picker"] = picker_results(client_field, [], selected=link.client_id if link else None)
     context |= bound
     return context
 
@@ -811,6 +816,35 @@ def concern_link_client(request: HttpRequest, pk: int) -> HttpResponse:
             report, client=data["client"], acting_user=user
         ),
         done=_("The report was linked to the client."),
+    )
+
+
+@require_POST
+@login_required
+def concern_client_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client picker's search on a child-concern report: the clients the link form accepts, logged as a list."""
+    user = signed_in(request)
+    require(user, RecordType.CONCERN_HANDLING, Action.UPDATE)
+    report = access_concern_for_user(user, pk, action=Action.UPDATE).report
+    clients = Client.objects.visible_to(user, Action.UPDATE)
+    field = ConcernClientForm(prefix="client", clients=clients).fields["client"]
+    form = PickerSearchForm(request.POST, field_name="client-client")
+    if not form.is_valid():
+        return render(request, "_picker_results.html", {"results": [], "name": "client-client"}, status=400)
+    text = form.cleaned_data["q"].strip()
+    found = list(clients.search(text, today=timezone.localdate())[: PICKER_LIMIT + 1]) if text else []
+    assert isinstance(field, forms.ModelChoiceField)
+    rows = picker_results(field, found, selected=form.selected())
+    if rows:
+        with transaction.atomic():
+            do_record_event(
+                user=user,
+                action=AuditAction.LIST,
+                record_type=RecordType.CLIENT,
+                detail=f"search to link child-concern report {report.pk}; ids={','.join(value for value, _label, _checked in rows)}",
+            )
+    return render(
+        request, "_picker_results.html", {"results": rows, "name": "client-client", "more": len(found) > PICKER_LIMIT}
     )
 
 

@@ -51,6 +51,8 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "pass/<int:pk>/logg/": {"pk": "shift"},
     "pass/<int:pk>/patraffanden/": {"pk": "shift"},
     "pass/<int:pk>/platser/": {"pk": "shift"},
+    "pass/<int:pk>/platser/sok/": {"pk": "shift"},
+    "pass/<int:pk>/deltagare/sok/": {"pk": "shift"},
     "pass/platser/<int:pk>/": {"pk": "venue"},
     "pass/<int:pk>/platsbesok/": {"pk": "shift"},
     "pass/<int:pk>/checka-in/": {"pk": "shift"},
@@ -75,6 +77,7 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "stod/orosanmalningar/<int:pk>/beslut/": {"pk": "concern"},
     "stod/orosanmalningar/<int:pk>/utredning/": {"pk": "concern"},
     "stod/orosanmalningar/<int:pk>/klient/": {"pk": "concern"},
+    "stod/orosanmalningar/<int:pk>/klient/sok/": {"pk": "concern"},
     "stod/orosanmalningar/<int:pk>/avsluta/": {"pk": "concern"},
     "stod/pafarranden-utan-klient/<int:pk>/": {"pk": "encounter"},
     # investigations

@@ -344,6 +344,7 @@ def test_only_social_workers_see_the_inbox(
         "concern_decide",
         "concern_finish",
         "concern_link_client",
+        "concern_client_search",
         "concern_close",
     ):
         assert http.post(reverse(f"support:{name}", args=[report.pk]), {}).status_code == 403
@@ -409,3 +410,30 @@ def test_inbox_query_count_is_flat(
     # The reports, their handling and the dated deadlines (legal.ConcernDeadline): once each.
     with django_assert_max_num_queries(17):  # type: ignore[operator]
         assert http.get(INBOX).status_code == 200
+
+
+def test_the_client_picker_searches_through_the_gate_and_logs_what_it_shows(
+    encounter: EncounterFactory, worker: User, login: Login, make_client: ClientFactory, personas: dict[str, User]
+) -> None:
+    """The picker shows no name until a search; a search answers the link form's own clients and is logged."""
+    report = report_for(encounter)
+    child = make_client("Ungdomen", birth=years_ago(15))
+    http = login(worker)
+    url = reverse("support:concern_client_search", args=[report.pk])
+    assert http.get(url).status_code == 405
+    page = http.get(detail_url(report)).content.decode()
+    assert "data-picker" in page
+    found = http.post(url, {"q": "ungdom"})
+    assert found.status_code == 200
+    assert f'name="client-client" value="{child.pk}"' in found.content.decode()
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    assert (event.action, event.record_type) == ("list", "client")
+    assert str(child.pk) in event.detail
+    # Nothing typed: nothing shown, nothing logged; too long: refused.
+    before = AuditEvent.objects.count()
+    assert "value=" not in http.post(url, {"q": ""}).content.decode()
+    assert AuditEvent.objects.count() == before
+    assert http.post(url, {"q": "x" * 101}).status_code == 400
+    # Another municipality's worker finds neither the report nor the client.
+    assert login(personas["gbg.handlaggare"]).post(url, {"q": "ungdom"}).status_code == 404

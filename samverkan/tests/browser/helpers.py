@@ -7,7 +7,7 @@ import re
 from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 PASSWORD = "correct horse battery staple"
 
@@ -41,3 +41,16 @@ def log_in(page: Page, username: str, device: TOTPDevice) -> None:
     page.locator("input[name=code]").fill(current_code(device))
     page.get_by_role("button", name=ui_text("sv", "Log in"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/$"))
+
+
+def open_menu(page: Page) -> None:
+    """Open the header's menu where it is folded behind its button (a phone); elsewhere do nothing."""
+    menu = page.locator(".menu-button")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """The main menu's link ``name`` (as the UI shows it), the phone's menu opened first."""
+    open_menu(page)
+    return page.get_by_role("navigation", name=ui_text("sv", "Main menu")).get_by_role("link", name=name, exact=True)

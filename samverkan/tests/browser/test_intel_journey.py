@@ -21,10 +21,7 @@ from playwright.sync_api import Page, expect
 
 from samverkan.accounts.models import User
 from samverkan.intel.models import IntelItem, Network
-from samverkan.tests.browser.helpers import (
-    log_in,
-    ui_text,
-)
+from samverkan.tests.browser.helpers import log_in, nav_link, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,7 +67,7 @@ def test_import_link_explain_and_export(
 
     # Import: the page returns at once with the job waiting; the worker validates and writes
     # the file, and the job's page shows the result without a reload.
-    page.get_by_role("link", name=ui_text("sv", "Networks"), exact=True).first.click()
+    nav_link(page, ui_text("sv", "Networks")).click()
     page.get_by_role("link", name=ui_text("sv", "Import"), exact=True).click()
     page.locator("input[name=file]").set_input_files(str(ads_file))
     page.get_by_role("button", name=ui_text("sv", "Import"), exact=True).click()
@@ -105,6 +102,19 @@ def test_import_link_explain_and_export(
     page.get_by_role("link", name=ui_text("sv", "Graph"), exact=True).click()
     expect(page.locator("#intel-graph-status")).to_contain_text(re.compile(r"\d+"), timeout=20_000)
     expect(page.locator("#graph-edge-table")).to_be_visible()
+    # Zoom, filter by kind of evidence, focus on a node's neighbours; the list reads on a phone.
+    controls = page.locator("#graph-controls")
+    expect(controls).to_be_visible()
+    controls.get_by_role("button", name=ui_text("sv", "Zoom in")).click()
+    controls.get_by_role("button", name=ui_text("sv", "Fit to screen")).click()
+    controls.locator("input[name=evidence]").first.uncheck()
+    focus = page.locator("#graph-focus")
+    focus.select_option(index=1)
+    expect(page.locator("#intel-graph-status")).to_contain_text(ui_text("sv", "Showing %(node)s and its %(count)s neighbours.").split("%(node)s")[0])
+    focus.select_option(index=0)
+    expect(page.locator("#intel-graph-status")).to_have_text(ui_text("sv", "Showing the whole network."))
+    expect(page.locator("#graph-list .card").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
     page.go_back()
 
     # Why are two ads linked?

@@ -14,6 +14,7 @@ from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.tests.browser.helpers import (
     current_code,
     log_in_with_password,
+    open_menu,
     ui_text,
 )
 
@@ -51,15 +52,18 @@ def test_police_officer_logs_in_switches_language_and_logs_out(
     expect(whoami).to_contain_text(ui_text("sv", "Police officer"))
     expect(whoami).to_contain_text("Polisregion Stockholm")
 
+    open_menu(page)
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.display_name}")
     expect(whoami).to_contain_text("Police officer")
 
+    open_menu(page)
     page.get_by_role("button", name="Svenska").click()
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(whoami).to_contain_text(ui_text("sv", "Police officer"))
 
+    open_menu(page)
     page.get_by_role("button", name=ui_text("sv", "Log out")).click()
     expect(page).to_have_url(LOGIN_URL)
     page.goto("/")
@@ -91,6 +95,7 @@ def test_first_login_enrols_an_authenticator_app(
     page.locator("select[name=action]").select_option("issue_activation_code")
     page.locator("button[name=index]").click()
     code = page.locator("code.activation-code").inner_text()
+    open_menu(page)
     page.get_by_role("button", name=ui_text("sv", "Log out")).click()
     expect(page).to_have_url(LOGIN_URL)
 

@@ -16,10 +16,7 @@ from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, ShiftStatus
 from samverkan.tests.browser.conftest import VIEWPORTS
-from samverkan.tests.browser.helpers import (
-    log_in,
-    ui_text,
-)
+from samverkan.tests.browser.helpers import log_in, nav_link, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +62,7 @@ def test_a_joint_shift_from_start_to_finish(
         log_in(worker, "soc.handlaggare", authenticator(personas["soc.handlaggare"]))
 
         # The officer finds the shift under "now and next" and starts it.
-        officer.get_by_role("link", name=ui_text("sv", "Shifts"), exact=True).first.click()
+        nav_link(officer, ui_text("sv", "Shifts")).click()
         officer.locator(f'a[href="/pass/{planned_shift.pk}/"]').first.click()
         officer.get_by_role("button", name=ui_text("sv", "Start the shift")).click()
         expect(officer.locator("#shift-status")).to_have_text(ui_text("sv", "Ongoing"))
@@ -91,8 +88,9 @@ def test_a_joint_shift_from_start_to_finish(
         worker.goto(reverse("support:concern_inbox"))
         expect(worker.locator("main")).to_contain_text(ui_text("sv", "Child in prostitution"))
 
-        # The officer completes the shift.
-        officer.get_by_role("button", name=ui_text("sv", "Complete the shift")).click()
+        # The officer completes the shift, behind its confirm step.
+        officer.locator("#complete-confirm summary").click()
+        officer.get_by_role("button", name=ui_text("sv", "Yes, complete the shift")).click()
         expect(officer.locator("#shift-status")).to_have_text(ui_text("sv", "Completed"))
     finally:
         worker_context.close()
@@ -157,7 +155,8 @@ def test_a_coordinator_staffs_field_staff_only_and_a_shift_waits_for_its_start(
     try:
         log_in(officer, "polis.inre", authenticator(personas["polis.inre"]))
         officer.goto(f"/pass/{shift.pk}/")
-        officer.get_by_role("button", name=ui_text("sv", "Complete the shift")).click()
+        officer.locator("#complete-confirm summary").click()
+        officer.get_by_role("button", name=ui_text("sv", "Yes, complete the shift")).click()
         expect(officer.locator("main")).to_contain_text("Passet kan inte avslutas innan det har börjat")
         expect(officer.locator("#shift-status")).to_have_text(ui_text("sv", "Ongoing"))
     finally:
