@@ -122,6 +122,7 @@ if DEBUG or SAMVERKAN_DEMO:
 
 MIDDLEWARE = [
     "samverkan.web.middleware.RequestIdMiddleware",
+    "samverkan.web.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -311,6 +312,11 @@ if not SAMVERKAN_AUDIT_KEY_FILE:
 SAMVERKAN_AUDIT_CHECKPOINT_DIR = os.environ.get("SAMVERKAN_AUDIT_CHECKPOINT_DIR", "") or (
     "" if PRODUCTION or TESTING else str(BASE_DIR / "var" / "audit-checkpoints")
 )
+# The load benchmark only (scripts/bench_load.py): no audit events are written, to measure
+# what the log costs. Refused in production: the log is never optional there.
+SAMVERKAN_BENCH_AUDIT_OFF = env_bool("SAMVERKAN_BENCH_AUDIT_OFF", False)
+if SAMVERKAN_BENCH_AUDIT_OFF and PRODUCTION:
+    raise ImproperlyConfigured("SAMVERKAN_BENCH_AUDIT_OFF is for the load benchmark, never production.")
 # Client address: REMOTE_ADDR unless a trusted proxy sets this header.
 SAMVERKAN_CLIENT_IP_HEADER = env("SAMVERKAN_CLIENT_IP_HEADER") or ""
 
