@@ -27,9 +27,12 @@ The subcommands ``prepare``, ``start-import`` and ``verify`` run inside Django a
 run's database; the orchestrator calls them.
 """
 
+# ruff: noqa: S603, S607  a benchmark that starts fixed commands of its own (psql, gunicorn, locust, manage.py)
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -51,7 +54,7 @@ OUT = ROOT / "bench-data" / "load"
 PY = str(ROOT / ".venv" / "bin" / "python")
 BIN = ROOT / ".venv" / "bin"
 PORT = 8111
-BENCH_PASSWORD = "demo"  # demo mode only (load_demo's password)
+BENCH_PASSWORD = "demo"  # noqa: S105  demo mode only, as load_demo's users
 TEMPLATE_DB = "samverkan_load_template"
 RUN_DB = "samverkan_load_run"
 
@@ -82,7 +85,14 @@ def prepare(out: Path) -> None:
     from samverkan.accounts.models import Agency, Collaboration, Membership, Role, User
     from samverkan.api.actions import do_create_token
     from samverkan.intel.models import Network
-    from samverkan.operations.models import ChildConcernReport, Shift, ShiftBasis, ShiftParticipant, ShiftStatus, Venue
+    from samverkan.operations.models import (
+        ChildConcernReport,
+        Shift,
+        ShiftBasis,
+        ShiftParticipant,
+        ShiftStatus,
+        Venue,
+    )
 
     collaboration = Collaboration.objects.get(code="stockholm")
     police = Agency.objects.get(code="polisregion-stockholm")
@@ -291,7 +301,7 @@ def build_template(base: str) -> None:
 
 def _template_exists(base: str) -> bool:
     found = subprocess.run(
-        ["psql", _pg(base, "postgres"), "-qAt", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE_DB}'"],
+        ["psql", _pg(base, "postgres"), "-qAt", "-c", f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE_DB}'"],  # noqa: S608  a constant name
         capture_output=True, text=True, check=True,
     )
     return found.stdout.strip() == "1"
@@ -385,7 +395,7 @@ def run_once(base: str, tag: str, *, audit: bool, seconds: int, mode: str, rate:
             cwd=ROOT, env=locust_env, stdout=(workdir / "locust.log").open("wb"), stderr=subprocess.STDOUT,
         )
         if import_file is not None:
-            time.sleep(min(20, seconds / 6))  # a baseline before the import
+            time.sleep(min(45, seconds / 6))  # a baseline before the import
             started = subprocess.run(
                 [PY, __file__, "start-import", str(import_file), "bench.analys01"], cwd=ROOT, env=env,
                 check=True, capture_output=True, text=True,
@@ -411,10 +421,10 @@ def run_once(base: str, tag: str, *, audit: bool, seconds: int, mode: str, rate:
 
 def _job_times(env: dict[str, str], job_id: str) -> dict[str, Any]:
     code = (
-        "import json; from samverkan.jobs.models import Job; j = Job.objects.get(pk=%r); "
+        f"import json; from samverkan.jobs.models import Job; j = Job.objects.get(pk={job_id!r}); "
         "print(json.dumps({'state': j.state, 'started': j.started_at and j.started_at.timestamp(), "
         "'finished': j.finished_at and j.finished_at.timestamp(), 'summary': j.summary, 'error': j.error}, default=str))"
-    ) % job_id
+    )
     found = subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     times: dict[str, Any] = json.loads(found.stdout.strip().splitlines()[-1])
     return times
@@ -475,10 +485,8 @@ def _import_dataset(size: int) -> Path:
 def _machine() -> str:
     load = os.getloadavg()
     cpu = ""
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, load {load[0]:.1f}/{load[1]:.1f}"
 
 
@@ -501,6 +509,7 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=int, default=45, help="length of each rate step")
     parser.add_argument("--rates", default="5,10,20,40,80", help="encounter writes per second to step through")
     parser.add_argument("--import-size", type=int, default=1_000_000, help="intelligence items imported (0: no import run)")
+    parser.add_argument("--import-seconds", type=int, default=420, help="length of the import run (the import should end within it)")
     parser.add_argument("--only", default="mix,step,import", help="which runs: mix, step, import")
     args = parser.parse_args()
     if args.command == "prepare":
@@ -531,7 +540,7 @@ def main() -> None:
     if "import" in only and args.import_size:
         dataset = _import_dataset(args.import_size)
         results["runs"].append(run_once(
-            args.pg_url, f"import-{args.import_size}", audit=True, seconds=max(args.seconds, 90), mode="mix", import_file=dataset,
+            args.pg_url, f"import-{args.import_size}", audit=True, seconds=args.import_seconds, mode="mix", import_file=dataset,
         ))
     results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["machine_after"] = _machine()

@@ -105,11 +105,11 @@ class FieldUser(SignedIn):
 
     def record_encounter(self) -> None:
         key = str(uuid.uuid4())
-        minor = random.random() < 0.15  # noqa: S311  load mix, not security
+        minor = random.random() < 0.15  # noqa: S311  a load mix, not security
         data = {
-            "role": random.choice(["exploited", "exploited", "buyer", "other"]),  # noqa: S311
-            "age_band": random.choice(["under_18", "uncertain"]) if minor else "adult",  # noqa: S311
-            "venue": random.choice(self.shift["venues"]),  # noqa: S311
+            "role": random.choice(["exploited", "exploited", "buyer", "other"]),  # noqa: S311  a load mix, not security
+            "age_band": random.choice(["under_18", "uncertain"]) if minor else "adult",  # noqa: S311  a load mix, not security
+            "venue": random.choice(self.shift["venues"]),  # noqa: S311  a load mix, not security
             "occurred_at": "",
             "idempotency_key": key,
         }
@@ -119,8 +119,8 @@ class FieldUser(SignedIn):
     def record_visit(self) -> None:
         key = str(uuid.uuid4())
         data = {
-            "venue": random.choice(self.shift["venues"]),  # noqa: S311
-            "outcome": random.choice(["nothing_found", "persons_met", "closed"]),  # noqa: S311
+            "venue": random.choice(self.shift["venues"]),  # noqa: S311  a load mix, not security
+            "outcome": random.choice(["nothing_found", "persons_met", "closed"]),  # noqa: S311  a load mix, not security
             "arrived_at": "", "left_at": "", "idempotency_key": key,
         }
         self.write("visit", key, f"/pass/{self.shift['id']}/platsbesok/", data, "visit [POST]")
@@ -179,7 +179,7 @@ class Analyst(SignedIn):
     @task(4)
     def network(self) -> None:
         if RUN["networks"]:
-            key = random.choice(RUN["networks"])  # noqa: S311
+            key = random.choice(RUN["networks"])  # noqa: S311  a load mix, not security
             self.client.get(f"/underrattelser/natverk/{key}/", name="network")
 
     @task(1)
