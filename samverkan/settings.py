@@ -365,6 +365,11 @@ SAMVERKAN_SPARK_CONF = env("SAMVERKAN_SPARK_CONF") or ""
 # API: requests per token (or session user) and window, counted in the default cache (per
 # process unless CACHES names a shared one).
 SAMVERKAN_API_RATE = env("SAMVERKAN_API_RATE") or "600/min"
+# PostgreSQL: an import of at least 200,000 items (and at least as many as the table holds)
+# drops the items' plain indexes and builds them again at the end: faster, but the table is
+# then locked against every other session for the whole import (hand entry and the tips
+# wait, and the audit chain behind them): only for a first load in a maintenance window.
+SAMVERKAN_IMPORT_REBUILD_INDEXES = env_bool("SAMVERKAN_IMPORT_REBUILD_INDEXES", False)
 # Uploaded files wait here for their import job; removed when the import has run.
 SAMVERKAN_JOB_FILES_DIR = Path(env("SAMVERKAN_JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
 

@@ -8,7 +8,8 @@ The app under gunicorn with the job worker (``manage.py db_worker``) on PostgreS
   2 managers opening the results page, and 5 API clients (personal tokens) reading and
   writing; once with the audit log on and once off (``SAMVERKAN_BENCH_AUDIT_OFF``, a
   setting for this benchmark only).
-- ``step``: the 50 field users only record encounters, at a total rate stepped upwards, to
+- ``step``: field users only record encounters, at a total rate stepped upwards (one
+  encounter every ~10 s per user, up to 50 users, their starts spread over one interval), to
   find the highest rate at which the encounter POST's p95 stays under 100 ms.
 - ``import``: the mix while the worker imports N synthetic intelligence items (1 M by
   default, ``--import-size``): hand-entry latency (encounters, tips) during the import
@@ -382,10 +383,13 @@ def run_once(base: str, tag: str, *, audit: bool, seconds: int, mode: str, rate:
     servers.start()
     job_id = ""
     try:
-        users = FIELD_USERS if mode == "step" else FIELD_USERS + SOCIAL_WORKERS + ANALYSTS + MANAGERS + API_CLIENTS
+        # Stepping the rate: one encounter every 10 s or so per field user, at most 50 of them.
+        field_users = max(1, min(FIELD_USERS, round(rate * 10))) if mode == "step" else FIELD_USERS
+        users = field_users if mode == "step" else FIELD_USERS + SOCIAL_WORKERS + ANALYSTS + MANAGERS + API_CLIENTS
         locust_env = {
             **env, "BENCH_RUN": str(workdir / "run.json"), "BENCH_WRITES": str(workdir / "writes.jsonl"),
             "BENCH_TIMES": str(workdir / "times.jsonl"), "BENCH_MODE": mode, "BENCH_RATE": str(rate),
+            "BENCH_FIELD_USERS": str(field_users),
         }
         locust = subprocess.Popen(
             [str(BIN / "locust"), "-f", str(ROOT / "scripts" / "bench_load_locust.py"), "--headless",
@@ -455,7 +459,10 @@ def _import_window(env: dict[str, str], job_id: str, workdir: Path) -> dict[str,
     with (workdir / "times.jsonl").open() as lines:
         for line in lines:
             entry = json.loads(line)
-            inside = job["started"] and job["finished"] and job["started"] <= entry["t"] <= job["finished"]
+            # During: the request was under way at some moment of the import (it ended after
+            # the import started and began before it finished).
+            began = entry["t"] - entry["ms"] / 1000
+            inside = job["started"] and job["finished"] and entry["t"] >= job["started"] and began <= job["finished"]
             (during if inside else outside).setdefault(entry["name"], []).append(entry["ms"])
     summary: dict[str, Any] = {"job": job, "during": {}, "outside": {}}
     for label, groups in (("during", during), ("outside", outside)):
@@ -507,7 +514,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the template database again")
     parser.add_argument("--seconds", type=int, default=120, help="length of each mix run")
     parser.add_argument("--step-seconds", type=int, default=45, help="length of each rate step")
-    parser.add_argument("--rates", default="5,10,20,40,80", help="encounter writes per second to step through")
+    parser.add_argument("--rates", default="0.1,0.5,1,2,5,10,20,40", help="encounter writes per second to step through")
     parser.add_argument("--import-size", type=int, default=1_000_000, help="intelligence items imported (0: no import run)")
     parser.add_argument("--import-seconds", type=int, default=420, help="length of the import run (the import should end within it)")
     parser.add_argument("--only", default="mix,step,import", help="which runs: mix, step, import")

@@ -3,7 +3,8 @@
 Environment: BENCH_RUN (the users, shifts and tokens from ``bench_load.py prepare``),
 BENCH_WRITES (the client's log of writes, one JSON line each: kind, key, ok),
 BENCH_TIMES (hand-entry latencies with their time, for the import run), BENCH_MODE
-("mix", or "step": field users only recording encounters at BENCH_RATE a second in all).
+("mix", or "step": BENCH_FIELD_USERS field users only recording encounters at BENCH_RATE a
+second in all).
 
 Every write carries a key of its own (an encounter's and a visit's idempotency key from
 the form, a marker in a tip's text, a concern report's number): a write that failed in
@@ -24,11 +25,13 @@ import time
 import uuid
 from typing import Any
 
+import gevent
 from locust import HttpUser, between, constant_throughput, events, task
 
 RUN: dict[str, Any] = json.loads(open(os.environ["BENCH_RUN"]).read())  # noqa: SIM115  read once at start
 MODE = os.environ.get("BENCH_MODE", "mix")
 RATE = float(os.environ.get("BENCH_RATE") or 0)
+FIELD_USERS = int(os.environ.get("BENCH_FIELD_USERS") or 50)
 _lock = threading.Lock()
 _writes = open(os.environ["BENCH_WRITES"], "a", buffering=1)  # noqa: SIM115  open for the run
 _times = open(os.environ["BENCH_TIMES"], "a", buffering=1)  # noqa: SIM115  open for the run
@@ -95,11 +98,14 @@ def _now_iso() -> str:
 class FieldUser(SignedIn):
     """Records the people met and the venues visited on a live shift, from the phone (htmx)."""
 
-    fixed_count = 50
+    fixed_count = FIELD_USERS
     pool = "field"
-    wait_time = constant_throughput(RATE / 50) if MODE == "step" else between(3, 9)
+    wait_time = constant_throughput(RATE / FIELD_USERS) if MODE == "step" else between(3, 9)
 
     def on_start(self) -> None:
+        if MODE == "step":
+            # Spread over one interval: a rate, not 50 users' first writes at the same moment.
+            gevent.sleep(random.uniform(0, FIELD_USERS / RATE))  # noqa: S311  a load mix, not security
         super().on_start()
         self.shift = next(s for s in RUN["shifts"] if self.username in s["staff"])
 
