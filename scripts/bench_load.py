@@ -199,6 +199,48 @@ def start_import(path: Path, analyst: str) -> None:
     print(job.pk)
 
 
+def audit_cost(out: Path) -> None:
+    """One process, no concurrency: an encounter recorded through its action, 150 times per age band.
+
+    Run once with the audit log on and once off (``SAMVERKAN_BENCH_AUDIT_OFF``): the
+    difference is what the log costs a write, without the noise of a loaded machine's queues.
+    """
+    _django()
+    from django.conf import settings
+    from django.utils import timezone
+
+    from samverkan.accounts.models import Collaboration, User
+    from samverkan.operations.actions import do_record_encounter
+    from samverkan.operations.models import Shift, ShiftBasis, ShiftStatus, Venue
+
+    user = User.objects.get(username="polis.inre")
+    collaboration = Collaboration.objects.get(code="stockholm")
+    template = Shift.objects.filter(collaboration=collaboration).exclude(area=None).first()
+    assert template is not None
+    now = timezone.now()
+    shift = Shift.objects.create(
+        collaboration=collaboration, area=template.area, basis=ShiftBasis.OUTREACH, starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=5), status=ShiftStatus.ONGOING, started_at=now, created_by=user,
+    )
+    venue = Venue.objects.filter(collaboration=collaboration).first()
+    assert venue is not None
+
+    def timed(count: int, age_band: str) -> list[float]:
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            do_record_encounter(shift, role="exploited", age_band=age_band, venue=venue, acting_user=user)
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    timed(10, "adult")
+    result = {"audit": not settings.SAMVERKAN_BENCH_AUDIT_OFF}
+    for age_band in ("adult", "under_18"):
+        times = timed(150, age_band)
+        result[age_band] = {"p50": _percentile(times, 50), "p95": _percentile(times, 95)}
+    out.write_text(json.dumps(result))
+
+
 def verify(log: Path, run_file: Path, out: Path, audit: bool) -> None:
     """The client's successful writes against the database: nothing lost, nothing duplicated."""
     _django()
@@ -505,6 +547,8 @@ def main() -> None:
     p = sub.add_parser("start-import")
     p.add_argument("file", type=Path)
     p.add_argument("analyst")
+    p = sub.add_parser("audit-cost")
+    p.add_argument("out", type=Path)
     p = sub.add_parser("verify")
     p.add_argument("log", type=Path)
     p.add_argument("run", type=Path)
@@ -513,6 +557,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432", help="server (no database name)")
     parser.add_argument("--rebuild", action="store_true", help="build the template database again")
     parser.add_argument("--seconds", type=int, default=120, help="length of each mix run")
+    parser.add_argument("--all-rates", action="store_true", help="go on stepping past p95 >= 100 ms (the whole curve)")
     parser.add_argument("--step-seconds", type=int, default=45, help="length of each rate step")
     parser.add_argument("--rates", default="0.1,0.5,1,2,5,10,20,40", help="encounter writes per second to step through")
     parser.add_argument("--import-size", type=int, default=1_000_000, help="intelligence items imported (0: no import run)")
@@ -524,6 +569,9 @@ def main() -> None:
         return
     if args.command == "start-import":
         start_import(args.file, args.analyst)
+        return
+    if args.command == "audit-cost":
+        audit_cost(args.out)
         return
     if args.command == "verify":
         verify(args.log, args.run, args.out, audit=not args.no_audit)
@@ -537,12 +585,18 @@ def main() -> None:
     if "mix" in only:
         for audit in (True, False):
             results["runs"].append(run_once(args.pg_url, f"mix-audit-{'on' if audit else 'off'}", audit=audit, seconds=args.seconds, mode="mix"))
+        results["audit_cost"] = []
+        for audit in (True, False, True, False):
+            _psql(args.pg_url, f"DROP DATABASE IF EXISTS {RUN_DB}")
+            _psql(args.pg_url, f"CREATE DATABASE {RUN_DB} TEMPLATE {TEMPLATE_DB}")
+            subprocess.run([PY, __file__, "audit-cost", str(OUT / "audit-cost.json")], cwd=ROOT, env=_env(args.pg_url, audit), check=True)
+            results["audit_cost"].append(json.loads((OUT / "audit-cost.json").read_text()))
     if "step" in only:
         for rate in (float(r) for r in args.rates.split(",")):
             result = run_once(args.pg_url, f"step-{rate:g}", audit=True, seconds=args.step_seconds, mode="step", rate=rate)
             results["runs"].append(result)
             encounter = next((s for s in result["stats"] if s["name"] == "encounter [POST]"), None)
-            if encounter is None or encounter["p95"] >= 100:
+            if (encounter is None or encounter["p95"] >= 100) and not args.all_rates:
                 break  # over the line: higher rates only get worse
     if "import" in only and args.import_size:
         dataset = _import_dataset(args.import_size)
@@ -558,6 +612,12 @@ def main() -> None:
 def report(results: dict[str, Any]) -> str:
     """The figures as markdown (docs/benchmarks.md takes them from here)."""
     lines = [f"Machine: {results['machine']}; {results['started']} – {results.get('finished', '')}", ""]
+    for cost in results.get("audit_cost", []):
+        lines.append(
+            f"- one process, audit {'on' if cost['audit'] else 'off'}: an adult's encounter p50 {cost['adult']['p50']:.0f} ms "
+            f"(p95 {cost['adult']['p95']:.0f}), a minor's (with its report) p50 {cost['under_18']['p50']:.0f} ms (p95 {cost['under_18']['p95']:.0f})"
+        )
+    lines.append("")
     for run in results["runs"]:
         lines.append(f"### {run['tag']} ({run['mode']}, audit {'on' if run['audit'] else 'off'}, {run['seconds']} s"
                      + (f", {run['rate']:g}/s" if run["rate"] else "") + f"; load average {run['load_before']} → {run['load_after']})")
