@@ -234,7 +234,7 @@ def audit_cost(out: Path) -> None:
         return times
 
     timed(10, "adult")
-    result = {"audit": not settings.SAMVERKAN_BENCH_AUDIT_OFF}
+    result: dict[str, Any] = {"audit": not settings.SAMVERKAN_BENCH_AUDIT_OFF}
     for age_band in ("adult", "under_18"):
         times = timed(150, age_band)
         result[age_band] = {"p50": _percentile(times, 50), "p95": _percentile(times, 95)}

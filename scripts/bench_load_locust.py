@@ -25,7 +25,7 @@ import time
 import uuid
 from typing import Any
 
-import gevent
+import gevent  # type: ignore[import-untyped]  # locust's own dependency, no stubs
 from locust import HttpUser, between, constant_throughput, events, task
 
 RUN: dict[str, Any] = json.loads(open(os.environ["BENCH_RUN"]).read())  # noqa: SIM115  read once at start
@@ -42,7 +42,7 @@ _tokens = itertools.cycle(RUN["api_tokens"])
 _counters: dict[str, itertools.count[int]] = {name: itertools.count() for name in ("social_workers",)}
 
 
-@events.request.add_listener
+@events.request.add_listener  # type: ignore[untyped-decorator]
 def _hand_entry_times(name: str, response_time: float, exception: Any, **_: Any) -> None:
     if name in HAND_ENTRY:
         with _lock:
@@ -134,7 +134,7 @@ class FieldUser(SignedIn):
     def view_shift(self) -> None:
         self.client.get(f"/pass/{self.shift['id']}/", name="shift page")
 
-    tasks = {record_encounter: 1} if MODE == "step" else {record_encounter: 4, record_visit: 1, view_shift: 2}
+    tasks = {record_encounter: 1} if MODE == "step" else {record_encounter: 4, record_visit: 1, view_shift: 2}  # type: ignore[assignment]  # locust takes a dict of weights too
 
 
 class SocialWorker(SignedIn):

@@ -63,7 +63,7 @@ def disclosures_without_audit() -> list[object]:
     missing_decision = Disclosure.objects.annotate(key=as_text).filter(
         Q(status__in=decided) & ~_audited(RecordType.DISCLOSURE, AuditAction.DISCLOSE, OuterRef("key"))
     )
-    found = list(missing_create.values_list("pk", flat=True)[:LIMIT])
+    found: list[object] = list(missing_create.values_list("pk", flat=True)[:LIMIT])
     found += [f"{pk} (decision)" for pk in missing_decision.values_list("pk", flat=True)[:LIMIT]]
     return found
 

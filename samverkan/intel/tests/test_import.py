@@ -96,7 +96,13 @@ def test_by_default_a_large_load_leaves_the_indexes_and_the_table_to_others(
     monkeypatch.setattr(bulk, "REBUILD_INDEXES_FROM", 1)
     statements: list[str] = []
     real = bulk._drop_secondary_indexes
-    monkeypatch.setattr(bulk, "_drop_secondary_indexes", lambda *a: statements.extend(real(*a)) or [])
+
+    def spy(table: str, incoming: int) -> list[str]:
+        dropped = real(table, incoming)
+        statements.extend(dropped)
+        return dropped
+
+    monkeypatch.setattr(bulk, "_drop_secondary_indexes", spy)
     summary = import_file(write_jsonl(tmp_path / "items.jsonl", GOOD), agency=police)
     assert summary.created == 3
     assert statements == []
