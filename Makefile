@@ -51,6 +51,7 @@ help:
 	@echo "make check          Django's system checks, migrations check, deployment checks"
 	@echo "make bench          time the results report on national-scale data, SQLite and PostgreSQL (slow) -> docs/benchmarks.md"
 	@echo "make bench-intel    link 100k and 1M synthetic intel items (DuckDB, Spark): quality, time, memory (slow)"
+	@echo "make bench-load     gunicorn + job worker on PostgreSQL under locust: latency, lost writes, audit cost, max write rate, hand entry during an import (slow)"
 	@echo "make clean          remove .venv, compiled translations and caches"
 
 install: $(STAMP) messages
@@ -151,3 +152,15 @@ clean:
 .PHONY: bench-intel
 bench-intel: install
 	$(PY) scripts/bench_intel.py
+
+# Load: gunicorn and the job worker on PostgreSQL (BENCH_LOAD_PG, databases samverkan_load_template
+# and samverkan_load_run) driven by locust; not a test. Runs: the mix with the audit log on and
+# off, encounter-write rates stepped up to p95 >= 100 ms, the mix during an import of
+# BENCH_LOAD_IMPORT intelligence items. Results: bench-data/load/; see docs/benchmarks.md and
+# scripts/bench_load.py (BENCH_LOAD_ARGS="--only mix --seconds 60" and so on).
+BENCH_LOAD_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_LOAD_IMPORT ?= 1000000
+BENCH_LOAD_ARGS ?=
+.PHONY: bench-load
+bench-load: install
+	$(PY) scripts/bench_load.py --pg-url $(BENCH_LOAD_PG) --import-size $(BENCH_LOAD_IMPORT) $(BENCH_LOAD_ARGS)

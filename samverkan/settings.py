@@ -123,6 +123,7 @@ if DEBUG or SAMVERKAN_DEMO:
 
 MIDDLEWARE = [
     "samverkan.web.middleware.RequestIdMiddleware",
+    "samverkan.web.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -312,6 +313,11 @@ if not SAMVERKAN_AUDIT_KEY_FILE:
 SAMVERKAN_AUDIT_CHECKPOINT_DIR = os.environ.get("SAMVERKAN_AUDIT_CHECKPOINT_DIR", "") or (
     "" if PRODUCTION or TESTING else str(BASE_DIR / "var" / "audit-checkpoints")
 )
+# The load benchmark only (scripts/bench_load.py): no audit events are written, to measure
+# what the log costs. Refused in production: the log is never optional there.
+SAMVERKAN_BENCH_AUDIT_OFF = env_bool("SAMVERKAN_BENCH_AUDIT_OFF", False)
+if SAMVERKAN_BENCH_AUDIT_OFF and PRODUCTION:
+    raise ImproperlyConfigured("SAMVERKAN_BENCH_AUDIT_OFF is for the load benchmark, never production.")
 # Client address: REMOTE_ADDR unless a trusted proxy sets this header.
 SAMVERKAN_CLIENT_IP_HEADER = env("SAMVERKAN_CLIENT_IP_HEADER") or ""
 
@@ -360,6 +366,11 @@ SAMVERKAN_SPARK_CONF = env("SAMVERKAN_SPARK_CONF") or ""
 # API: requests per token (or session user) and window, counted in the default cache (per
 # process unless CACHES names a shared one).
 SAMVERKAN_API_RATE = env("SAMVERKAN_API_RATE") or "600/min"
+# PostgreSQL: an import of at least 200,000 items (and at least as many as the table holds)
+# drops the items' plain indexes and builds them again at the end: faster, but the table is
+# then locked against every other session for the whole import (hand entry and the tips
+# wait, and the audit chain behind them): only for a first load in a maintenance window.
+SAMVERKAN_IMPORT_REBUILD_INDEXES = env_bool("SAMVERKAN_IMPORT_REBUILD_INDEXES", False)
 # Uploaded files wait here for their import job; removed when the import has run.
 SAMVERKAN_JOB_FILES_DIR = Path(env("SAMVERKAN_JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,6 +50,9 @@ def do_record_event(
     else:
         agency_id = agency.pk if agency else None
     keys = keyring()
+    if settings.SAMVERKAN_BENCH_AUDIT_OFF:
+        # The load benchmark's measure of the log's cost (settings.py): nothing is written.
+        return AuditEvent(action=str(action), record_type=str(record_type), record_id=str(record_id)[:64])
     with transaction.atomic():
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(
             pk=1, defaults={"seq": 0, "last_hash": GENESIS_HASH}

@@ -35,6 +35,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -621,8 +622,16 @@ def _drop_secondary_indexes(model_table: str, incoming: int) -> list[str]:
     import's transaction: a failed import leaves the indexes as they were, and
     until the commit other sessions wait for the table rather than see it
     without them.
+
+    Only with ``SAMVERKAN_IMPORT_REBUILD_INDEXES`` (a first load in a maintenance window):
+    ``DROP INDEX`` locks the table against every other session, readers and the key
+    checks of other tables' rows included, for the whole import. A tip added meanwhile
+    then waits at its commit (the key check of ``Tip.intel_item``) while holding the
+    audit chain's head, so every audited write in the app waits behind it, and the
+    import, whose last step writes its own audit event, deadlocks with it and fails
+    (the load benchmark's 1 M import, docs/benchmarks.md).
     """
-    if incoming < REBUILD_INDEXES_FROM:
+    if not settings.SAMVERKAN_IMPORT_REBUILD_INDEXES or incoming < REBUILD_INDEXES_FROM:
         return []
     with connection.cursor() as cursor:
         cursor.execute("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [model_table])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from samverkan.accounts.models import Role, User
 from samverkan.accounts.policy import POLICY, Action, RecordType, Scope
+from samverkan.web.middleware import DATABASE_DOWN, database_unavailable
 
 
 def role_intro(role: Role | None) -> str:
@@ -116,6 +118,10 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    # Called inside Django's handler of the exception: a lost database (raised before the
+    # view, by the session or the user in a middleware) answers 503, not a technical error.
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return database_unavailable(request)
     return render(request, "errors/500.html", status=500)
 
 

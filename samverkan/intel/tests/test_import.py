@@ -85,6 +85,29 @@ def test_jsonl_import_with_errors_by_line(tmp_path: Path, police: Agency) -> Non
     assert AuditEvent.objects.filter(record_id=f"import:{batch.pk}", action="create").exists()
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_by_default_a_large_load_leaves_the_indexes_and_the_table_to_others(
+    tmp_path: Path, police: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No DROP INDEX (an exclusive lock for the whole import, which stalled hand entry and deadlocked)."""
+    from samverkan.intel import bulk
+
+    monkeypatch.setattr(bulk, "REBUILD_INDEXES_FROM", 1)
+    statements: list[str] = []
+    real = bulk._drop_secondary_indexes
+
+    def spy(table: str, incoming: int) -> list[str]:
+        dropped = real(table, incoming)
+        statements.extend(dropped)
+        return dropped
+
+    monkeypatch.setattr(bulk, "_drop_secondary_indexes", spy)
+    summary = import_file(write_jsonl(tmp_path / "items.jsonl", GOOD), agency=police)
+    assert summary.created == 3
+    assert statements == []
+
+
 def test_reimport_changes_nothing(tmp_path: Path, police: Agency) -> None:
     path = write_jsonl(tmp_path / "items.jsonl", GOOD)
     import_file(path, agency=police)
@@ -277,10 +300,12 @@ def test_a_later_import_links_to_the_entities_there_are(tmp_path: Path, police: 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 def test_a_very_large_load_builds_the_indexes_again(
-    tmp_path: Path, police: Agency, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, police: Agency, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     """Above the threshold the plain indexes are dropped and built again, inside the import's transaction."""
     from samverkan.intel import bulk
+
+    settings.SAMVERKAN_IMPORT_REBUILD_INDEXES = True
 
     def indexes() -> set[tuple[str, str]]:
         with connection.cursor() as cursor:
