@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import RecordType
+from samverkan.intel import explanations
 from samverkan.lib.age import is_minor
 from samverkan.operations.models import Operation, Shift, Venue, VenueKind
 
@@ -573,9 +574,9 @@ class NetworkLink(models.Model):
 
     @property
     def comparisons(self) -> list[dict[str, Any]]:
-        """[{"comparison", "level", "match_weight"}]: the similarities Splink compared."""
-        value = self.explanation.get("comparisons", []) if isinstance(self.explanation, dict) else []
-        return value if isinstance(value, list) else []
+        """[{"comparison", "level", "match_weight", "name", "result"}]: the similarities Splink compared,
+        ``name`` and ``result`` in the user's language (``intel.explanations``)."""
+        return explanations.comparisons(self.explanation)
 
     @property
     def kind(self) -> str:
