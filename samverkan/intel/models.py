@@ -16,7 +16,7 @@ network id the package keeps across runs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -66,6 +66,10 @@ class Urgency(models.TextChoices):
 class TipQuerySet(RestrictedQuerySet["Tip"]):
     record_type = RecordType.TIP
     agency_path = "addressed_to"
+
+    def summary_for(self, user: Any) -> Self:
+        """A coordinator plans from the tips of the collaborations their agency is in."""
+        return self.filter(collaboration__in=user.collaborations())
 
     def open(self) -> TipQuerySet:
         return self.exclude(status=TipStatus.CLOSED)
@@ -477,6 +481,10 @@ class NetworkStatus(models.TextChoices):
 
 class NetworkQuerySet(RestrictedQuerySet["Network"]):
     record_type = RecordType.NETWORK
+
+    def summary_for(self, user: Any) -> Self:
+        """A network belongs to an agency: its summary reaches the agencies of the user's collaborations."""
+        return self.filter(agency__in=Agency.objects.filter(collaborations__in=user.collaborations()))
 
     def active(self) -> NetworkQuerySet:
         return self.filter(status=NetworkStatus.ACTIVE)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samverkan.accounts.access import access_or_404, require, require_list, signed_in
 from samverkan.accounts.forms import apply_errors, form_page
-from samverkan.accounts.policy import Action, RecordType, can
+from samverkan.accounts.policy import Action, RecordType, can, reads_summary_only
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.intel import actions
@@ -126,7 +126,17 @@ def network_link_run(request: HttpRequest) -> HttpResponse:
 @login_required
 def network_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in(request)
-    network = access_network(user, key)
+    network = access_network(user, key, summary=True)
+    if reads_summary_only(user, RecordType.NETWORK):
+        # A coordinator plans from it: figures, places and the kinds of indicators (policy.SUMMARY_FIELDS).
+        return render(request, "intel/network_summary.html", {
+            "network": network,
+            "cities": network_cities(network),
+            "venues": network_places(network),
+            "indicators": sorted({i.get_kind_display() for i in network.indicators.exclude(status=IndicatorStatus.DISMISSED)}),
+            "can_shift": can(user, RecordType.SHIFT, Action.CREATE),
+            "can_tip": can(user, RecordType.TIP, Action.CREATE),
+        })
     items = (
         IntelItem.objects.filter(membership__network=network)
         .order_by("-observed_at", "-pk")
@@ -234,6 +244,10 @@ def network_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     require_list(user, RecordType.NETWORK)
+    if reads_summary_only(user, RecordType.NETWORK):
+        # The queue shows the evidence's subjects (possible minors): not part of a summary.
+        do_record_event(user=user, action=AuditAction.DENIED, record_type=RecordType.NETWORK, detail="review queue: summary only")
+        raise Http404
     indicators = (
         Indicator.objects.filter(network__in=Network.objects.visible_to(user), status=IndicatorStatus.AWAITING_REVIEW)
         .select_related("network")
@@ -283,7 +297,7 @@ def _summary(network: Network) -> str:
 @login_required
 def network_tip(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in(request)
-    network = access_network(user, key)
+    network = access_network(user, key, summary=True)
     require(user, RecordType.TIP, Action.CREATE)
     tip = form_page(
         request,
@@ -305,7 +319,7 @@ def network_tip(request: HttpRequest, key: str) -> HttpResponse:
 def network_shift(request: HttpRequest, key: str) -> HttpResponse:
     """Plan a shift from a network: existing venues proposed, new ones made only when ticked."""
     user = signed_in(request)
-    network = access_network(user, key)
+    network = access_network(user, key, summary=True)
     require(user, RecordType.SHIFT, Action.CREATE)
     collaboration = user.collaborations().order_by("pk").first()
     if collaboration is None:
