@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "samverkan.sharing",
     "samverkan.reports",
     "samverkan.intel",
+    "samverkan.planning",
     "samverkan.jobs",
     "samverkan.api",
     "ninja",
@@ -264,6 +265,28 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     },
 }
+
+# --- Map -------------------------------------------------------------------
+# A tile server's URL template (Leaflet's: https://tiles.example.org/{z}/{x}/{y}.png, {s} for
+# subdomains), run by the authority itself. Empty (the default): no tiles; the map shows its
+# points over the areas' outlines shipped with the project, and works offline. The server's
+# origin is added to the CSP's img-src.
+SAMVERKAN_MAP_TILES = env("SAMVERKAN_MAP_TILES") or ""
+SAMVERKAN_MAP_ATTRIBUTION = env("SAMVERKAN_MAP_ATTRIBUTION") or ""
+
+
+def _tile_origin(template: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template.replace("{s}", "SUBDOMAIN"))
+    if parts.scheme not in {"https", "http"} or not parts.netloc:
+        raise ImproperlyConfigured("SAMVERKAN_MAP_TILES must be an http(s) URL template.")
+    host = parts.netloc.replace("SUBDOMAIN", "*")
+    return f"{parts.scheme}://{host}"
+
+
+if SAMVERKAN_MAP_TILES:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tile_origin(SAMVERKAN_MAP_TILES))
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "sv"
