@@ -75,6 +75,10 @@
       var heatLayer = L.heatLayer(heat, { radius: 25, blur: 20, maxZoom: 14 }).addTo(map);
       control.addOverlay(heatLayer, strings.heat);
     }
+    var shown = data.points.filter(function (p) { return data.layers.indexOf(p.layer) !== -1; });
+    if (shown.length) {
+      map.fitBounds(L.latLngBounds(shown.map(function (p) { return [p.lat, p.lon]; })).pad(0.2), { maxZoom: 15 });
+    }
     var counts = Object.keys(data.counts).map(function (k) { return (strings[k] || k) + ": " + data.counts[k]; });
     status.textContent = counts.join(" · ");
     el.dataset.loaded = String(data.points.length);
@@ -84,10 +88,7 @@
     .then(function (r) { return r.json(); })
     .then(function (geo) {
       areas.addData(geo);
-      if (!el.dataset.tiles) {
-        var bounds = areas.getBounds();
-        if (bounds.isValid()) { map.fitBounds(bounds.pad(-0.35)); }
-      }
+      /* The view follows the points (show); the areas only colour the map. */
     })
     .catch(function () { /* the points still show */ });
   fetch(el.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
