@@ -55,3 +55,11 @@ class MapFilterForm(forms.Form):
         start = dt.datetime.combine(self.cleaned_data["start"], dt.time(), tzinfo=tz)
         end = dt.datetime.combine(self.cleaned_data["end"] + dt.timedelta(days=1), dt.time(), tzinfo=tz)
         return start, end
+
+
+class PatternFilterForm(MapFilterForm):
+    """The week's patterns: the map's filters without its layers."""
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["layers"]

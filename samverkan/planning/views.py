@@ -17,8 +17,9 @@ from samverkan.accounts.policy import RecordType
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.planning import mapdata
-from samverkan.planning.forms import MapFilterForm
+from samverkan.planning.forms import MapFilterForm, PatternFilterForm
 from samverkan.planning.geo import AREAS_STATIC
+from samverkan.planning.patterns import week_tables
 
 
 @require_GET
@@ -69,3 +70,35 @@ def map_data(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(result)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+@login_required
+def patterns(request: HttpRequest) -> HttpResponse:
+    """The week's heat table: encounters and tips by hour of the week, filtered like the map."""
+    user = signed_in(request)
+    require_list(user, RecordType.VENUE)
+    form = PatternFilterForm(request.GET or None, user=user)
+    if form.is_bound and not form.is_valid():
+        return render(request, "planning/patterns.html", {"form": form, "tables": []}, status=400)
+    if not form.is_bound:
+        form = PatternFilterForm({}, user=user)
+        form.is_valid()
+    start, end = form.period()
+    data = form.cleaned_data
+    tables = week_tables(
+        user, start=start, end=end, area=data["area"], kind=data["kind"],
+        labels={"encounters": _("Encounters"), "tips": _("Tips")},
+    )
+    do_record_event(
+        user=user, action=AuditAction.LIST, record_type=RecordType.VENUE,
+        detail=f"patterns: {data['start']}..{data['end']}; area={data['area'].code if data['area'] else '-'}; kind={data['kind'] or '-'}",
+    )
+    days = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    rows = [
+        {"label": table.label, "total": table.total, "days": [
+            (days[d], [(table.counts[d][h], table.shade(table.counts[d][h])) for h in range(24)]) for d in range(7)
+        ]}
+        for table in tables
+    ]
+    return render(request, "planning/patterns.html", {"form": form, "tables": rows, "hours": list(range(24))})
