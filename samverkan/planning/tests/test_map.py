@@ -82,7 +82,7 @@ def test_the_filters_are_read_by_a_form(personas: dict[str, User], login: Login,
                 {"start": "2026-02-01", "end": "2026-01-01"}, {"start": "2001-01-01", "end": "2026-01-01"}):
         assert client.get(URL, bad).status_code == 400, bad
         assert client.get("/planering/karta/", bad).status_code == 400, bad
-    only_venues = client.get(URL, {"layers": "venues", "kind": "hotel", "area": world.area_id}).json()
+    only_venues = client.get(URL, {"layers": "venues", "kind": "hotel", "area": str(world.area_id)}).json()
     assert {p["layer"] for p in only_venues["points"]} == {"venues"}
     assert client.get(URL, {"kind": "street"}).json()["counts"].get("venues", 0) == 0
     past = client.get(URL, {"start": "2020-01-01", "end": "2020-12-31", "layers": ["encounters", "tips"]}).json()
