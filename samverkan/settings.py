@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "samverkan.sharing",
     "samverkan.reports",
     "samverkan.intel",
+    "samverkan.planning",
     "samverkan.jobs",
     "samverkan.extracts",
     "samverkan.api",
@@ -267,6 +268,28 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Map -------------------------------------------------------------------
+# A tile server's URL template (Leaflet's: https://tiles.example.org/{z}/{x}/{y}.png, {s} for
+# subdomains), run by the authority itself. Empty (the default): no tiles; the map shows its
+# points over the areas' outlines shipped with the project, and works offline. The server's
+# origin is added to the CSP's img-src.
+SAMVERKAN_MAP_TILES = env("SAMVERKAN_MAP_TILES") or ""
+SAMVERKAN_MAP_ATTRIBUTION = env("SAMVERKAN_MAP_ATTRIBUTION") or ""
+
+
+def _tile_origin(template: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template.replace("{s}", "SUBDOMAIN"))
+    if parts.scheme not in {"https", "http"} or not parts.netloc:
+        raise ImproperlyConfigured("SAMVERKAN_MAP_TILES must be an http(s) URL template.")
+    host = parts.netloc.replace("SUBDOMAIN", "*")
+    return f"{parts.scheme}://{host}"
+
+
+if SAMVERKAN_MAP_TILES:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tile_origin(SAMVERKAN_MAP_TILES))
+
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -362,6 +385,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SAMVERKAN_SPARK_MASTER = env("SAMVERKAN_SPARK_MASTER") or "local[2]"
 SAMVERKAN_SPARK_DRIVER_MEMORY = env("SAMVERKAN_SPARK_DRIVER_MEMORY") or "3g"
 SAMVERKAN_SPARK_CHECKPOINT_DIR = env("SAMVERKAN_SPARK_CHECKPOINT_DIR") or ""
+# Where a web or worker process unpacks the last linkage run to link a new item at once
+# (shared by the processes of one host). Empty: "samverkan-linkage" in the system's temp dir.
+SAMVERKAN_LINKAGE_CACHE_DIR = env("SAMVERKAN_LINKAGE_CACHE_DIR") or ""
 SAMVERKAN_SPARK_CONF = env("SAMVERKAN_SPARK_CONF") or ""
 # API: requests per token (or session user) and window, counted in the default cache (per
 # process unless CACHES names a shared one).

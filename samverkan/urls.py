@@ -14,6 +14,7 @@ urlpatterns = [
     path("resultat/", include("samverkan.reports.urls")),
     path("logg/", include("samverkan.audit.urls")),
     path("underrattelser/", include("samverkan.intel.urls")),
+    path("planering/", include("samverkan.planning.urls")),
     path("jobb/", include("samverkan.jobs.urls")),
     path("registerutdrag/", include("samverkan.extracts.urls")),
     path("api/v1/", api.urls),

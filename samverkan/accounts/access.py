@@ -48,6 +48,13 @@ class RestrictedQuerySet(models.QuerySet[M]):
             return self.filter(**{self.created_by_agency_path: user.agency})
         if scope is Scope.DISCLOSED:
             return self.disclosed_to(user)
+        if scope is Scope.SUMMARY:
+            return self.summary_for(user)
+        return self.none()
+
+    def summary_for(self, user: Any) -> Self:
+        """Records a user reads as a summary (``Scope.SUMMARY``). None here: a type whose records
+        make a summary (tips, networks) says which of them, its queryset overriding this."""
         return self.none()
 
     def disclosed_to(self, user: Any) -> Self:

@@ -70,6 +70,9 @@ class Scope(enum.Enum):
     DISCLOSED = "disclosed"
     # Counts over the collaboration; never a single record.
     AGGREGATE = "aggregate"
+    # A summary of the collaboration's records: only the parts ``SUMMARY_FIELDS`` names
+    # (a coordinator plans from tips and networks, never learning a tip's source).
+    SUMMARY = "summary"
 
     def __bool__(self) -> bool:
         return self is not Scope.NONE
@@ -144,13 +147,19 @@ def _build() -> dict[tuple[Role, RecordType], Cell]:
     put((_SW,), police, _grant(Scope.DISCLOSED, _V, _L))
     put((_MA,), police, _AGG)
 
-    # Tips: anyone working cases may submit one; police analysts read them.
+    # Tips: anyone working cases may submit one; police analysts read them. Coordinators
+    # plan the shifts from them: they read the collaboration's tips as a summary (what,
+    # where, when, status), never the source nor the analysts' notes.
     put((*_POLICE, _SW, _CO), (rt.TIP,), _grant(Scope.OWN_AGENCY, _C))
     put((_PA,), (rt.TIP,), _grant(Scope.OWN_AGENCY, *_READ, _U))
+    put((_CO,), (rt.TIP,), _grant(Scope.SUMMARY, *_READ))
 
-    # Intelligence: police analysts and investigators only.
+    # Intelligence: police analysts and investigators only. Coordinators see the networks of
+    # their collaborations' agencies as a summary (figures, places, kinds of indicators), to plan
+    # shifts at their venues; never the items, entities, links or evidence.
     intel = (rt.INTEL_ITEM, rt.ENTITY, rt.NETWORK)
     put((_PA, _PI), intel, _grant(Scope.OWN_AGENCY, *_READ_WRITE, _E))
+    put((_CO,), (rt.NETWORK,), _grant(Scope.SUMMARY, *_READ))
 
     # Disclosures: each agency requests and decides about its own agency's data.
     put((*_POLICE, _SW), (rt.DISCLOSURE,), _grant(Scope.OWN_AGENCY, *_READ_WRITE))
@@ -169,6 +178,23 @@ def _build() -> dict[tuple[Role, RecordType], Cell]:
 
 
 POLICY: dict[tuple[Role, RecordType], Cell] = _build()
+
+
+# What a summary shows, by record type: the only parts a ``Scope.SUMMARY`` reaches, named
+# as model.field. Pages for a summary show these and nothing else; the leak crawl
+# (tests/test_leak_crawl.py) checks that nothing more reaches a coordinator. A tip's
+# source (``TipSource``), its submitter and the analysts' assessment and closing note are
+# not in it; nor are a network's items, entities, links and the indicators' evidence —
+# only where the items place it (their city and street address), for planning.
+SUMMARY_FIELDS: dict[RecordType, frozenset[str]] = {
+    RecordType.TIP: frozenset({
+        "Tip.what", "Tip.where", "Tip.city", "Tip.when_text", "Tip.observed_at", "Tip.venue_kind",
+        "Tip.status", "Tip.relevance", "Tip.urgency", "Tip.submitted_at",
+    }),
+    RecordType.NETWORK: frozenset({
+        "Network.key", "Network.figures", "Indicator.kind", "IntelItem.city", "IntelItem.address",
+    }),
+}
 
 
 def scope(role: Role | str | None, record: RecordType, action: Action) -> Scope:
@@ -228,3 +254,8 @@ def can_read_records(user: User | None, record: RecordType) -> bool:
     """Whether the user may read single records of this type (not only counts)."""
     s = user_scope(user, record, Action.VIEW)
     return s not in (Scope.NONE, Scope.AGGREGATE)
+
+
+def reads_summary_only(user: User | None, record: RecordType) -> bool:
+    """Whether the user reads records of this type only as a summary (``SUMMARY_FIELDS``)."""
+    return user_scope(user, record, Action.VIEW) is Scope.SUMMARY

@@ -488,7 +488,7 @@ class DemoIntel:
             starts = dt.datetime.combine(day, dt.time(20), tzinfo=self.tz)
             actions.do_plan_shift_from_network(
                 top, collaboration=self.collaboration, area=venue.area, starts_at=starts,
-                ends_at=starts + dt.timedelta(hours=5), venues=[(venue.kind, venue.name, venue.address)],
+                ends_at=starts + dt.timedelta(hours=5), existing=[venue],
                 briefing=f"Kontroll utifrån nätverk {top.key}.", acting_user=self.analyst,
             )
 

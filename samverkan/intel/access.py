@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
+
 from samverkan.accounts.access import access_or_404, require
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, RecordType, Scope
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
 from samverkan.intel.models import Entity, IntelItem, Network, Tip
 
 READING = (Scope.OWN_AGENCY, Scope.COLLABORATION)
@@ -18,7 +22,16 @@ READING = (Scope.OWN_AGENCY, Scope.COLLABORATION)
 
 
 
-def access_tip(user: User, pk: Any, action: Action = Action.VIEW) -> Tip:
+def _summary_refused(user: User, record: RecordType, pk: Any, summary: bool) -> None:
+    """A user who reads only a summary (``Scope.SUMMARY``) reaches the summary pages alone: 404 elsewhere."""
+    if not summary and user_scope(user, record, Action.VIEW) is Scope.SUMMARY:
+        do_record_event(user=user, action=AuditAction.DENIED, record_type=record, record_id=str(pk)[:64], detail="summary only")
+        raise Http404
+
+
+def access_tip(user: User, pk: Any, action: Action = Action.VIEW, *, summary: bool = False) -> Tip:
+    """A tip; ``summary``: the page shows only ``policy.SUMMARY_FIELDS``, so a summary reader may open it."""
+    _summary_refused(user, RecordType.TIP, pk, summary)
     tip = access_or_404(
         Tip.objects.visible_to(user, Action.VIEW).select_related(
             "collaboration", "submitter_agency", "submitted_by", "venue", "operation", "shift__area", "network",
@@ -39,8 +52,9 @@ def access_entity(user: User, pk: Any) -> Entity:
     return access_or_404(Entity.objects.visible_to(user, Action.VIEW), user, RecordType.ENTITY, pk)
 
 
-def access_network(user: User, key: str, action: Action = Action.VIEW, *, audit: bool = True) -> Network:
-    """A network by its stable id; 404 for hidden and missing alike."""
+def access_network(user: User, key: str, action: Action = Action.VIEW, *, audit: bool = True, summary: bool = False) -> Network:
+    """A network by its stable id; 404 for hidden and missing alike (and for a summary reader, unless ``summary``)."""
+    _summary_refused(user, RecordType.NETWORK, key, summary)
     qs = Network.objects.visible_to(user, Action.VIEW).select_related("merged_into")
     pk = qs.filter(key=key).values_list("pk", flat=True).first()
     network = access_or_404(qs, user, RecordType.NETWORK, pk if pk is not None else key, action=action, audit=audit)

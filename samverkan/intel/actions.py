@@ -41,8 +41,10 @@ from samverkan.intel.models import (
 from samverkan.intel.records import ItemRecord, validate_record
 from samverkan.investigations.actions import do_create_crime_report
 from samverkan.investigations.models import CrimeReport
+from samverkan.lib.places import address_city
 from samverkan.operations.actions import do_create_shift, do_find_or_create_venue
 from samverkan.operations.models import Operation, Shift, ShiftBasis, Venue
+from samverkan.operations.venues import own_cities
 
 logger = logging.getLogger(__name__)
 
@@ -365,18 +367,36 @@ def do_plan_shift_from_network(
     area: Area,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
-    venues: Iterable[tuple[str, str, str]],
+    existing: Iterable[Venue] = (),
+    venues: Iterable[tuple[str, str, str]] = (),
+    outside_areas: bool = False,
     briefing: str,
     acting_user: User,
 ) -> Shift:
-    """A planned shift (basis intelligence) at the network's venues, found again or created."""
+    """A planned shift (basis intelligence) at existing venues and, if asked, new ones for the network's places.
+
+    ``venues`` are new (kind, name, address): each is found again if it exists, and
+    one in a city outside the collaboration's own (``operations.venues.own_cities``)
+    is refused unless ``outside_areas`` says the user asked for it.
+    """
     require(acting_user, RecordType.NETWORK, Action.VIEW)
-    planned = []
-    for kind, name, address in venues:
+    planned = list(existing)
+    if any(v.collaboration_id != collaboration.pk for v in planned):
+        raise ValidationError({"venues": _("A venue belongs to another collaboration.")})
+    new = list(venues)
+    if new and not outside_areas:
+        cities = own_cities(collaboration)
+        outside = [name for _kind, name, address in new if (city := address_city(address)) and city not in cities]
+        if outside:
+            raise ValidationError({"venues": _(
+                "%(venues)s lie outside the collaboration's areas. Tick that venues outside them may be created, or leave them out."
+            ) % {"venues": ", ".join(outside)}})
+    for kind, name, address in new:
         venue, _created = do_find_or_create_venue(
             collaboration=collaboration, kind=kind, name=name, address=address, acting_user=acting_user
         )
-        planned.append(venue)
+        if venue not in planned:
+            planned.append(venue)
     shift = do_create_shift(
         collaboration=collaboration, area=area, starts_at=starts_at, ends_at=ends_at,
         basis=ShiftBasis.INTELLIGENCE, planned_venues=planned, briefing=briefing, acting_user=acting_user,

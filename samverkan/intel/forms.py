@@ -187,9 +187,15 @@ class TipShiftForm(ShiftPlanForm):
 
 class NetworkShiftForm(ShiftPlanForm):
     collaboration = forms.ModelChoiceField(label=_("Collaboration"), queryset=Collaboration.objects.none())
-    venues = forms.MultipleChoiceField(label=_("The network's venues"), choices=[], widget=forms.CheckboxSelectMultiple)
+    venues = forms.MultipleChoiceField(
+        label=_("Venues to visit"), choices=[], widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=_("Existing venues where the network's items place it come first. A new venue is made only for a place you tick."),
+    )
+    outside_areas = forms.BooleanField(
+        label=_("Venues outside the collaboration's areas may be created"), required=False,
+    )
 
-    field_order = ["collaboration", "area", "starts_at", "ends_at", "venues", "briefing"]
+    field_order = ["collaboration", "area", "starts_at", "ends_at", "venues", "outside_areas", "briefing"]
 
     def __init__(self, *args: Any, user: User, venues: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)

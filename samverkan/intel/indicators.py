@@ -5,8 +5,18 @@
   queue first, and nothing else is shown about them until a person looked.
 - third-party control: one phone number used with many names, or the same
   text written for different names (texts written by the same hand).
-- rotation between cities: the same network advertises in several cities in turn.
-- the same images in many ads.
+- rotation between cities: the same network advertises in several cities in turn
+  (cities compared by the one rule for places, ``samverkan.lib.places``, so
+  ``Sthlm`` and ``STOCKHOLM`` are one city): at least ``MIN_CITIES`` cities
+  and ``MIN_MOVES`` moves between them.
+- the same images in many ads: one image in ``MANY_ADS_PER_IMAGE`` ads or
+  more, or one image under different names (a photo reused for another
+  person). A person's own photos in a handful of her own ads are not a sign.
+
+The thresholds are calibrated so that each indicator fires on a minority of
+the demo's and the generator's networks (``manage.py indicator_rates``; the
+rates are in docs/benchmarks.md): an indicator that fires on almost every
+network signals nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from samverkan.intel.models import (
     ItemEntity,
     Network,
 )
+from samverkan.lib.places import display_city, normalise_city
 
 # The phrases, each with what a reviewer is told it may mean. Words alone ("ny")
 # are weak; they are evidence to read, not a finding.
@@ -42,7 +53,9 @@ YOUTH_WORDING: tuple[tuple[re.Pattern[str], str], ...] = (
 MANY_NAMES = 3
 SAME_HAND_MIN_CHARS = 60
 MIN_CITIES = 3
-MANY_ADS_PER_IMAGE = 3
+MIN_MOVES = 3
+MANY_ADS_PER_IMAGE = 6
+NAMES_PER_IMAGE = 2
 
 
 @dataclass
@@ -112,28 +125,43 @@ def detect(items: list[IntelItem], entities: dict[int, list[tuple[str, str]]]) -
         }))
 
     dated = sorted((i for i in items if i.city and i.observed_at), key=lambda i: (i.observed_at, i.pk))
-    route: list[dict[str, Any]] = []
+    spellings: dict[str, list[str]] = defaultdict(list)
+    steps: list[tuple[str, IntelItem]] = []
     for item in dated:
-        if not route or route[-1]["city"].casefold() != item.city.casefold():
+        city = normalise_city(item.city)
+        if city:
+            spellings[city].append(item.city)
+            steps.append((city, item))
+    route: list[dict[str, Any]] = []
+    for city, item in steps:
+        if not route or route[-1]["key"] != city:
             assert item.observed_at is not None
-            route.append({"city": item.city, "from": timezone.localtime(item.observed_at).date().isoformat(), "item": item.pk})
-    cities = {r["city"].casefold() for r in route}
-    if len(cities) >= MIN_CITIES and len(route) > len(cities) - 1:
+            route.append({"key": city, "from": timezone.localtime(item.observed_at).date().isoformat(), "item": item.pk})
+    for step in route:
+        step["city"] = display_city(spellings[step.pop("key")])
+    cities = {r["city"] for r in route}
+    moves = len(route) - 1
+    if len(cities) >= MIN_CITIES and moves >= max(MIN_MOVES, len(cities)):
         found.append(Found(IndicatorKind.CITY_ROTATION, {
-            "route": route[:50], "cities": len(cities), "moves": len(route) - 1,
+            "route": route[:50], "cities": len(cities), "moves": moves,
             "items": [{"item": r["item"]} for r in route[:50]],
         }))
 
     items_by_image: dict[str, set[int]] = defaultdict(set)
+    names_by_image: dict[str, set[str]] = defaultdict(set)
     for item_id, values in entities.items():
+        item_names = {v for k, v in values if k == EntityKind.NAME}
         for kind, value in values:
             if kind == EntityKind.IMAGE_HASH:
                 items_by_image[value].add(item_id)
+                names_by_image[value].update(item_names)
     shared: list[dict[str, Any]] = [
-        {"image_hash": value, "ads": len(ids)} for value, ids in items_by_image.items() if len(ids) >= MANY_ADS_PER_IMAGE
+        {"image_hash": value, "ads": len(ids), "names": len(names_by_image[value])}
+        for value, ids in items_by_image.items()
+        if len(ids) >= MANY_ADS_PER_IMAGE or (len(ids) >= 2 and len(names_by_image[value]) >= NAMES_PER_IMAGE)
     ]
     if shared:
-        shared.sort(key=lambda s: -int(s["ads"]))
+        shared.sort(key=lambda s: (-int(s["names"]), -int(s["ads"]), str(s["image_hash"])))
         image_items = sorted({i for s in shared[:5] for i in items_by_image[str(s["image_hash"])]})[:50]
         found.append(Found(IndicatorKind.SHARED_IMAGES, {"images": shared[:20], "items": [{"item": i} for i in image_items]}))
     return found
@@ -148,8 +176,8 @@ def refresh(networks: Iterable[Network], *, chunk: int = 2000) -> int:
     return count
 
 
-def _refresh_chunk(networks: list[Network]) -> int:
-    ids = [n.pk for n in networks]
+def _load(ids: list[int]) -> tuple[dict[int, list[IntelItem]], dict[int, list[tuple[str, str]]]]:
+    """The networks' items and each item's entities (kind, value), glue left out."""
     items_by_network: dict[int, list[IntelItem]] = defaultdict(list)
     for item in IntelItem.objects.filter(membership__network__in=ids).only(
         "pk", "external_id", "age", "title", "text", "city", "observed_at"
@@ -162,6 +190,26 @@ def _refresh_chunk(networks: list[Network]) -> int:
         .values_list("item_id", "entity__kind", "entity__value")
     ):
         entities[item_id].append((kind, value))
+    return items_by_network, entities
+
+
+def rates(networks: Iterable[Network], *, chunk: int = 2000) -> tuple[int, dict[str, int]]:
+    """(networks, {indicator kind: networks it fires on}), computed afresh without saving anything."""
+    pending = list(networks)
+    fired: dict[str, int] = dict.fromkeys(IndicatorKind.values, 0)
+    for start in range(0, len(pending), chunk):
+        part = pending[start : start + chunk]
+        items_by_network, entities = _load([n.pk for n in part])
+        for network in part:
+            items = items_by_network.get(network.pk, [])
+            for f in detect(items, {i.pk: entities.get(i.pk, []) for i in items}):
+                fired[f.kind] += 1
+    return len(pending), fired
+
+
+def _refresh_chunk(networks: list[Network]) -> int:
+    ids = [n.pk for n in networks]
+    items_by_network, entities = _load(ids)
     existing: dict[int, dict[str, Indicator]] = defaultdict(dict)
     for indicator in Indicator.objects.filter(network__in=ids):
         existing[indicator.network_id][indicator.kind] = indicator

@@ -49,6 +49,7 @@ from samverkan.intel.models import (
     NetworkMembership,
     NetworkStatus,
 )
+from samverkan.lib import places
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def _incremental(state: LinkState) -> Any:
         return linker
     from samverkan.intel.linkage.incremental import Incremental
 
-    parent = Path(tempfile.gettempdir()) / "samverkan-linkage"
+    parent = Path(settings.SAMVERKAN_LINKAGE_CACHE_DIR or Path(tempfile.gettempdir()) / "samverkan-linkage")
     parent.mkdir(mode=0o700, exist_ok=True)
     parent.chmod(0o700)  # identifiers of intelligence: for this service's user only
     # One database's agencies apart from another's (a test database beside the service's).
@@ -374,14 +375,25 @@ def refresh_figures(network_ids: Iterable[int], *, now: dt.datetime | None = Non
             .values("membership__network")
             .annotate(
                 n=Count("pk"),
-                cities=Count("city", distinct=True, filter=~Q(city="")),
-                venues=Count("address", distinct=True, filter=~Q(address="")),
                 recent=Count("pk", filter=Q(observed_at__gte=recent_from)),
                 previous=Count("pk", filter=Q(observed_at__gte=previous_from, observed_at__lt=recent_from)),
                 first=Min("observed_at"),
                 last=Max("observed_at"),
             )
         }
+        # Cities and venues are counted as places, by the one rule (Sthlm and STOCKHOLM are one city).
+        cities: dict[int, set[str]] = defaultdict(set)
+        venues: dict[int, set[str]] = defaultdict(set)
+        for network_id, city, address in (
+            IntelItem.objects.filter(membership__network__in=part)
+            .exclude(city="", address="")
+            .values_list("membership__network", "city", "address")
+            .distinct()
+        ):
+            if city_key := places.normalise_city(city):
+                cities[network_id].add(city_key)
+            if address_key := places.normalise_address(address):
+                venues[network_id].add(address_key)
         entity_counts = dict(
             ItemEntity.objects.filter(item__membership__network__in=part)
             .values("item__membership__network")
@@ -396,8 +408,8 @@ def refresh_figures(network_ids: Iterable[int], *, now: dt.datetime | None = Non
         for network in Network.objects.filter(pk__in=part):
             row = figures.get(network.pk)
             network.item_count = row["n"] if row else 0
-            network.city_count = row["cities"] if row else 0
-            network.venue_count = row["venues"] if row else 0
+            network.city_count = len(cities.get(network.pk, ()))
+            network.venue_count = len(venues.get(network.pk, ()))
             network.recent_count = row["recent"] if row else 0
             network.previous_count = row["previous"] if row else 0
             network.first_seen = row["first"] if row else None

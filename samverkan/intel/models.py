@@ -16,7 +16,7 @@ network id the package keeps across runs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, Collaboration
 from samverkan.accounts.policy import RecordType
+from samverkan.intel import explanations
 from samverkan.lib.age import is_minor
 from samverkan.operations.models import Operation, Shift, Venue, VenueKind
 
@@ -65,6 +66,10 @@ class Urgency(models.TextChoices):
 class TipQuerySet(RestrictedQuerySet["Tip"]):
     record_type = RecordType.TIP
     agency_path = "addressed_to"
+
+    def summary_for(self, user: Any) -> Self:
+        """A coordinator plans from the tips of the collaborations their agency is in."""
+        return self.filter(collaboration__in=user.collaborations())
 
     def open(self) -> TipQuerySet:
         return self.exclude(status=TipStatus.CLOSED)
@@ -477,6 +482,10 @@ class NetworkStatus(models.TextChoices):
 class NetworkQuerySet(RestrictedQuerySet["Network"]):
     record_type = RecordType.NETWORK
 
+    def summary_for(self, user: Any) -> Self:
+        """A network belongs to an agency: its summary reaches the agencies of the user's collaborations."""
+        return self.filter(agency__in=Agency.objects.filter(collaborations__in=user.collaborations()))
+
     def active(self) -> NetworkQuerySet:
         return self.filter(status=NetworkStatus.ACTIVE)
 
@@ -573,9 +582,9 @@ class NetworkLink(models.Model):
 
     @property
     def comparisons(self) -> list[dict[str, Any]]:
-        """[{"comparison", "level", "match_weight"}]: the similarities Splink compared."""
-        value = self.explanation.get("comparisons", []) if isinstance(self.explanation, dict) else []
-        return value if isinstance(value, list) else []
+        """[{"comparison", "level", "match_weight", "name", "result"}]: the similarities Splink compared,
+        ``name`` and ``result`` in the user's language (``intel.explanations``)."""
+        return explanations.comparisons(self.explanation)
 
     @property
     def kind(self) -> str:

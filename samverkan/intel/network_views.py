@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from samverkan.accounts.access import access_or_404, audited_page, require, require_list, signed_in
 from samverkan.accounts.forms import apply_errors, form_page
-from samverkan.accounts.policy import Action, RecordType, can
+from samverkan.accounts.policy import Action, RecordType, can, reads_summary_only
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.intel import actions
@@ -50,9 +50,12 @@ from samverkan.intel.models import (
     NetworkFollowUp,
     NetworkLink,
 )
+from samverkan.intel.places import city_names, network_cities, network_places, propose, show_city
 from samverkan.intel.views import PAGE_SIZE
 from samverkan.investigations.forms import CrimeReportForm
 from samverkan.jobs.actions import do_start_job
+from samverkan.operations.models import Venue
+from samverkan.operations.venues import own_cities
 
 # --- List ----------------------------------------------------------------------------------------
 
@@ -122,30 +125,29 @@ def network_link_run(request: HttpRequest) -> HttpResponse:
 # --- Detail --------------------------------------------------------------------------------------
 
 
-def _venues(network: Network) -> list[tuple[str, str, str, int]]:
-    """(venue kind, city, address, items) for each distinct place the network's items name."""
-    from django.db.models import Count
-
-    rows = (
-        IntelItem.objects.filter(membership__network=network)
-        .exclude(address="")
-        .values("venue_kind", "city", "address")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "city", "address")
-    )
-    return [(r["venue_kind"] or "other", r["city"], r["address"], r["n"]) for r in rows[:200]]
-
-
 @require_GET
 @login_required
 def network_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in(request)
-    network = access_network(user, key)
+    network = access_network(user, key, summary=True)
+    if reads_summary_only(user, RecordType.NETWORK):
+        # A coordinator plans from it: figures, places and the kinds of indicators (policy.SUMMARY_FIELDS).
+        return render(request, "intel/network_summary.html", {
+            "network": network,
+            "cities": network_cities(network),
+            "venues": network_places(network),
+            "indicators": sorted({i.get_kind_display() for i in network.indicators.exclude(status=IndicatorStatus.DISMISSED)}),
+            "can_shift": can(user, RecordType.SHIFT, Action.CREATE),
+            "can_tip": can(user, RecordType.TIP, Action.CREATE),
+        })
     items = (
         IntelItem.objects.filter(membership__network=network)
         .order_by("-observed_at", "-pk")
     )
     item_page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = city_names(IntelItem.objects.filter(membership__network=network).exclude(city="").values_list("city", flat=True).distinct())
+    for item in item_page:
+        item.city = show_city(names, item.city)  # one spelling per city on the page (not saved)
     links = list(
         NetworkLink.objects.filter(network=network)
         .select_related("item_a", "item_b")
@@ -167,7 +169,8 @@ def network_detail(request: HttpRequest, key: str) -> HttpResponse:
         "indicators": indicators,
         "awaiting_review": awaiting,
         "events": network.events.select_related("run").order_by("-at", "-pk")[:50],
-        "venues": _venues(network),
+        "venues": network_places(network),
+        "cities": network_cities(network),
         "follow_ups": NetworkFollowUp.objects.filter(network=network).select_related("tip", "shift", "crime_report", "created_by"),
         "exports": list(EXPORTS),
         "can_crime_report": can(user, RecordType.CRIME_REPORT, Action.CREATE),
@@ -248,6 +251,10 @@ def network_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     require_list(user, RecordType.NETWORK)
+    if reads_summary_only(user, RecordType.NETWORK):
+        # The queue shows the evidence's subjects (possible minors): not part of a summary.
+        do_record_event(user=user, action=AuditAction.DENIED, record_type=RecordType.NETWORK, detail="review queue: summary only")
+        raise Http404
     indicators = (
         Indicator.objects.filter(network__in=Network.objects.visible_to(user), status=IndicatorStatus.AWAITING_REVIEW)
         .select_related("network")
@@ -297,7 +304,7 @@ def _summary(network: Network) -> str:
 @login_required
 def network_tip(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in(request)
-    network = access_network(user, key)
+    network = access_network(user, key, summary=True)
     require(user, RecordType.TIP, Action.CREATE)
     tip = form_page(
         request,
@@ -317,26 +324,40 @@ def network_tip(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def network_shift(request: HttpRequest, key: str) -> HttpResponse:
+    """Plan a shift from a network: existing venues proposed, new ones made only when ticked."""
     user = signed_in(request)
-    network = access_network(user, key)
+    network = access_network(user, key, summary=True)
     require(user, RecordType.SHIFT, Action.CREATE)
-    venues = _venues(network)
-    choices = [(str(i), f"{address}, {city} ({n})" if city else f"{address} ({n})") for i, (_k, city, address, n) in enumerate(venues)]
+    collaboration = user.collaborations().order_by("pk").first()
+    if collaboration is None:
+        raise Http404
+    proposal = propose(
+        network, Venue.objects.visible_to(user).filter(collaboration=collaboration), own_cities(collaboration),
+    )
     template = "intel/network_shift.html"
-    context: dict[str, Any] = {"network": network}
+    context: dict[str, Any] = {"network": network, "proposal": proposal}
     if request.method == "GET":
-        form = NetworkShiftForm(user=user, venues=choices, initial={"briefing": _summary(network), "venues": [c[0] for c in choices[:5]]})
+        initial: dict[str, Any] = {"briefing": _summary(network), "venues": proposal.initial, "collaboration": collaboration}
+        if proposal.area is not None:
+            initial["area"] = proposal.area
+        form = NetworkShiftForm(user=user, venues=proposal.choices(), initial=initial)
         return render(request, template, {**context, "form": form})
-    form = NetworkShiftForm(request.POST, user=user, venues=choices)
+    form = NetworkShiftForm(request.POST, user=user, venues=proposal.choices())
     if not form.is_valid():
         return render(request, template, {**context, "form": form}, status=400)
     data = form.cleaned_data
-    chosen = [venues[int(i)] for i in data["venues"]]
+    chosen = data["venues"]
+    existing = [proposal.existing[v][0] for v in chosen if v in proposal.existing]
+    new = [proposal.new[v][0] for v in chosen if v in proposal.new]
     try:
+        if data["collaboration"] != collaboration and existing:
+            raise ValidationError({"venues": _("The proposed venues belong to another collaboration.")})
         shift = actions.do_plan_shift_from_network(
             network,
             collaboration=data["collaboration"], area=data["area"], starts_at=data["starts_at"], ends_at=data["ends_at"],
-            venues=[(kind, f"{address}, {city}" if city else address, address) for kind, city, address, _n in chosen],
+            existing=existing,
+            venues=[(p.kind, p.address, p.label) for p in new],
+            outside_areas=data["outside_areas"],
             briefing=data["briefing"], acting_user=user,
         )
     except ValidationError as exc:

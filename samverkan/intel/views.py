@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from samverkan.accounts.access import audited_page, require, require_list, signed_in
 from samverkan.accounts.forms import apply_errors, form_page
 from samverkan.accounts.models import Role
-from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
+from samverkan.accounts.policy import Action, RecordType, Scope, can, reads_summary_only, user_scope
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.intel import actions, linking
@@ -51,6 +51,7 @@ from samverkan.intel.models import (
     ImportBatch,
     IntelItem,
     ItemEntity,
+    Network,
     Tip,
     TipStatus,
 )
@@ -129,7 +130,11 @@ def _tip_context(request: HttpRequest, tip: Tip, **forms_: Any) -> dict[str, Any
 @login_required
 def tip_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    tip = access_tip(user, pk)
+    tip = access_tip(user, pk, summary=True)
+    if reads_summary_only(user, RecordType.TIP):
+        # A coordinator plans from it: what, where and when, never the source (policy.SUMMARY_FIELDS).
+        network = tip.network if tip.network_id and Network.objects.visible_to(user, Action.VIEW).filter(pk=tip.network_id).exists() else None
+        return render(request, "intel/tip_summary.html", {"tip": tip, "network": network})
     return render(request, "intel/tip_detail.html", _tip_context(request, tip))
 
 

@@ -254,6 +254,21 @@ class VenueForm(forms.ModelForm[Venue]):
             self.fields["kind"].choices = VenueKind.choices  # type: ignore[attr-defined]
 
 
+class NewVenueForm(VenueForm):
+    """A new venue: when like venues exist, the user is asked "Did you mean …?" before it is made."""
+
+    confirm_new = forms.BooleanField(
+        label=_("None of these: save it as a new venue"), required=False, widget=forms.HiddenInput,
+    )
+
+    def venue_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "confirm_new"}
+
+    def ask_to_confirm(self) -> None:
+        """Show the confirmation box (after the candidates were offered)."""
+        self.fields["confirm_new"].widget = forms.CheckboxInput()
+
+
 class VenueSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or address"), required=False, max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *VenueKind.choices])

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.access import RestrictedQuerySet
 from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, Role
 from samverkan.accounts.policy import RecordType, goes_out_in_field
+from samverkan.lib.places import venue_key
 
 
 def normalise_key(*parts: str) -> str:
@@ -109,7 +110,8 @@ class VenueQuerySet(RestrictedQuerySet["Venue"]):
             return self
         query = Q()
         for word in key.split():
-            query &= Q(search_key__contains=word)
+            # The key holds the name and the street; the city after the comma is in the address.
+            query &= Q(search_key__contains=word) | Q(address__icontains=word)
         return self.filter(query)
 
 
@@ -121,7 +123,8 @@ class Venue(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="venues", verbose_name=_("area"))
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    # name + address normalised; unique per kind within a collaboration.
+    # name + street address by the one rule for places (lib.places.venue_key); unique per kind
+    # within a collaboration, so the same venue typed again is found again.
     search_key = models.CharField(max_length=520, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
@@ -141,7 +144,7 @@ class Venue(models.Model):
         return f"{self.name}, {self.address}" if self.address else self.name
 
     def compute_search_key(self) -> str:
-        return normalise_key(self.name, self.address)
+        return venue_key(self.name, self.address)
 
 
 class ShiftBasis(models.TextChoices):

@@ -28,6 +28,7 @@ from samverkan.accounts.forms import (
 )
 from samverkan.accounts.models import Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
+from samverkan.lib.places import venue_key
 from samverkan.operations import actions
 from samverkan.operations.forms import (
     CalendarForm,
@@ -35,6 +36,7 @@ from samverkan.operations.forms import (
     EncounterCorrectionForm,
     EncounterForm,
     LogEntryForm,
+    NewVenueForm,
     OperationForm,
     ParticipantForm,
     ShiftCorrectionForm,
@@ -55,6 +57,7 @@ from samverkan.operations.models import (
     VenueVisit,
     entry_edit_limit,
 )
+from samverkan.operations.venues import Candidate, similar_venues
 
 
 def _collaboration(user: User) -> Collaboration:
@@ -670,11 +673,23 @@ def venue_list(request: HttpRequest) -> HttpResponse:
 def venue_create(request: HttpRequest) -> HttpResponse:
     user = _visible_or_404(request, RecordType.VENUE)
     require(user, RecordType.VENUE, Action.CREATE)
-    form = VenueForm(request.POST or None, user=user)
+    form = NewVenueForm(request.POST or None, user=user)
+    candidates: list[Candidate] = []
     if request.method == "POST" and form.is_valid():
+        data = form.venue_fields()
+        if not form.cleaned_data["confirm_new"]:
+            collaboration = _collaboration(user)
+            key = venue_key(data["name"], data["address"])
+            visible = Venue.objects.visible_to(user).filter(collaboration=collaboration)
+            if not visible.filter(kind=data["kind"], search_key=key).exists():
+                candidates = similar_venues(visible, name=data["name"], address=data["address"])
+        if candidates:
+            # "Did you mean …?": the user picks one of them, or confirms a new venue.
+            form.ask_to_confirm()
+            return render(request, "operations/venue_form.html", {"form": form, "venue": None, "candidates": candidates})
         try:
             venue, created = actions.do_find_or_create_venue(
-                collaboration=_collaboration(user), acting_user=user, **form.cleaned_data
+                collaboration=_collaboration(user), acting_user=user, **data
             )
         except ValidationError as exc:
             apply_errors(form, exc)

@@ -13,7 +13,9 @@ decodes each answer (an XLSX's sheets, a PDF's streams).
 Which canary a persona may see follows from the policy table alone
 (``accounts.policy.user_scope`` of the canary's record type, for viewing):
 shared facts of the persona's collaborations, their own agency's records,
-records their agency filed; nothing disclosed (the world discloses nothing),
+records their agency filed; of a summary (``Scope.SUMMARY``: a coordinator's
+tips and networks) only the fields ``policy.SUMMARY_FIELDS`` names, so a tip's
+source never reaches a coordinator; nothing disclosed (the world discloses nothing),
 nothing to roles that see figures only. Any other canary in an answer is a
 leak (pages that show records only in answer to a POST, such as the client
 search, are posted to as well: ``routes.REVEAL``). The test prints how many
@@ -41,7 +43,7 @@ from django.test import Client
 from django.urls import include, path
 
 from samverkan.accounts.models import User
-from samverkan.accounts.policy import Action, Scope, user_scope
+from samverkan.accounts.policy import SUMMARY_FIELDS, Action, Scope, user_scope
 from samverkan.conftest import login_verified
 from samverkan.support.models import Client as SocialClient
 from samverkan.tests import routes as routing
@@ -63,8 +65,12 @@ def may_see(user: User, canary: Canary, collaborations: frozenset[int]) -> bool:
         return user.agency is not None and user.agency.pk == canary.creator
     if scope is Scope.AGGREGATE and canary.in_figures:
         return canary.collaboration in collaborations  # the results are broken down by it
+    # A summary (a coordinator's tips and networks) shows the fields SUMMARY_FIELDS names, no others.
     # DISCLOSED: the world discloses nothing; AGGREGATE: figures only; NONE: nothing.
-    return False
+    return canary.collaboration in collaborations and any(
+        canary.where in fields and user_scope(user, record, Action.VIEW) is Scope.SUMMARY
+        for record, fields in SUMMARY_FIELDS.items()
+    )
 
 
 _STREAM = re.compile(rb"stream\r?\n(.*?)\s*endstream", re.S)

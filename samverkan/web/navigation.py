@@ -31,6 +31,8 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(_("Start"), "web:start", None, Action.VIEW),
     NavEntry(_("Shifts"), "operations:shift_list", RecordType.SHIFT, Action.LIST),
     NavEntry(_("Venues"), "operations:venue_list", RecordType.VENUE, Action.LIST),
+    NavEntry(_("Map"), "planning:map", RecordType.VENUE, Action.LIST),
+    NavEntry(_("Patterns"), "planning:patterns", RecordType.VENUE, Action.LIST),
     NavEntry(_("Clients"), "support:client_list", RecordType.CLIENT, Action.LIST),
     NavEntry(_("Encounters without a client"), "support:unlinked_list", RecordType.CLIENT, Action.UPDATE),
     NavEntry(_("Child-concern reports"), "support:concern_inbox", RecordType.CONCERN_HANDLING, Action.LIST),

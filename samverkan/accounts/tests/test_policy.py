@@ -5,7 +5,8 @@ It is deliberately a literal: a change to the policy must change this table
 too, in the same review.
 
 Codes: C collaboration-wide, O own agency, R created by own agency,
-D only what a disclosure granted, G aggregates only, - denied.
+D only what a disclosure granted, G aggregates only, S a summary of the
+collaboration's records (policy.SUMMARY_FIELDS), - denied.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ CODES = {
     "R": Scope.CREATED_BY_OWN_AGENCY,
     "D": Scope.DISCLOSED,
     "G": Scope.AGGREGATE,
+    "S": Scope.SUMMARY,
     "-": Scope.NONE,
 }
 ROLE_COLUMNS = {
@@ -114,8 +116,8 @@ suspect              update      O   O   -   -   -   -   -   -
 suspect              delete      -   -   -   -   -   -   -   -
 suspect              export      -   -   -   -   -   -   -   -
 suspect              aggregate   O   O   O   -   -   G   -   -
-tip                  view        -   -   O   -   -   -   -   -
-tip                  list        -   -   O   -   -   -   -   -
+tip                  view        -   -   O   -   S   -   -   -
+tip                  list        -   -   O   -   S   -   -   -
 tip                  create      O   O   O   O   O   -   -   -
 tip                  update      -   -   O   -   -   -   -   -
 tip                  delete      -   -   -   -   -   -   -   -
@@ -135,8 +137,8 @@ entity               update      -   O   O   -   -   -   -   -
 entity               delete      -   -   -   -   -   -   -   -
 entity               export      -   O   O   -   -   -   -   -
 entity               aggregate   -   -   -   -   -   -   -   -
-network              view        -   O   O   -   -   -   -   -
-network              list        -   O   O   -   -   -   -   -
+network              view        -   O   O   -   S   -   -   -
+network              list        -   O   O   -   S   -   -   -
 network              create      -   O   O   -   -   -   -   -
 network              update      -   O   O   -   -   -   -   -
 network              delete      -   -   -   -   -   -   -   -

@@ -33,6 +33,10 @@ means for the whole linkage.
 - **Cities**: lower case without diacritics, common short forms expanded
   (``Sthlm``, ``Gbg``).
 
+Addresses and cities follow the one rule for places, ``samverkan.lib.places``
+(also used by the venues, a network's figures and indicators, and the map);
+they are re-exported here.
+
 The functions are pure and cheap; the batch linkage calls them once per
 distinct raw value.
 """
@@ -46,7 +50,10 @@ from collections.abc import Callable
 
 import phonenumbers
 
+from samverkan.lib.places import CITY_ALIASES, fold, normalise_address, normalise_city
+
 __all__ = [
+    "CITY_ALIASES",
     "NORMALISERS",
     "PHONE_IN_TEXT",
     "VEHICLE_IN_TEXT",
@@ -100,32 +107,6 @@ _NAME_JUNK = re.compile(r"[^a-z\s'-]")
 _HEX_SEPARATORS = re.compile(r"[\s:_-]")
 _HEX = re.compile(r"[0-9a-f]{8,128}")
 _VEHICLE = re.compile(r"[A-HJ-PR-UW-Z]{3}[0-9]{2}[A-HJ-PR-UW-Z0-9]")
-_POSTCODE_AND_AFTER = re.compile(r"\s+\d{3}\s?\d{2}(?:\s.*)?$")
-_STREET_ABBREVIATIONS = (
-    (re.compile(r"(?<=[a-z])g\.(?=\s|$)"), "gatan"),
-    (re.compile(r"(?<=[a-z])v\.(?=\s|$)"), "vagen"),
-    (re.compile(r"\bgatan\b"), "gatan"),
-)
-_HOUSE_LETTER = re.compile(r"\b(\d+)\s+([a-z])\b")
-_ADDRESS_JUNK = re.compile(r"[^a-z0-9\s]")
-
-CITY_ALIASES = {
-    "sthlm": "stockholm",
-    "stockholms stad": "stockholm",
-    "gbg": "goteborg",
-    "gothenburg": "goteborg",
-    "goteborgs stad": "goteborg",
-    "malmo stad": "malmo",
-    "uppsala kommun": "uppsala",
-}
-
-
-def fold(value: str) -> str:
-    """Lower case without diacritics, single spaces: the comparison form of free text."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACES.sub(" ", stripped.lower()).strip()
-
 
 # --- Phones --------------------------------------------------------------------------------------
 
@@ -264,24 +245,6 @@ def find_vehicles(text: str) -> list[tuple[str, str]]:
 def normalise_image_hash(raw: str) -> str | None:
     text = _HEX_SEPARATORS.sub("", raw.strip().lower()).removeprefix("0x")
     return text if _HEX.fullmatch(text) else None
-
-
-def normalise_address(raw: str) -> str | None:
-    text = fold(raw).split(",", 1)[0]
-    text = _POSTCODE_AND_AFTER.sub("", text)
-    for pattern, replacement in _STREET_ABBREVIATIONS:
-        text = pattern.sub(replacement, text)
-    text = _ADDRESS_JUNK.sub(" ", text)
-    text = _HOUSE_LETTER.sub(r"\1\2", text)
-    text = _SPACES.sub(" ", text).strip()
-    return text or None
-
-
-def normalise_city(raw: str) -> str | None:
-    text = _SPACES.sub(" ", re.sub(r"[^a-z\s-]", " ", fold(raw))).strip()
-    if not text:
-        return None
-    return CITY_ALIASES.get(text, text)
 
 
 NORMALISERS: dict[str, Callable[[str], str | None]] = {

@@ -25,6 +25,9 @@ Login = Callable[[User], Client]
 
 INTEL_READERS = {"polis.analytiker", "polis.utredare"}
 TIP_READERS = {"polis.analytiker"}
+# Coordinators read tips and networks as a summary (policy Scope.SUMMARY) and plan from them.
+COORDINATORS = {"polis.samordnare", "soc.samordnare"}
+SUMMARY_PAGES = ("/", "/pass/", "/tips/")
 TIP_SUBMITTERS = {"polis.inre", "polis.utredare", "polis.analytiker", "polis.samordnare", "soc.handlaggare", "soc.samordnare", "vast.polis", "gbg.handlaggare"}
 
 
@@ -79,6 +82,11 @@ def test_intel_pages_reach_analysts_and_investigators_only(
             response = client.get(url)
             expected = 200 if username in INTEL_READERS else 404
             expected = 403 if (username, url) in read_only else expected
+            summary = url.startswith("/underrattelser/natverk/?") or url == "/underrattelser/natverk/" or url in {
+                f"/underrattelser/natverk/{network.key}{suffix}" for suffix in SUMMARY_PAGES
+            }
+            if username in COORDINATORS and summary:
+                expected = 200
             if response.status_code != expected:
                 wrong.append((username, url, response.status_code))
             if expected != 200:
@@ -133,7 +141,7 @@ def test_tips_reach_analysts_only_and_anyone_may_submit(personas: dict[str, User
     for username, user in personas.items():
         client = login(user)
         for url in ("/underrattelser/tips/", f"/underrattelser/tips/{tip.pk}/"):
-            expected = 200 if username in TIP_READERS else 404
+            expected = 200 if username in TIP_READERS | COORDINATORS else 404
             assert client.get(url).status_code == expected, (username, url)
         expected = 200 if username in TIP_SUBMITTERS else 404
         assert client.get("/underrattelser/tips/nytt/").status_code == expected, username
@@ -215,6 +223,13 @@ def test_writes_are_refused_to_everyone_outside(personas: dict[str, User], login
             continue
         client = login(user)
         for url, data in posts:
+            if username in COORDINATORS and url in ("/underrattelser/natverk/N-1/tips/", "/underrattelser/natverk/N-1/pass/"):
+                # They plan from a network's summary: the incomplete form is refused, nothing made.
+                assert client.post(url, data).status_code == 400, (username, url)
+                continue
+            if username in COORDINATORS and url == "/underrattelser/natverk/lanka/":
+                assert client.post(url, data).status_code == 403, username  # they read networks, never link them
+                continue
             assert client.post(url, data).status_code == 404, (username, url)
     indicator.refresh_from_db()
     assert indicator.status == status and indicator.reviewed_by is None

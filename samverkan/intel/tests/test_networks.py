@@ -141,15 +141,27 @@ def test_follow_ups(personas: dict[str, User], login: Login, network: Network, s
 
     area = Area.objects.get(code="lpo-sodermalm-2025")
     start = timezone.localtime() + dt.timedelta(days=2)
+    times = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": (start + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")}
+    # The collaboration works nowhere yet: the network's place is offered as a new venue outside its
+    # areas, and is not created unasked.
+    page = analyst.get("/underrattelser/natverk/N-1/pass/").content.decode()
+    assert "Hotellgatan 1, Stockholm" in page
+    response = analyst.post("/underrattelser/natverk/N-1/pass/", {"collaboration": stockholm.pk, "area": area.pk, "venues": ["p0"], **times})
+    assert response.status_code == 400 and not Venue.objects.exists() and not Shift.objects.exists()
     response = analyst.post("/underrattelser/natverk/N-1/pass/", {
-        "collaboration": stockholm.pk, "area": area.pk, "venues": ["0"],
-        "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": (start + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "collaboration": stockholm.pk, "area": area.pk, "venues": ["p0"], "outside_areas": "on", **times,
     })
     assert response.status_code == 302
     shift = Shift.objects.get()
     assert shift.basis == ShiftBasis.INTELLIGENCE
-    assert list(shift.planned_venues.values_list("address", flat=True)) == ["Hotellgatan 1"]
+    assert list(shift.planned_venues.values_list("address", flat=True)) == ["Hotellgatan 1, Stockholm"]
     assert Venue.objects.count() == 1
+    # Planned again, the venue is proposed (ticked) as an existing one, and no second one is made.
+    venue = Venue.objects.get()
+    form = analyst.get("/underrattelser/natverk/N-1/pass/").context["form"]
+    assert form.initial["venues"] == [f"v{venue.pk}"]
+    response = analyst.post("/underrattelser/natverk/N-1/pass/", {"collaboration": stockholm.pk, "area": area.pk, "venues": [f"v{venue.pk}"], **times})
+    assert response.status_code == 302 and Venue.objects.count() == 1 and Shift.objects.count() == 2
 
     # Analysts read crime reports but do not register them; investigators do.
     assert analyst.get("/underrattelser/natverk/N-1/anmalan/").status_code == 403

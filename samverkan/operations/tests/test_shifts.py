@@ -199,6 +199,36 @@ def test_venue_is_found_again(personas: dict[str, User], login: Callable[[User],
     assert "Hotell Exempel" in body
 
 
+def test_a_venue_typed_again_with_its_city_is_found_again(personas: dict[str, User], login: Callable[[User], Client], hotel: Venue) -> None:
+    client = login(personas["soc.handlaggare"])
+    response = client.post("/pass/platser/ny/", {"kind": "hotel", "name": "Hotell Exempel", "address": "Exempelg. 1, Stockholm"})
+    assert response.status_code == 302 and response["Location"] == f"/pass/platser/{hotel.pk}/"
+    assert Venue.objects.count() == 1
+
+
+def test_like_venues_are_offered_before_a_new_one_is_made(personas: dict[str, User], login: Callable[[User], Client], hotel: Venue) -> None:
+    client = login(personas["soc.handlaggare"])
+    data = {"kind": "short_term_rental", "name": "Hotel Exempel", "address": "Exempelgatan 1"}
+    response = client.post("/pass/platser/ny/", data)
+    # "Did you mean …?": the existing venue is offered, nothing is made yet.
+    assert response.status_code == 200
+    assert [c.venue for c in response.context["candidates"]] == [hotel]
+    assert f"/pass/platser/{hotel.pk}/" in response.content.decode() and "Menar du" in response.content.decode()
+    assert Venue.objects.count() == 1
+    # Confirmed: a new venue.
+    response = client.post("/pass/platser/ny/", {**data, "confirm_new": "on"})
+    assert response.status_code == 302 and Venue.objects.count() == 2
+    # A venue unlike any other is made at once.
+    response = client.post("/pass/platser/ny/", {"kind": "street", "name": "Gatumiljö Norr", "address": "Sveavägen 90"})
+    assert response.status_code == 302 and Venue.objects.count() == 3
+
+
+def test_another_collaborations_venues_are_never_offered(personas: dict[str, User], login: Callable[[User], Client], hotel: Venue) -> None:
+    response = login(personas["vast.polis"]).post("/pass/platser/ny/", {"kind": "hotel", "name": "Hotel Exempel", "address": "Exempelgatan 1"})
+    assert response.status_code == 302
+    assert Venue.objects.count() == 2
+
+
 def test_unknown_venue_kind_is_refused(personas: dict[str, User], login: Callable[[User], Client]) -> None:
     response = login(personas["soc.handlaggare"]).post("/pass/platser/ny/", {"kind": "casino", "name": "X"})
     assert response.status_code == 400
