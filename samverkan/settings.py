@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "samverkan.reports",
     "samverkan.intel",
     "samverkan.jobs",
+    "samverkan.retention",
     "samverkan.api",
     "ninja",
     "django_tasks",

@@ -43,6 +43,8 @@ class RecordType(models.TextChoices):
     DISCLOSURE = "disclosure", _("Disclosure")
     AUDIT_EVENT = "audit_event", _("Audit event")
     USER = "user", _("User")
+    RETENTION_RULE = "retention_rule", _("Retention rule")
+    LEGAL_HOLD = "legal_hold", _("Legal hold")
 
 
 class Action(models.TextChoices):
@@ -157,6 +159,11 @@ def _build() -> dict[tuple[Role, RecordType], Cell]:
 
     # The audit log: an agency's auditors read and export their own agency's log.
     put((_AU,), (rt.AUDIT_EVENT,), _grant(Scope.OWN_AGENCY, _V, _L, _E))
+
+    # Retention: an agency's administrators read the rules in force for their kind of agency;
+    # those who work an agency's records place (and lift) a legal hold on one of them.
+    put((_AD,), (rt.RETENTION_RULE,), _grant(Scope.OWN_AGENCY, *_READ))
+    put((*_POLICE, _SW), (rt.LEGAL_HOLD,), _grant(Scope.OWN_AGENCY, *_READ_WRITE))
 
     # User accounts: administrators manage their own agency's users, and see no case data.
     put((_AD,), (rt.USER,), _grant(Scope.OWN_AGENCY, _V, _L, _C, _U, _D))
