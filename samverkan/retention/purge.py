@@ -89,9 +89,13 @@ class Result:
         for p in self.planned:
             verb = "would " + p.disposal if self.dry_run else p.disposal
             source = f" [{p.rule.source}]" if p.rule is not None else ""
-            out.append(
-                f"{p.agency_kind} {p.record_type}: {verb} {len(p.ids)}, held {p.held}, exempt {p.exempt}{source}"
-            )
+            count = len(p.ids) if self.dry_run else self.done.get((p.record_type, p.disposal), 0)
+            out.append(f"{p.agency_kind} {p.record_type}: {verb} {count}, held {p.held}, exempt {p.exempt}{source}")
+        if not self.dry_run:
+            listed = {(p.record_type, p.disposal) for p in self.planned}
+            for (record_type, disposal), count in sorted(self.done.items()):
+                if (record_type, disposal) not in listed:
+                    out.append(f"{record_type}: {disposal} {count} (with the records it belongs to)")
         if not self.dry_run:
             out.append(f"audit events redacted: {self.redacted}")
         return out
@@ -131,16 +135,16 @@ def _held(record_type: str, agencies: Iterable[Agency]) -> set[int]:
 
 
 def client_last_entries(clients: Any) -> Iterator[tuple[int, dt.datetime]]:
-    """Each client's last entry in their file: the newest date recorded in it, of any part."""
+    """Each client's last entry in their file: the newest day of what the file records.
+
+    The days the file's entries are about (the encounters, the support given, the
+    referrals' steps, consent and its withdrawal, age assessments), and the file's
+    opening; not when a row was typed in, which a late entry or an import moves.
+    """
     annotated = clients.annotate(
-        l_link=Max("encounter_links__linked_at"),
         l_met=Max("encounter_links__encounter__occurred_at"),
-        l_id=Max("identifiers__added_at"),
-        l_age=Max("age_assessments__recorded_at"),
-    ).values_list("pk", "created_at", "l_link", "l_met", "l_id", "l_age")
-    actions = dict(
-        SupportAction.objects.filter(client__in=clients).values("client").annotate(m=Max("recorded_at"), d=Max("happened_on")).values_list("client", "m")
-    )
+        l_age=Max("age_assessments__assessed_on"),
+    ).values_list("pk", "created_at", "l_met", "l_age")
     acted_on = dict(
         SupportAction.objects.filter(client__in=clients).values("client").annotate(d=Max("happened_on")).values_list("client", "d")
     )
@@ -148,20 +152,20 @@ def client_last_entries(clients: Any) -> Iterator[tuple[int, dt.datetime]]:
     for row in (
         Referral.objects.filter(client__in=clients)
         .values("client")
-        .annotate(a=Max("created_at"), b=Max("sent_on"), c=Max("received_on"), d=Max("closed_on"), e=Max("declined_on"))
-        .values_list("client", "a", "b", "c", "d", "e")
+        .annotate(b=Max("sent_on"), c=Max("received_on"), d=Max("closed_on"), e=Max("declined_on"))
+        .values_list("client", "b", "c", "d", "e")
     ):
         referrals[row[0]].extend(row[1:])
     consents: dict[int, list[Any]] = defaultdict(list)
     for row in (
         Consent.objects.filter(client__in=clients)
         .values("client")
-        .annotate(a=Max("recorded_at"), b=Max("given_on"), c=Max("withdrawn_at"))
-        .values_list("client", "a", "b", "c")
+        .annotate(b=Max("given_on"), c=Max("withdrawn_at"))
+        .values_list("client", "b", "c")
     ):
         consents[row[0]].extend(row[1:])
     for pk, *values in annotated:
-        last = _latest(*values, actions.get(pk), acted_on.get(pk), *referrals[pk], *consents[pk])
+        last = _latest(*values, acted_on.get(pk), *referrals[pk], *consents[pk])
         assert last is not None  # created_at always
         yield pk, last
 
@@ -347,12 +351,12 @@ def _batches(ids: list[int]) -> Iterator[list[int]]:
 
 
 def _tokens(values: Iterable[Any]) -> set[str]:
+    """The identifying values to look for in the log's text: each whole value, spaces normalised."""
     found = set()
     for value in values:
         text = " ".join(str(value).split()) if value else ""
         if len(text) >= MIN_TOKEN and text != ANONYMISED:
             found.add(text)
-            found.update(part for part in text.split(" ") if len(part) >= MIN_TOKEN)
     return found
 
 
@@ -361,7 +365,8 @@ def redact_log(tokens: set[str], user: Any) -> int:
     if not tokens:
         return 0
     ordered = sorted(tokens, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+    # Whole words only: a name inside another word ("Elli" in "intelligence") is not the person.
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in ordered) + r")(?!\w)", re.IGNORECASE)
     count = 0
     for start in range(0, len(ordered), 100):
         chunk = ordered[start : start + 100]
