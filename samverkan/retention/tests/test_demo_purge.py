@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,9 +38,10 @@ AS_OF = dt.date(2030, 1, 1)
 
 
 def _report(*extra: str) -> str:
-    out = io.StringIO()
-    call_command("results_report", "--year", "2021", "--format", "json", *extra, stdout=out)
-    return out.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.json"
+        call_command("results_report", "--year", "2021", "--format", "json", "--output", str(path), *extra, stderr=io.StringIO())
+        return path.read_text(encoding="utf-8")
 
 
 def _texts(model: type[models.Model]) -> Iterator[str]:
