@@ -392,10 +392,13 @@ def _audit_counts(user: Any, record_type: str, action: str, count: int, as_of: d
         )
 
 
-def _clear_disclosures(record_type: str, ids: list[int]) -> None:
+def _clear_disclosures(record_type: str, ids: list[int], *, named_by: Q | None = None) -> None:
     # The disclosure holds no copy of the record; its own text goes with the record it names.
-    Disclosure.objects.filter(record_type=record_type, record_id__in=ids).update(
-        purpose="", assessment="", refusal_reason=""
+    # (A police record's case number, by which the requester named it, goes too.)
+    # A request not yet matched to the record names it by an encounter (``named_by``).
+    which = Q(record_id__in=ids) | (Q(record_id__isnull=True) & named_by) if named_by is not None else Q(record_id__in=ids)
+    Disclosure.objects.filter(which, record_type=record_type).update(
+        purpose="", assessment="", refusal_reason="", case_number=""
     )
 
 
@@ -413,13 +416,18 @@ def _anonymise_clients(ids: list[int], rules: dict[str, RetentionRule]) -> tuple
     if (rule := rules.get(RT.SUPPORT_ACTION)) and rule.disposal == Disposal.ANONYMISE:
         counts[RT.SUPPORT_ACTION] = SupportAction.objects.filter(client__in=ids).update(note="")
     if (rule := rules.get(RT.REFERRAL)) and rule.disposal == Disposal.ANONYMISE:
-        counts[RT.REFERRAL] = Referral.objects.filter(client__in=ids).update(note="", decline_reason="")
+        referrals = Referral.objects.filter(client__in=ids)
+        counts[RT.REFERRAL] = referrals.update(note="")
+        # A declined referral keeps a reason (a constraint): the reason's text goes.
+        referrals.exclude(decline_reason="").update(decline_reason=ANONYMISED)
     if (rule := rules.get("consent")) and rule.disposal != Disposal.KEEP:
         counts["consent"] = Consent.objects.filter(client__in=ids).delete()[0]
     for record_type in (RT.CLIENT, RT.SUPPORT_ACTION, RT.REFERRAL):
         model: Any = {RT.CLIENT: Client, RT.SUPPORT_ACTION: SupportAction, RT.REFERRAL: Referral}[record_type]
         part_ids = ids if record_type == RT.CLIENT else list(model.objects.filter(client__in=ids).values_list("pk", flat=True))
-        _clear_disclosures(record_type, part_ids)
+        _clear_disclosures(
+            record_type, part_ids, named_by=Q(encounter__client_link__client__in=ids) if record_type == RT.CLIENT else None
+        )
     return tokens, counts
 
 
