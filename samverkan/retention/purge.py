@@ -157,13 +157,13 @@ def client_last_entries(clients: Any) -> Iterator[tuple[int, dt.datetime]]:
     ):
         referrals[row[0]].extend(row[1:])
     consents: dict[int, list[Any]] = defaultdict(list)
-    for row in (
+    for given in (
         Consent.objects.filter(client__in=clients)
         .values("client")
         .annotate(b=Max("given_on"), c=Max("withdrawn_at"))
         .values_list("client", "b", "c")
     ):
-        consents[row[0]].extend(row[1:])
+        consents[given[0]].extend(given[1:])
     for pk, *values in annotated:
         last = _latest(*values, acted_on.get(pk), *referrals[pk], *consents[pk])
         assert last is not None  # created_at always

@@ -68,7 +68,7 @@ def test_a_redacted_event_altered_again_breaks_the_chain(log: list[AuditEvent]) 
     do_redact_event(log[1], detail="[gallrat]", purpose="")
     with raw_sql() as cursor:
         cursor.execute(f"UPDATE {EVENTS} SET detail = %s WHERE id = %s", ["something else", log[1].pk])
-    checked, broken = verify_chain()
+    _checked, broken = verify_chain()
     assert broken is not None and broken.kind is BreakKind.ALTERED and broken.seq == log[1].seq
 
 
@@ -104,7 +104,7 @@ def test_an_altered_event_cannot_be_laundered_by_a_redaction(log: list[AuditEven
 
 
 def test_an_event_can_be_redacted_twice(log: list[AuditEvent]) -> None:
-    do_redact_event(log[1], detail=f"search for [gallrat]; ids=1", purpose=f"samtal med {NAME}")
+    do_redact_event(log[1], detail="search for [gallrat]; ids=1", purpose=f"samtal med {NAME}")
     do_redact_event(log[1], detail="search for [gallrat]; ids=1", purpose="samtal med [gallrat]")
     assert verify_chain() == (5, None)
 

@@ -13,8 +13,8 @@ from samverkan.accounts.models import User
 from samverkan.audit.actions import do_record_event, verify_chain
 from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.jobs.actions import do_start_job
-from samverkan.lib.identity import luhn_check_digit
 from samverkan.jobs.models import JobState
+from samverkan.lib.identity import luhn_check_digit
 from samverkan.retention.actions import do_lift_hold, do_place_hold
 from samverkan.retention.jobs import PURGE
 from samverkan.retention.models import Disposal, LegalHold, RetentionRule
@@ -111,14 +111,14 @@ def test_the_purge_anonymises_keeps_the_held_and_the_exempt_and_redacts_the_log(
     assert verify_chain()[1] is None
     # A second run finds nothing more (the job is idempotent).
     again = purge(FAR)
-    assert not [p for p in again.planned if p.record_type == "client"][0].ids
+    assert not next(p for p in again.planned if p.record_type == "client").ids
 
 
 def test_the_dry_run_changes_nothing(personas: dict[str, User]) -> None:
     client = make_client(personas["soc.handlaggare"], "Torr Körning")
     events = AuditEvent.objects.count()
     result = purge(FAR, dry_run=True)
-    assert client.pk in [p for p in result.planned if p.record_type == "client"][0].ids
+    assert client.pk in next(p for p in result.planned if p.record_type == "client").ids
     assert Client.objects.get(pk=client.pk).pseudonym == "Torr Körning"
     assert AuditEvent.objects.count() == events
     assert any("would anonymise" in line for line in result.lines())
