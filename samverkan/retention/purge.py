@@ -40,7 +40,7 @@ from samverkan.accounts.models import Agency, AgencyKind
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.actions import REDACTED, do_record_event, do_redact_event
 from samverkan.audit.models import AuditAction, AuditEvent
-from samverkan.intel.models import Entity, IntelItem, Network, NetworkFollowUp, Tip
+from samverkan.intel.models import Entity, IntelItem, LinkState, Network, NetworkFollowUp, Tip
 from samverkan.investigations.models import CrimeReport, CrimeReportStatus, Suspect, SuspectConsent
 from samverkan.retention.models import Disposal, LegalHold, RetentionExemption, RetentionRule
 from samverkan.sharing.models import Disclosure
@@ -481,8 +481,11 @@ def _delete_items(ids: list[int]) -> tuple[set[str], dict[str, int]]:
     for names, phones, emails, handles in items.values_list("names", "phones", "emails", "handles"):
         tokens |= _tokens([*names, *phones, *emails, *handles])
     count = len(ids)
+    agencies = set(items.values_list("agency_id", flat=True))
     Tip.objects.filter(intel_item__in=ids).update(intel_item=None)
     items.delete()
+    # The saved linkage index holds the items' values: it goes too (the next linking runs in full).
+    LinkState.objects.filter(agency__in=agencies).delete()
     return tokens, {RT.INTEL_ITEM: count}
 
 
