@@ -381,10 +381,14 @@ def redact_log(tokens: set[str], user: Any) -> int:
     return count
 
 
-def _audit_counts(user: Any, record_type: str, action: str, count: int, as_of: dt.date) -> None:
+def _audit_counts(
+    user: Any, record_type: str, action: str, count: int, as_of: dt.date, agency: Agency | None = None
+) -> None:
+    """The count, never the content; filed under the agency whose records they were, for its auditors."""
     if count:
         do_record_event(
             user=user,
+            agency=agency,
             action=AuditAction.DELETE if action == Disposal.DELETE else AuditAction.UPDATE,
             record_type=record_type,
             detail=f"retention purge as of {as_of.isoformat()}: {action} {count}",
@@ -533,6 +537,8 @@ def purge(
         if p.disposal == Disposal.KEEP or not p.ids:
             continue
         rules = _rules(as_of, p.agency_kind)
+        owners = list(Agency.objects.filter(kind=p.agency_kind).filter(**({"pk": agency.pk} if agency else {}))[:2])
+        owner = owners[0] if len(owners) == 1 else None
         for batch in _batches(p.ids):
             with transaction.atomic():
                 if p.record_type == RT.CLIENT:
@@ -541,7 +547,7 @@ def purge(
                     tokens, counts = WORKERS[p.record_type](batch)
                 for record_type, count in counts.items():
                     action = rules[record_type].disposal if record_type in rules else p.disposal
-                    _audit_counts(user, record_type, action, count, as_of)
+                    _audit_counts(user, record_type, action, count, as_of, owner)
                     result.done[(record_type, action)] += count
                 result.redacted += redact_log(tokens, user)
             if progress is not None:
@@ -550,7 +556,7 @@ def purge(
         agencies = list(Agency.objects.filter(kind=AgencyKind.POLICE).filter(**({"pk": agency.pk} if agency else {})))
         with transaction.atomic():
             tokens, count = _delete_orphan_entities(agencies, _held(RT.ENTITY, agencies))
-            _audit_counts(user, RT.ENTITY, Disposal.DELETE, count, as_of)
+            _audit_counts(user, RT.ENTITY, Disposal.DELETE, count, as_of, agencies[0] if len(agencies) == 1 else None)
             result.done[(RT.ENTITY, Disposal.DELETE)] += count
             result.redacted += redact_log(tokens, user)
     return result
