@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "samverkan.planning",
     "samverkan.jobs",
     "samverkan.extracts",
+    "samverkan.retention",
     "samverkan.api",
     "ninja",
     "django_tasks",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("planering/", include("samverkan.planning.urls")),
     path("jobb/", include("samverkan.jobs.urls")),
     path("registerutdrag/", include("samverkan.extracts.urls")),
+    path("bevarande/", include("samverkan.retention.urls")),
     path("api/v1/", api.urls),
     path("konto/api-nycklar/", include("samverkan.api.urls")),
     path("anvandare/", user_admin_site.urls),

@@ -44,6 +44,8 @@ class RecordType(models.TextChoices):
     AUDIT_EVENT = "audit_event", _("Audit event")
     USER = "user", _("User")
     REGISTER_EXTRACT = "register_extract", _("Register extract")
+    RETENTION_RULE = "retention_rule", _("Retention rule")
+    LEGAL_HOLD = "legal_hold", _("Legal hold")
 
 
 class Action(models.TextChoices):
@@ -171,6 +173,10 @@ def _build() -> dict[tuple[Role, RecordType], Cell]:
     # Register extracts (GDPR art. 15; the Criminal Data Act's right of access): each agency
     # answers for what it holds itself, by the handlers who work its cases.
     put((_SW, _PI), (rt.REGISTER_EXTRACT,), _grant(Scope.OWN_AGENCY, *_READ_WRITE, _E))
+    # Retention: an agency's administrators read the rules in force for their kind of agency;
+    # those who work an agency's records place (and lift) a legal hold on one of them.
+    put((_AD,), (rt.RETENTION_RULE,), _grant(Scope.OWN_AGENCY, *_READ))
+    put((*_POLICE, _SW), (rt.LEGAL_HOLD,), _grant(Scope.OWN_AGENCY, *_READ_WRITE))
 
     # User accounts: administrators manage their own agency's users, and see no case data.
     put((_AD,), (rt.USER,), _grant(Scope.OWN_AGENCY, _V, _L, _C, _U, _D))

@@ -5,8 +5,11 @@ event's hash, under a key held outside the database (``audit/keys.py``;
 events written before the chain was keyed keep their plain SHA-256 and an
 empty ``key_id``). Appends are serialised by a lock on the single chain-head row,
 so that concurrent writers can never fork the chain; ``seq`` is unique as a
-last wall. Nothing in the code updates or deletes an event, and on
-PostgreSQL a trigger refuses both (migration 0002).
+last wall. Nothing in the code deletes an event, and on PostgreSQL a trigger
+refuses it (migration 0002). The one update is a redaction: the free text of an
+event that names a purged person (``detail``, ``purpose``) is replaced through
+``actions.do_redact_event``, which appends a ``redact`` event vouching for the
+new text; the trigger lets only that through (migration 0004).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("failed login")
     LOGOUT = "logout", _("logout")
     DENIED = "denied", _("denied")
+    # A person's name or number replaced in an earlier event's text (retention.purge): the
+    # event names the redacted event by its sequence number and vouches for its new content.
+    REDACT = "redact", _("redact")
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -402,6 +402,8 @@ class Demo:
             )[0],
             narrative="Påträffad vid kontroll under samverkanspass.",
             created_by=self.officer, created_at=encounter.occurred_at,
+            # Its last status reached some weeks after the offence (the retention of a closed report runs from then).
+            status_changed_at=min(encounter.occurred_at + dt.timedelta(days=45), timezone.now()),
         )
 
     def suspect(self, report: CrimeReport, *, name: str, birth: dt.date, encounter: Encounter | None, role: str = SuspectRole.BUYER) -> Suspect:

@@ -6,6 +6,7 @@ from __future__ import annotations
 def seed_all_reference() -> None:
     from samverkan.accounts.reference import seed_stockholm
     from samverkan.legal.reference import seed_concern_deadlines, seed_legal_bases, seed_offences
+    from samverkan.retention.reference import seed_retention_rules
     from samverkan.support.reference import seed_support_units
 
     seed_stockholm()
@@ -13,6 +14,7 @@ def seed_all_reference() -> None:
     seed_legal_bases()
     seed_concern_deadlines()
     seed_support_units()
+    seed_retention_rules()
 
 
 def reference_present() -> bool:
@@ -21,9 +23,10 @@ def reference_present() -> bool:
     fixture, called before most tests, can skip its hundreds of queries."""
     from samverkan.accounts.models import Area, Collaboration
     from samverkan.legal.models import ConcernDeadline, LegalBasis, Offence, OffenceName
+    from samverkan.retention.models import RetentionRule
     from samverkan.support.models import SupportUnit
 
     return all(
         model.objects.exists()
-        for model in (Area, Collaboration, Offence, OffenceName, LegalBasis, ConcernDeadline, SupportUnit)
+        for model in (Area, Collaboration, Offence, OffenceName, LegalBasis, ConcernDeadline, SupportUnit, RetentionRule)
     )

@@ -132,6 +132,9 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "underrattelser/natverk/<str:key>/tips/": {"key": "network"},
     "underrattelser/natverk/<str:key>/pass/": {"key": "network"},
     "underrattelser/natverk/<str:key>/anmalan/": {"key": "network"},
+    # retention: legal holds on a record of each type (ids of clients and crime reports), lifting one
+    "bevarande/hall/<str:record_type>/<int:pk>/": {"record_type": RECORD_TYPES, "pk": "client"},
+    "bevarande/hall/<int:pk>/hav/": {"pk": "legal_hold"},
     # user administration (Django's admin site, no case data)
     "anvandare/r/<path:content_type_id>/<path:object_id>/": {"content_type_id": "content_type", "object_id": "user"},
     "anvandare/accounts/user/<id>/password/": {"id": "user"},

@@ -46,6 +46,7 @@ from samverkan.investigations import actions as police
 from samverkan.legal.models import Offence
 from samverkan.lib.identity import luhn_check_digit
 from samverkan.operations import actions as ops
+from samverkan.retention.actions import do_place_hold
 from samverkan.sharing.actions import do_request_disclosure
 from samverkan.support import actions as social
 from samverkan.support.actions import age_refusal
@@ -259,6 +260,17 @@ def _side(world: World, side: _Side, area: Area, offences: dict[str, Offence]) -
     police.do_add_party(report, encounter=adult, kind="witness", acting_user=officer)
     world.add("crime_report", report.pk)
     world.add("suspect", suspect.pk)
+
+    # --- Legal holds: one on each agency's record, the reason a canary of the agency's own.
+    held_client = do_place_hold(
+        record_type=rt.CLIENT, record_id=client.pk, reason=side.social("LegalHold.reason", rt.LEGAL_HOLD),
+        acting_user=worker,
+    )
+    held_report = do_place_hold(
+        record_type=rt.CRIME_REPORT, record_id=report.pk, reason=side.police("LegalHold.reason", rt.LEGAL_HOLD),
+        acting_user=officer,
+    )
+    world.add("legal_hold", held_client.pk, held_report.pk)
 
     # --- A disclosure request: police ask social services about the adult they met.
     disclosure = do_request_disclosure(

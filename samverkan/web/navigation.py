@@ -43,6 +43,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(_("Results"), "reports:results", RecordType.SHIFT, Action.AGGREGATE),
     NavEntry(_("Audit log"), "audit:event_list", RecordType.AUDIT_EVENT, Action.LIST),
     NavEntry(_("Users"), "useradmin:index", RecordType.USER, Action.LIST),
+    NavEntry(_("Retention rules"), "retention:rules", RecordType.RETENTION_RULE, Action.LIST),
     NavEntry(_("Tips"), "intel:tip_list", RecordType.TIP, Action.LIST),
     NavEntry(_("Submit a tip"), "intel:tip_create", RecordType.TIP, Action.CREATE),
     NavEntry(_("Networks"), "intel:network_list", RecordType.NETWORK, Action.LIST),

@@ -172,6 +172,20 @@ register_extract     update      -   O   -   O   -   -   -   -
 register_extract     delete      -   -   -   -   -   -   -   -
 register_extract     export      -   O   -   O   -   -   -   -
 register_extract     aggregate   -   -   -   -   -   -   -   -
+retention_rule       view        -   -   -   -   -   -   -   O
+retention_rule       list        -   -   -   -   -   -   -   O
+retention_rule       create      -   -   -   -   -   -   -   -
+retention_rule       update      -   -   -   -   -   -   -   -
+retention_rule       delete      -   -   -   -   -   -   -   -
+retention_rule       export      -   -   -   -   -   -   -   -
+retention_rule       aggregate   -   -   -   -   -   -   -   -
+legal_hold           view        O   O   O   O   -   -   -   -
+legal_hold           list        O   O   O   O   -   -   -   -
+legal_hold           create      O   O   O   O   -   -   -   -
+legal_hold           update      O   O   O   O   -   -   -   -
+legal_hold           delete      -   -   -   -   -   -   -   -
+legal_hold           export      -   -   -   -   -   -   -   -
+legal_hold           aggregate   -   -   -   -   -   -   -   -
 """
 
 
@@ -209,7 +223,7 @@ def test_unknown_or_missing_role_is_denied_everything() -> None:
 
 def test_admin_has_no_case_data() -> None:
     for record in RecordType:
-        if record is RecordType.USER:
+        if record in (RecordType.USER, RecordType.RETENTION_RULE):
             continue
         for action in Action:
             assert scope(Role.ADMIN, record, action) is Scope.NONE

@@ -1,0 +1,45 @@
+"""The purge as a background job, so that an agency can schedule it (``jobs``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from samverkan.accounts.policy import RecordType
+from samverkan.jobs.kinds import JobKind, JobOutcome, JobRefused, Progress
+from samverkan.jobs.models import Job
+
+PURGE = "retention_purge"
+
+
+def purge_expired(job: Job, progress: Progress) -> JobOutcome:
+    """The agency's own records past their rule on the job's day (``params["as_of"]``, else today).
+
+    Idempotent: a record already purged is not found again.
+    """
+    from samverkan.retention.actions import do_purge_expired
+
+    raw = str(job.params.get("as_of") or "")
+    try:
+        as_of = dt.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError as exc:
+        raise JobRefused(_("The day to purge as of is not a date.")) from exc
+    dry_run = bool(job.params.get("dry_run"))
+    progress.total(None, _("Purging the expired records"))
+    result = do_purge_expired(
+        as_of=as_of, dry_run=dry_run, agency=job.agency, acting_user=job.created_by, progress=progress.advance
+    )
+    return JobOutcome(
+        summary=result.lines(),
+        url=reverse("retention:rules"),
+        data={"as_of": as_of.isoformat(), "dry_run": dry_run, "redacted": result.redacted},
+    )
+
+
+JOB_KINDS = [
+    JobKind(PURGE, gettext_lazy("Purging expired records"), RecordType.RETENTION_RULE, purge_expired, one_at_a_time_per_agency=True),
+]
