@@ -1,0 +1,139 @@
+"""The API's writes: the pages' forms and actions behind them, Idempotency-Key, If-Match."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from samverkan.accounts.models import Area, User
+from samverkan.api.tests.test_api import API, token_for
+from samverkan.audit.models import AuditEvent
+from samverkan.operations.models import (
+    ChildConcernReport,
+    Encounter,
+    Shift,
+    ShiftStatus,
+    Venue,
+    VenueVisit,
+)
+
+
+def send(token: str, method: str, path: str, body: Any = None, **headers: Any) -> Any:
+    return getattr(HttpClient(), method)(
+        f"{API}{path}", data=json.dumps(body) if body is not None else None, content_type="application/json",
+        headers={"Authorization": f"Bearer {token}", **headers},
+    )
+
+
+def _plan(token: str, **overrides: Any) -> Any:
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
+    body = {
+        "area": Area.objects.get(code="lpo-farsta").pk, "starts_at": start.isoformat(),
+        "ends_at": (start + dt.timedelta(hours=6)).isoformat(), "basis": "outreach", **overrides,
+    }
+    return send(token, "post", "/shifts/", body, **{"Idempotency-Key": "plan-1"})
+
+
+def test_a_shift_is_planned_started_and_completed_through_the_pages_actions(officer: User, worker: User, venue: Venue, reference: None) -> None:
+    police = token_for(officer)
+    planned = _plan(police, planned_venues=[venue.pk])
+    assert planned.status_code == 201, planned.content
+    shift_id = planned.json()["id"]
+    assert planned.json()["status"] == "planned" and planned.json()["planned_venues"] == [venue.pk]
+    # A retry with the same key answers the first shift; no second one.
+    again = _plan(police, planned_venues=[venue.pk])
+    assert again.status_code == 201 and again.json()["id"] == shift_id
+    assert Shift.objects.count() == 1
+    # The same key for another request is refused.
+    assert _plan(police, briefing="annat").status_code == 422
+    started = send(police, "post", f"/shifts/{shift_id}/start/")
+    assert started.status_code == 200 and started.json()["status"] == "ongoing"
+    # Completing needs field staff of both agencies checked in: the action's own message, in the asked language.
+    for language, words in (("sv", "checka in"), ("en", "check in")):
+        refused = send(police, "post", f"/shifts/{shift_id}/complete/", **{"Accept-Language": language})
+        assert refused.status_code == 422
+        error = refused.json()["error"]
+        assert error["code"] == "invalid" and words in error["details"][0]["message"]
+    assert AuditEvent.objects.filter(username=officer.username, record_type="shift", detail="started").exists()
+
+
+def test_the_forms_refuse_what_the_page_refuses(officer: User, reference: None) -> None:
+    police = token_for(officer)
+    start = timezone.now()
+    backwards = _plan(police, ends_at=(start - dt.timedelta(hours=2)).isoformat())
+    assert backwards.status_code == 422
+    assert backwards.json()["error"]["details"][0]["field"] == "ends_at"
+    assert send(police, "post", "/shifts/", {"area": 10**12}).status_code == 422
+    assert not Shift.objects.exists()
+
+
+def test_a_minor_met_files_the_child_concern_report_as_on_the_page(officer: User, shift: Shift, venue: Venue) -> None:
+    police = token_for(officer)
+    body = {"role": "exploited", "age_band": "under_18", "venue": venue.pk}
+    first = send(police, "post", f"/shifts/{shift.pk}/encounters/", body, **{"Idempotency-Key": "e1"})
+    assert first.status_code == 201, first.content
+    assert first.json()["child_concern_report"] is True
+    again = send(police, "post", f"/shifts/{shift.pk}/encounters/", body, **{"Idempotency-Key": "e1"})
+    assert again.json()["id"] == first.json()["id"]
+    assert Encounter.objects.count() == 1
+    assert ChildConcernReport.objects.filter(encounter_id=first.json()["id"]).count() == 1
+    listed = send(police, "get", f"/shifts/{shift.pk}/encounters/").json()["items"]
+    assert [e["id"] for e in listed] == [first.json()["id"]]
+    # A venue of no shift's choice, or hidden, is the form's refusal.
+    assert send(police, "post", f"/shifts/{shift.pk}/encounters/", {**body, "venue": 10**9}).status_code == 422
+
+
+def test_a_visit_is_recorded_and_a_hidden_shift_is_not_there(officer: User, personas: dict[str, User], shift: Shift, venue: Venue) -> None:
+    police = token_for(officer)
+    made = send(police, "post", f"/shifts/{shift.pk}/visits/", {"venue": venue.pk, "outcome": "nothing_found"})
+    assert made.status_code == 201, made.content
+    assert VenueVisit.objects.filter(pk=made.json()["id"], shift=shift).exists()
+    outsider = token_for(personas["vast.polis"])
+    assert send(outsider, "post", f"/shifts/{shift.pk}/visits/", {"venue": venue.pk, "outcome": "nothing_found"}).status_code == 404
+    assert send(outsider, "get", f"/shifts/{shift.pk}/encounters/").status_code == 404
+    assert send(police, "post", "/shifts/999999/visits/", {"venue": venue.pk, "outcome": "nothing_found"}).status_code == 404
+
+
+def test_an_update_needs_the_current_etag(officer: User, venue: Venue, reference: None) -> None:
+    police = token_for(officer)
+    read = send(police, "get", f"/venues/{venue.pk}/")
+    tag = read["ETag"]
+    assert send(police, "patch", f"/venues/{venue.pk}/", {"name": "Hotell Nytt"}).status_code == 428
+    changed = send(police, "patch", f"/venues/{venue.pk}/", {"name": "Hotell Nytt"}, **{"If-Match": tag})
+    assert changed.status_code == 200 and changed.json()["name"] == "Hotell Nytt"
+    assert changed["ETag"] != tag
+    stale = send(police, "patch", f"/venues/{venue.pk}/", {"name": "Hotell Gammalt"}, **{"If-Match": tag})
+    assert stale.status_code == 412 and stale.json()["error"]["code"] == "precondition_failed"
+    venue.refresh_from_db()
+    assert venue.name == "Hotell Nytt"
+
+
+def test_a_shift_is_changed_with_if_match(officer: User, shift: Shift) -> None:
+    police = token_for(officer)
+    tag = send(police, "get", f"/shifts/{shift.pk}/")["ETag"]
+    changed = send(police, "patch", f"/shifts/{shift.pk}/", {"briefing": "Hotellen i söder"}, **{"If-Match": tag})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["briefing"] == "Hotellen i söder" and changed.json()["status"] == ShiftStatus.ONGOING
+    assert send(police, "patch", f"/shifts/{shift.pk}/", {"briefing": "x"}, **{"If-Match": tag}).status_code == 412
+
+
+def test_venues_are_found_again_not_entered_twice(officer: User, venue: Venue) -> None:
+    police = token_for(officer)
+    same = send(police, "post", "/venues/", {"kind": "hotel", "name": "Hotell Provet", "address": "Provgatan 1"})
+    assert same.status_code == 200 and same.json()["id"] == venue.pk
+    new = send(police, "post", "/venues/", {"kind": "hotel", "name": "Hotell Annat"})
+    assert new.status_code == 201
+    found = send(police, "get", "/venues/?q=annat").json()["items"]
+    assert [v["id"] for v in found] == [new.json()["id"]]
+
+
+def test_a_read_only_role_may_not_write(personas: dict[str, User], shift: Shift) -> None:
+    for name in ("polis.granskare", "polis.chef", "soc.chef"):
+        token = token_for(personas[name])
+        assert send(token, "post", f"/shifts/{shift.pk}/complete/").status_code in (403, 404), name
+        assert send(token, "post", "/shifts/", {}).status_code in (403, 404, 422), name
+    assert Shift.objects.get(pk=shift.pk).status == ShiftStatus.ONGOING
