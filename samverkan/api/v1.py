@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from samverkan.api import errors
-from samverkan.api.routes import jobs, operations, records, results
+from samverkan.api.routes import concerns, jobs, operations, records, results
 from samverkan.api.security import AUTH, PerCaller
 
 api = NinjaAPI(
@@ -32,5 +32,6 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", operations.router)
 api.add_router("/records/", records.router)
+api.add_router("/", concerns.router)
 api.add_router("/", jobs.router)
 api.add_router("/", results.router)

@@ -137,3 +137,36 @@ def test_a_read_only_role_may_not_write(personas: dict[str, User], shift: Shift)
         assert send(token, "post", f"/shifts/{shift.pk}/complete/").status_code in (403, 404), name
         assert send(token, "post", "/shifts/", {}).status_code in (403, 404, 422), name
     assert Shift.objects.get(pk=shift.pk).status == ShiftStatus.ONGOING
+
+
+def test_a_concern_report_is_handled_step_by_step_by_social_services_only(
+    officer: User, worker: User, shift: Shift, venue: Venue
+) -> None:
+    police, social = token_for(officer), token_for(worker)
+    met = send(police, "post", f"/shifts/{shift.pk}/encounters/", {"role": "exploited", "age_band": "uncertain", "venue": venue.pk})
+    assert met.status_code == 201 and met.json()["child_concern_report"]
+    report = ChildConcernReport.objects.get(encounter_id=met.json()["id"])
+    # The police filed it but do not reach its handling.
+    assert send(police, "get", "/concern-reports/").status_code == 404
+    assert send(police, "get", f"/concern-reports/{report.pk}/").status_code == 404
+    # A role that never handles reports gets 403 on a write, as on the page.
+    assert send(police, "post", f"/concern-reports/{report.pk}/assess/", {"assessment": "x"}).status_code == 403
+    inbox = send(social, "get", "/concern-reports/").json()["items"]
+    assert [r["id"] for r in inbox] == [report.pk] and inbox[0]["status"] == "received"
+    read = send(social, "get", f"/concern-reports/{report.pk}/")
+    assert read.status_code == 200 and {d["name"] for d in read.json()["deadlines"]} >= {"protection", "decision"}
+    assert AuditEvent.objects.filter(username=worker.username, action="view", record_id=str(report.pk)).count() == 2
+    # Out of order: the action's refusal, never a field edit.
+    early = send(social, "post", f"/concern-reports/{report.pk}/decide/", {"decision": "none"})
+    assert early.status_code == 422 and early.json()["error"]["details"]
+    assert send(social, "post", f"/concern-reports/{report.pk}/assess/", {"assessment": ""}).status_code == 422
+    assessed = send(social, "post", f"/concern-reports/{report.pk}/assess/", {"assessment": "Inget akut skyddsbehov."})
+    assert assessed.status_code == 200 and assessed.json()["status"] == "assessed"
+    decided = send(social, "post", f"/concern-reports/{report.pk}/decide/", {"decision": "none"})
+    assert decided.status_code == 200 and decided.json()["decision"] == "none"
+    # No child is closed out without a referral or a reason.
+    assert send(social, "post", f"/concern-reports/{report.pk}/close/", {}).status_code == 422
+    closed = send(social, "post", f"/concern-reports/{report.pk}/close/", {"closure_reason": "Flyttat från kommunen."})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert send(social, "get", "/concern-reports/").json()["items"] == []
+    assert [r["id"] for r in send(social, "get", "/concern-reports/?open=false").json()["items"]] == [report.pk]
