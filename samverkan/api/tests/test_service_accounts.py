@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.test import Client as HttpClient
 
@@ -67,3 +68,15 @@ def test_a_service_account_cannot_administer(personas: dict[str, User]) -> None:
     assert http.post(PAGE, {"name": "!!!", "role": "manager"}).status_code == 400
     assert http.post(PAGE, {"name": "Soc", "role": "social_worker"}).status_code == 400
     assert not ServiceAccount.objects.exists()
+
+
+def test_each_token_is_throttled_on_its_own(personas: dict[str, User], settings: Any) -> None:
+    from samverkan.api.tests.test_api import token_for
+
+    settings.SAMVERKAN_API_RATE = "3/min"
+    busy, calm = token_for(personas["polis.inre"], days=1), token_for(personas["polis.inre"], days=1)
+    answers = [call(busy, "/areas/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    refused = call(busy, "/areas/")
+    assert refused.json()["error"]["code"] == "throttled" and int(refused["Retry-After"]) >= 1
+    assert call(calm, "/areas/").status_code == 200
