@@ -97,6 +97,7 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "api/v1/shifts/<shift_id>/encounters/": {"shift_id": "shift"},
     "api/v1/shifts/<shift_id>/visits/": {"shift_id": "shift"},
     "api/v1/venues/<venue_id>/": {"venue_id": "venue"},
+    "api/v1/tips/<tip_id>/": {"tip_id": "tip"},
     "api/v1/concern-reports/<report_id>/": {"report_id": "concern"},
     "api/v1/concern-reports/<report_id>/assess/": {"report_id": "concern"},
     "api/v1/concern-reports/<report_id>/decide/": {"report_id": "concern"},

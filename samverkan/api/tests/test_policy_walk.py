@@ -117,6 +117,10 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
                 _post(token, "/venues/", {"kind": "hotel", "name": f"Hotell {user.pk}"}),
                 can(user, RecordType.VENUE, Action.LIST) and can(user, RecordType.VENUE, Action.VIEW) and can(user, RecordType.VENUE, Action.CREATE),
             ),
+            "submit a tip": (
+                _post(token, "/tips/", {"collaboration": shift.collaboration_id, "what": "Bilar stannar.", "source_type": "staff", "no_identifiable_person": True}),
+                can(user, RecordType.TIP, Action.CREATE),
+            ),
             "assess a concern": (
                 _post(token, f"/concern-reports/{report.pk}/assess/", {"assessment": "Bedömt."}),
                 can(user, RecordType.CONCERN_HANDLING, Action.UPDATE) and user.agency == report.addressed_to,
@@ -135,7 +139,7 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
         after = {model: model.objects.count() for model in before}
         forbidden = social_kinds if user.agency and user.agency.kind == AgencyKind.POLICE else police_kinds
         assert all(after[m] == before[m] for m in forbidden), user.username
-    assert checked >= len(personas) * 4
+    assert checked >= len(personas) * 5
 
 
 def test_no_answer_of_any_read_carries_the_other_agencys_secrets(
@@ -146,7 +150,7 @@ def test_no_answer_of_any_read_carries_the_other_agencys_secrets(
     make_report()
     minor, _created = ops.do_record_encounter(shift, role="exploited", age_band="under_18", venue=venue, acting_user=officer)
     report = ChildConcernReport.objects.get(encounter=minor)
-    fill = {"shift_id": shift.pk, "venue_id": venue.pk, "report_id": report.pk, "record_type": "client", "record_id": 1, "job_id": "00000000-0000-4000-8000-000000000001"}
+    fill = {"shift_id": shift.pk, "venue_id": venue.pk, "report_id": report.pk, "record_type": "client", "record_id": 1, "tip_id": 1, "job_id": "00000000-0000-4000-8000-000000000001"}
     paths = [path.removeprefix("/api/v1") for path, ops_ in api.get_openapi_schema()["paths"].items() if "get" in ops_]
     for user in personas.values():
         if user.membership is None:

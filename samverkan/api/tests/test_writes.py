@@ -170,3 +170,25 @@ def test_a_concern_report_is_handled_step_by_step_by_social_services_only(
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert send(social, "get", "/concern-reports/").json()["items"] == []
     assert [r["id"] for r in send(social, "get", "/concern-reports/?open=false").json()["items"]] == [report.pk]
+
+
+def test_a_tip_goes_to_the_police_through_the_tip_pages_form(personas: dict[str, User], stockholm: Any) -> None:
+    from samverkan.intel.models import Tip
+
+    social = token_for(personas["soc.handlaggare"])
+    body = {"collaboration": stockholm.pk, "what": "Bilar stannar sent vid Provgatan.", "source_type": "staff"}
+    # Social services' staff confirm that the tip names nobody (else it is a disclosure).
+    unconfirmed = send(social, "post", "/tips/", body, **{"Accept-Language": "en"})
+    assert unconfirmed.status_code == 422
+    assert unconfirmed.json()["error"]["details"][0]["field"] == "no_identifiable_person"
+    sent = send(social, "post", "/tips/", {**body, "no_identifiable_person": True}, **{"Idempotency-Key": "t1"})
+    again = send(social, "post", "/tips/", {**body, "no_identifiable_person": True}, **{"Idempotency-Key": "t1"})
+    assert sent.status_code == again.status_code == 201 and sent.json()["id"] == again.json()["id"]
+    assert set(sent.json()) == {"id", "status", "submitted_at"}
+    assert Tip.objects.count() == 1
+    analyst = token_for(personas["polis.analytiker"])
+    listed = send(analyst, "get", "/tips/").json()["items"]
+    assert [t["id"] for t in listed] == [sent.json()["id"]] and listed[0]["what"] == body["what"]
+    assert send(analyst, "get", f"/tips/{sent.json()['id']}/").status_code == 200
+    assert AuditEvent.objects.filter(username="polis.analytiker", action="view", record_type="tip").exists()
+    assert send(social, "get", f"/tips/{sent.json()['id']}/").status_code == 404
