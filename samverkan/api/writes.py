@@ -45,9 +45,9 @@ def cleaned(form: F) -> dict[str, Any]:
     return form.cleaned_data
 
 
-def action_refused(form: forms.BaseForm, exc: ValidationError) -> ApiError:
+def action_refused(form: forms.BaseForm, exc: ValidationError, rename: Mapping[str, str] | None = None) -> ApiError:
     """An action's refusal, put on the form's fields as the page puts it."""
-    apply_errors(form, exc)
+    apply_errors(form, exc, rename)
     return refused(form)
 
 

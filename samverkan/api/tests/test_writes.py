@@ -192,3 +192,41 @@ def test_a_tip_goes_to_the_police_through_the_tip_pages_form(personas: dict[str,
     assert send(analyst, "get", f"/tips/{sent.json()['id']}/").status_code == 200
     assert AuditEvent.objects.filter(username="polis.analytiker", action="view", record_type="tip").exists()
     assert send(social, "get", f"/tips/{sent.json()['id']}/").status_code == 404
+
+
+def test_a_disclosure_is_decided_and_accepted_as_actions_and_read_through_the_gate(
+    officer: User, worker: User, encounter: Any, make_client: Any, bases: dict[str, Any]
+) -> None:
+    from samverkan.sharing.actions import do_request_disclosure
+    from samverkan.sharing.tests.conftest import SECRET_CONTACT
+
+    met = encounter()
+    client = make_client(encounter=met, consent=True)
+    assert worker.agency is not None
+    asked = do_request_disclosure(
+        owning_agency=worker.agency, record_type="client", fields=("pseudonym", "language", "contact"),
+        purpose="Förhör med målsägande", encounter=met, acting_user=officer,
+    )
+    police, social = token_for(officer), token_for(worker)
+    assert [d["id"] for d in send(social, "get", "/disclosures/").json()["items"]] == [asked.pk]
+    assert [d["id"] for d in send(police, "get", "/disclosures/?box=sent").json()["items"]] == [asked.pk]
+    # Only the owner decides, only the requester accepts.
+    assert send(police, "post", f"/disclosures/{asked.pk}/decide/", {"decision": "refuse", "refusal_kind": "other"}).status_code == 403
+    assert send(social, "post", f"/disclosures/{asked.pk}/accept/").status_code == 403
+    # The page's form: a basis is required to approve.
+    missing = send(social, "post", f"/disclosures/{asked.pk}/decide/", {"decision": "approve", "record": client.pk, "field_names": ["pseudonym"]})
+    assert missing.status_code == 422
+    approved = send(social, "post", f"/disclosures/{asked.pk}/decide/", {
+        "decision": "approve", "record": client.pk, "field_names": ["pseudonym", "language"],
+        "legal_basis": bases["osl-12-2"].pk, "assessment": "Sekretessprövning gjord.",
+    })
+    assert approved.status_code == 200, approved.content
+    assert approved.json()["status"] == "approved" and approved.json()["fields_granted"] == ["pseudonym", "language"]
+    assert send(social, "post", f"/disclosures/{asked.pk}/decide/", {"decision": "refuse", "refusal_kind": "other"}).status_code == 409
+    assert send(police, "get", f"/records/client/{client.pk}/").status_code == 404  # not before acceptance
+    accepted = send(police, "post", f"/disclosures/{asked.pk}/accept/")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    read = send(police, "get", f"/records/client/{accepted.json()['record_id']}/?purpose=F%C3%B6rh%C3%B6r")
+    assert read.status_code == 200 and read.json()["disclosed"] is True
+    assert SECRET_CONTACT not in read.content.decode()
+    assert {f["name"] for f in read.json()["fields"]} == {"pseudonym", "language"}
