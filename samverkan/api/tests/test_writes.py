@@ -230,3 +230,28 @@ def test_a_disclosure_is_decided_and_accepted_as_actions_and_read_through_the_ga
     assert read.status_code == 200 and read.json()["disclosed"] is True
     assert SECRET_CONTACT not in read.content.decode()
     assert {f["name"] for f in read.json()["fields"]} == {"pseudonym", "language"}
+
+
+def test_an_import_of_intelligence_items_returns_a_job_once(personas: dict[str, User]) -> None:
+    import io
+
+    from samverkan.intel.models import IntelItem
+    from samverkan.jobs.models import Job
+
+    ads = "\n".join(json.dumps({"id": f"ad-{n}", "kind": "ad", "title": f"Annons {n}", "city": "Stockholm"}) for n in range(3))
+
+    def upload() -> io.BytesIO:
+        file = io.BytesIO(ads.encode())
+        file.name = "ads.jsonl"
+        return file
+
+    analyst = token_for(personas["polis.analytiker"])
+    headers = {"Authorization": f"Bearer {analyst}", "Idempotency-Key": "import-1"}
+    first = HttpClient().post(f"{API}/intel/items/import/", {"file": upload()}, headers=headers)
+    again = HttpClient().post(f"{API}/intel/items/import/", {"file": upload()}, headers=headers)
+    assert first.status_code == again.status_code == 202, first.content
+    assert first.json()["id"] == again.json()["id"] and Job.objects.count() == 1
+    assert IntelItem.objects.count() == 3
+    social = token_for(personas["soc.handlaggare"])
+    refused = HttpClient().post(f"{API}/intel/items/import/", {"file": upload()}, headers={"Authorization": f"Bearer {social}"})
+    assert refused.status_code == 404 and Job.objects.count() == 1
