@@ -11,7 +11,16 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from samverkan.api import errors
-from samverkan.api.routes import concerns, disclosures, jobs, operations, records, results, tips
+from samverkan.api.routes import (
+    concerns,
+    disclosures,
+    jobs,
+    networks,
+    operations,
+    records,
+    results,
+    tips,
+)
 from samverkan.api.security import AUTH, PerCaller
 
 api = NinjaAPI(
@@ -39,5 +48,6 @@ api.add_router("/records/", records.router)
 api.add_router("/", concerns.router)
 api.add_router("/", tips.router)
 api.add_router("/", disclosures.router)
+api.add_router("/", networks.router)
 api.add_router("/", jobs.router)
 api.add_router("/", results.router)

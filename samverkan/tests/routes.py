@@ -98,6 +98,8 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "api/v1/shifts/<shift_id>/visits/": {"shift_id": "shift"},
     "api/v1/venues/<venue_id>/": {"venue_id": "venue"},
     "api/v1/tips/<tip_id>/": {"tip_id": "tip"},
+    "api/v1/networks/<key>/": {"key": "network"},
+    "api/v1/networks/<key>/members/": {"key": "network"},
     "api/v1/disclosures/<disclosure_id>/": {"disclosure_id": "disclosure"},
     "api/v1/disclosures/<disclosure_id>/accept/": {"disclosure_id": "disclosure"},
     "api/v1/disclosures/<disclosure_id>/withdraw/": {"disclosure_id": "disclosure"},

@@ -150,7 +150,7 @@ def test_no_answer_of_any_read_carries_the_other_agencys_secrets(
     make_report()
     minor, _created = ops.do_record_encounter(shift, role="exploited", age_band="under_18", venue=venue, acting_user=officer)
     report = ChildConcernReport.objects.get(encounter=minor)
-    fill = {"shift_id": shift.pk, "venue_id": venue.pk, "report_id": report.pk, "record_type": "client", "record_id": 1, "tip_id": 1, "disclosure_id": 1, "job_id": "00000000-0000-4000-8000-000000000001"}
+    fill = {"shift_id": shift.pk, "venue_id": venue.pk, "report_id": report.pk, "record_type": "client", "record_id": 1, "tip_id": 1, "disclosure_id": 1, "key": "n-1", "job_id": "00000000-0000-4000-8000-000000000001"}
     paths = [path.removeprefix("/api/v1") for path, ops_ in api.get_openapi_schema()["paths"].items() if "get" in ops_]
     for user in personas.values():
         if user.membership is None:

@@ -255,3 +255,28 @@ def test_an_import_of_intelligence_items_returns_a_job_once(personas: dict[str, 
     social = token_for(personas["soc.handlaggare"])
     refused = HttpClient().post(f"{API}/intel/items/import/", {"file": upload()}, headers={"Authorization": f"Bearer {social}"})
     assert refused.status_code == 404 and Job.objects.count() == 1
+
+
+def test_networks_are_read_with_their_members_and_why_they_are_linked(personas: dict[str, User]) -> None:
+    import io
+
+    ads = "\n".join(
+        json.dumps({"id": f"ad-{n}", "kind": "ad", "title": f"Annons {n}", "phones": ["0701740605"], "city": "Stockholm"}) for n in range(3)
+    )
+    file = io.BytesIO(ads.encode())
+    file.name = "ads.jsonl"
+    analyst = token_for(personas["polis.analytiker"])
+    assert HttpClient().post(f"{API}/intel/items/import/", {"file": file}, headers={"Authorization": f"Bearer {analyst}"}).status_code == 202
+    assert send(analyst, "post", "/intel/link/").status_code == 202
+    listed = send(analyst, "get", "/networks/").json()["items"]
+    assert len(listed) == 1 and listed[0]["item_count"] == 3
+    key = listed[0]["key"]
+    one = send(analyst, "get", f"/networks/{key}/").json()
+    assert one["links"] and all(link["kind"] for link in one["links"])
+    assert any(s for link in one["links"] for s in link["shared"])
+    assert len(send(analyst, "get", f"/networks/{key}/members/").json()["items"]) == 3
+    assert AuditEvent.objects.filter(username="polis.analytiker", action="view", record_type="network").exists()
+    for name in ("soc.handlaggare", "vast.polis"):
+        token = token_for(personas[name])
+        assert send(token, "get", f"/networks/{key}/").status_code == 404, name
+        assert send(token, "get", f"/networks/{key}/members/").status_code == 404, name
