@@ -38,6 +38,8 @@ class ErrorOut(Schema):
 ERRORS: dict[int, type[ErrorOut]] = {
     400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 428: ErrorOut, 429: ErrorOut,
 }
+# An update also answers 412 when its If-Match names a version that is no longer the current one.
+UPDATE_ERRORS: dict[int, type[ErrorOut]] = {**ERRORS, 412: ErrorOut}
 
 
 class ApiError(Exception):

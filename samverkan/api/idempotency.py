@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext_lazy as _
 
 from samverkan.api.errors import ApiError
@@ -21,7 +22,18 @@ def _fingerprint(request: HttpRequest) -> str:
     h = hashlib.sha256()
     h.update(request.method.encode() if request.method else b"")
     h.update(b"\0" + request.path.encode("utf-8", "surrogatepass") + b"\0")
-    h.update(request.body)
+    try:
+        h.update(request.body)
+    except RawPostDataException:
+        # A multipart upload, already read as its fields and files: those are what was sent.
+        for name, values in sorted(request.POST.lists()):
+            h.update(f"{name}={values!r}\0".encode("utf-8", "surrogatepass"))
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                h.update(f"{name}:{upload.name}:{upload.size}\0".encode("utf-8", "surrogatepass"))
+                for chunk in upload.chunks():
+                    h.update(chunk)
+                upload.seek(0)
     return h.hexdigest()
 
 

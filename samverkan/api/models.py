@@ -86,3 +86,27 @@ class IdempotentResponse(models.Model):
 
     def replay(self) -> tuple[int, Any]:
         return self.status, self.body
+
+
+class ServiceAccount(models.Model):
+    """A system integration's account: a user of an agency with a role, that never logs in.
+
+    Its user has a membership like any other (agency and role), so the policy table, the
+    gate and the audit log treat it as a user; it has no usable password and works only
+    through tokens, which its agency's administrator creates and revokes.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_account", verbose_name=_("user"))
+    description = models.CharField(_("what it is for"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service account")
+        verbose_name_plural = _("service accounts")
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return self.user.username

@@ -59,6 +59,12 @@ class PerCaller(SimpleRateThrottle):
     def __init__(self) -> None:
         super().__init__(settings.SAMVERKAN_API_RATE)
 
+    def allow_request(self, request: HttpRequest) -> bool:
+        # The rate is read per request, not when the API is built, so that a changed setting holds.
+        self.rate = settings.SAMVERKAN_API_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return bool(super().allow_request(request))
+
     def get_cache_key(self, request: HttpRequest) -> str | None:
         token = getattr(request, "api_token", None)
         if token is not None:

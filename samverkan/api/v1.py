@@ -11,7 +11,16 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from samverkan.api import errors
-from samverkan.api.routes import jobs, operations, records, results
+from samverkan.api.routes import (
+    concerns,
+    disclosures,
+    jobs,
+    networks,
+    operations,
+    records,
+    results,
+    tips,
+)
 from samverkan.api.security import AUTH, PerCaller
 
 api = NinjaAPI(
@@ -20,8 +29,12 @@ api = NinjaAPI(
     description=(
         "The joint work of the police and social services. Authenticate with a personal token "
         "(`Authorization: Bearer svk_…`, created at /konto/api-nycklar/) or the pages' session. "
-        "Lists page by a cursor (`next`); creates take an `Idempotency-Key` header; errors have "
-        "one shape with a machine-readable `code` and messages in Swedish and English."
+        "Integrations use a service account's token (created by the agency's administrator at "
+        "/konto/api-nycklar/tjanstekonton/). Lists page by a cursor (`next`); creates take an "
+        "`Idempotency-Key` header (a retry answers the first result); updates (PATCH) need the "
+        "record's `ETag` as `If-Match` (428 without it, 412 if the record changed since); state "
+        "changes are actions of their own (POST …/start/, …/decide/). Errors have one shape with a "
+        "machine-readable `code` and messages in Swedish and English."
     ),
     urls_namespace="api-v1",
     auth=AUTH,
@@ -32,5 +45,9 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", operations.router)
 api.add_router("/records/", records.router)
+api.add_router("/", concerns.router)
+api.add_router("/", tips.router)
+api.add_router("/", disclosures.router)
+api.add_router("/", networks.router)
 api.add_router("/", jobs.router)
 api.add_router("/", results.router)

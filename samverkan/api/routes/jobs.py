@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from django.utils.datastructures import MultiValueDict
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from samverkan.accounts.access import require, require_list
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.api import idempotency
 from samverkan.api.errors import ERRORS, ApiError
 from samverkan.api.security import caller
+from samverkan.api.writes import cleaned, form_key
 from samverkan.intel import jobs as intel_jobs
+from samverkan.intel.forms import ImportForm
+from samverkan.intel.importing import detect_format
 from samverkan.jobs.actions import do_start_job
 from samverkan.jobs.models import Job
 
@@ -62,6 +68,42 @@ def link_intel(request: HttpRequest) -> Status[dict[str, Any]]:
 
     def start() -> tuple[int, dict[str, Any]]:
         started = do_start_job(intel_jobs.LINK, acting_user=user)
+        return 202, JobOut.model_validate(job_out(started)).model_dump(mode="json")
+
+    status, body = idempotency.once(request, user, start)
+    return Status(status, body)
+
+
+class ImportIn(Schema):
+    strict: bool = False
+    encoding: str = ""
+
+
+@router.post("/intel/items/import/", response={202: JobOut, **ERRORS}, summary="Import intelligence items from a file (a job; Idempotency-Key)")
+def import_items(request: HttpRequest, file: File[UploadedFile], options: Form[ImportIn]) -> Status[dict[str, Any]]:
+    """JSON Lines, CSV or Parquet, as on the import page: answers 202 with the job at once."""
+    user = caller(request)
+    require_list(user, RecordType.INTEL_ITEM, Action.CREATE)
+
+    def start() -> tuple[int, dict[str, Any]]:
+        data = {"strict": "on" if options.strict else "", "encoding": options.encoding, "key": str(form_key(request, user))}
+        form = ImportForm(data, MultiValueDict({"file": [file]}))
+        fields = cleaned(form)
+        upload = fields["file"]
+        stored = intel_jobs.store_upload(upload)
+        try:
+            started = do_start_job(
+                intel_jobs.IMPORT, acting_user=user, key=fields["key"],
+                params={
+                    "stored": stored, "display_name": Path(upload.name).name[:300], "file_format": detect_format(upload.name),
+                    "strict": fields["strict"], "encoding": fields["encoding"] or None,
+                },
+            )
+        except BaseException:
+            intel_jobs.discard_upload(stored)
+            raise
+        if started.params.get("stored") != stored:
+            intel_jobs.discard_upload(stored)  # the same request twice: the first job has the file
         return 202, JobOut.model_validate(job_out(started)).model_dump(mode="json")
 
     status, body = idempotency.once(request, user, start)

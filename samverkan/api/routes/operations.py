@@ -1,23 +1,49 @@
-"""Reference data and shifts: what both agencies share."""
+"""Reference data, shifts, what is recorded on them, and venues: what both agencies share.
+
+Writes bind the pages' forms and call the pages' actions (``operations.actions``); state
+changes of a shift are explicit actions (``/start``, ``/complete``), never field edits.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, Path, Query, Router, Schema, Status
 
-from samverkan.accounts.access import access_or_404, require_list
-from samverkan.accounts.models import Area
-from samverkan.accounts.policy import Action, RecordType
-from samverkan.api.errors import ERRORS
+from samverkan.accounts.access import access_or_404, require, require_list
+from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
+from samverkan.api import idempotency
+from samverkan.api.errors import ERRORS, UPDATE_ERRORS
 from samverkan.api.paging import MAX_ID, Page, PageIn, page_of
 from samverkan.api.security import caller
+from samverkan.api.writes import action_refused, check_if_match, cleaned, etag, form_data, form_key
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
-from samverkan.operations.models import Shift, ShiftStatus
+from samverkan.operations import actions
+from samverkan.operations.forms import (
+    EncounterForm,
+    ShiftForm,
+    VenueForm,
+    VenueSearchForm,
+    VenueVisitForm,
+)
+from samverkan.operations.models import (
+    AgeBand,
+    Encounter,
+    EncounterRole,
+    Shift,
+    ShiftBasis,
+    ShiftStatus,
+    Venue,
+    VenueKind,
+    VenueVisit,
+    VisitOutcome,
+)
 
 router = Router(tags=["shifts"])
 
@@ -47,6 +73,8 @@ class ShiftOut(Schema):
     basis: str
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
+    planned_venues: list[int] = Field(description="The ids of the venues planned for the shift.")
+    briefing: str
 
 
 class ShiftFilter(PageIn):
@@ -68,6 +96,8 @@ def _shift(shift: Shift) -> dict[str, Any]:
         "basis": shift.basis,
         "started_at": shift.started_at,
         "completed_at": shift.completed_at,
+        "planned_venues": sorted(v.pk for v in shift.planned_venues.all()),
+        "briefing": shift.briefing,
     }
 
 
@@ -75,7 +105,7 @@ def _shift(shift: Shift) -> dict[str, Any]:
 def shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> dict[str, Any]:
     user = caller(request)
     require_list(user, RecordType.SHIFT)
-    qs = Shift.objects.visible_to(user, Action.LIST).select_related("collaboration", "area")
+    qs = Shift.objects.visible_to(user, Action.LIST).select_related("collaboration", "area").prefetch_related("planned_venues")
     if filters.start:
         qs = qs.filter(starts_at__date__gte=filters.start)
     if filters.end:
@@ -90,8 +120,351 @@ def shifts(request: HttpRequest, filters: Query[ShiftFilter]) -> dict[str, Any]:
     return page
 
 
-@router.get("/shifts/{shift_id}/", response={200: ShiftOut, **ERRORS}, summary="One shift")
-def shift(request: HttpRequest, shift_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
+
+ShiftId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _json(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
+    """A body as JSON, the form an idempotent create keeps to answer a retry with."""
+    return schema.model_validate(data).model_dump(mode="json")
+
+
+def _shift_for(user: User, shift_id: int, action: Action = Action.VIEW) -> Shift:
+    """As the shift pages fetch it: hidden and missing 404 (audited), a read-only role 403."""
+    qs = Shift.objects.visible_to(user, Action.VIEW).select_related("collaboration", "area").prefetch_related("planned_venues")
+    found = access_or_404(qs, user, RecordType.SHIFT, shift_id, action=action)
+    if action is not Action.VIEW:
+        require(user, RecordType.SHIFT, action)
+    return found
+
+
+def _collaboration(user: User) -> Collaboration:
+    from samverkan.operations.views import _collaboration as of_pages
+
+    return of_pages(user)
+
+
+@router.get("/shifts/{shift_id}/", response={200: ShiftOut, **ERRORS}, url_name="shift", summary="One shift (with its ETag)")
+def shift(request: HttpRequest, shift_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
+    out = _shift(_shift_for(caller(request), shift_id))
+    response["ETag"] = etag(out)
+    return out
+
+
+class ShiftIn(Schema):
+    area: Id = Field(description="The area's id (see /areas/).")
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    basis: ShiftBasis
+    operation: Id | None = None
+    planned_venues: list[Id] = Field([], max_length=100, description="Venue ids (see /venues/).")
+    briefing: str = Field("", max_length=10000, description="What the shift is about; no names or other identities.")
+
+
+class ShiftPatch(Schema):
+    area: Id | None = None
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    basis: ShiftBasis | None = None
+    operation: Id | None = None
+    planned_venues: list[Id] | None = Field(None, max_length=100)
+    briefing: str | None = Field(None, max_length=10000)
+
+
+@router.post("/shifts/", response={201: ShiftOut, **ERRORS}, summary="Plan a shift (Idempotency-Key)")
+def create_shift(request: HttpRequest, payload: ShiftIn) -> Status[dict[str, Any]]:
     user = caller(request)
-    found = access_or_404(Shift.objects.visible_to(user, Action.VIEW).select_related("collaboration", "area"), user, RecordType.SHIFT, shift_id)
-    return _shift(found)
+    if not can(user, RecordType.SHIFT, Action.LIST):
+        raise Http404
+    require(user, RecordType.SHIFT, Action.CREATE)
+    collaboration = _collaboration(user)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = ShiftForm(form_data(payload.dict()), user=user, collaboration=collaboration)
+        data = cleaned(form)
+        try:
+            created = actions.do_create_shift(
+                collaboration=collaboration, area=data["area"], starts_at=data["starts_at"], ends_at=data["ends_at"],
+                basis=data["basis"], operation=data["operation"], planned_venues=data["planned_venues"],
+                # The planner is staffed only if they go out in the field themselves, as on the page.
+                participants=[user] if is_field_staff(user) else [], briefing=data["briefing"], acting_user=user,
+            )
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _json(ShiftOut, _shift(created))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+@router.patch("/shifts/{shift_id}/", response={200: ShiftOut, **UPDATE_ERRORS}, summary="Change a planned or ongoing shift (If-Match)")
+def update_shift(request: HttpRequest, shift_id: ShiftId, payload: ShiftPatch, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    with transaction.atomic():
+        locked = Shift.objects.select_for_update().select_related("collaboration", "area").get(pk=found.pk)
+        check_if_match(request, etag(_shift(locked)))
+        data: dict[str, Any] = {
+            "area": locked.area_id, "starts_at": locked.starts_at, "ends_at": locked.ends_at, "basis": locked.basis,
+            "operation": locked.operation_id, "planned_venues": [v.pk for v in locked.planned_venues.all()],
+            "briefing": locked.briefing,
+        }
+        data.update(payload.dict(exclude_unset=True))
+        form = ShiftForm(data, instance=locked, user=user, collaboration=locked.collaboration)
+        fields = cleaned(form)
+        try:
+            actions.do_update_shift(
+                locked, acting_user=user, planned_venues=fields["planned_venues"],
+                **{k: fields[k] for k in ("area", "starts_at", "ends_at", "basis", "operation", "briefing")},
+            )
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+    out = _shift(_shift_for(user, shift_id, Action.UPDATE))
+    response["ETag"] = etag(out)
+    return out
+
+
+def _state_change(request: HttpRequest, shift_id: int, response: HttpResponse, change: Any) -> dict[str, Any]:
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    change(found, acting_user=user)
+    out = _shift(_shift_for(user, shift_id, Action.UPDATE))
+    response["ETag"] = etag(out)
+    return out
+
+
+@router.post("/shifts/{shift_id}/start/", response={200: ShiftOut, **ERRORS}, summary="Start a planned shift")
+def start_shift(request: HttpRequest, shift_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
+    return _state_change(request, shift_id, response, actions.do_start_shift)
+
+
+@router.post("/shifts/{shift_id}/complete/", response={200: ShiftOut, **ERRORS}, summary="Complete an ongoing shift")
+def complete_shift(request: HttpRequest, shift_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
+    return _state_change(request, shift_id, response, actions.do_complete_shift)
+
+
+# --- What is recorded on a shift ------------------------------------------------------
+
+
+class EncounterIn(Schema):
+    role: EncounterRole = Field(description="Who was met.")
+    age_band: AgeBand = Field(description="Uncertain age counts as a child: a child-concern report is made.")
+    venue: Id = Field(description="A venue of the shift (see /venues/).")
+    occurred_at: dt.datetime | None = Field(None, description="Leave out for now; after the shift, say when.")
+
+
+class EncounterOut(Schema):
+    id: int
+    shift: int
+    venue: int
+    role: str
+    age_band: str
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    child_concern_report: bool = Field(description="True when meeting this person files a child-concern report to social services.")
+
+
+def _encounter(encounter: Encounter) -> dict[str, Any]:
+    return {
+        "id": encounter.pk, "shift": encounter.shift_id, "venue": encounter.venue_id, "role": encounter.role,
+        "age_band": encounter.age_band, "occurred_at": encounter.occurred_at, "recorded_at": encounter.recorded_at,
+        "child_concern_report": actions.concern_subject(encounter.role, encounter.age_band) is not None,
+    }
+
+
+@router.get("/shifts/{shift_id}/encounters/", response={200: Page[EncounterOut], **ERRORS}, summary="The encounters of a shift")
+def encounters(request: HttpRequest, shift_id: ShiftId, paging: Query[PageIn]) -> dict[str, Any]:
+    user = caller(request)
+    found = _shift_for(user, shift_id)
+    qs = Encounter.objects.visible_to(user, Action.LIST).filter(shift=found)
+    return page_of(qs, paging, lambda rows: [_encounter(e) for e in rows])
+
+
+@router.post("/shifts/{shift_id}/encounters/", response={201: EncounterOut, **ERRORS}, summary="Record an encounter (Idempotency-Key)")
+def record_encounter(request: HttpRequest, shift_id: ShiftId, payload: EncounterIn) -> Status[dict[str, Any]]:
+    """A possible minor met in prostitution or buying sex files a child-concern report at once, as on the page."""
+    user = caller(request)
+    found = _shift_for(user, shift_id)
+    require(user, RecordType.ENCOUNTER, Action.CREATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = EncounterForm({**form_data(payload.dict()), "idempotency_key": form_key(request, user)}, shift=found, user=user)
+        data = cleaned(form)
+        try:
+            encounter, _created = actions.do_record_encounter(
+                found, role=data["role"], age_band=data["age_band"], venue=data["venue"],
+                occurred_at=data["occurred_at"], idempotency_key=data["idempotency_key"], acting_user=user,
+            )
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _json(EncounterOut, _encounter(encounter))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+class VisitIn(Schema):
+    venue: Id = Field(description="A venue of the shift (see /venues/).")
+    outcome: VisitOutcome
+    arrived_at: dt.datetime | None = Field(None, description="Leave out for now; after the shift, say when.")
+    left_at: dt.datetime | None = None
+
+
+class VisitOut(Schema):
+    id: int
+    shift: int
+    venue: int
+    outcome: str
+    arrived_at: dt.datetime
+    left_at: dt.datetime | None
+
+
+def _visit(visit: VenueVisit) -> dict[str, Any]:
+    return {
+        "id": visit.pk, "shift": visit.shift_id, "venue": visit.venue_id, "outcome": visit.outcome,
+        "arrived_at": visit.arrived_at, "left_at": visit.left_at,
+    }
+
+
+@router.get("/shifts/{shift_id}/visits/", response={200: Page[VisitOut], **ERRORS}, summary="The venue visits of a shift")
+def visits(request: HttpRequest, shift_id: ShiftId, paging: Query[PageIn]) -> dict[str, Any]:
+    user = caller(request)
+    found = _shift_for(user, shift_id)
+    qs = VenueVisit.objects.visible_to(user, Action.LIST).filter(shift=found)
+    return page_of(qs, paging, lambda rows: [_visit(v) for v in rows])
+
+
+@router.post("/shifts/{shift_id}/visits/", response={201: VisitOut, **ERRORS}, summary="Record a venue visit (Idempotency-Key)")
+def record_visit(request: HttpRequest, shift_id: ShiftId, payload: VisitIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = VenueVisitForm({**form_data(payload.dict()), "idempotency_key": form_key(request, user)}, shift=found, user=user)
+        data = cleaned(form)
+        try:
+            visit, _created = actions.do_record_venue_visit(found, acting_user=user, **data)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _json(VisitOut, _visit(visit))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+# --- Venues -----------------------------------------------------------------------------
+
+
+class VenueOut(Schema):
+    id: int
+    kind: str
+    name: str
+    address: str
+    area: int | None
+    latitude: float | None
+    longitude: float | None
+
+
+class VenueIn(Schema):
+    kind: VenueKind
+    name: str = Field(max_length=200)
+    address: str = Field("", max_length=300, description="Street address, or the web address or handle for an online venue.")
+    area: Id | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class VenuePatch(Schema):
+    kind: VenueKind | None = None
+    name: str | None = Field(None, max_length=200)
+    address: str | None = Field(None, max_length=300)
+    area: Id | None = None
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class VenueFilter(PageIn):
+    q: str | None = Field(None, max_length=200, description="Words of the name or address.")
+    kind: VenueKind | None = None
+
+
+def _venue(venue: Venue) -> dict[str, Any]:
+    def number(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    return {
+        "id": venue.pk, "kind": venue.kind, "name": venue.name, "address": venue.address, "area": venue.area_id,
+        "latitude": number(venue.latitude), "longitude": number(venue.longitude),
+    }
+
+
+def _venue_page_user(request: HttpRequest) -> User:
+    """As the venue pages: a role that neither lists nor views venues gets 404 (audited)."""
+    user = caller(request)
+    require_list(user, RecordType.VENUE, Action.LIST)
+    require_list(user, RecordType.VENUE, Action.VIEW)
+    return user
+
+
+@router.get("/venues/", response={200: Page[VenueOut], **ERRORS}, summary="Venues, found by name, address and kind")
+def venues(request: HttpRequest, filters: Query[VenueFilter]) -> dict[str, Any]:
+    user = _venue_page_user(request)
+    form = VenueSearchForm(form_data({"q": filters.q, "kind": filters.kind}))
+    data = cleaned(form)
+    qs = Venue.objects.visible_to(user).search(data.get("q") or "")
+    if data.get("kind"):
+        qs = qs.filter(kind=data["kind"])
+    return page_of(qs, filters, lambda rows: [_venue(v) for v in rows])
+
+
+@router.post("/venues/", response={200: VenueOut, 201: VenueOut, **ERRORS}, summary="Add a venue, or find the same one again (Idempotency-Key)")
+def create_venue(request: HttpRequest, payload: VenueIn) -> Status[dict[str, Any]]:
+    """201 with a new venue; 200 with the existing one of the same kind, name and address."""
+    user = _venue_page_user(request)
+    require(user, RecordType.VENUE, Action.CREATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = VenueForm(form_data(payload.dict()), user=user)
+        data = cleaned(form)
+        try:
+            venue, created = actions.do_find_or_create_venue(collaboration=_collaboration(user), acting_user=user, **data)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return (201 if created else 200), _json(VenueOut, _venue(venue))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+def _venue_for(user: User, venue_id: int) -> Venue:
+    return access_or_404(Venue.objects.visible_to(user, Action.VIEW), user, RecordType.VENUE, venue_id, audit=False)
+
+
+@router.get("/venues/{venue_id}/", response={200: VenueOut, **ERRORS}, summary="One venue (with its ETag)")
+def venue(request: HttpRequest, venue_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
+    out = _venue(_venue_for(caller(request), venue_id))
+    response["ETag"] = etag(out)
+    return out
+
+
+@router.patch("/venues/{venue_id}/", response={200: VenueOut, **UPDATE_ERRORS}, summary="Change a venue (If-Match)")
+def update_venue(request: HttpRequest, venue_id: ShiftId, payload: VenuePatch, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    found = _venue_for(user, venue_id)
+    require(user, RecordType.VENUE, Action.UPDATE)
+    with transaction.atomic():
+        locked = Venue.objects.select_for_update().get(pk=found.pk)
+        check_if_match(request, etag(_venue(locked)))
+        data = {name: getattr(locked, name) for name in ("kind", "name", "address", "latitude", "longitude")}
+        data["area"] = locked.area_id
+        data.update(payload.dict(exclude_unset=True))
+        form = VenueForm(data, instance=locked, user=user)
+        fields = cleaned(form)
+        try:
+            actions.do_update_venue(locked, acting_user=user, **fields)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+    out = _venue(_venue_for(user, venue_id))
+    response["ETag"] = etag(out)
+    return out

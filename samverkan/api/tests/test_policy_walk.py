@@ -7,14 +7,24 @@ and no answer of any endpoint may carry the other agency's secret marker.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
-from samverkan.accounts.models import AgencyKind, User
-from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-from samverkan.api.tests.test_api import call, token_for
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from samverkan.accounts.models import AgencyKind, Area, User
+from samverkan.accounts.policy import Action, RecordType, Scope, can, user_scope
+from samverkan.api.tests.test_api import API, call, token_for
 from samverkan.api.v1 import api
+from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.operations import actions as ops
+from samverkan.operations.forms import ShiftForm
+from samverkan.operations.models import ChildConcernReport, Shift, Venue
 from samverkan.sharing import gate
 from samverkan.sharing.tests.conftest import SECRET_CONTACT, SECRET_NARRATIVE
+from samverkan.support.models import Client, Referral, SupportAction
 
 
 def _all_ids(token: str, path: str) -> set[int] | int:
@@ -61,3 +71,93 @@ def test_each_persona_lists_exactly_what_the_policy_gives(
             answer = call(token, path)
             assert secret not in answer.content.decode(), (user.username, path)
     assert checked >= len(personas) * 3
+
+
+def _post(token: str, path: str, body: dict[str, Any]) -> Any:
+    return HttpClient().post(
+        f"{API}{path}", data=json.dumps(body), content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def test_each_persona_writes_exactly_what_the_policy_allows(
+    personas: dict[str, User], shift: Shift, venue: Venue, officer: User, make_client: Any, make_report: Any
+) -> None:
+    """Every write endpoint as every persona: a success exactly where the policy table and the
+    record's visibility allow it, 403 or 404 elsewhere; and no write of any persona creates a
+    record of the other agency's kind (a police token no client, a social-services token no crime report)."""
+    make_client("Skrivklient")
+    make_report()
+    minor, _created = ops.do_record_encounter(shift, role="exploited", age_band="under_18", venue=venue, acting_user=officer)
+    report = ChildConcernReport.objects.get(encounter=minor)
+    area = Area.objects.get(code="lpo-farsta")
+    start = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=1)
+    police_kinds = (CrimeReport, Suspect)
+    social_kinds = (Client, SupportAction, Referral)
+    checked = 0
+    for user in personas.values():
+        if user.membership is None:
+            continue
+        token = token_for(user, days=1)
+        before = {model: model.objects.count() for model in (*police_kinds, *social_kinds)}
+        sees_shift = Shift.objects.visible_to(user, Action.VIEW).filter(pk=shift.pk).exists()
+        writes = {
+            "plan a shift": (
+                _post(token, "/shifts/", {"area": area.pk, "starts_at": start.isoformat(), "ends_at": (start + dt.timedelta(hours=4)).isoformat(), "basis": "outreach"}),
+                can(user, RecordType.SHIFT, Action.LIST) and can(user, RecordType.SHIFT, Action.CREATE),
+            ),
+            "record an encounter": (
+                _post(token, f"/shifts/{shift.pk}/encounters/", {"role": "buyer", "age_band": "adult", "venue": venue.pk}),
+                sees_shift and can(user, RecordType.ENCOUNTER, Action.CREATE),
+            ),
+            "record a visit": (
+                _post(token, f"/shifts/{shift.pk}/visits/", {"venue": venue.pk, "outcome": "closed"}),
+                sees_shift and can(user, RecordType.SHIFT, Action.UPDATE),
+            ),
+            "add a venue": (
+                _post(token, "/venues/", {"kind": "hotel", "name": f"Hotell {user.pk}"}),
+                can(user, RecordType.VENUE, Action.LIST) and can(user, RecordType.VENUE, Action.VIEW) and can(user, RecordType.VENUE, Action.CREATE),
+            ),
+            "submit a tip": (
+                _post(token, "/tips/", {"collaboration": shift.collaboration_id, "what": "Bilar stannar.", "source_type": "staff", "no_identifiable_person": True}),
+                can(user, RecordType.TIP, Action.CREATE),
+            ),
+            "assess a concern": (
+                _post(token, f"/concern-reports/{report.pk}/assess/", {"assessment": "Bedömt."}),
+                can(user, RecordType.CONCERN_HANDLING, Action.UPDATE) and user.agency == report.addressed_to,
+            ),
+        }
+        for what, (answer, allowed) in writes.items():
+            assert answer.status_code < 500, (user.username, what)
+            if allowed:
+                assert answer.status_code in (200, 201, 422), (user.username, what, answer.status_code, answer.content)
+            else:
+                assert answer.status_code in (403, 404), (user.username, what, answer.status_code)
+            checked += 1
+        # A shift is planned only in an area of the user's own collaborations (the page's form).
+        if writes["plan a shift"][0].status_code == 201:
+            assert area.pk in {a.pk for a in ShiftForm(user=user, collaboration=shift.collaboration).fields["area"].queryset}  # type: ignore[attr-defined]
+        after = {model: model.objects.count() for model in before}
+        forbidden = social_kinds if user.agency and user.agency.kind == AgencyKind.POLICE else police_kinds
+        assert all(after[m] == before[m] for m in forbidden), user.username
+    assert checked >= len(personas) * 5
+
+
+def test_no_answer_of_any_read_carries_the_other_agencys_secrets(
+    personas: dict[str, User], shift: Shift, venue: Venue, officer: User, make_client: Any, make_report: Any
+) -> None:
+    """Every GET operation, its path filled with the ids of real records of both agencies."""
+    make_client("Läsklient")
+    make_report()
+    minor, _created = ops.do_record_encounter(shift, role="exploited", age_band="under_18", venue=venue, acting_user=officer)
+    report = ChildConcernReport.objects.get(encounter=minor)
+    fill = {"shift_id": shift.pk, "venue_id": venue.pk, "report_id": report.pk, "record_type": "client", "record_id": 1, "tip_id": 1, "disclosure_id": 1, "key": "n-1", "job_id": "00000000-0000-4000-8000-000000000001"}
+    paths = [path.removeprefix("/api/v1") for path, ops_ in api.get_openapi_schema()["paths"].items() if "get" in ops_]
+    for user in personas.values():
+        if user.membership is None:
+            continue
+        token = token_for(user, days=1)
+        secret = SECRET_NARRATIVE if user.agency and user.agency.kind == AgencyKind.SOCIAL_SERVICES else SECRET_CONTACT
+        for path in paths:
+            answer = call(token, path.format(**fill))
+            assert answer.status_code < 500, (user.username, path)
+            assert secret not in answer.content.decode(), (user.username, path)
