@@ -15,6 +15,7 @@ urlpatterns = [
     path("logg/", include("samverkan.audit.urls")),
     path("underrattelser/", include("samverkan.intel.urls")),
     path("jobb/", include("samverkan.jobs.urls")),
+    path("aviseringar/", include("samverkan.notices.urls")),
     path("api/v1/", api.urls),
     path("konto/api-nycklar/", include("samverkan.api.urls")),
     path("anvandare/", user_admin_site.urls),
