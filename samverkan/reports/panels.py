@@ -43,15 +43,13 @@ def start_panels(user: User) -> list[Panel]:
         if h.value is not None
     )
     period = formats.date_format(today, "j F")
+    # The same days of both years: 1 January to today.
     return [
         Panel(
             "figures", _("Figures so far this year"), 25,
             rows=rows,
-            headers=(
-                _("Figure"),
-                _("1 January–%(day)s %(year)s") % {"day": period, "year": today.year},
-                _("Same days %(year)s") % {"year": today.year - 1},
-            ),
+            headers=(_("Figure"), str(today.year), str(today.year - 1)),
+            notes=(_("1 January–%(day)s, this year and last.") % {"day": period},),
             empty=_("No figure to show."),
             link=Line(_("All results and downloads"), reverse("reports:results")),
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,3 +25,14 @@ def ui_text(language: str, message: str, **kwargs: object) -> str:
     with translation.override(language):
         text = translation.gettext(message)
     return text % kwargs if kwargs else text
+
+
+# Screenshots of the journeys, kept by CI as artifacts (``/test-results/`` is not committed).
+SCREENSHOTS = Path(os.environ.get("SAMVERKAN_SCREENSHOTS", "test-results/screenshots"))
+
+
+def snap(page: object, journey: str, step: str, viewport: str) -> None:
+    """Keep a full-page screenshot of a journey's step: ``test-results/screenshots/journey/viewport-step.png``."""
+    folder = SCREENSHOTS / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=True)  # type: ignore[attr-defined]
