@@ -20,8 +20,8 @@ SHOWN = 5
 
 
 def when(moment: dt.datetime) -> str:
-    """A shift's time as the start page says it: "mån 7 dec 20:00" (local time)."""
-    return formats.date_format(timezone.localtime(moment), "D j M H:i")
+    """A shift's time as the start page says it: "mån 7 dec 20:00" (local time, Swedish lower case)."""
+    return formats.date_format(timezone.localtime(moment), "D j b H:i")
 
 
 def shift_text(shift: Shift) -> str:
@@ -42,20 +42,22 @@ def next_shift_panel(user: User, now: dt.datetime) -> Panel | None:
     shifts = list(shifts)
     if not shifts:
         return Panel(
-            "next_shift", _("Your next shift"), 10,
+            "next_shift", _("Your next shift"), 40,
             empty=_("You are not staffed on a coming shift."),
             link=Line(_("All shifts"), reverse("operations:shift_list")),
         )
     first = shifts[0]
+    # A shift under way or tonight comes before everything else on the page.
+    order = 1
     if first.status == ShiftStatus.ONGOING:
         title, action = _("Your shift now"), _("Go to the shift")
     elif timezone.localdate(first.starts_at) == timezone.localdate(now):
         title, action = _("Your shift tonight"), _("Go to tonight's shift")
     else:
-        title, action = _("Your next shift"), _("Go to the shift")
+        title, action, order = _("Your next shift"), _("Go to the shift"), 40
     lines = tuple(Line(shift_text(s), reverse("operations:shift_detail", args=[s.pk])) for s in shifts[1:])
     return Panel(
-        "next_shift", title, 10,
+        "next_shift", title, order,
         notes=(shift_text(first),),
         link=Line(action, reverse("operations:shift_detail", args=[first.pk])),
         lines=lines,

@@ -163,7 +163,7 @@ def test_social_worker_sees_tonights_shift_and_the_new_report(
     met = encounter("under_18")
     report = ChildConcernReport.objects.get(encounter=met)
     html = login(personas["soc.handlaggare"]).get(START).content.decode()
-    assert panel_keys(html)[0] == "concerns"
+    assert panel_keys(html)[:2] == ["next_shift", "concerns"]  # the shift under way, then the report
     concerns = panel(html, "concerns")
     assert "New, nobody has acted on them yet" in concerns
     assert reverse("support:concern_detail", args=[report.pk]) in concerns
@@ -217,3 +217,24 @@ def test_manager_figures_come_from_the_report(personas: dict[str, User], login: 
     html = login(personas["soc.chef"]).get(START).content.decode()
     figures = panel(html, "figures")
     assert "this year and last" in figures and "<table>" in figures
+
+
+def test_a_disclosure_request_and_its_answer_notify_who_must_act(
+    personas: dict[str, User], encounter: EncounterFactory, login: Login
+) -> None:
+    from samverkan.sharing.actions import do_decide_disclosure, do_request_disclosure
+
+    officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
+    met = encounter("adult")
+    disclosure = do_request_disclosure(
+        owning_agency=worker.agency, record_type="client", fields=["pseudonym"], encounter=met,
+        purpose="Identifiering", acting_user=officer,
+    )
+    asked = set(Notice.objects.filter(kind=NoticeKind.DISCLOSURE_REQUEST).values_list("recipient__username", flat=True))
+    # Those of the owning agency who answer requests: its social worker; not the police, not the other city.
+    assert asked == {"soc.handlaggare"}
+    do_decide_disclosure(disclosure, approve=False, refusal_kind="no_record", acting_user=worker)
+    answered = Notice.objects.get(kind=NoticeKind.DISCLOSURE_ANSWER)
+    assert answered.recipient == officer
+    assert answered.link == reverse("sharing:detail", args=[disclosure.pk])
+    assert login(officer).get(answered.link).status_code == 200
