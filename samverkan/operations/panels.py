@@ -33,13 +33,12 @@ def next_shift_panel(user: User, now: dt.datetime) -> Panel | None:
     """The shift the user is staffed on that is under way now, or the next one."""
     if not (is_field_staff(user) and can(user, RecordType.SHIFT, Action.VIEW)):
         return None
-    shifts = (
+    shifts = list(
         Shift.objects.visible_to(user, Action.VIEW)
         .filter(participants__user=user, status__in=[ShiftStatus.PLANNED, ShiftStatus.ONGOING], ends_at__gte=now)
         .select_related("area")
-        .order_by("starts_at", "pk")
-    )[:SHOWN]
-    shifts = list(shifts)
+        .order_by("starts_at", "pk")[:SHOWN]
+    )
     if not shifts:
         return Panel(
             "next_shift", _("Your next shift"), 40,

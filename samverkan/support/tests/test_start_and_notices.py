@@ -122,7 +122,7 @@ def test_deadline_reminders_once_each_and_the_digest_carries_no_personal_data(
     assert first.emailed == 1
     message = mail.outbox[0]
     assert message.to == ["handlaggare@example.org"]
-    body = message.subject + message.body
+    body = f"{message.subject}{message.body}"
     assert reverse("notices:list") in body
     assert str(report.pk) not in re.sub(r"\(\d+\)", "", body)  # a count of notifications, never a record
     assert "orosanm" not in body.lower() and "child" not in body.lower()
@@ -226,6 +226,7 @@ def test_a_disclosure_request_and_its_answer_notify_who_must_act(
 
     officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
     met = encounter("adult")
+    assert worker.agency is not None
     disclosure = do_request_disclosure(
         owning_agency=worker.agency, record_type="client", fields=["pseudonym"], encounter=met,
         purpose="Identifiering", acting_user=officer,
