@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "samverkan.jobs",
     "samverkan.extracts",
     "samverkan.retention",
+    "samverkan.notices",
     "samverkan.api",
     "ninja",
     "django_tasks",
@@ -159,6 +160,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "samverkan.web.context_processors.samverkan",
+                "samverkan.web.context_processors.nav_counts",
             ],
         },
     },
@@ -400,6 +402,22 @@ SAMVERKAN_API_RATE = env("SAMVERKAN_API_RATE") or "600/min"
 SAMVERKAN_IMPORT_REBUILD_INDEXES = env_bool("SAMVERKAN_IMPORT_REBUILD_INDEXES", False)
 # Uploaded files wait here for their import job; removed when the import has run.
 SAMVERKAN_JOB_FILES_DIR = Path(env("SAMVERKAN_JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
+
+# Notifications' e-mail digest (notices/reminders.py): it says only that something waits,
+# with a link to this address. The demo and development print it on the console; production
+# sends through SMTP (EMAIL_HOST etc. from the environment, Django's own settings).
+SAMVERKAN_SITE_URL = env("SAMVERKAN_SITE_URL") or "http://localhost:8000"
+EMAIL_BACKEND = env("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG or SAMVERKAN_DEMO
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = env("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD") or ""
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL") or "samverkan@localhost"
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("jobb/", include("samverkan.jobs.urls")),
     path("registerutdrag/", include("samverkan.extracts.urls")),
     path("bevarande/", include("samverkan.retention.urls")),
+    path("aviseringar/", include("samverkan.notices.urls")),
     path("api/v1/", api.urls),
     path("konto/api-nycklar/", include("samverkan.api.urls")),
     path("anvandare/", user_admin_site.urls),

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,3 +16,9 @@ class IntelConfig(AppConfig):
         from samverkan.intel.jobs import JOB_KINDS
 
         return list(JOB_KINDS)
+
+    def start_panels(self, user: Any) -> list[Any]:
+        """The start page's panels of this app (read by ``web.views.start``)."""
+        from samverkan.intel.panels import start_panels
+
+        return start_panels(user)

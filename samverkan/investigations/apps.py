@@ -19,3 +19,9 @@ class InvestigationsConfig(AppConfig):
         from samverkan.investigations.disclosure import RECORDS
 
         return RECORDS
+
+    def start_panels(self, user: Any) -> list[Any]:
+        """The start page's panels of this app (read by ``web.views.start``)."""
+        from samverkan.investigations.panels import start_panels
+
+        return start_panels(user)

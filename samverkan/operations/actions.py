@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,8 @@ from samverkan.accounts.models import Agency, AgencyKind, Area, User
 from samverkan.accounts.policy import Action, RecordType, goes_out_in_field
 from samverkan.audit.actions import audit_record, do_record_event
 from samverkan.audit.models import AuditAction
+from samverkan.notices.actions import do_notify, members_who_can
+from samverkan.notices.models import NoticeKind
 from samverkan.operations.models import (
     MINOR_AGE_BANDS,
     AgeBand,
@@ -359,6 +362,13 @@ def do_file_child_concern_report(
         guardians_to_notify=guardians_to_notify,
     )
     audit_record(acting_user, AuditAction.CREATE, RecordType.CHILD_CONCERN_REPORT, report)
+    # Those who handle it hear of it at once (a link only: the page checks access).
+    do_notify(
+        members_who_can(report.addressed_to_id, RecordType.CONCERN_HANDLING, Action.UPDATE),
+        NoticeKind.CONCERN_NEW,
+        reverse("support:concern_detail", args=[report.pk]),
+        key=f"concern:{report.pk}:new",
+    )
     return report
 
 

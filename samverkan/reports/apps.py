@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +10,9 @@ class ReportsConfig(AppConfig):
     name = "samverkan.reports"
     label = "reports"
     verbose_name = _("Results")
+
+    def start_panels(self, user: Any) -> list[Any]:
+        """The start page's panels of this app (read by ``web.views.start``)."""
+        from samverkan.reports.panels import start_panels
+
+        return start_panels(user)

@@ -68,6 +68,30 @@ def _mode_label(report: Report) -> str:
     return _("public (counts under %(n)d suppressed)") % {"n": report.threshold}
 
 
+def marking(report: Report) -> str:
+    """What a document says on every page and sheet: internal, or the rule that made it publishable."""
+    if not report.is_public:
+        return _("Internal – not for publication")
+    if report.method == "cell_key":
+        return _("For publication: small counts are perturbed by the cell key method")
+    return _("For publication: counts under %(n)d are suppressed, with complementary suppression") % {
+        "n": report.threshold
+    }
+
+
+def _mark_sheet(sheet: Any, text: str) -> None:
+    """The marking as the sheet's first row (seen on screen) and its printed header and footer."""
+    from openpyxl.styles import Font
+
+    sheet.insert_rows(1)
+    sheet["A1"] = text
+    sheet["A1"].font = Font(bold=True, color="B00020" if text.startswith(("Intern", "Internal")) else "1B5E20")
+    for header in (sheet.oddHeader, sheet.evenHeader, sheet.firstHeader):
+        header.center.text = text
+    for footer in (sheet.oddFooter, sheet.evenFooter, sheet.firstFooter):
+        footer.center.text = text
+
+
 def to_dict(report: Report, language: Language) -> dict[str, Any]:
     def line(ln: Line) -> dict[str, Any]:
         return {
@@ -190,6 +214,8 @@ def render_xlsx(report: Report, language: Language) -> bytes:
             sheet.append([neutralise(ln.label), plain(ln.value), plain(ln.previous), plain(ln.change), plain(ln.percent)])
         sheet["A1"].font = Font(bold=True)
         sheet.column_dimensions["A"].width = 40
+    for sheet in book.worksheets:
+        _mark_sheet(sheet, marking(report))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -254,7 +280,14 @@ def render_pdf(report: Report, language: Language) -> bytes:
             block.append(_bar_chart(s, VerticalBarChart, Drawing, colors))
         block += [Table(rows, colWidths=[70 * mm, 25 * mm, 30 * mm, 25 * mm, 20 * mm], style=grid_style), Spacer(1, 5 * mm)]
         story.append(KeepTogether(block))
-    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    mark = marking(report)
+    doc.samverkan_marking = mark  # the footer repeats it
+
+    def on_page(canvas: Any, page_doc: Any) -> None:
+        _marking(canvas, page_doc, mark, internal=not report.is_public)
+        _footer(canvas, page_doc)
+
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
 
 
@@ -270,10 +303,23 @@ def _bar_chart(section: Any, chart_class: Any, drawing_class: Any, colors: Any) 
     return drawing
 
 
+def _marking(canvas: Any, doc: Any, text: str, *, internal: bool) -> None:
+    """The marking at the top of every page: red for an internal document."""
+    canvas.saveState()
+    canvas.setFont("Helvetica-Bold", 9)
+    canvas.setFillColorRGB(0.69, 0, 0.13) if internal else canvas.setFillColorRGB(0.1, 0.37, 0.13)
+    width, height = doc.pagesize
+    canvas.drawCentredString(width / 2, height - 10 * 2.835, text)
+    canvas.restoreState()
+
+
 def _footer(canvas: Any, doc: Any) -> None:
     canvas.saveState()
     canvas.setFont("Helvetica", 8)
     canvas.drawString(doc.leftMargin, 10 * 2.835, f"Samverkan · {doc.page}")
+    mark = getattr(doc, "samverkan_marking", "")
+    if mark:
+        canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, 10 * 2.835, mark)
     canvas.restoreState()
 
 

@@ -249,8 +249,11 @@ def _publish_notes(h: Headline, threshold: int) -> tuple[Note, ...]:
     return tuple(out)
 
 
-def build_report(f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None = None) -> Report:
-    before = previous_period(f)
+def build_report(
+    f: d.Filter, *, mode: Mode = Mode.INTERNAL, method: str | None = None, before: d.Filter | None = None
+) -> Report:
+    """The report of ``f`` beside ``before`` (by default ``previous_period(f)``)."""
+    before = before or previous_period(f)
     now, then = tally.reports(f, before)
     headlines = [
         Headline(

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,8 @@ from samverkan.legal.case_numbers import normalise_case_number, validate_case_nu
 from samverkan.legal.models import LegalBasis, Offence
 from samverkan.legal.provisions import Direction
 from samverkan.legal.reference import DUTY_TO_REPORT_BASES
+from samverkan.notices.actions import do_notify, members_who_can
+from samverkan.notices.models import NoticeKind
 from samverkan.operations.models import ChildConcernReport, Encounter
 from samverkan.sharing.access import colleagues, readers_in
 from samverkan.sharing.gate import Disclosable, entry
@@ -316,7 +319,26 @@ def do_request_disclosure(
         f"for persons {_ids([acting_user, *named_colleagues])}; to {owning_agency.code}",
         purpose=disclosure.purpose,
     )
+    # Those of the owning agency who answer requests hear of it (a link only).
+    do_notify(
+        members_who_can(owning_agency, RecordType.DISCLOSURE, Action.UPDATE),
+        NoticeKind.DISCLOSURE_REQUEST,
+        reverse("sharing:detail", args=[disclosure.pk]),
+        key=f"disclosure:{disclosure.pk}:request",
+    )
     return disclosure
+
+
+def _notify_answer(disclosure: Disclosure) -> None:
+    """The requester hears that their request was answered (approved or refused)."""
+    if disclosure.requested_by_id is None:
+        return
+    do_notify(
+        [disclosure.requested_by_id],
+        NoticeKind.DISCLOSURE_ANSWER,
+        reverse("sharing:detail", args=[disclosure.pk]),
+        key=f"disclosure:{disclosure.pk}:answer",
+    )
 
 
 # --- Decisions --------------------------------------------------------------------------
@@ -377,6 +399,7 @@ def do_decide_disclosure(
             f"refused: {refusal_kind}; to {locked.requesting_agency.code}",
             purpose=locked.purpose,
         )
+        _notify_answer(locked)
         return locked
 
     registered = _registered(locked.record_type)
@@ -458,6 +481,7 @@ def do_decide_disclosure(
     locked.recipients.set(kept)
     detail = f"{_grant_detail(locked, 'approved')}; {_reach_detail(locked)}; asked for {_ids(asked)}"
     _audit_delivery(acting_user, locked, locked.record_type, record.pk, detail)
+    _notify_answer(locked)
     return locked
 
 

@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +10,9 @@ class SharingConfig(AppConfig):
     name = "samverkan.sharing"
     label = "sharing"
     verbose_name = _("Disclosures")
+
+    def start_panels(self, user: Any) -> list[Any]:
+        """The start page's panels of this app (read by ``web.views.start``)."""
+        from samverkan.sharing.panels import start_panels
+
+        return start_panels(user)

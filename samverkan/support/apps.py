@@ -19,3 +19,15 @@ class SupportConfig(AppConfig):
         from samverkan.support.disclosure import RECORDS
 
         return RECORDS
+
+    def start_panels(self, user: Any) -> list[Any]:
+        """The start page's child-concern panel (read by ``web.views.start``)."""
+        from samverkan.support.panels import start_panels
+
+        return start_panels(user)
+
+    def reminders(self, agency: Any, now: Any) -> Any:
+        """Deadlines to remind of (read by ``notices.reminders``)."""
+        from samverkan.support.panels import reminders
+
+        return reminders(agency, now)

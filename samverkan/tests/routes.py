@@ -99,6 +99,8 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "jobb/<uuid:pk>/": {"pk": (UUID,)},
     "jobb/<uuid:pk>/status/": {"pk": (UUID,)},
     "jobb/<uuid:pk>/igen/": {"pk": (UUID,)},
+    # notifications (each its recipient's only)
+    "aviseringar/<int:pk>/oppna/": {"pk": "notice"},
     # the API and its tokens
     "api/v1/shifts/<shift_id>/": {"shift_id": "shift"},
     "api/v1/shifts/<shift_id>/start/": {"shift_id": "shift"},

@@ -278,6 +278,11 @@ def _side(world: World, side: _Side, area: Area, offences: dict[str, Offence]) -
         purpose="Identifiering inför förhör", acting_user=officer,
     )
     world.add("disclosure", disclosure.pk)
+    # The notifications the concern report and the request left (each its recipient's only).
+    from samverkan.notices.models import Notice
+
+    world.add("notice", *Notice.objects.filter(link__contains=f"/{disclosure.pk}/").values_list("pk", flat=True))
+    world.add("notice", *Notice.objects.filter(link__contains=f"/{concern.pk}/").values_list("pk", flat=True))
 
     # --- Tips, with their source, and intelligence.
     tip = intel.do_submit_tip(

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from samverkan.notices.models import Notice
 from samverkan.web.navigation import nav_items
 
 
@@ -16,3 +17,22 @@ def samverkan(request: HttpRequest) -> dict[str, Any]:
         "membership": user.membership if authenticated else None,  # type: ignore[union-attr]
         "nav_items": nav_items(user) if authenticated else [],  # type: ignore[arg-type]
     }
+
+
+def nav_counts(request: HttpRequest) -> dict[str, Any]:
+    """The navigation's counter of what is new: the user's unread notifications.
+
+    Lazy and one query at most per page: the count runs only when a template shows it
+    (``_nav_counts.html``), and only once however often it is shown.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_notices": 0}
+    cache: dict[str, int] = {}
+
+    def unread_notices() -> int:
+        if "n" not in cache:
+            cache["n"] = Notice.objects.of(user).unread().count()
+        return cache["n"]
+
+    return {"unread_notices": unread_notices}

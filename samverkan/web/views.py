@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from samverkan.accounts.models import Role, User
 from samverkan.accounts.policy import POLICY, Action, RecordType, Scope
+from samverkan.lib.panels import Panel
 from samverkan.web.middleware import DATABASE_DOWN, database_unavailable
 
 
@@ -84,6 +86,24 @@ def work_areas(user: User) -> list[WorkArea]:
     return areas
 
 
+def start_panels(user: User) -> list[Panel]:
+    """What needs the user now, from every app that declares panels, most urgent first.
+
+    Each app builds its own panels (``AppConfig.start_panels(user)``) through its access
+    functions and the policy, and ``web`` finds them through the app registry, as the
+    gate finds what can be disclosed: so ``web`` imports neither the agencies' apps
+    nor ``reports`` (the manager's figures), which shares its floor.
+    """
+    if user.role is None:
+        return []
+    panels: list[Panel] = []
+    for config in apps.get_app_configs():
+        declare = getattr(config, "start_panels", None)
+        if declare is not None:
+            panels.extend(declare(user))
+    return sorted(panels, key=lambda panel: (panel.order, panel.key))
+
+
 @require_GET
 @login_required
 def start(request: HttpRequest) -> HttpResponse:
@@ -92,7 +112,7 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/start.html",
-        {"intro": role_intro(user.role), "work_areas": work_areas(user)},
+        {"intro": role_intro(user.role), "work_areas": work_areas(user), "panels": start_panels(user)},
     )
 
 

@@ -53,7 +53,7 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
         "is_mobile": True,
         "has_touch": True,
     },
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "desktop": {"viewport": {"width": 1440, "height": 900}},
 }
 
 

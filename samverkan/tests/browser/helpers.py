@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from django.utils import translation
 from django_otp.oath import totp
@@ -54,3 +56,14 @@ def nav_link(page: Page, name: str) -> Locator:
     """The main menu's link ``name`` (as the UI shows it), the phone's menu opened first."""
     open_menu(page)
     return page.get_by_role("navigation", name=ui_text("sv", "Main menu")).get_by_role("link", name=name, exact=True)
+
+
+# Screenshots of the journeys, kept by CI as artifacts (``/test-results/`` is not committed).
+SCREENSHOTS = Path(os.environ.get("SAMVERKAN_SCREENSHOTS", "test-results/screenshots"))
+
+
+def snap(page: object, journey: str, step: str, viewport: str) -> None:
+    """Keep a full-page screenshot of a journey's step: ``test-results/screenshots/journey/viewport-step.png``."""
+    folder = SCREENSHOTS / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=True)  # type: ignore[attr-defined]

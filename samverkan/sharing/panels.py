@@ -1,0 +1,45 @@
+"""Start-page panel of disclosures: requests to answer, answers to accept."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from samverkan.accounts.models import User
+from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
+from samverkan.lib.panels import Line, Panel
+from samverkan.sharing.models import Disclosure, DisclosureStatus
+
+
+def start_panels(user: User) -> list[Panel]:
+    agency = user.agency
+    if agency is None:
+        return []
+    scope = user_scope(user, RecordType.DISCLOSURE, Action.LIST)
+    if scope is Scope.OWN_AGENCY:
+        visible = Disclosure.objects.visible_to(user)
+        to_answer = visible.received_by(agency).filter(status=DisclosureStatus.REQUESTED).count()
+        to_accept = visible.sent_by(agency).filter(status=DisclosureStatus.APPROVED, requested_by=user).count()
+        waiting = visible.sent_by(agency).filter(status=DisclosureStatus.REQUESTED, requested_by=user).count()
+        inbox, outbox = reverse("sharing:inbox"), reverse("sharing:outbox")
+        return [
+            Panel(
+                "disclosures", _("Disclosures"), 8,
+                lines=(
+                    Line(_("Requests to your agency not yet answered"), inbox, to_answer, "warn" if to_answer else ""),
+                    Line(_("Answers to your requests, to accept"), outbox, to_accept, "warn" if to_accept else ""),
+                    Line(_("Your requests still waiting for an answer"), outbox, waiting),
+                ),
+                link=Line(_("Open the requests to your agency"), inbox),
+            )
+        ]
+    if user_scope(user, RecordType.DISCLOSURE, Action.AGGREGATE) is Scope.AGGREGATE:
+        unanswered = Disclosure.objects.received_by(agency).filter(status=DisclosureStatus.REQUESTED).count()
+        return [
+            Panel(
+                "disclosure_counts", _("Disclosure requests to your agency"), 31,
+                lines=(Line(_("Not yet answered"), count=unanswered, tone="warn" if unanswered else ""),),
+                link=Line(_("Disclosure figures"), reverse("sharing:counts")),
+            )
+        ]
+    return []
