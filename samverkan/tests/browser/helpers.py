@@ -66,4 +66,4 @@ def snap(page: object, journey: str, step: str, viewport: str) -> None:
     """Keep a full-page screenshot of a journey's step: ``test-results/screenshots/journey/viewport-step.png``."""
     folder = SCREENSHOTS / journey
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=True, caret="initial")  # type: ignore[attr-defined]

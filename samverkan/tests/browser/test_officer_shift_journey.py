@@ -5,15 +5,13 @@ Log in, start tonight's shift, add a venue on the spot, record a minor met there
 through anyway, complete the shift behind its confirm step. From the start page
 after login to a recorded encounter at the newly added venue takes at most 10
 taps (issue 12: 19 taps and 6 page loads before). Screenshots of each step go to
-``$SAMVERKAN_SCREENSHOTS`` (a temporary directory by default) for CI to keep.
+``$SAMVERKAN_SCREENSHOTS`` (``test-results/screenshots`` by default) for CI to keep.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from pytest_django.live_server_helper import LiveServer
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, ShiftStatus, Venue
-from samverkan.tests.browser.helpers import PASSWORD, current_code, ui_text
+from samverkan.tests.browser.helpers import PASSWORD, SCREENSHOTS, current_code, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,8 +42,8 @@ def sv(message: str, **kwargs: object) -> str:
 
 @pytest.fixture(scope="module")
 def screenshots() -> Path:
-    """Where the journey's screenshots go: ``$SAMVERKAN_SCREENSHOTS`` or a fresh temporary directory."""
-    path = Path(os.environ.get("SAMVERKAN_SCREENSHOTS") or tempfile.mkdtemp(prefix="samverkan-screens-"))
+    """Where the journey's screenshots go (``$SAMVERKAN_SCREENSHOTS``, as every journey's)."""
+    path = SCREENSHOTS / "officer-shift"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

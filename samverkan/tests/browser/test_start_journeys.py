@@ -29,8 +29,7 @@ from samverkan.audit.models import AuditAction
 from samverkan.operations import actions as ops
 from samverkan.operations.models import ChildConcernReport
 from samverkan.support import actions as social
-from samverkan.tests.browser.helpers import snap, ui_text
-from samverkan.tests.browser.test_shift_journey import log_in
+from samverkan.tests.browser.helpers import log_in, snap, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
