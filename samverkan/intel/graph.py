@@ -120,7 +120,7 @@ def build_graph(network: Network, *, max_items: int = MAX_ITEMS) -> Graph:
                 "probability": nl.match_probability,
                 "shared": ", ".join(str(e.get("value", "")) for e in nl.shared_entities),
                 "similarities": "; ".join(
-                    f"{c.get('comparison', '')}: {c.get('level', '')}" for c in nl.comparisons
+                    f"{c.get('comparison', '')}: {c.get('level', '')}" for c in nl.shown_comparisons
                 ),
             },
         ))

@@ -578,6 +578,23 @@ class NetworkLink(models.Model):
         return value if isinstance(value, list) else []
 
     @property
+    def shown_comparisons(self) -> list[dict[str, Any]]:
+        """The comparisons as a page shows them: names and levels in the user's language."""
+        from samverkan.intel.explain import comparison_label, level_label
+
+        return [
+            {**c, "comparison": comparison_label(str(c.get("comparison", ""))), "level": level_label(str(c.get("level", "")))}
+            for c in self.comparisons if isinstance(c, dict)
+        ]
+
+    @property
+    def shown_shared_entities(self) -> list[dict[str, Any]]:
+        """The shared identifiers, their kinds in the user's language."""
+        from samverkan.intel.explain import entity_kind_label
+
+        return [{**e, "kind": entity_kind_label(str(e.get("kind", "")))} for e in self.shared_entities if isinstance(e, dict)]
+
+    @property
     def kind(self) -> str:
         """"identifier" (a shared identifier) or "similarity" (similar ads)."""
         return str(self.explanation.get("kind", "")) if isinstance(self.explanation, dict) else ""
