@@ -90,9 +90,8 @@ class Untranslated:
         for message in catalog:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strs = message.string if isinstance(message.string, tuple) else (message.string,)
-            for msgid in ids:
+            strs = _texts(message.string)
+            for msgid in _texts(message.id):
                 text = _normalise(msgid)
                 if not text or text in {_normalise(s) for s in strs}:
                     continue  # the same word in both languages ("Status", "Samverkan")
@@ -122,6 +121,15 @@ class Untranslated:
             if msgid in piece:
                 return msgid
         return None
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """A message's id or string as a tuple of texts (a plural has several; a missing one none)."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(str(v) for v in value if v is not None)
+    return ()
 
 
 def _normalise(text: str) -> str:
@@ -258,9 +266,9 @@ def test_the_catalogs_are_complete() -> None:
     for message in _catalog():
         if not message.id:
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if message.fuzzy or not all(s.strip() for s in strings):
-            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+        strings = _texts(message.string)
+        if message.fuzzy or not strings or not all(s.strip() for s in strings):
+            missing.append(_texts(message.id)[0])
     assert not missing, "Swedish translations missing or fuzzy:\n" + "\n".join(map(str, missing))
 
 
