@@ -260,16 +260,34 @@ class TranslationCrawl:
         return "\n".join(lines)
 
 
-def test_the_catalogs_are_complete() -> None:
-    """Every Swedish msgstr is filled in (each plural form) and none is marked fuzzy."""
+def incomplete(catalog: Catalog) -> list[str]:
+    """The msgids whose translation is empty (in any plural form) or marked fuzzy."""
     missing = []
-    for message in _catalog():
+    for message in catalog:
         if not message.id:
             continue
         strings = _texts(message.string)
         if message.fuzzy or not strings or not all(s.strip() for s in strings):
             missing.append(_texts(message.id)[0])
+    return missing
+
+
+def test_the_catalogs_are_complete() -> None:
+    """Every Swedish msgstr is filled in (each plural form) and none is marked fuzzy."""
+    missing = incomplete(_catalog())
     assert not missing, "Swedish translations missing or fuzzy:\n" + "\n".join(map(str, missing))
+
+
+def test_an_incomplete_catalog_is_caught() -> None:
+    po = (
+        'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid "Shift"\nmsgstr "Pass"\n\n'
+        'msgid "Venue"\nmsgstr ""\n\n'
+        'msgid "%(n)s day"\nmsgid_plural "%(n)s days"\nmsgstr[0] "%(n)s dag"\nmsgstr[1] ""\n\n'
+        '#, fuzzy\nmsgid "Client"\nmsgstr "Klient"\n'
+    )
+    catalog = read_po(io.BytesIO(po.encode()), locale="sv")
+    assert incomplete(catalog) == ["Venue", "%(n)s day", "Client"]
 
 
 def test_no_english_reaches_the_swedish_interface(
