@@ -10,7 +10,8 @@ the accessibility statement). On each page it
 - injects axe-core (``vendor/axe.min.js``, vendored from the npm registry) and
   fails on any violation of the rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa;
 - fails when the page is wider than the viewport
-  (``document.documentElement.scrollWidth > innerWidth``): sideways scrolling of
+  (``document.documentElement.scrollWidth`` or a mobile browser's widened
+  ``innerWidth`` beyond the viewport's width): sideways scrolling of
   the whole page, which WCAG 1.4.10 (reflow) forbids at 320 CSS px.
 
 By default a URL pattern is checked once per viewport, for the first persona
@@ -35,8 +36,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, include, resolve
+from django.urls import path as route
 from playwright.sync_api import Browser, BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
@@ -105,9 +108,12 @@ class A11yCrawl:
             self.problems.append(
                 f"{where}: axe {v['id']} ({v['impact']}, {v['count']} nodes: {', '.join(v['nodes'])}): {v['help']}"
             )
-        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        if width[0] > width[1]:
-            self.problems.append(f"{where}: page is {width[0]} px wide in a {width[1]} px viewport")
+        # Against the viewport asked for: a mobile browser widens its layout viewport (innerWidth)
+        # to fit a page wider than the screen, so innerWidth alone would hide the overflow.
+        asked = (page.viewport_size or {"width": 0})["width"]
+        wide, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if max(wide, inner) > asked:
+            self.problems.append(f"{where}: page is {max(wide, inner)} px wide in a {asked} px viewport")
         hrefs: list[str] = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
         return [self._path(h) for h in hrefs if self._path(h)]
 
@@ -213,3 +219,48 @@ def test_every_persona_page_meets_wcag_21_aa_on_a_phone_and_a_desktop(
         if os.environ.get("SAMVERKAN_A11Y_LIST"):
             print("\n".join(crawl.visited))
     assert not crawl.problems, "Accessibility problems:\n" + "\n".join(crawl.problems)
+
+
+# --- The crawl catches a page that fails ---------------------------------------------------------
+
+
+def _bad(request: HttpRequest) -> HttpResponse:
+    """A picture without a text alternative."""
+    return HttpResponse(
+        '<!doctype html><html lang="sv"><head><title>Dålig</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>'
+        '<h1>Dålig sida</h1><img src="/static/samverkan/icon.svg">'
+        "</main></body></html>"
+    )
+
+
+def _wide(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        '<!doctype html><html lang="sv"><head><title>Bred</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>'
+        '<h1>Bred sida</h1><div style="width:1600px">Bredare än skärmen</div></main></body></html>'
+    )
+
+
+def _broken(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("Fel", status=500)
+
+
+urlpatterns = [route("", include("samverkan.urls")), route("dalig/", _bad), route("bred/", _wide), route("trasig/", _broken)]
+
+
+@pytest.mark.parametrize("viewport", ["phone"])
+def test_the_crawl_catches_a_violation_a_wide_page_and_a_5xx(
+    personas: dict[str, User], live_server: LiveServer, crawl_context: Any, settings: Any, viewport: str
+) -> None:
+    settings.ROOT_URLCONF = __name__
+    crawl = A11yCrawl(live_server.url)
+    page = crawl_context(viewport).new_page()
+    crawl.check(page, viewport, "anonymous", "/dalig/")
+    crawl.check(page, viewport, "anonymous", "/bred/")
+    crawl.check(page, viewport, "anonymous", "/trasig/")
+    found = "\n".join(crawl.problems)
+    assert "axe image-alt" in found
+    assert "/bred/: page is 16" in found and "390 px viewport" in found
+    assert "/trasig/: answered 500" in found
+    assert crawl.pages == 3
