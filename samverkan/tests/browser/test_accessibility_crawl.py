@@ -76,6 +76,22 @@ AXE_RUN = """async (tags) => {
   }));
 }"""
 
+# The innermost elements that reach past the viewport's width, outside any scrolling box.
+WIDEST = """(width) => {
+  const clipped = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    if (p === document.body) return false;
+    if (getComputedStyle(p).overflowX !== 'visible') return true; } return false; };
+  const past = (el) => el.getBoundingClientRect().right > width + 1;
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!past(el) || clipped(el) || [...el.children].some(past)) continue;
+    const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+    out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls + ' ' + Math.round(el.getBoundingClientRect().right) + 'px');
+    if (out.length >= 3) break;
+  }
+  return out;
+}"""
+
 
 @dataclass
 class A11yCrawl:
@@ -113,7 +129,8 @@ class A11yCrawl:
         asked = (page.viewport_size or {"width": 0})["width"]
         wide, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if max(wide, inner) > asked:
-            self.problems.append(f"{where}: page is {max(wide, inner)} px wide in a {asked} px viewport")
+            culprits = ", ".join(page.evaluate(WIDEST, asked))
+            self.problems.append(f"{where}: page is {max(wide, inner)} px wide in a {asked} px viewport ({culprits})")
         hrefs: list[str] = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
         return [self._path(h) for h in hrefs if self._path(h)]
 
