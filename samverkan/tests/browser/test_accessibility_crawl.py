@@ -78,16 +78,24 @@ AXE_RUN = """async (tags) => {
 
 # The innermost elements that reach past the viewport's width, outside any scrolling box.
 WIDEST = """(width) => {
-  const clipped = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+  const clipped = (el) => { if (getComputedStyle(el).position === 'absolute') return false;
+    for (let p = el.parentElement; p; p = p.parentElement) {
     if (p === document.body) return false;
     if (getComputedStyle(p).overflowX !== 'visible') return true; } return false; };
   const past = (el) => el.getBoundingClientRect().right > width + 1;
   const out = [];
-  for (const el of document.querySelectorAll('body *')) {
+  const all = [...document.querySelectorAll('body *')];
+  const right = (el) => el.getBoundingClientRect().right + window.scrollX;
+  for (const el of all) {
     if (!past(el) || clipped(el) || [...el.children].some(past)) continue;
     const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
     out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls + ' ' + Math.round(el.getBoundingClientRect().right) + 'px');
     if (out.length >= 3) break;
+  }
+  if (!out.length) {  // nothing past the edge now: the widest elements, for a clue
+    const widest = all.filter((el) => !clipped(el)).sort((a, b) => right(b) - right(a)).slice(0, 3);
+    for (const el of widest) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' +
+      Math.round(right(el)) + 'px (' + getComputedStyle(el).position + ')');
   }
   return out;
 }"""
@@ -130,7 +138,10 @@ class A11yCrawl:
         wide, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if max(wide, inner) > asked:
             culprits = ", ".join(page.evaluate(WIDEST, asked))
-            self.problems.append(f"{where}: page is {max(wide, inner)} px wide in a {asked} px viewport ({culprits})")
+            self.problems.append(
+                f"{where}: page is {max(wide, inner)} px wide in a {asked} px viewport "
+                f"(scrollWidth {wide}, innerWidth {inner}; {culprits})"
+            )
         hrefs: list[str] = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
         return [self._path(h) for h in hrefs if self._path(h)]
 
