@@ -215,6 +215,9 @@ SAMVERKAN_ACTIVATION_CODE_HOURS = env_int("SAMVERKAN_ACTIVATION_CODE_HOURS", 72)
 if SAMVERKAN_ACTIVATION_CODE_HOURS < 1:
     raise ImproperlyConfigured("SAMVERKAN_ACTIVATION_CODE_HOURS must be at least 1.")
 OTP_TOTP_ISSUER = "Samverkan"
+
+# Where the accessibility statement (/tillganglighet/) tells users to report a barrier.
+SAMVERKAN_ACCESSIBILITY_CONTACT = env("SAMVERKAN_ACCESSIBILITY_CONTACT") or "tillganglighet@samverkan.example"
 OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Lock-out after repeated failures (django-axes), per username.

@@ -15,7 +15,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
-from django.forms import ModelChoiceField, ModelMultipleChoiceField
+from django.forms import CheckboxSelectMultiple, ModelChoiceField, ModelMultipleChoiceField
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -103,7 +103,8 @@ class MembershipInline(UserPolicyPermissions, admin.StackedInline):  # type: ign
     can_delete = False
     min_num = 1
     extra = 0
-    filter_horizontal = ("areas",)
+    # Checkboxes, not Django's two-box filter: its script labels a plain span (ARIA that
+    # axe-core refuses, WCAG 4.1.2), and an agency has a handful of areas.
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a user always has exactly one membership
@@ -118,6 +119,8 @@ class MembershipInline(UserPolicyPermissions, admin.StackedInline):  # type: ign
         acting = _acting(request)
         if db_field.name == "areas" and not acting.is_superuser:
             kwargs["queryset"] = Area.objects.filter(agency=acting.agency)
+        if db_field.name == "areas":
+            kwargs["widget"] = CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

@@ -112,6 +112,13 @@ class AuditEvent(models.Model):
         except ValueError:
             return self.record_type
 
+    @property
+    def shown_detail(self) -> str:
+        """The detail in the user's language (stored, and exported, as written)."""
+        from samverkan.audit.details import shown_detail
+
+        return shown_detail(self.detail)
+
     def content(self) -> dict[str, Any]:
         """The fields the hash covers, in a canonical form (the key id too, when there is one)."""
         content = {

@@ -65,6 +65,16 @@ def level_label(comparison: str, label: str) -> str:
     return fixed.get(label, label)
 
 
+def entity_kind_label(kind: str) -> str:
+    """A shared identifier's kind (phone, e-mail, …) in the user's language; unknown kinds as stored."""
+    from samverkan.intel.models import EntityKind  # the models import this module
+
+    try:
+        return str(EntityKind(kind).label)
+    except ValueError:
+        return kind
+
+
 def comparisons(explanation: Any) -> list[dict[str, Any]]:
     """The link's comparisons with ``name`` and ``result`` in the user's language beside what is stored."""
     if not isinstance(explanation, dict):

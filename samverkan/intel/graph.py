@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from samverkan.intel.models import Entity, IntelItem, ItemEntity, Network, NetworkLink
 
@@ -147,7 +148,7 @@ def build_graph(network: Network, *, max_items: int = MAX_ITEMS) -> Graph:
             continue
         edges.append(Edge(
             f"l-{nl.pk}", item_node_id(nl.item_a_id), item_node_id(nl.item_b_id), "linked",
-            f"{nl.match_weight:.1f}" if nl.match_weight is not None else "", nl.match_weight,
+            number_format(nl.match_weight, 1) if nl.match_weight is not None else "", nl.match_weight,
             {
                 "probability": nl.match_probability,
                 "shared": ", ".join(str(e.get("value", "")) for e in nl.shared_entities),

@@ -587,6 +587,11 @@ class NetworkLink(models.Model):
         return explanations.comparisons(self.explanation)
 
     @property
+    def shown_shared_entities(self) -> list[dict[str, Any]]:
+        """The shared identifiers, their kinds in the user's language."""
+        return [{**e, "kind": explanations.entity_kind_label(str(e.get("kind", "")))} for e in self.shared_entities if isinstance(e, dict)]
+
+    @property
     def kind(self) -> str:
         """"identifier" (a shared identifier) or "similarity" (similar ads)."""
         return str(self.explanation.get("kind", "")) if isinstance(self.explanation, dict) else ""

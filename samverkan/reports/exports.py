@@ -14,11 +14,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from samverkan.lib import disclosure_control as sdc
 from samverkan.lib.swedish_numbers import Language, digits
-from samverkan.reports.definitions import Dimension
+from samverkan.reports.definitions import Dimension, Figure
 from samverkan.reports.press import press_text
 from samverkan.reports.report import Line, Report, Value
 
@@ -46,6 +48,19 @@ def cell(value: Value | float | None) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
+
+
+def shown(value: Value | float | None, language: Language) -> str:
+    """A cell as a person reads it in ``language`` (the PDF): "1 250", "−3", "12,5" in Swedish.
+
+    The PDF's standard fonts have no minus sign (U+2212): an en dash stands in for it.
+    """
+    if value is None or isinstance(value, sdc.Suppressed):
+        return cell(value)
+    if isinstance(value, float):
+        text = f"{value:.1f}".replace("-", "\u2013")
+        return text.replace(".", ",") if language == "sv" else text
+    return digits(int(value), language=language).replace("\u2212", "\u2013")
 
 
 def plain(value: Value | float | None) -> int | float | str | None:
@@ -206,7 +221,7 @@ def render_xlsx(report: Report, language: Language) -> bytes:
     summary["A1"].font = Font(bold=True, size=14)
     used: set[str] = {summary.title}
     for s in report.sections:
-        name = _sheet_name(f"{s.figure} by {s.by}", used)
+        name = _sheet_name(sheet_title(s.figure, s.by), used)
         sheet = book.create_sheet(name)
         sheet.append([neutralise(s.title)])
         sheet.append([neutralise(s.dimension), _("Value"), _("Previous period"), _("Change"), _("Change (%)")])
@@ -221,8 +236,35 @@ def render_xlsx(report: Report, language: Language) -> bytes:
     return buffer.getvalue()
 
 
+# Short names for the sheets of an XLSX (a sheet's name has at most 31 characters).
+SHEET_FIGURES: dict[Figure, Promise] = {
+    Figure.JOINT_SHIFTS: gettext_lazy("Shifts"),
+    Figure.MINORS: gettext_lazy("Minors"),
+    Figure.MINORS_REFERRED: gettext_lazy("Minors referred"),
+    Figure.ADULTS: gettext_lazy("Adults"),
+    Figure.ADULTS_INFORMED: gettext_lazy("Adults informed"),
+    Figure.BUYERS: gettext_lazy("Buyers"),
+    Figure.MINOR_BUYERS: gettext_lazy("Minor buyers"),
+    Figure.MINOR_BUYERS_REFERRED: gettext_lazy("Minor buyers referred"),
+}
+SHEET_DIMENSIONS: dict[Dimension, Promise] = {
+    Dimension.AREA: gettext_lazy("area"),
+    Dimension.VENUE_KIND: gettext_lazy("venue kind"),
+    Dimension.BASIS: gettext_lazy("basis"),
+    Dimension.MONTH: gettext_lazy("month"),
+    Dimension.OFFENCE: gettext_lazy("offence"),
+}
+
+
+def sheet_title(figure: Figure, by: Dimension) -> str:
+    """The sheet's name in the user's language, e.g. "Minderåriga per område"."""
+    return _("%(figure)s by %(dimension)s") % {
+        "figure": SHEET_FIGURES.get(figure, figure), "dimension": SHEET_DIMENSIONS.get(by, by),
+    }
+
+
 def _sheet_name(name: str, used: set[str]) -> str:
-    name = name[:31]
+    name = "".join(" " if c in "[]:*?/\\" else c for c in name)[:31]
     base, n = name, 2
     while name in used:
         name = f"{base[:28]} {n}"
@@ -269,12 +311,18 @@ def render_pdf(report: Report, language: Language) -> bytes:
     ])
     head = [[_("Figure"), _("Value"), _("Previous period"), _("Followed up")]]
     for h in report.headlines:
-        head.append([Paragraph(_escape(h.label), styles["BodyText"]), cell(h.value), cell(h.previous), cell(h.followed_up)])
-        head += [[Paragraph(_escape(f"– {n.label}"), styles["BodyText"]), cell(n.value), "", ""] for n in h.notes]
+        head.append([
+            Paragraph(_escape(h.label), styles["BodyText"]),
+            shown(h.value, language), shown(h.previous, language), shown(h.followed_up, language),
+        ])
+        head += [[Paragraph(_escape(f"– {n.label}"), styles["BodyText"]), shown(n.value, language), "", ""] for n in h.notes]
     story += [Table(head, colWidths=[85 * mm, 25 * mm, 30 * mm, 30 * mm], style=grid_style), Spacer(1, 6 * mm)]
     for s in report.sections:
         rows: list[list[Any]] = [[s.dimension, _("Value"), _("Previous period"), _("Change"), "%"]]
-        rows += [[ln.label, cell(ln.value), cell(ln.previous), cell(ln.change), cell(ln.percent)] for ln in (*s.lines, s.total)]
+        rows += [
+            [ln.label, *(shown(v, language) for v in (ln.value, ln.previous, ln.change, ln.percent))]
+            for ln in (*s.lines, s.total)
+        ]
         block: list[Any] = [Paragraph(_escape(s.title), styles["Heading3"])]
         if s.by is Dimension.MONTH and all(isinstance(ln.value, int) for ln in s.lines):
             block.append(_bar_chart(s, VerticalBarChart, Drawing, colors))

@@ -48,13 +48,27 @@ def _people(value: Value, language: Language, *, start: bool = False) -> str:
     return f"{_count(value, language, start=start)} {noun}"
 
 
+def _one(value: Value | None) -> bool:
+    """Whether the count is exactly one (the sentence then takes its singular forms)."""
+    return not isinstance(value, sdc.Suppressed) and value == 1
+
+
+def _has(value: Value | None) -> str:
+    """The English verb that agrees with the count: "has" for one, else "have"."""
+    return "has" if _one(value) else "have"
+
+
 def _share(h: Headline, language: Language, sv_verb: str, en_verb: str) -> str:
     """The follow-up sentence: everyone, nobody, N of them — or nothing if it is suppressed."""
     total, followed = h.value, h.followed_up
     if isinstance(total, sdc.Suppressed) or isinstance(followed, sdc.Suppressed) or followed is None or total == 0:
         return ""
+    if total == 1:  # one person: "Personen har …" / "Personen har inte …"
+        if language == "sv":
+            return f" Personen har {'' if followed else 'inte '}{sv_verb}."
+        return f" They have {'' if followed else 'not '}{en_verb}."
     if followed == total:
-        who = "Samtliga har" if language == "sv" else ("All of them have" if total != 1 else "They have")
+        who = "Samtliga har" if language == "sv" else "All of them have"
     elif followed == 0:
         who = "Ingen av dem har" if language == "sv" else "None of them has"
     else:
@@ -105,7 +119,8 @@ def press_text(report: Report, language: Language = "sv") -> str:
         lines = [
             f"FAKTA – Resultat för {period}" + (f" ({areas})" if areas else ""),
             "",
-            f"{_count(shifts.value, 'sv', start=True, neuter=True)} gemensamma pass mellan socialtjänsten och polisen har genomförts.",
+            f"{_count(shifts.value, 'sv', start=True, neuter=True)} {'gemensamt' if _one(shifts.value) else 'gemensamma'} "
+            "pass mellan socialtjänsten och polisen har genomförts.",
             f"{_people(minors.value, 'sv', start=True)} under 18 år har påträffats i prostitution."
             + _share(minors, "sv", "länkats vidare till adekvat stöd inom socialtjänsten", ""),
             f"{_people(adults.value, 'sv', start=True)} över 18 år har påträffats i prostitution."
@@ -119,13 +134,16 @@ def press_text(report: Report, language: Language = "sv") -> str:
         lines = [
             f"FACTS – Results for {period}" + (f" ({areas})" if areas else ""),
             "",
-            f"{_count(shifts.value, 'en', start=True)} joint shifts of social services and the police have been carried out.",
-            f"{_people(minors.value, 'en', start=True)} under 18 have been found in prostitution."
+            f"{_count(shifts.value, 'en', start=True)} joint {'shift' if _one(shifts.value) else 'shifts'} of social services "
+            f"and the police {_has(shifts.value)} been carried out.",
+            f"{_people(minors.value, 'en', start=True)} under 18 {_has(minors.value)} been found in prostitution."
             + _share(minors, "en", "", "been referred on to appropriate support from social services"),
-            f"{_people(adults.value, 'en', start=True)} aged 18 or over have been found in prostitution."
+            f"{_people(adults.value, 'en', start=True)} aged 18 or over {_has(adults.value)} been found in prostitution."
             + _share(adults, "en", "", "been informed of the support society offers"),
-            f"{_people(buyers.value, 'en', start=True)} have been reported for buying or attempting to buy {purchase}.",
-            f"{_people(minor_buyers.value, 'en', start=True)} under 18 have been found during the operations and reported for "
+            f"{_people(buyers.value, 'en', start=True)} {_has(buyers.value)} been reported for buying or attempting to buy "
+            f"{purchase}.",
+            f"{_people(minor_buyers.value, 'en', start=True)} under 18 {_has(minor_buyers.value)} been found during the "
+            "operations and reported for "
             f"buying or attempting to buy {purchase}."
             + _share(minor_buyers, "en", "", "also been referred on to appropriate support from social services"),
         ]

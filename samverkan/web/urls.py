@@ -6,5 +6,6 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    path("tillganglighet/", views.accessibility, name="accessibility"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

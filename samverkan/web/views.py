@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -147,3 +149,24 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "errors/csrf.html", status=403)
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (lagen (2018:1937) om tillgänglighet till digital offentlig service).
+
+    Public: the law asks that anyone can read it, signed in or not. Follows the
+    model statement of Myndigheten för digital förvaltning (DIGG).
+    """
+    return render(
+        request,
+        "web/accessibility.html",
+        {
+            "contact": settings.SAMVERKAN_ACCESSIBILITY_CONTACT,
+            "reviewed": ACCESSIBILITY_REVIEWED,
+        },
+    )
+
+
+# When the statement was last reviewed against the site (update with the statement).
+ACCESSIBILITY_REVIEWED = dt.date(2026, 12, 7)

@@ -45,9 +45,12 @@ def bar_chart(section: Section, chart_id: str) -> SafeString:
         ((b[5], b[0], b[1], b[2], b[3], b[4], b[6], b[7], b[8], b[9], b[10], b[11]) for b in bars),
     )
     return format_html(
+        # Drawn at its own size, never shrunk below it (the labels would shrink to ~6 px on a
+        # phone): a narrow screen scrolls it sideways, by keyboard too (a focusable region).
+        '<div class="chart-wrap" role="region" tabindex="0" aria-labelledby="{}-title">'
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title" preserveAspectRatio="xMidYMid meet">'
         '<title id="{}-title">{}</title>'
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart__axis"></line>{}</svg>',
-        WIDTH, HEIGHT, chart_id, chart_id, section.title,
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart__axis"></line>{}</svg></div>',
+        chart_id, WIDTH, HEIGHT, chart_id, chart_id, section.title,
         PAD_LEFT, HEIGHT - PAD_BOTTOM, WIDTH, HEIGHT - PAD_BOTTOM, body,
     )
