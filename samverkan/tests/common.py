@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from samverkan.accounts.models import User
 from samverkan.conftest import login_verified
 from samverkan.lib.identity import luhn_check_digit
+from samverkan.operations.models import Encounter
 
 Login = Callable[[User], HttpClient]
 
@@ -51,3 +52,49 @@ def login() -> Login:
         return http
 
     return _login
+
+
+def met_on_a_shift(
+    personas: dict[str, User],
+    *,
+    venue: str,
+    address: str,
+    age_band: str = "adult",
+    started_hours_ago: int = 2,
+    minutes_ago: int = 30,
+) -> Encounter:
+    """A person in prostitution met at a hotel on a started joint shift on Södermalm.
+
+    The shift is planned by polis.inre with soc.handlaggare staffed and started through the
+    real actions; polis.inre records the encounter ``minutes_ago`` (a possible minor's files
+    its child-concern report, as on the page).
+    """
+    from samverkan.accounts.models import Area, Collaboration
+    from samverkan.operations import actions as ops
+
+    officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
+    collaboration = Collaboration.objects.get(code="stockholm")
+    hotel, _ = ops.do_find_or_create_venue(
+        collaboration=collaboration, kind="hotel", name=venue, address=address, acting_user=officer
+    )
+    start = timezone.now() - dt.timedelta(hours=started_hours_ago)
+    shift = ops.do_create_shift(
+        collaboration=collaboration,
+        area=Area.objects.get(code="lpo-sodermalm-2025"),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=5),
+        basis="outreach",
+        planned_venues=[hotel],
+        participants=[officer, worker],
+        acting_user=officer,
+    )
+    shift = ops.do_start_shift(shift, acting_user=officer)
+    met, _ = ops.do_record_encounter(
+        shift,
+        role="exploited",
+        age_band=age_band,
+        venue=hotel,
+        acting_user=officer,
+        occurred_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+    )
+    return met

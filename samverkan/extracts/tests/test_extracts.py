@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client as HttpClient
 from django.utils import timezone, translation
 
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.actions import do_record_event, verify_chain
 from samverkan.audit.models import AuditAction, AuditEvent
@@ -23,7 +23,6 @@ from samverkan.extracts.render import as_data, render_pdf
 from samverkan.investigations import actions as police
 from samverkan.legal.models import LegalBasis, Offence
 from samverkan.lib.identity import luhn_check_digit
-from samverkan.operations import actions as ops
 from samverkan.sharing.actions import (
     do_accept_disclosure,
     do_decide_disclosure,
@@ -32,6 +31,7 @@ from samverkan.sharing.actions import (
 from samverkan.support import actions as social
 from samverkan.support.models import Client, SupportUnit
 from samverkan.support.reference import seed_support_units
+from samverkan.tests.common import met_on_a_shift
 
 pytestmark = pytest.mark.django_db
 
@@ -61,22 +61,7 @@ def person(personas: dict[str, User]) -> Person:
     disclosed to the police; and a suspect with the same number in the police's crime report."""
     seed_support_units()
     officer, worker, investigator = personas["polis.inre"], personas["soc.handlaggare"], personas["polis.utredare"]
-    collaboration = Collaboration.objects.get(code="stockholm")
-    hotel, _ = ops.do_find_or_create_venue(
-        collaboration=collaboration, kind="hotel", name="Hotell Utdrag", address="Utdragsgatan 1",
-        acting_user=officer,
-    )
-    start = timezone.now() - dt.timedelta(hours=2)
-    shift = ops.do_create_shift(
-        collaboration=collaboration, area=Area.objects.get(code="lpo-sodermalm-2025"),
-        starts_at=start, ends_at=start + dt.timedelta(hours=5), basis="outreach",
-        planned_venues=[hotel], participants=[officer, worker], acting_user=officer,
-    )
-    shift = ops.do_start_shift(shift, acting_user=officer)
-    met, _ = ops.do_record_encounter(
-        shift, role="exploited", age_band="adult", venue=hotel, acting_user=officer,
-        occurred_at=timezone.now() - dt.timedelta(minutes=30),
-    )
+    met = met_on_a_shift(personas, venue="Hotell Utdrag", address="Utdragsgatan 1")
     client, _ = social.do_create_client(
         pseudonym="Vera Utdrag", identifier_kind="personnummer", identifier_value=PNR,
         language="rumänska", contact="Telefon 070-000 00 00", acting_user=worker,
@@ -103,7 +88,7 @@ def person(personas: dict[str, User]) -> Person:
     )
     do_accept_disclosure(d, acting_user=officer)
     report = police.do_create_crime_report(
-        collaboration=collaboration, case_number="5000-K123-26", offence=Offence.objects.get(key="brb-6-11"),
+        collaboration=met.shift.collaboration, case_number="5000-K123-26", offence=Offence.objects.get(key="brb-6-11"),
         committed_at=timezone.now() - dt.timedelta(days=3), acting_user=investigator,
         narrative="Vittnet Bo såg köpet.",
     )

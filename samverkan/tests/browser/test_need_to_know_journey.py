@@ -7,7 +7,6 @@ not-found page, and the attempt is logged as denied.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -17,10 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import User
 from samverkan.audit.models import AuditEvent
 from samverkan.legal.models import LegalBasis
-from samverkan.operations import actions as ops
 from samverkan.sharing.actions import (
     do_accept_disclosure,
     do_decide_disclosure,
@@ -30,6 +28,7 @@ from samverkan.support import actions as social
 from samverkan.support.models import Client
 from samverkan.tests.browser.conftest import VIEWPORTS
 from samverkan.tests.browser.helpers import log_in, ui_text
+from samverkan.tests.common import met_on_a_shift
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,22 +39,7 @@ PSEUDONYM = "Rosa Utlämnad"
 def disclosed_to_officer(personas: dict[str, User]) -> Client:
     """A client met on a shift, disclosed (pseudonym and language) to polis.inre alone."""
     officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
-    collaboration = Collaboration.objects.get(code="stockholm")
-    hotel, _ = ops.do_find_or_create_venue(
-        collaboration=collaboration, kind="hotel", name="Hotell Behov", address="Behovsgatan 1",
-        acting_user=officer,
-    )
-    start = timezone.now() - dt.timedelta(hours=2)
-    shift = ops.do_create_shift(
-        collaboration=collaboration, area=Area.objects.get(code="lpo-sodermalm-2025"),
-        starts_at=start, ends_at=start + dt.timedelta(hours=5), basis="outreach",
-        planned_venues=[hotel], participants=[officer, worker], acting_user=officer,
-    )
-    shift = ops.do_start_shift(shift, acting_user=officer)
-    met, _ = ops.do_record_encounter(
-        shift, role="exploited", age_band="adult", venue=hotel, acting_user=officer,
-        occurred_at=timezone.now() - dt.timedelta(minutes=30),
-    )
+    met = met_on_a_shift(personas, venue="Hotell Behov", address="Behovsgatan 1")
     client, _ = social.do_create_client(
         pseudonym=PSEUDONYM, identifier_kind="none", identifier_value="", stated_age=30,
         language="rumänska", contact="Hemlig kontaktväg", protected_identity=False, acting_user=worker,

@@ -10,26 +10,24 @@ Screenshots of each step go to ``test-results/screenshots/`` (CI keeps them).
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
-from samverkan.operations import actions as ops
 from samverkan.operations.models import ChildConcernReport
 from samverkan.support import actions as social
 from samverkan.tests.browser.helpers import log_in, snap, ui_text
+from samverkan.tests.common import met_on_a_shift
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,22 +41,13 @@ def no_wider_than_viewport(page: Page) -> None:
 @pytest.fixture
 def new_concern_report(personas: dict[str, User]) -> ChildConcernReport:
     """An officer met a possible minor on an ongoing shift: the report goes to social services."""
-    officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
-    collaboration = Collaboration.objects.get(code="stockholm")
-    hotel, _ = ops.do_find_or_create_venue(
-        collaboration=collaboration, kind="hotel", name="Hotell Avisering", address="Aviseringsgatan 1",
-        acting_user=officer,
-    )
-    start = timezone.now() - dt.timedelta(hours=1)
-    shift = ops.do_create_shift(
-        collaboration=collaboration, area=Area.objects.get(code="lpo-sodermalm-2025"),
-        starts_at=start, ends_at=start + dt.timedelta(hours=5), basis="outreach",
-        planned_venues=[hotel], participants=[officer, worker], acting_user=officer,
-    )
-    shift = ops.do_start_shift(shift, acting_user=officer)
-    met, _ = ops.do_record_encounter(
-        shift, role="exploited", age_band="under_18", venue=hotel, acting_user=officer,
-        occurred_at=timezone.now() - dt.timedelta(minutes=10),
+    met = met_on_a_shift(
+        personas,
+        venue="Hotell Avisering",
+        address="Aviseringsgatan 1",
+        age_band="under_18",
+        started_hours_ago=1,
+        minutes_ago=10,
     )
     return ChildConcernReport.objects.get(encounter=met)
 
