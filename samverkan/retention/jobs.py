@@ -14,6 +14,7 @@ from samverkan.jobs.kinds import JobKind, JobOutcome, JobRefused, Progress
 from samverkan.jobs.models import Job
 
 PURGE = "retention_purge"
+DRY_RUN = "retention_dry_run"
 
 
 def purge_expired(job: Job, progress: Progress) -> JobOutcome:
@@ -28,8 +29,8 @@ def purge_expired(job: Job, progress: Progress) -> JobOutcome:
         as_of = dt.date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError as exc:
         raise JobRefused(_("The day to purge as of is not a date.")) from exc
-    dry_run = bool(job.params.get("dry_run"))
-    progress.total(None, _("Purging the expired records"))
+    dry_run = job.kind == DRY_RUN or bool(job.params.get("dry_run"))
+    progress.total(None, _("Finding the expired records") if dry_run else _("Purging the expired records"))
     result = do_purge_expired(
         as_of=as_of, dry_run=dry_run, agency=job.agency, acting_user=job.created_by, progress=progress.advance
     )
@@ -42,4 +43,9 @@ def purge_expired(job: Job, progress: Progress) -> JobOutcome:
 
 JOB_KINDS = [
     JobKind(PURGE, gettext_lazy("Purging expired records"), RecordType.RETENTION_RULE, purge_expired, one_at_a_time_per_agency=True),
+    # Its own kind, so that a dry run waiting or running never stands in for a purge (nor back).
+    JobKind(
+        DRY_RUN, gettext_lazy("Dry run of the purge"), RecordType.RETENTION_RULE, purge_expired,
+        one_at_a_time_per_agency=True,
+    ),
 ]
