@@ -101,13 +101,19 @@ def test_a_held_handling_keeps_the_reports_text_and_an_unhandled_report_goes_aft
 
 
 def test_register_extracts_are_deleted_after_their_last_delivery_and_a_held_one_is_kept(
-    personas: dict[str, User],
+    personas: dict[str, User], login: Login
 ) -> None:
     world = _world(personas)
     worker = personas["soc.handlaggare"]
     approved, draft = world.ids["extract"][:2]
     assert ExtractPart.objects.filter(extract=draft).exists()
-    do_place_hold(record_type="register_extract", record_id=approved, reason="Överklagat", acting_user=worker)
+    # The hold is placed from the extract's page.
+    http = login(worker)
+    assert http.post(reverse("retention:place_hold", args=["register_extract", approved]), {"reason": "Överklagat"}).status_code == 302
+    assert "Överklagat" in http.get(reverse("extracts:detail", args=[approved])).content.decode()
+    # The police cannot place one on the city's extract.
+    police = login(personas["polis.utredare"])
+    assert police.post(reverse("retention:place_hold", args=["register_extract", draft]), {"reason": "x"}).status_code == 404
     purge(timezone.localdate() + dt.timedelta(days=365))  # under two years on: not yet
     assert Extract.objects.filter(pk__in=[approved, draft]).count() == 2
     result = purge(FAR)
