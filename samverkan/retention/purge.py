@@ -594,7 +594,7 @@ def _delete_items(ids: list[int]) -> tuple[set[str], dict[str, int]]:
     items.delete()
     # The saved linkage index holds the items' values: it goes too (the next linking runs in full).
     LinkState.objects.filter(agency__in=agencies).delete()
-    counts = {RT.INTEL_ITEM: count}
+    counts: dict[str, int] = {RT.INTEL_ITEM: count}
     removed = _recount_networks(touched)
     if removed:
         counts[RT.NETWORK] = removed

@@ -157,7 +157,7 @@ def test_a_network_that_loses_items_is_recounted_as_linking_counts_it(personas: 
     assert not IntelItem.objects.filter(pk=items[0].pk).exists()
     network.refresh_from_db()
     assert (network.item_count, network.city_count, network.venue_count) == (2, 1, 2)
-    assert network.first_seen == min(i.observed_at for i in items[1:])
+    assert network.first_seen == min(i.observed_at for i in items[1:] if i.observed_at)
 
 
 def test_a_network_left_without_items_is_removed(personas: dict[str, User]) -> None:
