@@ -182,9 +182,10 @@ def test_an_administrator_starts_a_dry_run_and_the_purge_from_the_rules_page(
     assert response.status_code == 302 and response["Location"] == reverse("jobs:job_detail", args=[job.pk])
     assert job.state == JobState.DONE, job.error
     assert job.params["as_of"] == timezone.localdate().isoformat()
-    # The result lists each rule in force with what would go.
-    assert any(line.startswith("social_services client: would anonymise") for line in job.summary)
-    assert any("register_extract" in line for line in job.summary)
+    # The result lists each rule in force with what would go, and its source.
+    assert len(job.summary) == len(purge(timezone.localdate(), dry_run=True, agency=admin.agency).planned)
+    assert any(line.startswith("Klient: skulle avidentifiera 0") and "12 kap. 1 §" in line for line in job.summary), job.summary
+    assert any(line.startswith("Registerutdrag: skulle radera") for line in job.summary)
     assert http.get(reverse("jobs:job_detail", args=[job.pk])).status_code == 200
     assert AuditEvent.objects.filter(
         record_type="retention_rule", action=AuditAction.UPDATE, detail__contains="dry run", username=admin.username
