@@ -33,7 +33,7 @@ HOLDABLE: dict[str, Holdable] = {
     RecordType.CLIENT: Holdable(Client, "agency", "support:client_detail"),
     RecordType.SUPPORT_ACTION: Holdable(SupportAction, "agency"),
     RecordType.REFERRAL: Holdable(Referral, "agency"),
-    RecordType.CHILD_CONCERN_REPORT: Holdable(ChildConcernReport, "addressed_to"),
+    RecordType.CHILD_CONCERN_REPORT: Holdable(ChildConcernReport, "addressed_to", "support:concern_detail"),
     RecordType.CONCERN_HANDLING: Holdable(ConcernHandling, "agency"),
     RecordType.CRIME_REPORT: Holdable(CrimeReport, "agency", "investigations:report_detail"),
     RecordType.SUSPECT: Holdable(Suspect, "crime_report__agency", "investigations:suspect_detail"),

@@ -20,7 +20,7 @@ from samverkan.intel.models import ImportBatch, IntelItem, Network
 from samverkan.jobs.models import Job, JobState
 from samverkan.operations.actions import do_file_child_concern_report
 from samverkan.operations.models import ChildConcernReport
-from samverkan.retention.actions import do_lift_hold, do_place_hold
+from samverkan.retention.actions import do_lift_hold
 from samverkan.retention.jobs import DRY_RUN, PURGE
 from samverkan.retention.models import Disposal, LegalHold, RetentionRule
 from samverkan.retention.purge import IMPORT_LOG, purge
@@ -74,14 +74,19 @@ def test_the_filed_concern_reports_text_goes_with_its_handling_and_the_report_st
     assert verify_chain()[1] is None
 
 
-def test_a_held_handling_keeps_the_reports_text_and_an_unhandled_report_goes_after_its_receipt(
-    personas: dict[str, User],
+def test_a_held_report_keeps_its_text_and_an_unhandled_report_goes_after_its_receipt(
+    personas: dict[str, User], login: Login
 ) -> None:
     world = _world(personas)
     worker = personas["soc.handlaggare"]
     report = ChildConcernReport.objects.get(pk=world.ids["concern"][0])
     ConcernHandling.objects.filter(pk=report.pk).update(closed_at=timezone.now())
-    do_place_hold(record_type="concern_handling", record_id=report.pk, reason="Tillsyn", acting_user=worker)
+    # Placed from the report's page (a hold on the report or its handling keeps the text).
+    http = login(worker)
+    url = reverse("retention:place_hold", args=["child_concern_report", report.pk])
+    assert http.post(url, {"reason": "Tillsyn"}).status_code == 302
+    assert "Tillsyn" in http.get(reverse("support:concern_detail", args=[report.pk])).content.decode()
+    assert login(personas["polis.inre"]).post(url, {"reason": "x"}).status_code == 404
     unhandled = do_file_child_concern_report(
         collaboration=report.collaboration, subject="exploited", summary="Flickan heter Ronja", acting_user=personas["polis.inre"]
     )
