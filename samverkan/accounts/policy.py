@@ -176,6 +176,9 @@ def _build() -> dict[tuple[Role, RecordType], Cell]:
     # Retention: an agency's administrators read the rules in force for their kind of agency;
     # those who work an agency's records place (and lift) a legal hold on one of them.
     put((_AD,), (rt.RETENTION_RULE,), _grant(Scope.OWN_AGENCY, *_READ))
+    # Applying the rules (a dry run, or the purge, of the agency's own records as a background
+    # job) is the administrator's too: an update of the rules' state, never a read of a record.
+    put((_AD,), (rt.RETENTION_RULE,), _grant(Scope.OWN_AGENCY, _U))
     put((*_POLICE, _SW), (rt.LEGAL_HOLD,), _grant(Scope.OWN_AGENCY, *_READ_WRITE))
 
     # User accounts: administrators manage their own agency's users, and see no case data.

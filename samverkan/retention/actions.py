@@ -15,7 +15,10 @@ from samverkan.accounts.access import require
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
+from samverkan.jobs.actions import do_start_job
+from samverkan.jobs.models import Job
 from samverkan.retention.holdable import HOLDABLE
+from samverkan.retention.jobs import DRY_RUN, PURGE
 from samverkan.retention.models import LegalHold
 from samverkan.retention.purge import Result, purge
 
@@ -83,3 +86,25 @@ def do_lift_hold(hold: LegalHold, *, reason: str, acting_user: Any) -> LegalHold
 def do_purge_expired(*, as_of: dt.date, dry_run: bool = False, agency: Any = None, acting_user: Any = None, progress: Any = None) -> Result:
     """Purge (or list) every record past its retention rule on ``as_of``; see ``retention.purge``."""
     return purge(as_of, dry_run=dry_run, agency=agency, user=acting_user, progress=progress)
+
+
+def do_start_purge(*, dry_run: bool, acting_user: Any) -> Job:
+    """Start a dry run or the purge of the user's own agency's records, as of today, as a job.
+
+    Only today: a purge as of a later day would purge what the rules still keep. The job's
+    page shows the progress and, per rule, what went (or would go).
+    """
+    require(acting_user, RecordType.RETENTION_RULE, Action.UPDATE)
+    if acting_user.agency is None:
+        raise PermissionDenied
+    as_of = timezone.localdate()
+    with transaction.atomic():
+        job = do_start_job(DRY_RUN if dry_run else PURGE, acting_user=acting_user, params={"as_of": as_of.isoformat()})
+        audit_record(
+            acting_user,
+            AuditAction.UPDATE,
+            RecordType.RETENTION_RULE,
+            f"job:{job.pk}",
+            detail=f"{'dry run' if dry_run else 'purge'} of {acting_user.agency.code} as of {as_of.isoformat()} started",
+        )
+    return job

@@ -9,8 +9,10 @@ from django.db.models import Model
 from django.urls import reverse
 
 from samverkan.accounts.policy import RecordType
+from samverkan.extracts.models import Extract
 from samverkan.intel.models import Entity, IntelItem, Network, Tip
 from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.operations.models import ChildConcernReport
 from samverkan.support.models import Client, ConcernHandling, Referral, SupportAction
 
 
@@ -31,6 +33,7 @@ HOLDABLE: dict[str, Holdable] = {
     RecordType.CLIENT: Holdable(Client, "agency", "support:client_detail"),
     RecordType.SUPPORT_ACTION: Holdable(SupportAction, "agency"),
     RecordType.REFERRAL: Holdable(Referral, "agency"),
+    RecordType.CHILD_CONCERN_REPORT: Holdable(ChildConcernReport, "addressed_to", "support:concern_detail"),
     RecordType.CONCERN_HANDLING: Holdable(ConcernHandling, "agency"),
     RecordType.CRIME_REPORT: Holdable(CrimeReport, "agency", "investigations:report_detail"),
     RecordType.SUSPECT: Holdable(Suspect, "crime_report__agency", "investigations:suspect_detail"),
@@ -38,4 +41,5 @@ HOLDABLE: dict[str, Holdable] = {
     RecordType.INTEL_ITEM: Holdable(IntelItem, "agency"),
     RecordType.ENTITY: Holdable(Entity, "agency"),
     RecordType.NETWORK: Holdable(Network, "agency"),
+    RecordType.REGISTER_EXTRACT: Holdable(Extract, "agency", "extracts:detail"),
 }

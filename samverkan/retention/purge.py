@@ -40,14 +40,27 @@ from samverkan.accounts.models import Agency, AgencyKind
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.actions import REDACTED, do_record_event, do_redact_event
 from samverkan.audit.models import AuditAction, AuditEvent
-from samverkan.intel.models import Entity, IntelItem, LinkState, Network, NetworkFollowUp, Tip
+from samverkan.extracts.models import Extract
+from samverkan.intel import indicators
+from samverkan.intel.linking import refresh_figures
+from samverkan.intel.models import (
+    Entity,
+    ImportBatch,
+    IntelItem,
+    LinkState,
+    Network,
+    NetworkFollowUp,
+    Tip,
+)
 from samverkan.investigations.models import CrimeReport, CrimeReportStatus, Suspect, SuspectConsent
+from samverkan.operations.models import ChildConcernReport
 from samverkan.retention.models import Disposal, LegalHold, RetentionExemption, RetentionRule
 from samverkan.sharing.models import Disclosure
 from samverkan.support.models import (
     AgeAssessment,
     Client,
     ClientIdentifier,
+    ConcernClientLink,
     ConcernHandling,
     Consent,
     Referral,
@@ -61,6 +74,10 @@ FINAL_STATUSES = (CrimeReportStatus.CLOSED, CrimeReportStatus.SUMMARY_PENALTY, C
 MIN_TOKEN = 4
 
 RT = RecordType
+# Not a record type of its own: an import's log (``intel.ImportBatch``), read as its items are.
+IMPORT_LOG = "intel_import"
+# What the audit log files each count under (an import's log is the items').
+AUDITED_AS = {IMPORT_LOG: RT.INTEL_ITEM}
 
 
 @dataclass
@@ -214,6 +231,68 @@ def _plan_concern_handling(as_of: dt.date, agencies: list[Agency], rules: dict[s
     return [planned]
 
 
+def _plan_concern_reports(as_of: dt.date, agencies: list[Agency], rules: dict[str, RetentionRule]) -> list[Planned]:
+    """The filed report's text goes with its handling: once the handling closed before the
+    cutoff, or, when nobody acted on the report, once it was received before the cutoff. What
+    the statistics read stays (the report itself, its dates, subject and encounter)."""
+    rule = rules.get(RT.CHILD_CONCERN_REPORT)
+    planned = Planned(AgencyKind.SOCIAL_SERVICES, RT.CHILD_CONCERN_REPORT, rule.disposal if rule else Disposal.KEEP, rule)
+    cutoff = _cutoff(rule, as_of) if rule else None
+    if cutoff is None:
+        return [planned]
+    reports = ChildConcernReport.objects.filter(addressed_to__in=agencies).exclude(summary="")
+    handled = ConcernHandling.objects.filter(report__in=reports)
+    closed = handled.filter(Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, investigation_closed_at__lt=cutoff))
+    expired = set(closed.values_list("pk", flat=True))
+    expired |= set(reports.filter(created_at__lt=cutoff).exclude(pk__in=handled.values("pk")).values_list("pk", flat=True))
+    # A hold on the report or its handling keeps it (the handling's key is the report's), and so
+    # does a hold on the file of the client it is about.
+    held = _held(RT.CHILD_CONCERN_REPORT, agencies) | _held(RT.CONCERN_HANDLING, agencies)
+    held_clients = _held(RT.CLIENT, agencies)
+    if held_clients:
+        held |= set(ConcernClientLink.objects.filter(client__in=held_clients).values_list("report_id", flat=True))
+    planned.held = len(expired & held)
+    planned.ids = sorted(expired - held)
+    return [planned]
+
+
+# --- Register extracts (both kinds of agency) ------------------------------------------------
+
+
+def extract_last_use(extracts: Any) -> Iterator[tuple[int, dt.datetime]]:
+    """An extract's last use: its last delivery (an export in the audit log), else its approval
+    or, for a draft, its gathering."""
+    ids = [str(pk) for pk in extracts.values_list("pk", flat=True)]
+    delivered: dict[str, dt.datetime] = {}
+    for start in range(0, len(ids), BATCH):
+        delivered.update(
+            AuditEvent.objects.filter(
+                record_type=RT.REGISTER_EXTRACT, action=AuditAction.EXPORT, record_id__in=ids[start : start + BATCH]
+            )
+            .values("record_id")
+            .annotate(last=Max("timestamp"))
+            .values_list("record_id", "last")
+        )
+    for pk, created, approved in extracts.values_list("pk", "created_at", "approved_at"):
+        last = _latest(created, approved, delivered.get(str(pk)))
+        assert last is not None
+        yield pk, last
+
+
+def _plan_extracts(as_of: dt.date, agencies: list[Agency], rules: dict[str, RetentionRule]) -> list[Planned]:
+    rule = rules.get(RT.REGISTER_EXTRACT)
+    kind = agencies[0].kind
+    planned = Planned(kind, RT.REGISTER_EXTRACT, rule.disposal if rule else Disposal.KEEP, rule)
+    cutoff = _cutoff(rule, as_of) if rule else None
+    if cutoff is None:
+        return [planned]
+    expired = {pk for pk, last in extract_last_use(Extract.objects.filter(agency__in=agencies)) if last < cutoff}
+    held = _held(RT.REGISTER_EXTRACT, agencies)
+    planned.held = len(expired & held)
+    planned.ids = sorted(expired - held)
+    return [planned]
+
+
 # --- The police ---------------------------------------------------------------------------------
 
 
@@ -300,6 +379,15 @@ def _plan_intel(as_of: dt.date, agencies: list[Agency], rules: dict[str, Retenti
         needed = {i for i in Tip.objects.filter(pk__in=kept_tips).values_list("intel_item_id", flat=True) if i}
         items.held = len(expired & held_items)
         items.ids = sorted(expired - held_items - needed)
+        # An import's log of skipped records may copy them (ids, values in the reasons): it goes
+        # with the items, by the items' rule, counted from the import; its figures stay.
+        imports = Planned(AgencyKind.POLICE, IMPORT_LOG, Disposal.ANONYMISE, item_rule)
+        imports.ids = sorted(
+            ImportBatch.objects.filter(agency__in=agencies, started_at__lt=cutoff)
+            .exclude(errors=[])
+            .values_list("pk", flat=True)
+        )
+        out.append(imports)
 
     network_rule = rules.get(RT.NETWORK)
     networks = Planned(AgencyKind.POLICE, RT.NETWORK, network_rule.disposal if network_rule else Disposal.KEEP, network_rule)
@@ -325,8 +413,8 @@ def _plan_intel(as_of: dt.date, agencies: list[Agency], rules: dict[str, Retenti
 
 
 PLANNERS: dict[str, list[Callable[[dt.date, list[Agency], dict[str, RetentionRule]], list[Planned]]]] = {
-    AgencyKind.SOCIAL_SERVICES: [_plan_clients, _plan_concern_handling],
-    AgencyKind.POLICE: [_plan_crime_reports, _plan_intel],
+    AgencyKind.SOCIAL_SERVICES: [_plan_clients, _plan_concern_handling, _plan_concern_reports, _plan_extracts],
+    AgencyKind.POLICE: [_plan_crime_reports, _plan_intel, _plan_extracts],
 }
 
 
@@ -390,8 +478,9 @@ def _audit_counts(
             user=user,
             agency=agency,
             action=AuditAction.DELETE if action == Disposal.DELETE else AuditAction.UPDATE,
-            record_type=record_type,
-            detail=f"retention purge as of {as_of.isoformat()}: {action} {count}",
+            record_type=AUDITED_AS.get(record_type, record_type),
+            detail=f"retention purge as of {as_of.isoformat()}: {action} {count}"
+            + (f" ({record_type})" if record_type in AUDITED_AS else ""),
             username="manage.py",
         )
 
@@ -441,6 +530,20 @@ def _anonymise_concern_handling(ids: list[int]) -> tuple[set[str], dict[str, int
     return set(), {RT.CONCERN_HANDLING: count}
 
 
+def _anonymise_concern_reports(ids: list[int]) -> tuple[set[str], dict[str, int]]:
+    # The report, its dates, subject, agencies and encounter stay (the statistics count it);
+    # the text of what happened goes.
+    return set(), {RT.CHILD_CONCERN_REPORT: ChildConcernReport.objects.filter(pk__in=ids).update(summary="")}
+
+
+def _delete_extracts(ids: list[int]) -> tuple[set[str], dict[str, int]]:
+    # The parts go with their extract (a frozen copy of what the agency held).
+    # No redaction follows: the extract's events name it by its id, never the person's number,
+    # and the person's own records (and their events) follow their own rules.
+    deleted = Extract.objects.filter(pk__in=ids).delete()[1]
+    return set(), {RT.REGISTER_EXTRACT: deleted.get(Extract._meta.label, 0)}
+
+
 def _anonymise_crime_reports(ids: list[int]) -> tuple[set[str], dict[str, int]]:
     count = 0
     for report in CrimeReport.objects.filter(pk__in=ids).only("pk"):
@@ -486,19 +589,55 @@ def _delete_items(ids: list[int]) -> tuple[set[str], dict[str, int]]:
         tokens |= _tokens([*names, *phones, *emails, *handles])
     count = len(ids)
     agencies = set(items.values_list("agency_id", flat=True))
+    touched = set(Network.objects.filter(memberships__item__in=ids).values_list("pk", flat=True))
     Tip.objects.filter(intel_item__in=ids).update(intel_item=None)
     items.delete()
     # The saved linkage index holds the items' values: it goes too (the next linking runs in full).
     LinkState.objects.filter(agency__in=agencies).delete()
-    return tokens, {RT.INTEL_ITEM: count}
+    counts: dict[str, int] = {RT.INTEL_ITEM: count}
+    removed = _recount_networks(touched)
+    if removed:
+        counts[RT.NETWORK] = removed
+    return tokens, counts
+
+
+def _recount_networks(network_ids: set[int]) -> int:
+    """The networks that lost items: counted again as linking counts them, removed when empty.
+
+    Their indicators and figures (items, entities, cities, venues, growth, rank) are computed by
+    linking's own functions. A network left without items goes, unless a hold or a kept tip
+    needs it: then it stays dissolved, as linking leaves an emptied network.
+    """
+    if not network_ids:
+        return 0
+    networks = Network.objects.filter(pk__in=network_ids)
+    indicators.refresh(networks)
+    refresh_figures(network_ids)
+    held = LegalHold.objects.held_ids(RT.NETWORK)
+    empty = set(
+        networks.filter(memberships__isnull=True)
+        .exclude(pk__in=held)
+        .exclude(pk__in=Tip.objects.filter(network__isnull=False).values("network"))
+        .values_list("pk", flat=True)
+    )
+    return _remove_networks(sorted(empty))
+
+
+def _remove_networks(ids: list[int]) -> int:
+    NetworkFollowUp.objects.filter(network__in=ids).delete()
+    Network.objects.filter(merged_into__in=ids).update(merged_into=None)
+    return Network.objects.filter(pk__in=ids).delete()[1].get(Network._meta.label, 0)
 
 
 def _delete_networks(ids: list[int]) -> tuple[set[str], dict[str, int]]:
-    count = len(ids)
-    NetworkFollowUp.objects.filter(network__in=ids).delete()
-    Network.objects.filter(merged_into__in=ids).update(merged_into=None)
-    Network.objects.filter(pk__in=ids).delete()
-    return set(), {RT.NETWORK: count}
+    # A network may already have gone with its last items (``_recount_networks``).
+    return set(), {RT.NETWORK: _remove_networks(ids)}
+
+
+def _clear_import_logs(ids: list[int]) -> tuple[set[str], dict[str, int]]:
+    # No redaction follows: the import's events name no skipped record, and a skipped record's
+    # id may be a kept item's (a duplicate), whose events must stay as they are.
+    return set(), {IMPORT_LOG: ImportBatch.objects.filter(pk__in=ids).update(errors=[])}
 
 
 def _delete_orphan_entities(agencies: list[Agency], held: set[int]) -> tuple[set[str], int]:
@@ -517,6 +656,9 @@ WORKERS: dict[str, Callable[[list[int]], tuple[set[str], dict[str, int]]]] = {
     RT.TIP: _delete_tips,
     RT.INTEL_ITEM: _delete_items,
     RT.NETWORK: _delete_networks,
+    IMPORT_LOG: _clear_import_logs,
+    RT.CHILD_CONCERN_REPORT: _anonymise_concern_reports,
+    RT.REGISTER_EXTRACT: _delete_extracts,
 }
 
 

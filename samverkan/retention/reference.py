@@ -26,6 +26,13 @@ SOL = "SoL (2001:453) 12 kap. 1 §; SoL (2025:400) från 2025-07-01"
 PBDL = "Lag (2018:1693) om polisens behandling av personuppgifter inom brottsdatalagens område"
 ARCHIVES = "Arkivlagen (1990:782) och myndighetens dokumenthanteringsplan"
 NO_COPY = "Utlämnandet kopierar inga uppgifter: det följer den utlämnade handlingen"
+# A register extract is a copy of what the agency held: it is kept as proof that the request was
+# answered, not longer. Two years after its last delivery is the time many plans give; to be
+# confirmed against the agency's own plan.
+EXTRACT = (
+    "{law}; {ARCHIVES}; två år efter sista leveransen enligt dokumenthanteringsplanen "
+    "(arkivarien bekräftar tiden)"
+)
 
 
 class RuleRow(NamedTuple):
@@ -52,6 +59,13 @@ RULES: tuple[RuleRow, ...] = (
         SOCIAL, "concern_handling", 5, CLOSED, ANONYMISE,
         f"{SOL}; SoL (2001:453) 11 kap. 1 a § (förhandsbedömning utan utredning)",
     ),
+    # The filed report (operations.ChildConcernReport) is part of the handling's documents: its
+    # text goes with the handling, or five years after its receipt when nobody acted on it.
+    RuleRow(
+        SOCIAL, "child_concern_report", 5, CLOSED, ANONYMISE,
+        f"{SOL}; SoL (2001:453) 14 kap. 1 § (anmälan hör till handläggningen och gallras med den)",
+    ),
+    RuleRow(SOCIAL, "register_extract", 2, LAST_USE, DELETE, EXTRACT.format(law="GDPR art. 15 och art. 5.1 e", ARCHIVES=ARCHIVES)),
     RuleRow(SOCIAL, "disclosure", None, OWNER, KEEP, NO_COPY),
     RuleRow(SOCIAL, "audit_event", None, NEVER, KEEP, f"{ARCHIVES}; personuppgifter i loggtext maskeras"),
     # The police: a crime report and its suspects after the report's closing; intelligence
@@ -62,6 +76,7 @@ RULES: tuple[RuleRow, ...] = (
     RuleRow(POLICE, "intel_item", 3, LAST_USE, DELETE, f"{PBDL} 3 kap. (underrättelseuppgifter)"),
     RuleRow(POLICE, "entity", 3, LAST_USE, DELETE, f"{PBDL} 3 kap. (underrättelseuppgifter)"),
     RuleRow(POLICE, "network", 3, LAST_USE, DELETE, f"{PBDL} 3 kap. (underrättelseuppgifter)"),
+    RuleRow(POLICE, "register_extract", 2, LAST_USE, DELETE, EXTRACT.format(law=f"Brottsdatalagen (2018:1177) 4 kap. 6 §; {PBDL}", ARCHIVES=ARCHIVES)),
     RuleRow(POLICE, "disclosure", None, OWNER, KEEP, NO_COPY),
     RuleRow(POLICE, "audit_event", None, NEVER, KEEP, f"{ARCHIVES}; personuppgifter i loggtext maskeras"),
 )

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from samverkan.accounts.access import require, require_list, signed_in
-from samverkan.accounts.policy import Action, RecordType
+from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
-from samverkan.retention.actions import do_lift_hold, do_place_hold, holdable_record
-from samverkan.retention.forms import HoldForm, LiftHoldForm
+from samverkan.retention.actions import do_lift_hold, do_place_hold, do_start_purge, holdable_record
+from samverkan.retention.forms import HoldForm, LiftHoldForm, StartPurgeForm
 from samverkan.retention.holdable import HOLDABLE
 from samverkan.retention.models import LegalHold, RetentionExemption, RetentionRule
 
@@ -34,8 +34,28 @@ def rules(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "retention/rules.html",
-        {"rules": in_force, "exemptions": exemptions, "today": today},
+        {
+            "rules": in_force,
+            "exemptions": exemptions,
+            "today": today,
+            "can_purge": can(user, RecordType.RETENTION_RULE, Action.UPDATE) and user.agency is not None,
+        },
     )
+
+
+@require_POST
+@login_required
+def start_purge(request: HttpRequest) -> HttpResponse:
+    """Start a dry run or the purge of the agency's records as a job; its page shows the result."""
+    user = signed_in(request)
+    require_list(user, RecordType.RETENTION_RULE)
+    require(user, RecordType.RETENTION_RULE, Action.UPDATE)
+    form = StartPurgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a dry run or the purge."))
+        return redirect("retention:rules")
+    job = do_start_purge(dry_run=form.cleaned_data["mode"] == "dry_run", acting_user=user)
+    return redirect("jobs:job_detail", pk=job.pk)
 
 
 def _back(record_type: str, record: object) -> HttpResponse:

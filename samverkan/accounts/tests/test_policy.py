@@ -175,7 +175,7 @@ register_extract     aggregate   -   -   -   -   -   -   -   -
 retention_rule       view        -   -   -   -   -   -   -   O
 retention_rule       list        -   -   -   -   -   -   -   O
 retention_rule       create      -   -   -   -   -   -   -   -
-retention_rule       update      -   -   -   -   -   -   -   -
+retention_rule       update      -   -   -   -   -   -   -   O
 retention_rule       delete      -   -   -   -   -   -   -   -
 retention_rule       export      -   -   -   -   -   -   -   -
 retention_rule       aggregate   -   -   -   -   -   -   -   -
