@@ -131,7 +131,7 @@ def _tool(name: str) -> str:
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603  pg_dump/pg_restore found on PATH, arguments a list, no shell
     if result.returncode != 0:
         raise BackupError(f"{Path(args[0]).name} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
 

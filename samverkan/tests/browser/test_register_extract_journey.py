@@ -25,7 +25,7 @@ from samverkan.lib.identity import luhn_check_digit
 from samverkan.support import actions as social
 from samverkan.support.models import Client
 from samverkan.tests.browser.conftest import VIEWPORTS
-from samverkan.tests.browser.helpers import log_in, ui_text
+from samverkan.tests.browser.helpers import log_in, nav_link, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +59,7 @@ def test_a_social_worker_delivers_a_reviewed_extract_and_the_police_cannot_see_i
     demo_client: Client,
 ) -> None:
     log_in(page, "soc.handlaggare", authenticator(personas["soc.handlaggare"]))
-    page.get_by_role("link", name=ui_text("sv", "Register extracts")).first.click()
+    nav_link(page, ui_text("sv", "Register extracts")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ui_text("sv", "Register extracts"))
 
     # The request, by the number the person gave.
