@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -98,3 +99,35 @@ def met_on_a_shift(
         occurred_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
     )
     return met
+
+
+def disclose_client_to(officer: User, worker: User, met: Encounter, client: Any) -> None:
+    """The officer asks for the pseudonym and language of the client met; the worker approves
+    on the client's consent (OSL 12:2) and the officer accepts: the grant is in force."""
+    from samverkan.legal.models import LegalBasis
+    from samverkan.sharing.actions import (
+        do_accept_disclosure,
+        do_decide_disclosure,
+        do_request_disclosure,
+    )
+
+    assert worker.agency is not None
+    fields = ["pseudonym", "language"]
+    d = do_request_disclosure(
+        owning_agency=worker.agency,
+        record_type="client",
+        fields=fields,
+        purpose="Förhör med målsägande",
+        encounter=met,
+        acting_user=officer,
+    )
+    d = do_decide_disclosure(
+        d,
+        approve=True,
+        record_id=client.pk,
+        legal_basis=LegalBasis.objects.get(code="osl-12-2"),
+        fields=fields,
+        assessment="Samtycke finns.",
+        acting_user=worker,
+    )
+    do_accept_disclosure(d, acting_user=officer)

@@ -21,17 +21,12 @@ from samverkan.extracts import actions
 from samverkan.extracts.models import Extract, ExtractPart, ExtractStatus, Section
 from samverkan.extracts.render import as_data, render_pdf
 from samverkan.investigations import actions as police
-from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.models import Offence
 from samverkan.lib.identity import luhn_check_digit
-from samverkan.sharing.actions import (
-    do_accept_disclosure,
-    do_decide_disclosure,
-    do_request_disclosure,
-)
 from samverkan.support import actions as social
 from samverkan.support.models import Client, SupportUnit
 from samverkan.support.reference import seed_support_units
-from samverkan.tests.common import met_on_a_shift
+from samverkan.tests.common import disclose_client_to, met_on_a_shift
 
 pytestmark = pytest.mark.django_db
 
@@ -77,16 +72,7 @@ def person(personas: dict[str, User]) -> Person:
     social.do_record_consent(
         client, scope="share_with_police", given_by="client", given_on=timezone.localdate(), acting_user=worker,
     )
-    assert worker.agency is not None
-    d = do_request_disclosure(
-        owning_agency=worker.agency, record_type="client", fields=["pseudonym", "language"],
-        purpose="Förhör med målsägande", encounter=met, acting_user=officer,
-    )
-    d = do_decide_disclosure(
-        d, approve=True, record_id=client.pk, legal_basis=LegalBasis.objects.get(code="osl-12-2"),
-        fields=["pseudonym", "language"], assessment="Samtycke finns.", acting_user=worker,
-    )
-    do_accept_disclosure(d, acting_user=officer)
+    disclose_client_to(officer, worker, met, client)
     report = police.do_create_crime_report(
         collaboration=met.shift.collaboration, case_number="5000-K123-26", offence=Offence.objects.get(key="brb-6-11"),
         committed_at=timezone.now() - dt.timedelta(days=3), acting_user=investigator,

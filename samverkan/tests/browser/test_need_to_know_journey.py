@@ -18,17 +18,11 @@ from pytest_django.live_server_helper import LiveServer
 
 from samverkan.accounts.models import User
 from samverkan.audit.models import AuditEvent
-from samverkan.legal.models import LegalBasis
-from samverkan.sharing.actions import (
-    do_accept_disclosure,
-    do_decide_disclosure,
-    do_request_disclosure,
-)
 from samverkan.support import actions as social
 from samverkan.support.models import Client
 from samverkan.tests.browser.conftest import VIEWPORTS
 from samverkan.tests.browser.helpers import log_in, ui_text
-from samverkan.tests.common import met_on_a_shift
+from samverkan.tests.common import disclose_client_to, met_on_a_shift
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,16 +43,7 @@ def disclosed_to_officer(personas: dict[str, User]) -> Client:
         client, scope="share_with_police", given_by="client", given_on=timezone.localdate(),
         acting_user=worker,
     )
-    assert worker.agency is not None
-    d = do_request_disclosure(
-        owning_agency=worker.agency, record_type="client", fields=["pseudonym", "language"],
-        purpose="Förhör med målsägande", encounter=met, acting_user=officer,
-    )
-    d = do_decide_disclosure(
-        d, approve=True, record_id=client.pk, legal_basis=LegalBasis.objects.get(code="osl-12-2"),
-        fields=["pseudonym", "language"], assessment="Samtycke finns.", acting_user=worker,
-    )
-    do_accept_disclosure(d, acting_user=officer)
+    disclose_client_to(officer, worker, met, client)
     return client
 
 

@@ -11,7 +11,6 @@ taps (issue 12: 19 taps and 6 page loads before). Screenshots of each step go to
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from pytest_django.live_server_helper import LiveServer
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, ShiftStatus, Venue
-from samverkan.tests.browser.helpers import PASSWORD, SCREENSHOTS, current_code, ui_text
+from samverkan.tests.browser.helpers import SCREENSHOTS, log_in, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,13 +126,7 @@ def test_the_officers_shift_in_at_most_ten_taps(
 
     # Login (its own form; not counted).
     device = authenticator(personas["polis.inre"])
-    page.goto("/konto/logga-in/")
-    page.locator("input[name=username]").fill("polis.inre")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=sv("Continue")).click()
-    page.locator("input[name=code]").fill(current_code(device))
-    page.get_by_role("button", name=sv("Log in"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    log_in(page, "polis.inre", device)
     journey.shot("start")
 
     # The header: on a phone the menu is folded behind a real button.
@@ -249,13 +242,7 @@ def test_an_entry_sent_after_the_session_ended_is_kept_and_said_not_saved(
     page, errors = officer_page
     actions.do_start_shift(tonight, acting_user=personas["polis.inre"])
     device = authenticator(personas["polis.inre"])
-    page.goto("/konto/logga-in/")
-    page.locator("input[name=username]").fill("polis.inre")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=sv("Continue")).click()
-    page.locator("input[name=code]").fill(current_code(device))
-    page.get_by_role("button", name=sv("Log in"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    log_in(page, "polis.inre", device)
     page.goto(f"/pass/{tonight.pk}/")
     page.context.clear_cookies(name="sessionid")
     panel = page.locator("#encounter-panel")
