@@ -19,7 +19,15 @@ from samverkan.audit.models import AuditAction
 from samverkan.planning import mapdata
 from samverkan.planning.forms import MapFilterForm, PatternFilterForm
 from samverkan.planning.geo import AREAS_STATIC
-from samverkan.planning.patterns import week_tables
+from samverkan.planning.patterns import (
+    Filters,
+    counts_reported_buyers,
+    month_trends,
+    recurring_venues,
+    shift_yield,
+    unvisited_tipped_venues,
+    week_tables,
+)
 
 
 @require_GET
@@ -94,6 +102,7 @@ def patterns(request: HttpRequest) -> HttpResponse:
         user=user, action=AuditAction.LIST, record_type=RecordType.VENUE,
         detail=f"patterns: {data['start']}..{data['end']}; area={data['area'].code if data['area'] else '-'}; kind={data['kind'] or '-'}",
     )
+    filters = Filters(start=start, end=end, area=data["area"], kind=data["kind"])
     days = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     rows = [
         {"label": table.label, "total": table.total, "days": [
@@ -101,4 +110,11 @@ def patterns(request: HttpRequest) -> HttpResponse:
         ]}
         for table in tables
     ]
-    return render(request, "planning/patterns.html", {"form": form, "tables": rows, "hours": list(range(24))})
+    return render(request, "planning/patterns.html", {
+        "form": form, "tables": rows, "hours": list(range(24)),
+        "months": month_trends(user, filters),
+        "yield_rows": shift_yield(user, filters),
+        "buyers_reported": counts_reported_buyers(user),
+        "recurring": recurring_venues(user, filters),
+        "unvisited": unvisited_tipped_venues(user, filters),
+    })
