@@ -15,7 +15,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
-from samverkan.tests.browser.test_intel_journey import log_in
+from samverkan.tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
