@@ -272,7 +272,11 @@ def propose(facts: Facts, settings: Settings) -> list[ProposedShift]:
     chosen: list[ProposedShift] = []
     # The hours' value of every window, once.
     windows: dict[tuple[str, int, int], tuple[float, float]] = {}
-    for area in sorted(facts.areas):
+    # Areas of which nothing is known (no finds, shifts, tips or venue with points) are proposed
+    # only when nothing is known of any area: a plan is made from what is known.
+    known = {f.area for f in facts.found} | {e.area for e in facts.effort} | {t.area for t in facts.tips if t.area} | set(by_area)
+    candidates = sorted(a for a in facts.areas if a in known) or sorted(facts.areas)
+    for area in candidates:
         p = profiles[area]
         for day in range(7):
             for start in settings.start_hours:

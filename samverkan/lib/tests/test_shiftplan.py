@@ -71,3 +71,9 @@ def test_recent_tips_move_the_plan() -> None:
 def test_the_naive_plan_repeats_last_months_slots() -> None:
     plan = sp.naive_plan([("a", 4, 20), ("a", 4, 20), ("b", 5, 21)], sp.Settings(shifts=1))
     assert [(s.area, s.day, s.start_hour) for s in plan] == [("a", 4, 20)]
+
+
+def test_an_area_of_which_nothing_is_known_is_not_proposed() -> None:
+    plan = sp.propose(_facts(), sp.Settings(shifts=5))
+    assert "west" not in {s.area for s in plan}
+    assert sp.propose(sp.Facts(("x", "y")), sp.Settings(shifts=1))[0].area == "x"
