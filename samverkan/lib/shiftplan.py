@@ -19,7 +19,7 @@ Every figure fades with age (half-lives below): the picture follows hot spots
 that move. Minors weigh most (``MINOR_WEIGHT``).
 
 An area's hours are scored by their yield per shift hour, shrunk towards the
-area's mean where few shifts were worked, plus the tips about those hours; a
+same hour's yield in all areas where few shifts were worked there, plus the tips about those hours; a
 venue by its tips, its network activity, its past yield per visit and the time
 since its last visit. A proposed shift is the best (area, day, start) by the sum of
 the hours of its window and the best venues of its area not yet given to another
@@ -220,7 +220,7 @@ class _Hours:
 
 
 def hour_profiles(facts: Facts) -> dict[str, _Hours]:
-    """Per area and hour of the week: the yield per shift hour (shrunk to the area's mean) and the tips."""
+    """Per area and hour of the week: the yield per shift hour (shrunk to the hour's yield in all areas) and the tips."""
     finds = {a: [0.0] * HOURS_OF_WEEK for a in facts.areas}
     effort = {a: [0.0] * HOURS_OF_WEEK for a in facts.areas}
     raw_effort = {a: [0.0] * HOURS_OF_WEEK for a in facts.areas}
@@ -245,11 +245,15 @@ def hour_profiles(facts: Facts) -> dict[str, _Hours]:
     total_finds = sum(sum(v) for v in finds.values())
     total_effort = sum(sum(v) for v in effort.values())
     overall = total_finds / total_effort if total_effort else 0.0
+    # Where an area's hour has few shift hours, its yield leans on that hour's yield in all areas,
+    # which leans on the overall yield where few shifts were worked at that hour anywhere.
+    prior = [
+        (sum(finds[a][h] for a in facts.areas) + SHRINK_HOURS * overall) / (sum(effort[a][h] for a in facts.areas) + SHRINK_HOURS)
+        for h in range(HOURS_OF_WEEK)
+    ]
     profiles = {}
     for a in facts.areas:
-        area_effort = sum(effort[a])
-        mean = (sum(finds[a]) + SHRINK_HOURS * overall) / (area_effort + SHRINK_HOURS)
-        rate = tuple((finds[a][h] + SHRINK_HOURS * mean) / (effort[a][h] + SHRINK_HOURS) for h in range(HOURS_OF_WEEK))
+        rate = tuple((finds[a][h] + SHRINK_HOURS * prior[h]) / (effort[a][h] + SHRINK_HOURS) for h in range(HOURS_OF_WEEK))
         profiles[a] = _Hours(rate, tuple(tips[a]), tuple(found_n[a]), tuple(minors_n[a]), tuple(tips_n[a]), tuple(raw_effort[a]))
     return profiles
 

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Case, Max, Value, When
+from django.db.models import BooleanField, Case, Max, Q, Value, When
 from django.utils import timezone
 
 from samverkan.accounts.models import Area, AreaKind, Collaboration, User
@@ -29,7 +29,7 @@ from samverkan.accounts.policy import Action, RecordType, can
 from samverkan.intel.models import IntelItem, Network, Relevance, Tip, TipStatus, Urgency
 from samverkan.lib import shiftplan
 from samverkan.lib.places import normalise_address
-from samverkan.operations.models import Encounter, Shift, Venue, VenueVisit
+from samverkan.operations.models import Encounter, Shift, ShiftStatus, Venue, VenueVisit
 from samverkan.support.counting import EXPLOITED, MINOR_AT_ENCOUNTER
 
 LOOKBACK_DAYS = 182
@@ -49,10 +49,14 @@ def may_plan(user: User) -> bool:
     return can(user, RecordType.TIP, Action.LIST) and can(user, RecordType.SHIFT, Action.CREATE)
 
 
-def plan_areas(user: User) -> Any:
-    """The areas a shift can be planned in (as the shift form offers them)."""
+def plan_areas(user: User, week: dt.date | None = None) -> Any:
+    """The areas a shift can be planned in (as the shift form offers them), in use in the week if given."""
     agencies = [a for c in user.collaborations() for a in c.agencies.all()]
-    return Area.objects.filter(agency__in=agencies).exclude(kind=AreaKind.POLICE_DISTRICT).order_by("kind", "name")
+    areas = Area.objects.filter(agency__in=agencies).exclude(kind=AreaKind.POLICE_DISTRICT)
+    if week is not None:
+        areas = areas.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=week + dt.timedelta(days=6)))
+        areas = areas.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=week))
+    return areas.order_by("kind", "name")
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def gather(user: User, collaboration: Collaboration, week_start: dt.datetime) ->
     def age(moment: dt.datetime) -> float:
         return (week_start - moment).total_seconds() / 86400
 
-    areas = {str(a.pk): a for a in plan_areas(user)}
+    areas = {str(a.pk): a for a in plan_areas(user, timezone.localdate(week_start))}
     venue_qs = Venue.objects.visible_to(user, Action.LIST).filter(collaboration=collaboration, area__in=list(areas.values()))
     venues = {v.pk: v for v in venue_qs.select_related("area")}
     infos = tuple(shiftplan.VenueInfo(v.pk, v.name, str(v.area_id)) for v in venues.values())
@@ -100,8 +104,10 @@ def gather(user: User, collaboration: Collaboration, week_start: dt.datetime) ->
 
     effort = [
         shiftplan.Effort(str(area_id), hour_of_week(starts), max(1, math.ceil((ends - starts).total_seconds() / 3600)), age(starts))
-        for area_id, starts, ends in Shift.objects.visible_to(user, Action.LIST).completed().joint()
-        .filter(collaboration=collaboration).starting_between(since, week_start)
+        # The shifts worked: completed, or under way when the week starts (their finds count too).
+        for area_id, starts, ends in Shift.objects.visible_to(user, Action.LIST).joint()
+        .filter(collaboration=collaboration, status__in=(ShiftStatus.COMPLETED, ShiftStatus.ONGOING))
+        .starting_between(since, week_start)
         .values_list("area", "starts_at", "ends_at").order_by("starts_at", "pk")
     ]
 

@@ -195,7 +195,7 @@ def proposal(request: HttpRequest) -> HttpResponse:
         for shift in proposed
     ]
     reasons = [[_reason_line(r, gathered) for r in shift.reasons] for shift in proposed]
-    kwargs = {"areas": plan_areas(user), "venues": venue_qs}
+    kwargs = {"areas": plan_areas(user, week), "venues": venue_qs}
     if request.method == "POST":
         formset = ProposedShiftFormSet(request.POST, initial=initial, form_kwargs=kwargs)
         if formset.is_valid():
