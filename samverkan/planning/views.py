@@ -196,6 +196,11 @@ def proposal(request: HttpRequest) -> HttpResponse:
     ]
     reasons = [[_reason_line(r, gathered) for r in shift.reasons] for shift in proposed]
     kwargs = {"areas": plan_areas(user, week), "venues": venue_qs}
+    # The proposal read is audited whether it is shown or accepted (the shifts made are audited by their action).
+    do_record_event(
+        user=user, action=AuditAction.LIST, record_type=RecordType.SHIFT,
+        detail=f"plan: week={week}; shifts={form.cleaned_data['shifts']}; hours={form.cleaned_data['hours']}; proposed={len(proposed)}",
+    )
     if request.method == "POST":
         formset = ProposedShiftFormSet(request.POST, initial=initial, form_kwargs=kwargs)
         if formset.is_valid():
@@ -223,10 +228,6 @@ def proposal(request: HttpRequest) -> HttpResponse:
     else:
         formset = ProposedShiftFormSet(initial=initial, form_kwargs=kwargs)
         status = 200
-    do_record_event(
-        user=user, action=AuditAction.LIST, record_type=RecordType.SHIFT,
-        detail=f"plan: week={week}; shifts={form.cleaned_data['shifts']}; hours={form.cleaned_data['hours']}; proposed={len(proposed)}",
-    )
     rows = [(shift_form, reasons[i] if i < len(reasons) else []) for i, shift_form in enumerate(formset.forms)]
     return render(request, "planning/proposal.html", {
         "form": form, "formset": formset, "rows": rows, "week": week, "week_number": week.isocalendar().week,
