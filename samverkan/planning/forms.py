@@ -63,3 +63,53 @@ class PatternFilterForm(MapFilterForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         del self.fields["layers"]
+
+
+MAX_SHIFTS = 14
+
+
+def next_monday(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+class PlanForm(forms.Form):
+    """What to propose: the week (any day of it: its Monday), how many shifts, how long."""
+
+    week = forms.DateField(label=_("Week (any day of it)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    shifts = forms.IntegerField(label=_("Number of shifts"), min_value=1, max_value=MAX_SHIFTS, initial=4)
+    hours = forms.IntegerField(label=_("Hours per shift"), min_value=2, max_value=12, initial=4)
+
+    def clean_week(self) -> dt.date:
+        day: dt.date = self.cleaned_data["week"]
+        return day - dt.timedelta(days=day.weekday())
+
+    def week_start(self) -> dt.datetime:
+        tz = timezone.get_current_timezone()
+        return dt.datetime.combine(self.cleaned_data["week"], dt.time(), tzinfo=tz)
+
+
+class ProposedShiftForm(forms.Form):
+    """One proposed shift as the coordinator wants it: kept or not, moved, its venues changed."""
+
+    include = forms.BooleanField(label=_("Plan this shift"), required=False, initial=True)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none())
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    hours = forms.IntegerField(label=_("Hours"), min_value=1, max_value=12)
+    venues = forms.ModelMultipleChoiceField(
+        label=_("Venues to visit"), queryset=Venue.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, areas: Any, venues: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas  # type: ignore[attr-defined]
+        self.fields["venues"].queryset = venues  # type: ignore[attr-defined]
+
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        tz = timezone.get_current_timezone()
+        starts = dt.datetime.combine(self.cleaned_data["day"], self.cleaned_data["start"], tzinfo=tz)
+        return starts, starts + dt.timedelta(hours=self.cleaned_data["hours"])
+
+
+ProposedShiftFormSet = forms.formset_factory(ProposedShiftForm, extra=0, max_num=MAX_SHIFTS, validate_max=True)

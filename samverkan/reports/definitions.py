@@ -68,7 +68,7 @@ from typing import Any
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
 from django.db.models.expressions import Expression
-from django.db.models.functions import Coalesce, ExtractMonth, RowNumber, TruncDate
+from django.db.models.functions import ExtractMonth, RowNumber, TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -76,11 +76,15 @@ from django.utils.translation import gettext_lazy as _
 from samverkan.accounts.policy import RecordType
 from samverkan.investigations.models import MINOR_AT_OFFENCE, Suspect
 from samverkan.operations.models import (
-    MINOR_AGE_BANDS,
-    AgeBand,
     Encounter,
     EncounterRole,
     Shift,
+)
+from samverkan.support.counting import (
+    ADULT_AT_ENCOUNTER,
+    AGE_UNCERTAIN_AT_ENCOUNTER,
+    MINOR_AT_ENCOUNTER,
+    person_found,
 )
 from samverkan.support.models import (
     INFORMED_KINDS,
@@ -132,15 +136,8 @@ def completed_shifts(f: Filter) -> QuerySet[Shift]:
     return Shift.objects.completed().joint().filter(starts_at__gte=start, starts_at__lt=end).filter(_shift_scope(f))
 
 
-# The age band of an encounter by the best established age: the linked client's established
-# band at the encounter, or, while none is established (or nobody is linked), the band recorded.
-def _aged(*bands: str) -> Q:
-    return Q(client_link__age_band__in=bands) | (Q(client_link__age_band__isnull=True) & Q(age_band__in=bands))
-
-
-MINOR_AT_ENCOUNTER = _aged(*MINOR_AGE_BANDS)
-ADULT_AT_ENCOUNTER = _aged(AgeBand.ADULT)
-AGE_UNCERTAIN_AT_ENCOUNTER = _aged(AgeBand.UNCERTAIN)
+# The age band of an encounter by the best established age, and the person it counts as, are
+# declared once in ``support.counting`` (the shift planning counts with them too).
 
 
 def exploited_encounters(f: Filter, *, minors: bool | None = None) -> QuerySet[Encounter]:
@@ -249,7 +246,7 @@ SOURCES: dict[Unit, Source] = {
     Unit.PERSONS: Source(
         rows=_encounters_with_their_day,
         # The client, or the encounter (negated) that no client is linked to.
-        unit=lambda: Coalesce("client_link__client_id", -F("pk")),
+        unit=person_found,
         name=_person_name,
         at="occurred_at",
         fields={

@@ -36,7 +36,6 @@ from django.utils import timezone
 
 from samverkan.operations.models import Encounter, Shift, Venue
 from samverkan.reports.definitions import (
-    AGE_UNCERTAIN_AT_ENCOUNTER,
     FIGURES,
     SOURCES,
     Declaration,
@@ -47,6 +46,7 @@ from samverkan.reports.definitions import (
     Unit,
     condition,
 )
+from samverkan.support.counting import AGE_UNCERTAIN_AT_ENCOUNTER
 from samverkan.support.models import ClientEncounter
 
 
