@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 
 from samverkan.api import errors
 from samverkan.api.routes import (
+    clients,
     concerns,
     disclosures,
     jobs,
@@ -46,6 +47,7 @@ errors.install(api)
 api.add_router("/", operations.router)
 api.add_router("/records/", records.router)
 api.add_router("/", concerns.router)
+api.add_router("/", clients.router)
 api.add_router("/", tips.router)
 api.add_router("/", disclosures.router)
 api.add_router("/", networks.router)

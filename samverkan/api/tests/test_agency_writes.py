@@ -1,0 +1,86 @@
+"""The API's writes of each agency's own records: the pages' forms and actions behind them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from samverkan.accounts.models import User
+from samverkan.api.tests.test_api import token_for
+from samverkan.api.tests.test_writes import send
+from samverkan.audit.models import AuditEvent
+from samverkan.support import actions as social
+from samverkan.support.models import Client, Consent, Referral, SupportAction, SupportUnit
+
+# --- Social services: clients and what is recorded on them ---------------------------------
+
+
+def test_a_client_is_created_once_and_found_again_by_number(worker: User, officer: User, reference: None) -> None:
+    token = token_for(worker)
+    body = {"pseudonym": "Api-Rosa", "identifier_kind": "personnummer", "identifier": "19900101-0017", "stated_age": 34}
+    first = send(token, "post", "/clients/", body, **{"Idempotency-Key": "c1"})
+    assert first.status_code == 201, first.content
+    again = send(token, "post", "/clients/", body, **{"Idempotency-Key": "c1"})
+    assert again.status_code == 201 and again.json() == first.json()
+    assert Client.objects.count() == 1
+    # Without the key, the same number finds the same client (the action's own rule), as the page.
+    found = send(token, "post", "/clients/", {**body, "pseudonym": "Annan"})
+    assert found.status_code == 200 and found.json()["id"] == first.json()["id"]
+    assert Client.objects.count() == 1
+    # The page's form refuses a bad number, on the form's field.
+    bad = send(token, "post", "/clients/", {"pseudonym": "X", "identifier_kind": "personnummer", "identifier": "19900101-0018"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "identifier"
+    # The police create no client.
+    assert send(token_for(officer), "post", "/clients/", {"pseudonym": "Polisens"}).status_code == 403
+    assert Client.objects.count() == 1
+    assert AuditEvent.objects.filter(username=worker.username, record_type="client", action="create").count() == 1
+
+
+def _serving_unit(client: Client) -> SupportUnit:
+    today = timezone.localdate()
+    return next(u for u in SupportUnit.objects.available_to(client.agency) if social.served_refusal(u, client, today) is None)
+
+
+def test_support_referral_and_consent_are_recorded_on_a_client(
+    worker: User, officer: User, personas: dict[str, User], make_client: Any
+) -> None:
+    client = make_client("Api-Klient")
+    token = token_for(worker)
+    support = send(token, "post", f"/clients/{client.pk}/support-actions/", {"kind": "informed"}, **{"Idempotency-Key": "s1"})
+    assert support.status_code == 201, support.content
+    assert support.json()["happened_on"] == timezone.localdate().isoformat()
+    assert send(token, "post", f"/clients/{client.pk}/support-actions/", {"kind": "informed"}, **{"Idempotency-Key": "s1"}).json() == support.json()
+    assert SupportAction.objects.filter(client=client).count() == 1
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    refused = send(token, "post", f"/clients/{client.pk}/support-actions/", {"kind": "informed", "happened_on": future})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "happened_on"
+
+    referral = send(token, "post", f"/clients/{client.pk}/referrals/", {"unit": _serving_unit(client).pk}, **{"Idempotency-Key": "r1"})
+    assert referral.status_code == 201, referral.content
+    assert Referral.objects.filter(client=client).count() == 1
+
+    consent = send(token, "post", f"/clients/{client.pk}/consents/", {"scope": "share_with_police", "given_by": "client"}, **{"Idempotency-Key": "k1"})
+    assert consent.status_code == 201, consent.content
+    assert send(token, "post", f"/clients/{client.pk}/consents/", {"scope": "other", "given_by": "client"}).status_code == 422
+    withdrawn = send(token, "post", f"/consents/{consent.json()['id']}/withdraw/")
+    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"] is not None
+    assert Consent.objects.get(pk=consent.json()["id"]).withdrawn_at is not None
+
+    # Hidden and missing both 404: another city's social worker, and a client that is not there.
+    other = token_for(personas["gbg.handlaggare"])
+    for path, body in (
+        ("support-actions/", {"kind": "informed"}), ("referrals/", {"unit": 1}),
+        ("consents/", {"scope": "share_with_police", "given_by": "client"}),
+    ):
+        assert send(other, "post", f"/clients/{client.pk}/{path}", body).status_code == 404, path
+        assert send(token, "post", f"/clients/{10**9}/{path}", body).status_code == 404, path
+    assert send(other, "post", f"/consents/{consent.json()['id']}/withdraw/").status_code == 404
+    assert send(token, "post", f"/consents/{10**9}/withdraw/").status_code == 404
+    # The police write nothing on a client (403 as on the page: the role may not).
+    police = token_for(officer)
+    assert send(police, "post", f"/clients/{client.pk}/support-actions/", {"kind": "informed"}).status_code == 403
+    assert send(police, "post", f"/clients/{client.pk}/consents/", {"scope": "share_with_police", "given_by": "client"}).status_code == 403
+    assert SupportAction.objects.filter(client=client).count() == 1
+    assert Consent.objects.filter(client=client).count() == 1
