@@ -14,6 +14,7 @@ from samverkan.api import errors
 from samverkan.api.routes import (
     clients,
     concerns,
+    crime_reports,
     disclosures,
     jobs,
     networks,
@@ -48,6 +49,7 @@ api.add_router("/", operations.router)
 api.add_router("/records/", records.router)
 api.add_router("/", concerns.router)
 api.add_router("/", clients.router)
+api.add_router("/", crime_reports.router)
 api.add_router("/", tips.router)
 api.add_router("/", disclosures.router)
 api.add_router("/", networks.router)

@@ -125,6 +125,7 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "api/v1/clients/<client_id>/referrals/": {"client_id": "client"},
     "api/v1/clients/<client_id>/consents/": {"client_id": "client"},
     "api/v1/consents/<consent_id>/withdraw/": {"consent_id": "consent"},
+    "api/v1/crime-reports/<report_id>/suspects/": {"report_id": "crime_report"},
     "api/v1/records/<record_type>/": {"record_type": RECORD_TYPES},
     "api/v1/records/<record_type>/<record_id>/": {"record_type": RECORD_TYPES, "record_id": "client"},
     "api/v1/jobs/<job_id>/": {"job_id": (UUID,)},

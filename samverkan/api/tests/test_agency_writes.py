@@ -11,6 +11,7 @@ from samverkan.accounts.models import User
 from samverkan.api.tests.test_api import token_for
 from samverkan.api.tests.test_writes import send
 from samverkan.audit.models import AuditEvent
+from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.support import actions as social
 from samverkan.support.models import Client, Consent, Referral, SupportAction, SupportUnit
 
@@ -84,3 +85,41 @@ def test_support_referral_and_consent_are_recorded_on_a_client(
     assert send(police, "post", f"/clients/{client.pk}/consents/", {"scope": "share_with_police", "given_by": "client"}).status_code == 403
     assert SupportAction.objects.filter(client=client).count() == 1
     assert Consent.objects.filter(client=client).count() == 1
+
+
+# --- The police: crime reports and suspects ---------------------------------------------------
+
+
+def test_a_crime_report_is_registered_once_and_a_suspect_added_by_the_police_only(
+    officer: User, worker: User, personas: dict[str, User], stockholm: Any, offences: dict[str, Any]
+) -> None:
+    police = token_for(officer)
+    body = {
+        "collaboration": stockholm.pk, "case_number": "K424242-26", "offence": offences["brb-6-11"].pk,
+        "committed_at": (timezone.now() - dt.timedelta(hours=2)).isoformat(), "narrative": "Köp av sexuell tjänst.",
+    }
+    first = send(police, "post", "/crime-reports/", body, **{"Idempotency-Key": "cr1"})
+    assert first.status_code == 201, first.content
+    again = send(police, "post", "/crime-reports/", body, **{"Idempotency-Key": "cr1"})
+    assert again.status_code == 201 and again.json() == first.json()
+    assert CrimeReport.objects.filter(case_number="K424242-26").count() == 1
+    bad = send(police, "post", "/crime-reports/", {**body, "case_number": "nonsens"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "case_number"
+    # Social services register no crime report.
+    social = token_for(worker)
+    assert send(social, "post", "/crime-reports/", {**body, "case_number": "K434343-26"}).status_code == 403
+
+    report_id = first.json()["id"]
+    suspect = {"name": "Sven Svensson", "birth_date": "1980-05-05", "role": "buyer"}
+    added = send(police, "post", f"/crime-reports/{report_id}/suspects/", suspect, **{"Idempotency-Key": "su1"})
+    assert added.status_code == 201, added.content
+    assert added.json()["child_concern_report"] is False
+    assert send(police, "post", f"/crime-reports/{report_id}/suspects/", suspect, **{"Idempotency-Key": "su1"}).json() == added.json()
+    assert Suspect.objects.filter(crime_report_id=report_id).count() == 1
+    assert send(police, "post", f"/crime-reports/{report_id}/suspects/", {"name": "X", "role": "buyer"}).status_code == 422
+    # Hidden and missing both 404: the other region's police, and no such report; social services as the page.
+    west = token_for(personas["vast.polis"])
+    assert send(west, "post", f"/crime-reports/{report_id}/suspects/", suspect).status_code == 404
+    assert send(police, "post", f"/crime-reports/{10**9}/suspects/", suspect).status_code == 404
+    assert send(social, "post", f"/crime-reports/{report_id}/suspects/", suspect).status_code in (403, 404)
+    assert Suspect.objects.filter(crime_report_id=report_id).count() == 1

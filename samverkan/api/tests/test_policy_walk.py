@@ -85,7 +85,7 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
     """Every write endpoint as every persona: a success exactly where the policy table and the
     record's visibility allow it, 403 or 404 elsewhere; and no write of any persona creates a
     record of the other agency's kind (a police token no client, a social-services token no crime report)."""
-    make_report()
+    crime_report = make_report()
     minor, _created = ops.do_record_encounter(shift, role="exploited", age_band="under_18", venue=venue, acting_user=officer)
     report = ChildConcernReport.objects.get(encounter=minor)
     area = Area.objects.get(code="lpo-farsta")
@@ -144,6 +144,18 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
                 _post(token, f"/clients/{client.pk}/consents/", {"scope": "share_with_police", "given_by": "client"}),
                 writes_client,
             ),
+            "register a crime report": (
+                _post(token, "/crime-reports/", {
+                    "collaboration": shift.collaboration_id, "case_number": f"K{700000 + user.pk}-26", "offence": crime_report.offence_id,
+                    "committed_at": start.isoformat(),
+                }),
+                can(user, RecordType.CRIME_REPORT, Action.CREATE),
+            ),
+            "add a suspect": (
+                _post(token, f"/crime-reports/{crime_report.pk}/suspects/", {"name": "Sven Svensson", "birth_date": "1980-05-05", "role": "buyer"}),
+                can(user, RecordType.SUSPECT, Action.CREATE) and can(user, RecordType.CRIME_REPORT, Action.UPDATE)
+                and CrimeReport.objects.visible_to(user, Action.UPDATE).filter(pk=crime_report.pk).exists(),
+            ),
         }
         for what, (answer, allowed) in writes.items():
             assert answer.status_code < 500, (user.username, what)
@@ -158,7 +170,7 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
         after = {model: model.objects.count() for model in before}
         forbidden = social_kinds if user.agency and user.agency.kind == AgencyKind.POLICE else police_kinds
         assert all(after[m] == before[m] for m in forbidden), user.username
-    assert checked >= len(personas) * 9
+    assert checked >= len(personas) * 11
 
 
 def test_no_answer_of_any_read_carries_the_other_agencys_secrets(
