@@ -12,6 +12,7 @@ from samverkan.api.tests.test_api import token_for
 from samverkan.api.tests.test_writes import send
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations.models import CrimeReport, Suspect
+from samverkan.sharing.models import Disclosure
 from samverkan.support import actions as social
 from samverkan.support.models import Client, Consent, Referral, SupportAction, SupportUnit
 
@@ -123,3 +124,51 @@ def test_a_crime_report_is_registered_once_and_a_suspect_added_by_the_police_onl
     assert send(police, "post", f"/crime-reports/{10**9}/suspects/", suspect).status_code == 404
     assert send(social, "post", f"/crime-reports/{report_id}/suspects/", suspect).status_code in (403, 404)
     assert Suspect.objects.filter(crime_report_id=report_id).count() == 1
+
+
+# --- Disclosures: a request, and an oral disclosure recorded afterwards -----------------------
+
+
+def test_a_disclosure_is_requested_once_through_the_request_pages_form(
+    officer: User, worker: User, personas: dict[str, User], encounter: Any, make_client: Any
+) -> None:
+    met = encounter()
+    make_client(encounter=met, consent=True)
+    police = token_for(officer)
+    body = {"record_type": "client", "encounter": met.pk, "field_names": ["pseudonym", "language"], "purpose": "Förhör med målsägande"}
+    first = send(police, "post", "/disclosures/", body, **{"Idempotency-Key": "d1"})
+    assert first.status_code == 201, first.content
+    assert first.json()["status"] == "requested" and first.json()["owning_agency"] == worker.agency.code  # type: ignore[union-attr]
+    assert send(police, "post", "/disclosures/", body, **{"Idempotency-Key": "d1"}).json() == first.json()
+    assert Disclosure.objects.count() == 1
+    # The page's forms refuse what the page refuses: a kind the police may not ask for, no subject, no fields.
+    assert send(police, "post", "/disclosures/", {**body, "record_type": "crime_report"}).json()["error"]["details"][0]["field"] == "record_type"
+    assert send(police, "post", "/disclosures/", {**body, "encounter": None}).status_code == 422
+    assert send(police, "post", "/disclosures/", {**body, "field_names": ["nonsens"]}).status_code == 422
+    # A role that neither requests nor decides: 404 as the page.
+    assert send(token_for(personas["polis.granskare"]), "post", "/disclosures/", body).status_code in (403, 404)
+    assert Disclosure.objects.count() == 1
+
+
+def test_an_oral_disclosure_is_recorded_once_through_the_oral_pages_form(
+    officer: User, worker: User, encounter: Any, make_client: Any, bases: dict[str, Any]
+) -> None:
+    client = make_client(encounter=encounter(), consent=True)
+    social = token_for(worker)
+    body = {
+        "record_type": "client", "record": client.pk, "recipients": [officer.pk], "recipient_name": "Polisinspektör",
+        "occurred_at": (timezone.now() - dt.timedelta(hours=1)).isoformat(), "field_names": ["pseudonym"],
+        "legal_basis": bases["osl-12-2"].pk, "purpose": "Identifiering på plats", "assessment": "Samtycke finns.",
+    }
+    first = send(social, "post", "/oral-disclosures/", body, **{"Idempotency-Key": "o1"})
+    assert first.status_code == 201, first.content
+    assert first.json()["made_orally"] is True and first.json()["status"] == "accepted"
+    assert send(social, "post", "/oral-disclosures/", body, **{"Idempotency-Key": "o1"}).json() == first.json()
+    assert Disclosure.objects.count() == 1
+    future = send(social, "post", "/oral-disclosures/", {**body, "occurred_at": (timezone.now() + dt.timedelta(days=1)).isoformat()})
+    assert future.status_code == 422 and future.json()["error"]["details"][0]["field"] == "occurred_at"
+    # A record that is not the agency's own (missing or the other agency's) is refused, never told.
+    assert send(social, "post", "/oral-disclosures/", {**body, "record": 10**9}).status_code == 422
+    police = token_for(officer)
+    assert send(police, "post", "/oral-disclosures/", body).status_code == 422  # a client is no record of the police
+    assert Disclosure.objects.count() == 1

@@ -156,6 +156,10 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
                 can(user, RecordType.SUSPECT, Action.CREATE) and can(user, RecordType.CRIME_REPORT, Action.UPDATE)
                 and CrimeReport.objects.visible_to(user, Action.UPDATE).filter(pk=crime_report.pk).exists(),
             ),
+            "request a disclosure": (
+                _post(token, "/disclosures/", {"record_type": "client", "encounter": minor.pk, "field_names": ["pseudonym"], "purpose": "Förhör"}),
+                user_scope(user, RecordType.DISCLOSURE, Action.VIEW) is Scope.OWN_AGENCY and can(user, RecordType.DISCLOSURE, Action.CREATE),
+            ),
         }
         for what, (answer, allowed) in writes.items():
             assert answer.status_code < 500, (user.username, what)
@@ -170,7 +174,7 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
         after = {model: model.objects.count() for model in before}
         forbidden = social_kinds if user.agency and user.agency.kind == AgencyKind.POLICE else police_kinds
         assert all(after[m] == before[m] for m in forbidden), user.username
-    assert checked >= len(personas) * 11
+    assert checked >= len(personas) * 12
 
 
 def test_no_answer_of_any_read_carries_the_other_agencys_secrets(
