@@ -145,6 +145,11 @@ def test_a_disclosure_is_requested_once_through_the_request_pages_form(
     assert send(police, "post", "/disclosures/", {**body, "record_type": "crime_report"}).json()["error"]["details"][0]["field"] == "record_type"
     assert send(police, "post", "/disclosures/", {**body, "encounter": None}).status_code == 422
     assert send(police, "post", "/disclosures/", {**body, "field_names": ["nonsens"]}).status_code == 422
+    # A hidden encounter (another region's police) and a missing one are answered alike.
+    hidden = send(token_for(personas["vast.polis"]), "post", "/disclosures/", body)
+    missing = send(police, "post", "/disclosures/", {**body, "encounter": 10**9})
+    assert hidden.status_code == missing.status_code == 422
+    assert hidden.json()["error"]["details"] == missing.json()["error"]["details"]
     # A role that neither requests nor decides: 404 as the page.
     assert send(token_for(personas["polis.granskare"]), "post", "/disclosures/", body).status_code in (403, 404)
     assert Disclosure.objects.count() == 1
