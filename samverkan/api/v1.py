@@ -12,7 +12,9 @@ from ninja import NinjaAPI
 
 from samverkan.api import errors
 from samverkan.api.routes import (
+    clients,
     concerns,
+    crime_reports,
     disclosures,
     jobs,
     networks,
@@ -46,6 +48,8 @@ errors.install(api)
 api.add_router("/", operations.router)
 api.add_router("/records/", records.router)
 api.add_router("/", concerns.router)
+api.add_router("/", clients.router)
+api.add_router("/", crime_reports.router)
 api.add_router("/", tips.router)
 api.add_router("/", disclosures.router)
 api.add_router("/", networks.router)

@@ -15,25 +15,35 @@ from typing import Annotated, Any, Literal
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from samverkan.accounts.access import require
 from samverkan.accounts.models import Agency, User
 from samverkan.accounts.policy import Action, RecordType
+from samverkan.api import idempotency
 from samverkan.api.errors import ERRORS, ApiError, ErrorOut
 from samverkan.api.paging import MAX_ID, Page, PageIn, page_of
 from samverkan.api.security import caller
-from samverkan.api.writes import action_refused, cleaned, form_data
+from samverkan.api.writes import action_refused, cleaned, form_data, refused
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
+from samverkan.operations.models import Shift
 from samverkan.sharing import actions
 from samverkan.sharing.access import access_disclosure_for_user, require_case_role
-from samverkan.sharing.forms import ApproveForm, RefuseForm
+from samverkan.sharing.forms import ApproveForm, OralForm, RefuseForm, RequestForm, StartForm
+from samverkan.sharing.gate import Disclosable, record_types_owned_by, record_types_requestable_by
 from samverkan.sharing.models import Disclosure, DisclosureStatus, RefusalKind
-from samverkan.sharing.resolve import Subject, candidates, summary
-from samverkan.sharing.views import RENAME, _row
+from samverkan.sharing.resolve import Subject, candidates, owner_record, summary
+from samverkan.sharing.views import (
+    RENAME,
+    _chosen_type,
+    _oral_record,
+    _record_choices,
+    _row,
+    _shift_from,
+)
 
 router = Router(tags=["disclosures"])
 DisclosureId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -201,3 +211,111 @@ def decide(request: HttpRequest, disclosure_id: DisclosureId, payload: DecisionI
     except ValidationError as exc:
         raise action_refused(approve, exc, RENAME) from None
     return _reread(user, found.pk)
+
+
+# --- Requests and oral disclosures: creates ------------------------------------------------
+
+
+def _json(data: dict[str, Any]) -> dict[str, Any]:
+    """A body as JSON, the form an idempotent create keeps to answer a retry with."""
+    return DisclosureOut.model_validate(data).model_dump(mode="json")
+
+
+def _chosen(user: User, record_type: str, allowed: list[str], encounter: int | None, record: int | None = None) -> tuple[Disclosable[Any], Shift | None]:
+    """The kind of record and the shift, as the pages' first step finds them (``sharing.views``):
+    the page's start form refuses a kind the agency may not use; a hidden encounter names no shift."""
+    cleaned(StartForm({"record_type": record_type}, user=user, record_types=allowed))
+    query = QueryDict(mutable=True)
+    query.update(form_data({"record_type": record_type, "encounter": encounter, "record": record}))
+    registered = _chosen_type(query, allowed)
+    assert registered is not None  # the start form accepted it
+    shift, _encounter = _shift_from(user, query)
+    return registered, shift
+
+
+class RequestIn(Schema):
+    record_type: str = Field(max_length=32, description="The kind of record asked for, one your agency may request (see the request page).")
+    encounter: int | None = Field(None, ge=1, le=MAX_ID, description="The encounter the record is about (its shift is the one where the person was met).")
+    case_number: str = Field("", max_length=24, description="Or the case number, for the kinds of record named by one.")
+    field_names: list[Annotated[str, Field(max_length=64)]] = Field(max_length=50, description="The fields asked for.")
+    purpose: str = Field(max_length=2000, description="What the information is needed for; the other agency's decision rests on it.")
+    owning_agency: int | None = Field(None, ge=1, le=MAX_ID, description="The agency asked; left out when there is only one.")
+    offence: int | None = Field(None, ge=1, le=MAX_ID, description="To the police: the suspected offence, when the basis needs one.")
+    colleagues: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field([], max_length=50, description="Colleagues on the same case who read it too.")
+
+
+@router.post("/disclosures/", response={201: DisclosureOut, **ERRORS}, summary="Request a disclosure from the other agency (Idempotency-Key)")
+def request_disclosure(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    require_case_role(user, "request form")
+    require(user, RecordType.DISCLOSURE, Action.CREATE)
+    allowed = record_types_requestable_by(_agency(user).kind)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        registered, shift = _chosen(user, payload.record_type, allowed, payload.encounter)
+        form = RequestForm(form_data(payload.dict()), user=user, registered=registered, shift=shift)
+        data = cleaned(form)
+        try:
+            made = actions.do_request_disclosure(
+                owning_agency=data["owning_agency"], record_type=registered.record_type, fields=data["field_names"],
+                purpose=data["purpose"], encounter=data.get("encounter"), case_number=data.get("case_number", ""),
+                offence=data.get("offence"), colleagues_named=data["colleagues"], acting_user=user,
+            )
+        except ValidationError as exc:
+            raise action_refused(form, exc, RENAME) from None
+        return 201, _json(_out(made))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+class OralIn(Schema):
+    record_type: str = Field(max_length=32, description="The kind of your agency's record that was told.")
+    requesting_agency: int | None = Field(None, ge=1, le=MAX_ID, description="The agency told; left out when there is only one.")
+    recipients: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(max_length=50, description="The persons told: they, and nobody else of their agency, read it.")
+    recipient_name: str = Field("", max_length=200)
+    valid_until: dt.date | None = None
+    occurred_at: dt.datetime = Field(description="When it was said.")
+    encounter: int | None = Field(None, ge=1, le=MAX_ID, description="The encounter the record is about.")
+    case_number: str = Field("", max_length=24)
+    record: int | None = Field(None, ge=1, le=MAX_ID, description="Your agency's record, named directly or chosen among several that match.")
+    field_names: list[Annotated[str, Field(max_length=64)]] = Field(max_length=50, description="The fields told.")
+    legal_basis: int = Field(ge=1, le=MAX_ID, description="The legal basis's id.")
+    offence: int | None = Field(None, ge=1, le=MAX_ID)
+    purpose: str = Field(max_length=2000, description="What it was needed for.")
+    assessment: str = Field(max_length=4000, description="Why the disclosure was allowed, as assessed when it was made.")
+
+
+@router.post("/oral-disclosures/", response={201: DisclosureOut, **ERRORS}, summary="Record a disclosure your agency made orally (Idempotency-Key)")
+def record_oral_disclosure(request: HttpRequest, payload: OralIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    require_case_role(user, "oral form")
+    require(user, RecordType.DISCLOSURE, Action.CREATE)
+    agency = _agency(user)
+    allowed = record_types_owned_by(agency.kind)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        registered, shift = _chosen(user, payload.record_type, allowed, payload.encounter, payload.record)
+        direct = owner_record(user, registered.record_type, agency, payload.record) if payload.record else None
+        form = OralForm(
+            form_data(payload.dict()), user=user, registered=registered, shift=shift,
+            records=_record_choices(registered, [direct]) if direct else None,
+        )
+        data = cleaned(form)
+        record_id, _matches = _oral_record(user, agency, registered, form)
+        if record_id is None:
+            raise refused(form)
+        try:
+            made = actions.do_record_oral_disclosure(
+                requesting_agency=data["requesting_agency"], record_type=registered.record_type, record_id=record_id,
+                fields=data["field_names"], legal_basis=data["legal_basis"], assessment=data["assessment"],
+                purpose=data["purpose"], occurred_at=data["occurred_at"], encounter=data.get("encounter"),
+                offence=data.get("offence"), recipient_name=data["recipient_name"], recipients=data["recipients"],
+                valid_until=data["valid_until"], acting_user=user,
+            )
+        except ValidationError as exc:
+            raise action_refused(form, exc, RENAME) from None
+        return 201, _json(_out(made))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)

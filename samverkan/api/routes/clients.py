@@ -1,0 +1,255 @@
+"""Social services' clients: creating one, and what is recorded on them (support, referrals, consent).
+
+The same doors as the client pages (``support.views``): the role's permission first
+(``require``: 403 for a role that may not write), the client through
+``access_client_for_user`` for a change (hidden and missing both 404), the page's own form
+for validation and the page's own ``do_*`` action to write. Reads stay at
+``/records/client/`` and its kin, through the gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Path, Router, Schema, Status
+
+from samverkan.accounts.access import require
+from samverkan.accounts.models import User
+from samverkan.accounts.policy import Action, RecordType
+from samverkan.api import idempotency
+from samverkan.api.errors import ERRORS
+from samverkan.api.paging import MAX_ID
+from samverkan.api.security import caller
+from samverkan.api.writes import action_refused, cleaned, form_data
+from samverkan.support import actions
+from samverkan.support.access import access_client_for_user, access_consent_for_user
+from samverkan.support.forms import ClientCreateForm, ConsentForm, ReferralForm, SupportActionForm
+from samverkan.support.models import (
+    Client,
+    Consent,
+    ConsentGiver,
+    ConsentScope,
+    IdentifierKind,
+    Referral,
+    SupportAction,
+    SupportActionKind,
+)
+
+router = Router(tags=["clients"])
+ClientId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ConsentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# The pages' renames of an action's field names to the form's.
+IDENTIFIER_RENAME = {"value": "identifier", "kind": "identifier_kind"}
+
+
+def _json(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
+    """A body as JSON, the form an idempotent create keeps to answer a retry with."""
+    return schema.model_validate(data).model_dump(mode="json")
+
+
+# --- Clients ------------------------------------------------------------------------------
+
+
+class ClientIn(Schema):
+    pseudonym: str = Field(max_length=100, description="What you call the person in your work.")
+    identifier_kind: IdentifierKind = IdentifierKind.NONE
+    identifier: str = Field("", max_length=100, description="YYYYMMDD-NNNN or YYMMDD-NNNN; empty for 'none known'.")
+    issuer: str = Field("", max_length=100, description="For a reserve number: the region, municipality or agency.")
+    stated_age: int | None = Field(None, ge=0, le=130)
+    language: str = Field("", max_length=100)
+    contact: str = Field("", max_length=200, description="How to reach the person, briefly.")
+    protected_identity: bool = False
+
+
+class ClientOut(Schema):
+    id: int = Field(description="Read the client at /records/client/{id}/.")
+    pseudonym: str
+    protected_identity: bool
+
+
+@router.post(
+    "/clients/", response={200: ClientOut, 201: ClientOut, **ERRORS},
+    summary="Create a client, or find the one with this identity number (Idempotency-Key)",
+)
+def create_client(request: HttpRequest, payload: ClientIn) -> Status[dict[str, Any]]:
+    """201 with a new client; 200 with your agency's client who already has this identity number, as the page."""
+    user = caller(request)
+    require(user, RecordType.CLIENT, Action.CREATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = ClientCreateForm(form_data(payload.dict()))
+        data = cleaned(form)
+        ident = data["clean_identifier"]
+        try:
+            client, created = actions.do_create_client(
+                pseudonym=data["pseudonym"], identifier_kind=ident.kind, identifier_value=ident.value,
+                identifier_issuer=ident.issuer, stated_age=data["stated_age"], language=data["language"],
+                contact=data["contact"], protected_identity=data["protected_identity"], acting_user=user,
+            )
+        except ValidationError as exc:
+            raise action_refused(form, exc, IDENTIFIER_RENAME) from None
+        out = {"id": client.pk, "pseudonym": client.pseudonym, "protected_identity": client.protected_identity}
+        return (201 if created else 200), _json(ClientOut, out)
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+# --- What is recorded on a client ---------------------------------------------------------
+
+
+def _on_client(
+    request: HttpRequest, client_id: int, record: RecordType, action: Action,
+    make_form: Callable[[Client], forms.Form], write: Callable[[Client, dict[str, Any], User], Any],
+    out: Callable[[Any], dict[str, Any]],
+) -> Status[dict[str, Any]]:
+    """As the client page's forms (``support.views._client_write``): the permission, the client
+    to change, the page's form, the page's action; once per Idempotency-Key."""
+    user = caller(request)
+    require(user, record, action)
+    client = access_client_for_user(user, client_id, action=Action.UPDATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = make_form(client)
+        data = cleaned(form)
+        try:
+            made = write(client, data, user)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, out(made)
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+def _today_unless(values: dict[str, Any], name: str) -> dict[str, Any]:
+    data = form_data(values)
+    data.setdefault(name, timezone.localdate())
+    return data
+
+
+class SupportActionIn(Schema):
+    kind: SupportActionKind = Field(description="What was done.")
+    happened_on: dt.date | None = Field(None, description="When; today if left out.")
+    encounter: Id | None = Field(None, description="One of the client's own encounters.")
+    note: str = Field("", max_length=2000)
+
+
+class SupportActionOut(Schema):
+    id: int
+    client: int
+    kind: str
+    happened_on: dt.date
+    encounter: int | None
+    note: str
+
+
+def _support_action(made: SupportAction) -> dict[str, Any]:
+    return _json(SupportActionOut, {
+        "id": made.pk, "client": made.client_id, "kind": made.kind, "happened_on": made.happened_on,
+        "encounter": made.encounter_id, "note": made.note,
+    })
+
+
+@router.post(
+    "/clients/{client_id}/support-actions/", response={201: SupportActionOut, **ERRORS},
+    summary="Record support given to a client (Idempotency-Key)",
+)
+def record_support_action(request: HttpRequest, client_id: ClientId, payload: SupportActionIn) -> Status[dict[str, Any]]:
+    return _on_client(
+        request, client_id, RecordType.SUPPORT_ACTION, Action.CREATE,
+        lambda client: SupportActionForm(_today_unless(payload.dict(), "happened_on"), client=client),
+        lambda client, data, user: actions.do_record_support_action(client, acting_user=user, **data),
+        _support_action,
+    )
+
+
+class ReferralIn(Schema):
+    unit: Id = Field(description="A support unit open to your agency that serves the client.")
+    sent_on: dt.date | None = Field(None, description="When; today if left out.")
+    note: str = Field("", max_length=2000)
+
+
+class ReferralOut(Schema):
+    id: int
+    client: int
+    unit: int
+    status: str
+    sent_on: dt.date
+    note: str
+
+
+def _referral(made: Referral) -> dict[str, Any]:
+    return _json(ReferralOut, {
+        "id": made.pk, "client": made.client_id, "unit": made.unit_id, "status": made.status,
+        "sent_on": made.sent_on, "note": made.note,
+    })
+
+
+@router.post(
+    "/clients/{client_id}/referrals/", response={201: ReferralOut, **ERRORS},
+    summary="Refer a client to a support unit (Idempotency-Key)",
+)
+def refer(request: HttpRequest, client_id: ClientId, payload: ReferralIn) -> Status[dict[str, Any]]:
+    return _on_client(
+        request, client_id, RecordType.REFERRAL, Action.CREATE,
+        lambda client: ReferralForm(_today_unless(payload.dict(), "sent_on"), client=client),
+        lambda client, data, user: actions.do_refer(client, acting_user=user, **data),
+        _referral,
+    )
+
+
+class ConsentIn(Schema):
+    scope: ConsentScope = Field(description="What the consent covers.")
+    detail: str = Field("", max_length=300, description="Which unit or what information; required for 'other'.")
+    given_by: ConsentGiver
+    given_on: dt.date | None = Field(None, description="When; today if left out.")
+
+
+class ConsentOut(Schema):
+    id: int
+    client: int
+    scope: str
+    detail: str
+    given_by: str
+    given_on: dt.date
+    withdrawn_at: dt.datetime | None
+
+
+def _consent(made: Consent) -> dict[str, Any]:
+    return _json(ConsentOut, {
+        "id": made.pk, "client": made.client_id, "scope": made.scope, "detail": made.detail,
+        "given_by": made.given_by, "given_on": made.given_on, "withdrawn_at": made.withdrawn_at,
+    })
+
+
+@router.post(
+    "/clients/{client_id}/consents/", response={201: ConsentOut, **ERRORS},
+    summary="Record a client's consent (Idempotency-Key)",
+)
+def record_consent(request: HttpRequest, client_id: ClientId, payload: ConsentIn) -> Status[dict[str, Any]]:
+    return _on_client(
+        request, client_id, RecordType.CLIENT, Action.UPDATE,
+        lambda client: ConsentForm(_today_unless(payload.dict(), "given_on"), client=client),
+        lambda client, data, user: actions.do_record_consent(client, acting_user=user, **data),
+        _consent,
+    )
+
+
+@router.post(
+    "/consents/{consent_id}/withdraw/", response={200: ConsentOut, **ERRORS},
+    summary="Withdraw a client's consent",
+)
+def withdraw_consent(request: HttpRequest, consent_id: ConsentId) -> dict[str, Any]:
+    """As the page: withdrawing a withdrawn consent changes nothing and answers it as it is."""
+    user = caller(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    consent = access_consent_for_user(user, consent_id)
+    return _consent(actions.do_withdraw_consent(consent, acting_user=user))
