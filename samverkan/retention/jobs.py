@@ -47,12 +47,11 @@ def purge_expired(job: Job, progress: Progress) -> JobOutcome:
 
 def summary(result: Result) -> list[str]:
     """One line per rule, in the job's language: what went (or would go), what was kept, the source."""
-    from samverkan.retention.models import Disposal
-    from samverkan.retention.purge import IMPORT_LOG
+    from samverkan.retention.models import Disposal, record_type_label
 
     out = []
     for p in result.planned:
-        what = _("Imports' logs of skipped records") if p.record_type == IMPORT_LOG else RecordType(p.record_type).label
+        what = record_type_label(p.record_type)
         count = len(p.ids) if result.dry_run else result.done.get((p.record_type, p.disposal), 0)
         values = {
             "what": what, "disposal": str(Disposal(p.disposal).label).lower(), "count": count,
@@ -68,7 +67,7 @@ def summary(result: Result) -> list[str]:
         for (record_type, disposal), count in sorted(result.done.items()):
             if (record_type, disposal) not in listed:
                 out.append(_("%(what)s: %(disposal)s %(count)s, with the records they belong to") % {
-                    "what": RecordType(record_type).label if record_type in RecordType.values else record_type,
+                    "what": record_type_label(record_type),
                     "disposal": str(Disposal(disposal).label).lower(), "count": count,
                 })
         out.append(_("Audit events redacted: %(count)s") % {"count": result.redacted})

@@ -48,6 +48,17 @@ class RuleQuerySet(models.QuerySet["RetentionRule"]):
         )
 
 
+def record_type_label(record_type: str) -> str:
+    """A rule's record type in the user's language: the policy's record types, and the parts
+    of a record with a rule of their own (a client's consents, an import's log)."""
+    parts = {"consent": _("Consent"), "intel_import": _("Imports' logs of skipped records")}
+    if record_type in parts:
+        return str(parts[record_type])
+    if record_type in RecordType.values:
+        return str(RecordType(record_type).label)
+    return record_type
+
+
 class RetentionRule(models.Model):
     agency_kind = models.CharField(_("kind of agency"), max_length=32, choices=AgencyKind.choices)
     record_type = models.CharField(_("record type"), max_length=32, choices=RecordType.choices)
@@ -76,6 +87,9 @@ class RetentionRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_kind} {self.record_type}: {self.disposal} after {self.years} years"
+
+    def get_record_type_display(self) -> str:
+        return record_type_label(self.record_type)
 
     def expiry_cutoff(self, as_of: dt.date) -> dt.date | None:
         """Records whose time runs from before this day have expired on ``as_of``."""

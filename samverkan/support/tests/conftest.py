@@ -35,8 +35,9 @@ Login = Callable[[User], HttpClient]
 
 
 @pytest.fixture
-def units(db: None) -> None:
-    # Seeded by the migration; again here in case a transactional test flushed the database.
+def units(personas: dict[str, User]) -> None:
+    # Seeded by the migration; again here in case a transactional test flushed the database
+    # (after the personas, whose agencies own some of the units).
     seed_support_units()
 
 
