@@ -88,7 +88,9 @@ class RetentionRule(models.Model):
     def __str__(self) -> str:
         return f"{self.agency_kind} {self.record_type}: {self.disposal} after {self.years} years"
 
-    def get_record_type_display(self) -> str:
+    @property
+    def record_label(self) -> str:
+        """The record type in the user's language, also for a part of a record (a consent)."""
         return record_type_label(self.record_type)
 
     def expiry_cutoff(self, as_of: dt.date) -> dt.date | None:
