@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
@@ -53,8 +54,15 @@ def test_a_coordinator_opens_the_map_without_tiles(
         clusters.first.click()  # zooms in (or spreads the markers out)
     marker = page.locator(".map-marker--venues").first
     expect(marker).to_be_visible()
-    marker.click()
     popup = page.locator(".leaflet-popup-content")
+    # A click during the cluster's zoom animation can land before the marker settles: again.
+    for _attempt in range(3):
+        marker.click()
+        try:
+            popup.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     expect(popup).to_be_visible()
     link = popup.get_by_role("link")
     href = link.get_attribute("href") or ""

@@ -52,8 +52,12 @@ def test_a_client_is_found_by_a_search_not_a_dropdown(
     expect(picker.locator(".picker__option")).to_have_count(1)
     # Enter searches; it does not send the form.
     search.press("Enter")
+    # The search that Enter sent answers with the same list, swapped in: choose after it.
+    page.wait_for_load_state("networkidle")
     expect(picker.locator(".picker__option")).to_have_count(1)
-    picker.get_by_role("radio", name="Ungdomen").check()
+    chosen = picker.get_by_role("radio", name="Ungdomen")
+    chosen.check()
+    expect(chosen).to_be_checked()
     page.get_by_role("button", name=ui_text("sv", "Link to client")).click()
     expect(page.locator("main")).to_contain_text(ui_text("sv", "The report was linked to the client."))
     assert ConcernClientLink.objects.get(report=report).client.pseudonym == "Ungdomen"
