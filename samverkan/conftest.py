@@ -32,13 +32,6 @@ def _job_files_in_tmp(settings: pytest.FixtureRequest, tmp_path_factory: pytest.
     settings.SAMVERKAN_JOB_FILES_DIR = tmp_path_factory.mktemp("job-files")  # type: ignore[attr-defined]
 
 
-@pytest.fixture(autouse=True)
-def _linkage_cache_in_tmp(settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Each test process unpacks linkage runs in its own folder: parallel workers and runs have
-    in-memory databases of the same name, and would otherwise remove each other's."""
-    settings.SAMVERKAN_LINKAGE_CACHE_DIR = str(tmp_path_factory.getbasetemp() / "linkage")  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def personas(db: None) -> dict[str, User]:
     """Every persona of ``samverkan.demo.personas`` by username, password ``PASSWORD``."""
