@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.accounts.models import Agency, AgencyKind
 from samverkan.accounts.policy import RecordType
+from samverkan.legal.models import DatedQuerySet
 
 
 class Disposal(models.TextChoices):
@@ -41,11 +42,8 @@ class RunsFrom(models.TextChoices):
     NEVER = "never", _("Not purged")
 
 
-class RuleQuerySet(models.QuerySet["RetentionRule"]):
-    def in_force(self, day: dt.date) -> RuleQuerySet:
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
+class RuleQuerySet(DatedQuerySet["RetentionRule"]):
+    """``valid_on(day)``: the rules in force on that day."""
 
 
 def record_type_label(record_type: str) -> str:
@@ -107,11 +105,8 @@ class ExemptionKind(models.TextChoices):
     BORN_ON_DAYS = "born_on_days", _("Persons born on these days of a month")
 
 
-class ExemptionQuerySet(models.QuerySet["RetentionExemption"]):
-    def in_force(self, day: dt.date) -> ExemptionQuerySet:
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
+class ExemptionQuerySet(DatedQuerySet["RetentionExemption"]):
+    """``valid_on(day)``: the exemptions in force on that day."""
 
 
 class RetentionExemption(models.Model):

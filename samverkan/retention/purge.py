@@ -137,7 +137,7 @@ def _latest(*values: Any) -> dt.datetime | None:
 
 
 def _rules(as_of: dt.date, kind: str) -> dict[str, RetentionRule]:
-    return {r.record_type: r for r in RetentionRule.objects.in_force(as_of).filter(agency_kind=kind)}
+    return {r.record_type: r for r in RetentionRule.objects.valid_on(as_of).filter(agency_kind=kind)}
 
 
 def _held(record_type: str, agencies: Iterable[Agency]) -> set[int]:
@@ -201,7 +201,7 @@ def _plan_clients(as_of: dt.date, agencies: list[Agency], rules: dict[str, Reten
         ids = _held(record_type, agencies)
         if ids:
             held |= set(model.objects.filter(pk__in=ids).values_list("client_id", flat=True))
-    exemptions = list(RetentionExemption.objects.in_force(as_of).filter(agency_kind=AgencyKind.SOCIAL_SERVICES, record_type=RT.CLIENT))
+    exemptions = list(RetentionExemption.objects.valid_on(as_of).filter(agency_kind=AgencyKind.SOCIAL_SERVICES, record_type=RT.CLIENT))
     exempt: set[int] = set()
     if exemptions:
         for ident in ClientIdentifier.objects.filter(client_id__in=expired, birth_date__isnull=False):

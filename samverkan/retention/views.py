@@ -28,8 +28,8 @@ def rules(request: HttpRequest) -> HttpResponse:
     require_list(user, RecordType.RETENTION_RULE)
     today = timezone.localdate()
     kind = user.agency.kind if user.agency else ""
-    in_force = RetentionRule.objects.in_force(today).filter(agency_kind=kind).order_by("record_type")
-    exemptions = RetentionExemption.objects.in_force(today).filter(agency_kind=kind)
+    in_force = RetentionRule.objects.valid_on(today).filter(agency_kind=kind).order_by("record_type")
+    exemptions = RetentionExemption.objects.valid_on(today).filter(agency_kind=kind)
     do_record_event(user=user, action=AuditAction.LIST, record_type=RecordType.RETENTION_RULE, detail="rules in force")
     return render(
         request,

@@ -44,7 +44,7 @@ def _world(personas: dict[str, User]) -> World:
 
 def test_the_new_rules_are_seeded_with_their_sources_to_be_confirmed() -> None:
     seed_retention_rules()  # the migration's rows are gone after another test flushed the database
-    rules = RetentionRule.objects.in_force(dt.date(2026, 1, 1))
+    rules = RetentionRule.objects.valid_on(dt.date(2026, 1, 1))
     report = rules.get(agency_kind="social_services", record_type="child_concern_report")
     assert (report.years, report.disposal) == (5, Disposal.ANONYMISE)
     for kind in ("social_services", "police"):

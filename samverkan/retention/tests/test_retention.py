@@ -47,7 +47,7 @@ def make_client(worker: User, pseudonym: str, number: str = "") -> Client:
 
 
 def test_the_default_rules_are_seeded_with_their_sources_to_be_confirmed(personas: dict[str, User]) -> None:
-    rules = RetentionRule.objects.in_force(dt.date(2026, 1, 1))
+    rules = RetentionRule.objects.valid_on(dt.date(2026, 1, 1))
     client = rules.get(agency_kind="social_services", record_type="client")
     assert (client.years, client.runs_from, client.disposal) == (5, "last_entry", Disposal.ANONYMISE)
     assert "12 kap. 1 §" in client.source
