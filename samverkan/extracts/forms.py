@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from samverkan.extracts.models import SubjectKind
 from samverkan.extracts.provisions import provisions_for
-from samverkan.lib.identity import RESERVE_MAX_LENGTH
-from samverkan.support.identifiers import ISSUER_MAX_LENGTH, clean_identifier
+from samverkan.support.forms import identity_number_field, issuer_field
+from samverkan.support.identifiers import clean_identifier
 
 
 class DateInput(forms.DateInput):
@@ -35,18 +35,8 @@ class ExtractRequestForm(forms.Form):
     """Who asks: the person's typed identity number, and when the request came in."""
 
     kind = forms.ChoiceField(label=_("Kind of identity number"), choices=SubjectKind.choices)
-    identifier = forms.CharField(
-        label=_("Identity number"),
-        max_length=RESERVE_MAX_LENGTH + 10,
-        help_text=_("YYYYMMDD-NNNN or YYMMDD-NNNN."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    issuer = forms.CharField(
-        label=_("Issued by"),
-        required=False,
-        max_length=ISSUER_MAX_LENGTH,
-        help_text=_("For a reserve number: the region, municipality or agency."),
-    )
+    identifier = identity_number_field(required=True)
+    issuer = issuer_field()
     received_on = forms.DateField(label=_("Request received"), initial=_today, widget=DateInput())
 
     def clean_received_on(self) -> dt.date:

@@ -26,6 +26,26 @@ from samverkan.support.models import (
 )
 
 
+def identity_number_field(*, required: bool) -> forms.CharField:
+    """A typed identity number as a person gives it (personnummer, samordningsnummer, reserve)."""
+    return forms.CharField(
+        label=_("Identity number"),
+        required=required,
+        max_length=RESERVE_MAX_LENGTH + 10,
+        help_text=_("YYYYMMDD-NNNN or YYMMDD-NNNN."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+def issuer_field() -> forms.CharField:
+    """Who issued a reserve number."""
+    return forms.CharField(
+        label=_("Issued by"),
+        required=False,
+        max_length=ISSUER_MAX_LENGTH,
+        help_text=_("For a reserve number: the region, municipality or agency."),
+    )
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -61,19 +81,8 @@ class IdentifierFieldsMixin(forms.Form):
         ],
         initial=IdentifierKind.NONE,
     )
-    identifier = forms.CharField(
-        label=_("Identity number"),
-        required=False,
-        max_length=RESERVE_MAX_LENGTH + 10,
-        help_text=_("YYYYMMDD-NNNN or YYMMDD-NNNN."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    issuer = forms.CharField(
-        label=_("Issued by"),
-        required=False,
-        max_length=ISSUER_MAX_LENGTH,
-        help_text=_("For a reserve number: the region, municipality or agency."),
-    )
+    identifier = identity_number_field(required=False)
+    issuer = issuer_field()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
