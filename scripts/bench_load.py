@@ -141,7 +141,7 @@ def prepare(out: Path) -> None:
                     shift=shift, user=user, agency_id=membership.agency_id, role=membership.role,
                     checked_in_at=now - dt.timedelta(hours=1),
                 )
-            shifts.append({"id": shift.pk, "venues": [v.pk for v in planned], "staff": [u.username for u in staff]})
+            shifts.append({"id": shift.pk, "area": shift.area_id, "venues": [v.pk for v in planned], "staff": [u.username for u in staff]})
 
         # Signed in beforehand, as the login (password, then the second factor outside demo
         # mode) would leave them: Argon2's deliberate cost, 67 times at once, is not the load

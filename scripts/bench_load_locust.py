@@ -246,6 +246,7 @@ class ApiClient(HttpUser):
         now = dt.datetime.now(dt.UTC)
         known: dict[str, Any] = {
             "role": "other", "age_band": "adult", "venue": self.shift["venues"][0], "venue_id": self.shift["venues"][0],
+            "area": self.shift["area"],
             "basis": "outreach", "starts_at": (now + dt.timedelta(days=1)).isoformat(),
             "ends_at": (now + dt.timedelta(days=1, hours=4)).isoformat(), "briefing": "Belastningstest",
         }
