@@ -10,7 +10,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import Collaboration, User
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.legal.models import LegalBasis, Offence
@@ -23,6 +23,7 @@ from samverkan.support.reference import seed_support_units
 from samverkan.tests.common import _english as _english
 from samverkan.tests.common import login as login
 from samverkan.tests.common import personnummer as personnummer
+from samverkan.tests.common import record_encounter, started_shift
 from samverkan.tests.common import years_ago as years_ago
 
 Login = Callable[[User], HttpClient]
@@ -80,19 +81,7 @@ def venue(officer: User, stockholm: Collaboration) -> Venue:
 def shift(
     officer: User, worker: User, stockholm: Collaboration, venue: Venue, reference: None
 ) -> Shift:
-    start = timezone.now() - dt.timedelta(hours=3)
-    shift = ops.do_create_shift(
-        collaboration=stockholm,
-        area=Area.objects.get(code="lpo-farsta"),
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=6),
-        basis="outreach",
-        planned_venues=[venue],
-        acting_user=officer,
-    )
-    for user in (officer, worker):
-        ops.do_add_participant(shift, user=user, acting_user=officer)
-    return ops.do_start_shift(shift, acting_user=officer)
+    return started_shift(stockholm, venue, planner=officer, staff=[officer, worker], hours_ago=3)
 
 
 EncounterFactory = Callable[..., Encounter]
@@ -103,15 +92,9 @@ def encounter(shift: Shift, venue: Venue, officer: User) -> EncounterFactory:
     """``encounter(role="exploited", age_band="adult")`` → a new encounter on the shift."""
 
     def make(role: str = "exploited", age_band: str = "adult", minutes_ago: int = 60) -> Encounter:
-        found, _ = ops.do_record_encounter(
-            shift,
-            role=role,
-            age_band=age_band,
-            venue=venue,
-            acting_user=officer,
-            occurred_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        return record_encounter(
+            shift, venue, officer, role=role, age_band=age_band, minutes_ago=minutes_ago
         )
-        return found
 
     return make
 
