@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from django.test import Client as HttpClient
@@ -196,3 +197,65 @@ def give_purpose(http: HttpClient, record_type: str, pk: int, purpose: str = "Ut
         reverse("sharing:purpose"), {"record_type": record_type, "record": pk, "purpose": purpose}
     )
     assert response.status_code == 302, response.content.decode()[:500]
+
+
+class Scene:
+    """The people, reference data and makers most sharing tests use, as one fixture.
+
+    ``scene.officer`` (polis.inre), ``scene.worker`` (soc.handlaggare), ``scene.utredare`` and
+    ``scene.analytiker`` (two more police users of the region); ``scene.bases`` and
+    ``scene.offences`` by key; ``scene.encounter(...)``, ``scene.make_client(...)`` and
+    ``scene.make_report(...)`` as the fixtures of those names. Each is the fixture itself,
+    made when first used, so a test makes no more than it reads.
+    """
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    def _fixture(self, name: str) -> Any:
+        return self._request.getfixturevalue(name)
+
+    @property
+    def officer(self) -> User:
+        return cast(User, self._fixture("officer"))
+
+    @property
+    def worker(self) -> User:
+        return cast(User, self._fixture("worker"))
+
+    @property
+    def utredare(self) -> User:
+        return cast(User, self._fixture("personas")["polis.utredare"])
+
+    @property
+    def analytiker(self) -> User:
+        return cast(User, self._fixture("personas")["polis.analytiker"])
+
+    @property
+    def bases(self) -> dict[str, LegalBasis]:
+        return cast(dict[str, LegalBasis], self._fixture("bases"))
+
+    @property
+    def offences(self) -> dict[str, Offence]:
+        return cast(dict[str, Offence], self._fixture("offences"))
+
+    @property
+    def shift(self) -> Shift:
+        return cast(Shift, self._fixture("shift"))
+
+    @property
+    def encounter(self) -> EncounterFactory:
+        return cast(EncounterFactory, self._fixture("encounter"))
+
+    @property
+    def make_client(self) -> ClientFactory:
+        return cast(ClientFactory, self._fixture("make_client"))
+
+    @property
+    def make_report(self) -> ReportFactory:
+        return cast(ReportFactory, self._fixture("make_report"))
+
+
+@pytest.fixture
+def scene(request: pytest.FixtureRequest) -> Scene:
+    return Scene(request)
