@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -277,6 +278,17 @@ class ActivationCode(models.Model):
 
     def __str__(self) -> str:
         return f"activation code of {self.user_id}, valid until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+def withdraw_once(record: Any, user: User) -> bool:
+    """Record that ``user`` withdrew ``record`` (a consent) now: its ``withdrawn_at`` and
+    ``withdrawn_by``. A record already withdrawn stays as it was, and the answer is False."""
+    if record.withdrawn_at is not None:
+        return False
+    record.withdrawn_at = timezone.now()
+    record.withdrawn_by = user
+    record.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return True
 
 
 @overload

@@ -21,7 +21,7 @@ from samverkan.intel.models import (
     TipStatus,
     Urgency,
 )
-from samverkan.operations.forms import DateTimeLocalInput, _areas_for
+from samverkan.operations.forms import DateTimeLocalInput, _areas_for, ends_after_start
 from samverkan.operations.models import Operation, Shift, ShiftStatus, Venue, VenueKind
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -168,11 +168,7 @@ class ShiftPlanForm(forms.Form):
         self.fields["area"].queryset = _areas_for(user)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        starts, ends = data.get("starts_at"), data.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", _("The shift must end after it starts."))
-        return data
+        return ends_after_start(self, super().clean() or {})
 
 
 class TipShiftForm(ShiftPlanForm):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.access import require
-from samverkan.accounts.models import Collaboration, User
+from samverkan.accounts.models import Collaboration, User, withdraw_once
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
@@ -478,12 +478,8 @@ def do_withdraw_suspect_consent(consent: SuspectConsent, *, acting_user: User) -
     """The consent no longer holds from now; it stays on record. Repeating it changes nothing."""
     locked_suspect = _writable_suspect(consent.suspect, acting_user)
     locked = SuspectConsent.objects.select_for_update().get(pk=consent.pk, suspect=locked_suspect)
-    if locked.withdrawn_at is not None:
-        return locked
-    locked.withdrawn_at = timezone.now()
-    locked.withdrawn_by = acting_user
-    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    audit_record(
-        acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked_suspect, f"consent withdrawn: {locked.pk}"
-    )
+    if withdraw_once(locked, acting_user):
+        audit_record(
+            acting_user, AuditAction.UPDATE, RecordType.SUSPECT, locked_suspect, f"consent withdrawn: {locked.pk}"
+        )
     return locked

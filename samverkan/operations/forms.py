@@ -47,6 +47,14 @@ def _areas_for(user: User) -> Any:
     return Area.objects.filter(agency__in=agencies).exclude(kind=AreaKind.POLICE_DISTRICT).order_by("kind", "name")
 
 
+def ends_after_start(form: forms.BaseForm, data: dict[str, Any]) -> dict[str, Any]:
+    """A shift's planned end must come after its start: the error goes on ``ends_at``."""
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if starts and ends and ends <= starts:
+        form.add_error("ends_at", _("The shift must end after it starts."))
+    return data
+
+
 class ShiftForm(forms.ModelForm[Shift]):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
@@ -69,11 +77,7 @@ class ShiftForm(forms.ModelForm[Shift]):
         self.instance.collaboration = collaboration
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        starts, ends = data.get("starts_at"), data.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", _("The shift must end after it starts."))
-        return data
+        return ends_after_start(self, super().clean() or {})
 
 
 class CancelForm(forms.Form):
@@ -116,7 +120,18 @@ class ParticipantForm(forms.Form):
         self.fields["user"].label_from_instance = lambda u: f"{u.display_name} – {u.membership_record.get_role_display()}, {u.membership_record.agency.name}"  # type: ignore[attr-defined]
 
 
-class EncounterForm(forms.Form):
+class _OnShiftForm(forms.Form):
+    """A form filled in on a shift: a ``venue`` among the shift's, and an ``idempotency_key``
+    that makes the same form sent twice one write."""
+
+    def __init__(self, *args: Any, shift: Shift, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = shift_venues(shift, user)  # type: ignore[attr-defined]
+
+
+class EncounterForm(_OnShiftForm):
     """The field form: a handful of taps on a phone."""
 
     role = forms.ChoiceField(label=_("Who"), choices=EncounterRole.choices, widget=forms.RadioSelect)
@@ -134,11 +149,8 @@ class EncounterForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, shift: Shift, user: User, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
-        super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = shift_venues(shift, user)  # type: ignore[attr-defined]
-        if "venue" not in kwargs["initial"]:
+        super().__init__(*args, shift=shift, user=user, **kwargs)
+        if "venue" not in self.initial:
             self.initial["venue"] = current_venue(shift, user)
 
 
@@ -174,7 +186,7 @@ class EncounterCorrectionForm(forms.Form):
         self.fields["venue"].queryset = shift_venues(encounter.shift, user)  # type: ignore[attr-defined]
 
 
-class VenueVisitForm(forms.Form):
+class VenueVisitForm(_OnShiftForm):
     """A visit on the phone: the venue, what was found, and a tap."""
 
     venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), empty_label=None)
@@ -185,12 +197,6 @@ class VenueVisitForm(forms.Form):
     )
     left_at = forms.DateTimeField(label=_("Left"), required=False, widget=DateTimeLocalInput(), input_formats=TIME_FORMATS)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, shift: Shift, user: User, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4())
-        super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = shift_venues(shift, user)  # type: ignore[attr-defined]
 
 
 class VenueVisitCorrectionForm(forms.Form):

@@ -206,6 +206,11 @@ def _audit_delivery(acting_user: User, disclosure: Disclosure, record_type: str,
     audit_record(acting_user, AuditAction.DISCLOSE, record_type, record_id, detail, disclosure.purpose)
 
 
+def _offence_for(registered: Disclosable[Any], offence: Offence | None) -> Offence | None:
+    """The offence a disclosure is for: it only counts, and is only kept, toward the police."""
+    return offence if registered.direction == Direction.TO_POLICE else None
+
+
 def _check_basis(
     basis: LegalBasis | None,
     registered: Disclosable[Any],
@@ -298,7 +303,7 @@ def do_request_disclosure(
         case_number=case_number,
         fields_requested=_clean_fields(registered, fields),
         purpose=_clean_text(purpose, "purpose", _("Say what the information is needed for.")),
-        offence=offence if registered.direction == Direction.TO_POLICE else None,
+        offence=_offence_for(registered, offence),
         requested_by=acting_user,
     )
     named_colleagues = _chosen_readers(
@@ -415,10 +420,7 @@ def do_decide_disclosure(
             )
         )
     granted = _clean_fields(registered, fields, within=locked.fields_requested)
-    if offence is None:
-        offence = locked.offence
-    if registered.direction != Direction.TO_POLICE:
-        offence = None
+    offence = _offence_for(registered, locked.offence if offence is None else offence)
     _check_basis(
         legal_basis,
         registered,
@@ -623,8 +625,7 @@ def do_record_oral_disclosure(
     )
     if not told:
         raise ValidationError({"recipients": _("Choose who was told.")}, code="required")
-    if registered.direction != Direction.TO_POLICE:
-        offence = None
+    offence = _offence_for(registered, offence)
     _check_basis(
         legal_basis,
         registered,

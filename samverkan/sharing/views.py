@@ -9,7 +9,7 @@ accepts or withdraws (403 for the other side); every write goes through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -280,6 +280,28 @@ def _for_write(request: HttpRequest, pk: int, what: str) -> tuple[User, Disclosu
     return user, disclosure
 
 
+def _written(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    done: str,
+    action: Callable[..., Disclosure],
+    *args: Any,
+    **kwargs: Any,
+) -> HttpResponse | None:
+    """Run one action for a valid form: done, say ``done`` and show the disclosure.
+
+    An action that refuses puts its errors on the form and gives None: the caller shows
+    the form again.
+    """
+    try:
+        disclosure = action(*args, **kwargs)
+    except ValidationError as exc:
+        apply_errors(form, exc, RENAME)
+        return None
+    messages.success(request, done)
+    return redirect("sharing:detail", pk=disclosure.pk)
+
+
 @require_POST
 @login_required
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
@@ -305,45 +327,42 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                actions.do_decide_disclosure(
-                    d,
-                    approve=True,
-                    record_id=data["record"],
-                    legal_basis=data["legal_basis"],
-                    fields=data["field_names"],
-                    assessment=data["assessment"],
-                    offence=data.get("offence"),
-                    recipients=data["recipients"],
-                    reach=data["reach"],
-                    valid_until=data["valid_until"],
-                    acting_user=user,
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc, RENAME)
-            else:
-                messages.success(
-                    request,
-                    _("The disclosure was approved. The requester sees it once they accept it."),
-                )
-                return redirect("sharing:detail", pk=d.pk)
+            approved = _written(
+                request,
+                form,
+                _("The disclosure was approved. The requester sees it once they accept it."),
+                actions.do_decide_disclosure,
+                d,
+                approve=True,
+                record_id=data["record"],
+                legal_basis=data["legal_basis"],
+                fields=data["field_names"],
+                assessment=data["assessment"],
+                offence=data.get("offence"),
+                recipients=data["recipients"],
+                reach=data["reach"],
+                valid_until=data["valid_until"],
+                acting_user=user,
+            )
+            if approved is not None:
+                return approved
         return _render_detail(request, user, d, status=400, approve_form=form)
     if decision == "refuse":
         form = RefuseForm(request.POST, prefix="refuse")
         if form.is_valid():
-            try:
-                actions.do_decide_disclosure(
-                    d,
-                    approve=False,
-                    refusal_kind=form.cleaned_data["refusal_kind"],
-                    reason=form.cleaned_data["reason"],
-                    acting_user=user,
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc, RENAME)
-            else:
-                messages.success(request, _("The request was refused."))
-                return redirect("sharing:detail", pk=d.pk)
+            refused = _written(
+                request,
+                form,
+                _("The request was refused."),
+                actions.do_decide_disclosure,
+                d,
+                approve=False,
+                refusal_kind=form.cleaned_data["refusal_kind"],
+                reason=form.cleaned_data["reason"],
+                acting_user=user,
+            )
+            if refused is not None:
+                return refused
         return _render_detail(request, user, d, status=400, refuse_form=form)
     messages.error(request, _("Choose to approve or to refuse."))
     return _render_detail(request, user, d, status=400)
@@ -468,26 +487,23 @@ def request_disclosure(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST, user=user, registered=registered, shift=shift)
     if form.is_valid():
         data_ = form.cleaned_data
-        try:
-            disclosure = actions.do_request_disclosure(
-                owning_agency=data_["owning_agency"],
-                record_type=registered.record_type,
-                fields=data_["field_names"],
-                purpose=data_["purpose"],
-                encounter=data_.get("encounter"),
-                case_number=data_.get("case_number", ""),
-                offence=data_.get("offence"),
-                colleagues_named=data_["colleagues"],
-                acting_user=user,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc, RENAME)
-        else:
-            messages.success(
-                request,
-                _("Your request was sent. The other agency examines it and answers here."),
-            )
-            return redirect("sharing:detail", pk=disclosure.pk)
+        sent = _written(
+            request,
+            form,
+            _("Your request was sent. The other agency examines it and answers here."),
+            actions.do_request_disclosure,
+            owning_agency=data_["owning_agency"],
+            record_type=registered.record_type,
+            fields=data_["field_names"],
+            purpose=data_["purpose"],
+            encounter=data_.get("encounter"),
+            case_number=data_.get("case_number", ""),
+            offence=data_.get("offence"),
+            colleagues_named=data_["colleagues"],
+            acting_user=user,
+        )
+        if sent is not None:
+            return sent
     context = {"form": form, "registered": registered, "shift": shift}
     return render(request, "sharing/request_form.html", context, status=400)
 
@@ -588,27 +604,27 @@ def oral(request: HttpRequest) -> HttpResponse:
             )
         if record_id is not None:
             cd = form.cleaned_data
-            try:
-                disclosure = actions.do_record_oral_disclosure(
-                    requesting_agency=cd["requesting_agency"],
-                    record_type=registered.record_type,
-                    record_id=record_id,
-                    fields=cd["field_names"],
-                    legal_basis=cd["legal_basis"],
-                    assessment=cd["assessment"],
-                    purpose=cd["purpose"],
-                    occurred_at=cd["occurred_at"],
-                    encounter=cd.get("encounter"),
-                    offence=cd.get("offence"),
-                    recipient_name=cd["recipient_name"],
-                    recipients=cd["recipients"],
-                    valid_until=cd["valid_until"],
-                    acting_user=user,
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc, RENAME)
-            else:
-                messages.success(request, _("The oral disclosure was recorded."))
-                return redirect("sharing:detail", pk=disclosure.pk)
+            recorded = _written(
+                request,
+                form,
+                _("The oral disclosure was recorded."),
+                actions.do_record_oral_disclosure,
+                requesting_agency=cd["requesting_agency"],
+                record_type=registered.record_type,
+                record_id=record_id,
+                fields=cd["field_names"],
+                legal_basis=cd["legal_basis"],
+                assessment=cd["assessment"],
+                purpose=cd["purpose"],
+                occurred_at=cd["occurred_at"],
+                encounter=cd.get("encounter"),
+                offence=cd.get("offence"),
+                recipient_name=cd["recipient_name"],
+                recipients=cd["recipients"],
+                valid_until=cd["valid_until"],
+                acting_user=user,
+            )
+            if recorded is not None:
+                return recorded
     context = {"form": form, "registered": registered, "shift": shift}
     return render(request, "sharing/oral_form.html", context, status=400)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.access import require
-from samverkan.accounts.models import Agency, User
+from samverkan.accounts.models import Agency, User, withdraw_once
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import audit_record
 from samverkan.audit.models import AuditAction
@@ -708,18 +708,14 @@ def do_record_consent(
 def do_withdraw_consent(consent: Consent, *, acting_user: User) -> Consent:
     locked = Consent.objects.select_for_update().select_related("client").get(pk=consent.pk)
     _require_own_client(acting_user, locked.client, RecordType.CLIENT, Action.UPDATE)
-    if locked.withdrawn_at is not None:
-        return locked
-    locked.withdrawn_at = timezone.now()
-    locked.withdrawn_by = acting_user
-    locked.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    audit_record(
-        acting_user,
-        AuditAction.UPDATE,
-        RecordType.CLIENT,
-        locked.client_id,
-        f"consent withdrawn: {locked.pk}",
-    )
+    if withdraw_once(locked, acting_user):
+        audit_record(
+            acting_user,
+            AuditAction.UPDATE,
+            RecordType.CLIENT,
+            locked.client_id,
+            f"consent withdrawn: {locked.pk}",
+        )
     return locked
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from samverkan.accounts.models import User
 from samverkan.conftest import login_verified
 from samverkan.lib.identity import luhn_check_digit
-from samverkan.operations.models import Encounter
+from samverkan.operations.models import Encounter, Shift
 
 Login = Callable[[User], HttpClient]
 
@@ -53,6 +53,50 @@ def login() -> Login:
         return http
 
     return _login
+
+
+def started_shift(
+    collaboration: Any, venue: Any, *, planner: User, staff: list[User], hours_ago: int
+) -> Shift:
+    """A six-hour outreach shift in Farsta at ``venue`` that began ``hours_ago`` hours ago.
+
+    Planned by ``planner``, then staffed with ``staff`` and started by the first of them,
+    all through the real actions.
+    """
+    from samverkan.accounts.models import Area
+    from samverkan.operations import actions as ops
+
+    lead = staff[0]
+    start = timezone.now() - dt.timedelta(hours=hours_ago)
+    shift = ops.do_create_shift(
+        collaboration=collaboration,
+        area=Area.objects.get(code="lpo-farsta"),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=6),
+        basis="outreach",
+        planned_venues=[venue],
+        acting_user=planner,
+    )
+    for user in staff:
+        ops.do_add_participant(shift, user=user, acting_user=lead)
+    return ops.do_start_shift(shift, acting_user=lead)
+
+
+def record_encounter(
+    shift: Shift, venue: Any, user: User, *, role: str, age_band: str, minutes_ago: int = 60
+) -> Encounter:
+    """``user`` records meeting someone at ``venue`` on the shift, ``minutes_ago`` minutes ago."""
+    from samverkan.operations import actions as ops
+
+    found, _ = ops.do_record_encounter(
+        shift,
+        role=role,
+        age_band=age_band,
+        venue=venue,
+        acting_user=user,
+        occurred_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+    )
+    return found
 
 
 def met_on_a_shift(

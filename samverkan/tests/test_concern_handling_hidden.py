@@ -24,7 +24,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from samverkan.accounts.models import Agency, Area, Collaboration, Membership, Role, User
+from samverkan.accounts.models import Agency, Collaboration, Membership, Role, User
 from samverkan.demo.reference import seed_all_reference
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport, Suspect
@@ -79,22 +79,11 @@ class World:
         self.venue, _ = ops.do_find_or_create_venue(
             collaboration=stockholm, kind="hotel", name="Hotell Kanarie", address="Provgatan 3", acting_user=officer
         )
-        start = timezone.now() - dt.timedelta(hours=2)
-        shift = ops.do_create_shift(
-            collaboration=stockholm,
-            area=Area.objects.get(code="lpo-farsta"),
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=6),
-            basis="outreach",
-            planned_venues=[self.venue],
-            acting_user=officer,
+        self.shift: Shift = common.started_shift(
+            stockholm, self.venue, planner=officer, staff=[officer, worker], hours_ago=2
         )
-        for user in (officer, worker):
-            ops.do_add_participant(shift, user=user, acting_user=officer)
-        self.shift: Shift = ops.do_start_shift(shift, acting_user=officer)
-        child, _ = ops.do_record_encounter(
-            self.shift, role="exploited", age_band="under_18", venue=self.venue, acting_user=officer,
-            occurred_at=timezone.now() - dt.timedelta(minutes=60),
+        child = common.record_encounter(
+            self.shift, self.venue, officer, role="exploited", age_band="under_18"
         )
         # Wherever the offences' reference data lives.
         offences: Any = CrimeReport._meta.get_field("offence").related_model

@@ -15,16 +15,15 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from samverkan.accounts.models import User
 from samverkan.conftest import login_verified
-from samverkan.demo.tests.test_demo_data import restore_test_database
+from samverkan.demo.tests.test_demo_data import demo_db  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_db")]
 
 # One persona of each role, of both agencies.
 PERSONAS = (
@@ -65,17 +64,6 @@ ROUTE_MODELS: tuple[tuple[str, str], ...] = (
 )
 # Path values that are not record ids.
 FIXED_VALUES = {"fmt": "csv", "app_label": "accounts", "url": "accounts/", "content_type_id": "1"}
-
-
-@pytest.fixture(scope="module")
-def demo_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    from django.test.utils import override_settings
-
-    with django_db_blocker.unblock(), override_settings(SAMVERKAN_DEMO=True):
-        call_command("load_demo", quiet_users=True, verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        restore_test_database()
 
 
 def routes() -> Iterator[tuple[str, str, list[str]]]:
@@ -143,7 +131,7 @@ def assert_not_stored(response: Any, where: str) -> None:
     assert "public" not in directives, where
 
 
-def test_every_route_forbids_caching_for_every_role(demo_db: None) -> None:
+def test_every_route_forbids_caching_for_every_role() -> None:
     users = {u.username: u for u in User.objects.filter(username__in=PERSONAS)}
     assert set(users) == set(PERSONAS)
     all_routes = list(routes())
@@ -165,7 +153,7 @@ def test_every_route_forbids_caching_for_every_role(demo_db: None) -> None:
     assert walked == len(PERSONAS) * len(all_routes)
 
 
-def test_exports_forbid_caching(demo_db: None) -> None:
+def test_exports_forbid_caching() -> None:
     auditor = User.objects.get(username="polis.granskare")
     manager = User.objects.get(username="polis.chef")
     export = login_verified(Client(), auditor).get("/logg/export/")

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from django.test import Client
 from django.utils import timezone
 
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import Collaboration, User
 from samverkan.investigations import actions
 from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.legal.models import Offence
@@ -20,6 +20,7 @@ from samverkan.operations.models import AgeBand, Encounter, EncounterRole, Shift
 from samverkan.tests.common import _english as _english
 from samverkan.tests.common import login as login
 from samverkan.tests.common import personnummer as personnummer
+from samverkan.tests.common import record_encounter, started_shift
 
 Login = Callable[[User], Client]
 
@@ -57,39 +58,19 @@ def hotel(personas: dict[str, User], stockholm: Collaboration) -> Venue:
 
 @pytest.fixture
 def shift(personas: dict[str, User], stockholm: Collaboration, hotel: Venue) -> Shift:
-    start = timezone.now() - dt.timedelta(hours=2)
-    shift = ops.do_create_shift(
-        collaboration=stockholm,
-        area=Area.objects.get(code="lpo-farsta"),
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=6),
-        basis="outreach",
-        planned_venues=[hotel],
-        acting_user=personas["polis.samordnare"],
+    return started_shift(
+        stockholm,
+        hotel,
+        planner=personas["polis.samordnare"],
+        staff=[personas["polis.inre"], personas["soc.handlaggare"]],
+        hours_ago=2,
     )
-    for username in ("polis.inre", "soc.handlaggare"):
-        ops.do_add_participant(shift, user=personas[username], acting_user=personas["polis.inre"])
-    return ops.do_start_shift(shift, acting_user=personas["polis.inre"])
-
-
-def encounter(
-    shift: Shift, venue: Venue, user: User, *, role: str, age_band: str, minutes_ago: int = 60
-) -> Encounter:
-    found, _ = ops.do_record_encounter(
-        shift,
-        role=role,
-        age_band=age_band,
-        venue=venue,
-        acting_user=user,
-        occurred_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
-    )
-    return found
 
 
 @pytest.fixture
 def seller(shift: Shift, hotel: Venue, personas: dict[str, User]) -> Encounter:
     """An adult in prostitution, met by the social worker."""
-    return encounter(
+    return record_encounter(
         shift,
         hotel,
         personas["soc.handlaggare"],
@@ -101,7 +82,7 @@ def seller(shift: Shift, hotel: Venue, personas: dict[str, User]) -> Encounter:
 @pytest.fixture
 def child(shift: Shift, hotel: Venue, personas: dict[str, User]) -> Encounter:
     """A child in prostitution (files its own child-concern report)."""
-    return encounter(
+    return record_encounter(
         shift,
         hotel,
         personas["polis.inre"],
@@ -112,7 +93,7 @@ def child(shift: Shift, hotel: Venue, personas: dict[str, User]) -> Encounter:
 
 @pytest.fixture
 def buyer(shift: Shift, hotel: Venue, personas: dict[str, User]) -> Encounter:
-    return encounter(
+    return record_encounter(
         shift, hotel, personas["polis.inre"], role=EncounterRole.BUYER, age_band=AgeBand.ADULT
     )
 

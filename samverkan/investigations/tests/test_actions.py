@@ -344,9 +344,9 @@ def test_suspect_turning_18_on_the_day_is_an_adult(personas: Personas, report: C
 def test_minor_buyer_met_on_the_shift_is_not_reported_twice(
     personas: Personas, report: CrimeReport, shift: Shift, hotel: Venue
 ) -> None:
-    from samverkan.investigations.tests.conftest import encounter
+    from samverkan.tests.common import record_encounter
 
-    met = encounter(
+    met = record_encounter(
         shift, hotel, personas["polis.inre"], role=EncounterRole.BUYER, age_band=AgeBand.UNDER_18
     )
     assert ChildConcernReport.objects.count() == 1  # filed by the encounter

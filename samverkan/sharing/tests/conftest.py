@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import Collaboration, User
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport, Suspect
 from samverkan.legal.models import LegalBasis, Offence
@@ -23,6 +24,7 @@ from samverkan.support.reference import seed_support_units
 from samverkan.tests.common import _english as _english
 from samverkan.tests.common import login as login
 from samverkan.tests.common import personnummer as personnummer
+from samverkan.tests.common import record_encounter, started_shift
 from samverkan.tests.common import years_ago as years_ago
 
 Login = Callable[[User], HttpClient]
@@ -80,19 +82,7 @@ def venue(officer: User, stockholm: Collaboration) -> Venue:
 def shift(
     officer: User, worker: User, stockholm: Collaboration, venue: Venue, reference: None
 ) -> Shift:
-    start = timezone.now() - dt.timedelta(hours=3)
-    shift = ops.do_create_shift(
-        collaboration=stockholm,
-        area=Area.objects.get(code="lpo-farsta"),
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=6),
-        basis="outreach",
-        planned_venues=[venue],
-        acting_user=officer,
-    )
-    for user in (officer, worker):
-        ops.do_add_participant(shift, user=user, acting_user=officer)
-    return ops.do_start_shift(shift, acting_user=officer)
+    return started_shift(stockholm, venue, planner=officer, staff=[officer, worker], hours_ago=3)
 
 
 EncounterFactory = Callable[..., Encounter]
@@ -103,15 +93,9 @@ def encounter(shift: Shift, venue: Venue, officer: User) -> EncounterFactory:
     """``encounter(role="exploited", age_band="adult")`` → a new encounter on the shift."""
 
     def make(role: str = "exploited", age_band: str = "adult", minutes_ago: int = 60) -> Encounter:
-        found, _ = ops.do_record_encounter(
-            shift,
-            role=role,
-            age_band=age_band,
-            venue=venue,
-            acting_user=officer,
-            occurred_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        return record_encounter(
+            shift, venue, officer, role=role, age_band=age_band, minutes_ago=minutes_ago
         )
-        return found
 
     return make
 
@@ -213,3 +197,65 @@ def give_purpose(http: HttpClient, record_type: str, pk: int, purpose: str = "Ut
         reverse("sharing:purpose"), {"record_type": record_type, "record": pk, "purpose": purpose}
     )
     assert response.status_code == 302, response.content.decode()[:500]
+
+
+class Scene:
+    """The people, reference data and makers most sharing tests use, as one fixture.
+
+    ``scene.officer`` (polis.inre), ``scene.worker`` (soc.handlaggare), ``scene.utredare`` and
+    ``scene.analytiker`` (two more police users of the region); ``scene.bases`` and
+    ``scene.offences`` by key; ``scene.encounter(...)``, ``scene.make_client(...)`` and
+    ``scene.make_report(...)`` as the fixtures of those names. Each is the fixture itself,
+    made when first used, so a test makes no more than it reads.
+    """
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self._request = request
+
+    def _fixture(self, name: str) -> Any:
+        return self._request.getfixturevalue(name)
+
+    @property
+    def officer(self) -> User:
+        return cast(User, self._fixture("officer"))
+
+    @property
+    def worker(self) -> User:
+        return cast(User, self._fixture("worker"))
+
+    @property
+    def utredare(self) -> User:
+        return cast(User, self._fixture("personas")["polis.utredare"])
+
+    @property
+    def analytiker(self) -> User:
+        return cast(User, self._fixture("personas")["polis.analytiker"])
+
+    @property
+    def bases(self) -> dict[str, LegalBasis]:
+        return cast(dict[str, LegalBasis], self._fixture("bases"))
+
+    @property
+    def offences(self) -> dict[str, Offence]:
+        return cast(dict[str, Offence], self._fixture("offences"))
+
+    @property
+    def shift(self) -> Shift:
+        return cast(Shift, self._fixture("shift"))
+
+    @property
+    def encounter(self) -> EncounterFactory:
+        return cast(EncounterFactory, self._fixture("encounter"))
+
+    @property
+    def make_client(self) -> ClientFactory:
+        return cast(ClientFactory, self._fixture("make_client"))
+
+    @property
+    def make_report(self) -> ReportFactory:
+        return cast(ReportFactory, self._fixture("make_report"))
+
+
+@pytest.fixture
+def scene(request: pytest.FixtureRequest) -> Scene:
+    return Scene(request)

@@ -21,13 +21,13 @@ from samverkan.accounts.models import User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import models as police_models
-from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.models import LegalBasis
 from samverkan.sharing import gate
 from samverkan.sharing.actions import do_record_oral_disclosure
 from samverkan.support import actions as social
 from samverkan.support import models as social_models
 
-from .conftest import SECRET_CONTACT, ClientFactory, EncounterFactory, Login, give_purpose
+from .conftest import SECRET_CONTACT, ClientFactory, EncounterFactory, Login, Scene, give_purpose
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,9 @@ def leaked_instances(response: Any, owned: Iterable[type[models.Model]]) -> list
     return leaks
 
 
-def test_a_model_instance_in_a_context_is_caught(login: Login, worker: User, make_client: ClientFactory) -> None:
+def test_a_model_instance_in_a_context_is_caught(
+    login: Login, worker: User, make_client: ClientFactory
+) -> None:
     """The check itself: the owner's own client page carries the Client (and must be flagged)."""
     client = make_client()
     response = login(worker).get(reverse("support:client_detail", args=[client.pk]))
@@ -97,7 +99,11 @@ def disclosed_client(
     """A client with canaries everywhere, of whom only the pseudonym and a support entry were told."""
     client = make_client("Kanarie Rosa", encounter=encounter(), consent=True)
     action = social.do_record_support_action(
-        client, kind="informed", happened_on=timezone.localdate(), note=CANARY_NOTE, acting_user=worker
+        client,
+        kind="informed",
+        happened_on=timezone.localdate(),
+        note=CANARY_NOTE,
+        acting_user=worker,
     )
     police_agency = officer.agency
     assert police_agency is not None
@@ -180,46 +186,47 @@ def test_read_many_projects_only_granted_fields(
 
 
 def test_the_minors_list_on_the_results_page_is_the_owners_and_audited(
-    login: Login,
-    officer: User,
-    worker: User,
-    encounter: EncounterFactory,
-    make_client: ClientFactory,
-    bases: dict[str, LegalBasis],
-    offences: dict[str, Offence],
+    login: Login, scene: Scene
 ) -> None:
-    child = make_client("Kanarie Barn", age=15, encounter=encounter(age_band="under_18"), consent=True)
-    police_agency = officer.agency
+    child = scene.make_client(
+        "Kanarie Barn", age=15, encounter=scene.encounter(age_band="under_18"), consent=True
+    )
+    police_agency = scene.officer.agency
     assert police_agency is not None
     do_record_oral_disclosure(
         requesting_agency=police_agency,
         record_type="client",
         record_id=child.pk,
         fields=["pseudonym"],
-        legal_basis=bases["osl-10-21"],
+        legal_basis=scene.bases["osl-10-21"],
         assessment="Barn i prostitution.",
         purpose="Utredning",
         occurred_at=timezone.now() - dt.timedelta(minutes=5),
         recipient_name="Polisinspektör",
-        recipients=[officer],
-        acting_user=worker,
-        offence=offences["brb-6-9"],
+        recipients=[scene.officer],
+        acting_user=scene.worker,
+        offence=scene.offences["brb-6-9"],
     )
     url = reverse("reports:results") + f"?year={timezone.localdate().year}"
-    police_page = login(officer).get(url)
+    police_page = login(scene.officer).get(url)
     assert police_page.status_code == 200
     assert police_page.context["missing"] is None
     assert "Kanarie Barn" not in police_page.content.decode()
 
-    social_page = login(worker).get(url)
+    social_page = login(scene.worker).get(url)
     assert social_page.status_code == 200
     missing = social_page.context["missing"]
     assert [row["client"].pk for row in missing] == [child.pk]
     assert AuditEvent.objects.filter(
-        username=worker.username, action="view", record_type="client", record_id=str(child.pk),
+        username=scene.worker.username,
+        action="view",
+        record_type="client",
+        record_id=str(child.pk),
         detail="minor without a referral",
     ).exists()
-    assert AuditEvent.objects.filter(username=worker.username, action="list", record_type="encounter").exists()
+    assert AuditEvent.objects.filter(
+        username=scene.worker.username, action="list", record_type="encounter"
+    ).exists()
 
 
 def test_a_police_user_the_disclosure_does_not_name_gets_no_canary(

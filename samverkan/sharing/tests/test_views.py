@@ -15,7 +15,7 @@ from samverkan.accounts.models import User
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations import actions as police
 from samverkan.investigations.models import CrimeReport
-from samverkan.legal.models import LegalBasis, Offence
+from samverkan.legal.models import LegalBasis
 from samverkan.operations.models import Encounter, Shift
 from samverkan.sharing.models import Disclosure, DisclosureStatus
 from samverkan.support.models import Client
@@ -27,6 +27,7 @@ from .conftest import (
     EncounterFactory,
     Login,
     ReportFactory,
+    Scene,
     give_purpose,
 )
 
@@ -50,6 +51,18 @@ def url(name: str, *args: Any) -> str:
 def ask(http: HttpClient, **data: Any) -> Any:
     data.setdefault("purpose", "Förhör med målsägande")
     return http.post(url("request"), data)
+
+
+def ask_for_pseudonym(http: HttpClient, scene: Scene, met: Encounter, **extra: Any) -> Any:
+    """Ask for the pseudonym of the client ``met`` on the scene's shift."""
+    return ask(
+        http,
+        record_type="client",
+        shift=scene.shift.pk,
+        encounter=met.pk,
+        field_names=["pseudonym"],
+        **extra,
+    )
 
 
 def approve(
@@ -91,16 +104,10 @@ def child_case(
 
 
 def test_police_to_social_services_and_back(
-    login: Login,
-    officer: User,
-    worker: User,
-    shift: Shift,
-    child_case: tuple[Encounter, Client, CrimeReport],
-    bases: dict[str, LegalBasis],
-    offences: dict[str, Offence],
+    login: Login, scene: Scene, child_case: tuple[Encounter, Client, CrimeReport]
 ) -> None:
     met, client, report = child_case
-    polis, soc = login(officer), login(worker)
+    polis, soc = login(scene.officer), login(scene.worker)
     client_page = reverse("support:client_detail", args=[client.pk])
     report_page = reverse("investigations:report_detail", args=[report.pk])
 
@@ -108,16 +115,16 @@ def test_police_to_social_services_and_back(
     start = polis.get(url("request"))
     assert start.status_code == 200
     assert "Which record" in start.content.decode()
-    form = polis.get(url("request"), {"record_type": "client", "shift": str(shift.pk)})
+    form = polis.get(url("request"), {"record_type": "client", "shift": str(scene.shift.pk)})
     assert form.status_code == 200
     assert "Under 18" in form.content.decode()
     response = ask(
         polis,
         record_type="client",
-        shift=shift.pk,
+        shift=scene.shift.pk,
         encounter=met.pk,
         field_names=["pseudonym", "language", "ages"],
-        offence=offences["brb-6-9"].pk,
+        offence=scene.offences["brb-6-9"].pk,
     )
     d = latest()
     assert response.status_code == 302
@@ -134,16 +141,19 @@ def test_police_to_social_services_and_back(
     assert "Lisa" in page
     # Their own record shown on the request is a read, audited.
     assert AuditEvent.objects.filter(
-        action="view", username=worker.username, record_type="client", record_id=str(client.pk),
+        action="view",
+        username=scene.worker.username,
+        record_type="client",
+        record_id=str(client.pk),
         detail=f"named by disclosure {d.pk}",
     ).exists()
     response = approve(
         soc,
         d,
         client,
-        bases["osl-10-21"],
+        scene.bases["osl-10-21"],
         ["pseudonym", "language"],
-        offence=offences["brb-6-9"].pk,
+        offence=scene.offences["brb-6-9"].pk,
     )
     assert response.status_code == 302
     d.refresh_from_db()
@@ -171,12 +181,12 @@ def test_police_to_social_services_and_back(
         assert absent not in html
 
     # And back: social services ask for the crime report about the same encounter.
-    start = soc.get(url("request"), {"record_type": "crime_report", "shift": str(shift.pk)})
+    start = soc.get(url("request"), {"record_type": "crime_report", "shift": str(scene.shift.pk)})
     assert start.status_code == 200
     response = ask(
         soc,
         record_type="crime_report",
-        shift=shift.pk,
+        shift=scene.shift.pk,
         encounter=met.pk,
         field_names=["case_number", "offence", "status", "narrative"],
         purpose="Barnavårdsutredning",
@@ -186,7 +196,11 @@ def test_police_to_social_services_and_back(
     assert soc.get(report_page).status_code == 404
     assert report.case_number in polis.get(url("detail", back.pk)).content.decode()
     response = approve(
-        polis, back, report, bases["sol-2025-400-orosanmalan"], ["case_number", "offence", "status"]
+        polis,
+        back,
+        report,
+        scene.bases["sol-2025-400-orosanmalan"],
+        ["case_number", "offence", "status"],
     )
     assert response.status_code == 302
     assert soc.get(report_page).status_code == 404
@@ -229,14 +243,10 @@ def test_police_to_social_services_and_back(
 
 
 def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
-    login: Login,
-    officer: User,
-    worker: User,
-    child_case: tuple[Encounter, Client, CrimeReport],
-    bases: dict[str, LegalBasis],
+    login: Login, scene: Scene, child_case: tuple[Encounter, Client, CrimeReport]
 ) -> None:
     _met, _client, report = child_case
-    soc = login(worker)
+    soc = login(scene.worker)
     response = ask(
         soc,
         record_type="crime_report",
@@ -247,11 +257,11 @@ def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
     assert latest().case_number == report.case_number
 
     # The police told the social worker the offence on the spot, and record it afterwards.
-    polis = login(officer)
+    polis = login(scene.officer)
     page = polis.get(url("oral"), {"record_type": "crime_report", "record": str(report.pk)})
     assert page.status_code == 200
     assert report.case_number in page.content.decode()
-    social_agency = worker.agency
+    social_agency = scene.worker.agency
     assert social_agency is not None
     response = polis.post(
         url("oral"),
@@ -260,10 +270,10 @@ def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
             "record": report.pk,
             "requesting_agency": social_agency.pk,
             "recipient_name": "Socialsekreterare",
-            "recipients": [worker.pk],
+            "recipients": [scene.worker.pk],
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "field_names": ["offence", "committed_at"],
-            "legal_basis": bases["sol-2025-400-orosanmalan"].pk,
+            "legal_basis": scene.bases["sol-2025-400-orosanmalan"].pk,
             "purpose": "Barnets skydd",
             "assessment": "Anmälningsskyldighet.",
         },
@@ -271,7 +281,7 @@ def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
     assert response.status_code == 302, response.content.decode()
     oral = latest()
     assert oral.made_orally and oral.status == DisclosureStatus.ACCEPTED
-    assert list(oral.recipients.all()) == [worker]
+    assert list(oral.recipients.all()) == [scene.worker]
     give_purpose(soc, "crime_report", report.pk)
     html = soc.get(reverse("investigations:report_detail", args=[report.pk])).content.decode()
     assert "utnyttjande av barn genom köp av sexuell handling" in html
@@ -279,44 +289,38 @@ def test_a_case_number_names_a_report_and_an_oral_disclosure_opens_it_at_once(
     assert '<span class="badge">Oral</span>' in soc.get(url("outbox")).content.decode()
 
 
-def test_an_oral_disclosure_named_by_an_encounter(
-    login: Login,
-    officer: User,
-    worker: User,
-    shift: Shift,
-    encounter: EncounterFactory,
-    make_client: ClientFactory,
-    bases: dict[str, LegalBasis],
-) -> None:
-    met = encounter()
-    client = make_client(encounter=met, consent=True)
-    police_agency = officer.agency
+def test_an_oral_disclosure_named_by_an_encounter(login: Login, scene: Scene) -> None:
+    met = scene.encounter()
+    client = scene.make_client(encounter=met, consent=True)
+    police_agency = scene.officer.agency
     assert police_agency is not None
-    soc = login(worker)
+    soc = login(scene.worker)
     assert (
-        soc.get(url("oral"), {"record_type": "client", "shift": str(shift.pk)}).status_code == 200
+        soc.get(url("oral"), {"record_type": "client", "shift": str(scene.shift.pk)}).status_code
+        == 200
     )
     response = soc.post(
         url("oral"),
         {
             "record_type": "client",
-            "shift": shift.pk,
+            "shift": scene.shift.pk,
             "encounter": met.pk,
             "requesting_agency": police_agency.pk,
-            "recipients": [officer.pk],
+            "recipients": [scene.officer.pk],
             "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "field_names": ["pseudonym"],
-            "legal_basis": bases["osl-12-2"].pk,
+            "legal_basis": scene.bases["osl-12-2"].pk,
             "purpose": "Identifiering",
             "assessment": "Samtycke.",
         },
     )
     assert response.status_code == 302, response.content.decode()
-    polis = login(officer)
+    polis = login(scene.officer)
     give_purpose(polis, "client", client.pk)
-    assert client.pseudonym in polis.get(
-        reverse("support:client_detail", args=[client.pk])
-    ).content.decode()
+    assert (
+        client.pseudonym
+        in polis.get(reverse("support:client_detail", args=[client.pk])).content.decode()
+    )
     # Only the person told: a second police user of the region gets 404.
     other = login(User.objects.get(username="polis.utredare"))
     assert other.get(reverse("support:client_detail", args=[client.pk])).status_code == 404
@@ -325,23 +329,11 @@ def test_an_oral_disclosure_named_by_an_encounter(
 # --- Refusals and invalid bases -------------------------------------------------------------
 
 
-def test_a_request_naming_nothing_is_refused_by_the_owner(
-    login: Login,
-    officer: User,
-    worker: User,
-    shift: Shift,
-    encounter: EncounterFactory,
-    make_client: ClientFactory,
-) -> None:
-    client = make_client()  # exists, but was not the person met
-    met = encounter()
-    polis, soc = login(officer), login(worker)
-    assert (
-        ask(
-            polis, record_type="client", shift=shift.pk, encounter=met.pk, field_names=["pseudonym"]
-        ).status_code
-        == 302
-    )
+def test_a_request_naming_nothing_is_refused_by_the_owner(login: Login, scene: Scene) -> None:
+    client = scene.make_client()  # exists, but was not the person met
+    met = scene.encounter()
+    polis, soc = login(scene.officer), login(scene.worker)
+    assert ask_for_pseudonym(polis, scene, met).status_code == 302
     d = latest()
     assert "No matching record" in soc.get(url("inbox")).content.decode()
     page = soc.get(url("detail", d.pk)).content.decode()
@@ -366,39 +358,30 @@ def test_a_request_naming_nothing_is_refused_by_the_owner(
 
 
 def test_an_invalid_basis_is_refused_with_a_clear_message_and_nothing_written(
-    login: Login,
-    officer: User,
-    worker: User,
-    shift: Shift,
-    encounter: EncounterFactory,
-    make_client: ClientFactory,
-    bases: dict[str, LegalBasis],
-    offences: dict[str, Offence],
+    login: Login, scene: Scene
 ) -> None:
-    met = encounter()
-    client = make_client(age=30, encounter=met)
-    polis, soc = login(officer), login(worker)
-    ask(
-        polis,
-        record_type="client",
-        shift=shift.pk,
-        encounter=met.pk,
-        field_names=["pseudonym"],
-        offence=offences["brb-6-11"].pk,
-    )
+    met = scene.encounter()
+    client = scene.make_client(age=30, encounter=met)
+    polis, soc = login(scene.officer), login(scene.worker)
+    ask_for_pseudonym(polis, scene, met, offence=scene.offences["brb-6-11"].pk)
     d = latest()
     events = AuditEvent.objects.exclude(action__in=["view", "list"]).count()
 
     response = approve(
-        soc, d, client, bases["osl-10-23"], ["pseudonym"], offence=offences["brb-6-11"].pk
+        soc,
+        d,
+        client,
+        scene.bases["osl-10-23"],
+        ["pseudonym"],
+        offence=scene.offences["brb-6-11"].pk,
     )
     assert response.status_code == 400
     assert "minimum penalty is at least one year" in response.content.decode()
-    response = approve(soc, d, client, bases["osl-12-2"], ["pseudonym"])
+    response = approve(soc, d, client, scene.bases["osl-12-2"], ["pseudonym"])
     assert response.status_code == 400
     assert "consent" in response.content.decode()
     # A basis for the other direction is not even offered.
-    response = approve(soc, d, client, bases["sol-2025-400-orosanmalan"], ["pseudonym"])
+    response = approve(soc, d, client, scene.bases["sol-2025-400-orosanmalan"], ["pseudonym"])
     assert response.status_code == 400
     assert "Choose a legal basis from the list." in response.content.decode()
 
@@ -410,25 +393,17 @@ def test_an_invalid_basis_is_refused_with_a_clear_message_and_nothing_written(
 # --- Bad input ---------------------------------------------------------------------------------
 
 
-def test_tampered_input_gets_a_message_never_an_error(
-    login: Login,
-    officer: User,
-    worker: User,
-    shift: Shift,
-    encounter: EncounterFactory,
-    make_client: ClientFactory,
-    bases: dict[str, LegalBasis],
-) -> None:
-    met = encounter()
-    client = make_client(encounter=met, consent=True)
-    other = make_client("Annan", serial="234", consent=True)
-    polis, soc = login(officer), login(worker)
+def test_tampered_input_gets_a_message_never_an_error(login: Login, scene: Scene) -> None:
+    met = scene.encounter()
+    client = scene.make_client(encounter=met, consent=True)
+    other = scene.make_client("Annan", serial="234", consent=True)
+    polis, soc = login(scene.officer), login(scene.worker)
 
     cases: list[tuple[dict[str, Any], str]] = [
         (
             {
                 "record_type": "client",
-                "shift": shift.pk,
+                "shift": scene.shift.pk,
                 "encounter": met.pk,
                 "field_names": ["narrative"],
             },
@@ -437,7 +412,7 @@ def test_tampered_input_gets_a_message_never_an_error(
         (
             {
                 "record_type": "client",
-                "shift": shift.pk,
+                "shift": scene.shift.pk,
                 "encounter": 10**9,
                 "field_names": ["pseudonym"],
             },
@@ -450,7 +425,7 @@ def test_tampered_input_gets_a_message_never_an_error(
         (
             {
                 "record_type": "client",
-                "shift": shift.pk,
+                "shift": scene.shift.pk,
                 "encounter": met.pk,
                 "field_names": ["pseudonym"],
                 "purpose": " ",
@@ -464,7 +439,7 @@ def test_tampered_input_gets_a_message_never_an_error(
         (
             {
                 "record_type": "suspect",
-                "shift": shift.pk,
+                "shift": scene.shift.pk,
                 "encounter": met.pk,
                 "field_names": ["name"],
             },
@@ -496,12 +471,12 @@ def test_tampered_input_gets_a_message_never_an_error(
         assert message in response.content.decode(), (data, response.content.decode())
     assert not Disclosure.objects.exists()
 
-    ask(polis, record_type="client", shift=shift.pk, encounter=met.pk, field_names=["pseudonym"])
+    ask_for_pseudonym(polis, scene, met)
     d = latest()
-    response = approve(soc, d, other, bases["osl-12-2"], ["pseudonym"])
+    response = approve(soc, d, other, scene.bases["osl-12-2"], ["pseudonym"])
     assert response.status_code == 400
     assert "Choose one of the records the request names." in response.content.decode()
-    response = approve(soc, d, client, bases["osl-12-2"], ["pseudonym", "contact"])
+    response = approve(soc, d, client, scene.bases["osl-12-2"], ["pseudonym", "contact"])
     assert response.status_code == 400
     assert "Only fields that were asked for can be granted." in response.content.decode()
     response = soc.post(
@@ -526,17 +501,15 @@ def test_tampered_input_gets_a_message_never_an_error(
     assert d.status == DisclosureStatus.REQUESTED
 
 
-def test_the_start_pages_ask_for_what_is_missing(
-    login: Login, officer: User, worker: User, shift: Shift
-) -> None:
-    polis = login(officer)
+def test_the_start_pages_ask_for_what_is_missing(login: Login, scene: Scene) -> None:
+    polis = login(scene.officer)
     response = polis.get(url("request"), {"record_type": "client"})
     assert response.status_code == 400
     assert "Choose the shift where the person was met." in response.content.decode()
     response = polis.get(url("request"), {"record_type": "crime_report"})
     assert response.status_code == 400  # the police hold crime reports themselves
     assert polis.get(url("request"), {"record_type": "client", "shift": "abc"}).status_code == 400
-    soc = login(worker)
+    soc = login(scene.worker)
     assert (
         soc.get(url("request"), {"record_type": "crime_report"}).status_code == 200
     )  # by case number
@@ -664,27 +637,14 @@ def test_wrong_methods_get_405(login: Login, officer: User, requested: Disclosur
     assert polis.delete(url("oral")).status_code == 405
 
 
-def test_the_inbox_does_not_run_a_query_per_request(
-    login: Login,
-    officer: User,
-    worker: User,
-    shift: Shift,
-    encounter: EncounterFactory,
-    make_client: ClientFactory,
-) -> None:
-    polis, soc = login(officer), login(worker)
+def test_the_inbox_does_not_run_a_query_per_request(login: Login, scene: Scene) -> None:
+    polis, soc = login(scene.officer), login(scene.worker)
 
     def add(n: int) -> None:
         for i in range(n):
-            met = encounter(minutes_ago=10 + i)
-            make_client(f"Klient {met.pk}", serial=f"{met.pk % 1000:03d}", encounter=met)
-            ask(
-                polis,
-                record_type="client",
-                shift=shift.pk,
-                encounter=met.pk,
-                field_names=["pseudonym"],
-            )
+            met = scene.encounter(minutes_ago=10 + i)
+            scene.make_client(f"Klient {met.pk}", serial=f"{met.pk % 1000:03d}", encounter=met)
+            ask_for_pseudonym(polis, scene, met)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:

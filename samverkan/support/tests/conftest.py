@@ -33,6 +33,23 @@ from samverkan.tests.common import years_ago as years_ago
 
 Login = Callable[[User], HttpClient]
 
+# Every persona who is not a social worker: none of them handles clients or child-concern
+# reports, of any agency.
+NOT_SOCIAL_WORKERS = (
+    "polis.inre",
+    "polis.utredare",
+    "polis.analytiker",
+    "polis.samordnare",
+    "polis.chef",
+    "polis.granskare",
+    "polis.admin",
+    "soc.samordnare",
+    "soc.chef",
+    "soc.granskare",
+    "soc.admin",
+    "vast.polis",
+)
+
 
 @pytest.fixture
 def units(personas: dict[str, User]) -> None:

@@ -25,6 +25,7 @@ from samverkan.support.models import (
     SupportUnit,
 )
 from samverkan.support.tests.conftest import (
+    NOT_SOCIAL_WORKERS,
     ClientFactory,
     EncounterFactory,
     Login,
@@ -41,21 +42,7 @@ BIRTH = dt.date(1998, 7, 14)
 NUMBER = personnummer(BIRTH, 421)  # YYYYMMDD-NNNC, synthetic
 
 # Everyone but the social workers of the client's own agency.
-NO_CLIENT_ACCESS = (
-    "polis.inre",
-    "polis.utredare",
-    "polis.analytiker",
-    "polis.samordnare",
-    "polis.chef",
-    "polis.granskare",
-    "polis.admin",
-    "soc.samordnare",
-    "soc.chef",
-    "soc.granskare",
-    "soc.admin",
-    "vast.polis",
-    "gbg.handlaggare",
-)
+NO_CLIENT_ACCESS = (*NOT_SOCIAL_WORKERS, "gbg.handlaggare")
 
 
 def detail_url(client: Client) -> str:

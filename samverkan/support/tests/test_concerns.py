@@ -19,7 +19,13 @@ from samverkan.audit.models import AuditEvent
 from samverkan.operations.models import ChildConcernReport
 from samverkan.support import actions
 from samverkan.support.models import ConcernClientLink, ConcernHandling, ConcernStatus, SupportUnit
-from samverkan.support.tests.conftest import ClientFactory, EncounterFactory, Login, years_ago
+from samverkan.support.tests.conftest import (
+    NOT_SOCIAL_WORKERS,
+    ClientFactory,
+    EncounterFactory,
+    Login,
+    years_ago,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -315,23 +321,7 @@ def test_linking_a_report_to_another_client_than_its_encounters_is_refused(
 # --- Who may handle -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "username",
-    [
-        "polis.inre",
-        "polis.utredare",
-        "polis.analytiker",
-        "polis.samordnare",
-        "polis.chef",
-        "polis.granskare",
-        "polis.admin",
-        "soc.samordnare",
-        "soc.chef",
-        "soc.granskare",
-        "soc.admin",
-        "vast.polis",
-    ],
-)
+@pytest.mark.parametrize("username", NOT_SOCIAL_WORKERS)
 def test_only_social_workers_see_the_inbox(
     personas: dict[str, User], login: Login, encounter: EncounterFactory, username: str
 ) -> None:
