@@ -62,12 +62,16 @@ def nav_link(page: Page, name: str) -> Locator:
 SCREENSHOTS = Path(os.environ.get("SAMVERKAN_SCREENSHOTS", "test-results/screenshots"))
 
 
-def snap(page: Page, journey: str, step: str, viewport: str) -> None:
-    """Keep a full-page screenshot of a journey's step (``test-results/screenshots/journey/viewport-step.png``)
-    and check the page: no WCAG 2.1 A/AA violation (axe-core), no wider than the viewport."""
+def snap(page: Page, journey: str, step: str, viewport: str, *, full_page: bool = True) -> None:
+    """Keep a screenshot of a journey's step (``test-results/screenshots/journey/viewport-step.png``)
+    and check the page: no WCAG 2.1 A/AA violation (axe-core), no wider than the viewport.
+
+    The screenshot is of the whole page unless ``full_page=False`` (the first screen only: a
+    page many screens tall at a phone's pixel density takes longer to capture than a test waits).
+    """
     folder = SCREENSHOTS / journey
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=True, caret="initial")
+    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=full_page, caret="initial")
     assert_accessible(page, f"{journey} {viewport} {step}")
     assert_fits_viewport(page, f"{journey} {viewport} {step}")
 
