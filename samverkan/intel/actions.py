@@ -223,8 +223,20 @@ def do_plan_shift_from_tip(
     planned_venues: Iterable[Venue] = (),
     briefing: str = "",
 ) -> Shift:
-    """A planned shift with basis "tip", linked back to the tip."""
-    tip = _writable_tip(tip, acting_user)
+    """A planned shift with basis "tip", linked back to the tip.
+
+    The police's analysts plan from the tips they triage; a coordinator, who reads the
+    collaboration's tips as a summary (policy ``Scope.SUMMARY``), plans from an assessed one
+    too: the shift is what coordinators make of a tip, and the link tells the analysts so.
+    """
+    if user_scope(acting_user, RecordType.TIP, Action.VIEW) is Scope.SUMMARY:
+        require(acting_user, RecordType.SHIFT, Action.CREATE)
+        found = Tip.objects.visible_to(acting_user, Action.VIEW).select_for_update().filter(pk=tip.pk).first()
+        if found is None:
+            raise PermissionDenied
+        tip = found
+    else:
+        tip = _writable_tip(tip, acting_user)
     _require_assessed(tip)
     shift = do_create_shift(
         collaboration=tip.collaboration,

@@ -134,7 +134,8 @@ def tip_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if reads_summary_only(user, RecordType.TIP):
         # A coordinator plans from it: what, where and when, never the source (policy.SUMMARY_FIELDS).
         network = tip.network if tip.network_id and Network.objects.visible_to(user, Action.VIEW).filter(pk=tip.network_id).exists() else None
-        return render(request, "intel/tip_summary.html", {"tip": tip, "network": network})
+        plannable = can(user, RecordType.SHIFT, Action.CREATE) and tip.status in (TipStatus.ASSESSED, TipStatus.LINKED)
+        return render(request, "intel/tip_summary.html", {"tip": tip, "network": network, "plannable": plannable})
     return render(request, "intel/tip_detail.html", _tip_context(request, tip))
 
 
@@ -209,13 +210,19 @@ def tip_to_intel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def tip_shift(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan a shift from a tip: the analysts who triage it, or a coordinator from its summary."""
     user = signed_in(request)
-    tip = access_tip(user, pk, Action.UPDATE)
+    if reads_summary_only(user, RecordType.TIP):
+        tip = access_tip(user, pk, summary=True)
+    else:
+        tip = access_tip(user, pk, Action.UPDATE)
     require(user, RecordType.SHIFT, Action.CREATE)
     template = "intel/tip_shift.html"
     initial: dict[str, Any] = {"briefing": _("Based on tip %(number)s.") % {"number": tip.pk}}
-    if tip.venue_id:
-        initial["planned_venues"] = [tip.venue_id]
+    if tip.venue is not None:
+        initial["planned_venues"] = [tip.venue.pk]
+        if tip.venue.area_id:
+            initial["area"] = tip.venue.area_id
     shift = form_page(
         request,
         template,

@@ -62,8 +62,63 @@ def nav_link(page: Page, name: str) -> Locator:
 SCREENSHOTS = Path(os.environ.get("SAMVERKAN_SCREENSHOTS", "test-results/screenshots"))
 
 
-def snap(page: object, journey: str, step: str, viewport: str) -> None:
-    """Keep a full-page screenshot of a journey's step: ``test-results/screenshots/journey/viewport-step.png``."""
+def snap(page: Page, journey: str, step: str, viewport: str, *, full_page: bool = True) -> None:
+    """Keep a screenshot of a journey's step (``test-results/screenshots/journey/viewport-step.png``)
+    and check the page: no WCAG 2.1 A/AA violation (axe-core), no wider than the viewport.
+
+    The screenshot is of the whole page unless ``full_page=False`` (the first screen only: a
+    page many screens tall at a phone's pixel density takes longer to capture than a test waits).
+    """
     folder = SCREENSHOTS / journey
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=True, caret="initial")  # type: ignore[attr-defined]
+    page.screenshot(path=str(folder / f"{viewport}-{step}.png"), full_page=full_page, caret="initial")
+    assert_accessible(page, f"{journey} {viewport} {step}")
+    assert_fits_viewport(page, f"{journey} {viewport} {step}")
+
+
+# --- axe-core: WCAG 2.1 A and AA -----------------------------------------------------------------
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')), count: v.nodes.length,
+  }));
+}"""
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now, one readable line each.
+
+    axe (``vendor/axe.min.js``, vendored from the npm registry) is evaluated through the
+    DevTools protocol, which the page's Content Security Policy does not govern: the
+    journeys keep the CSP (a violation of it is a console error that fails the test).
+    """
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE)
+    return [
+        f"axe {v['id']} ({v['impact']}, {v['count']} nodes: {', '.join(v['nodes'])}): {v['help']}"
+        for v in page.evaluate(AXE_RUN, WCAG_TAGS)
+    ]
+
+
+def assert_accessible(page: Page, where: str = "") -> None:
+    """Fail with axe's findings unless the page has no WCAG 2.1 A/AA violation."""
+    found = axe_violations(page)
+    assert not found, f"{where or page.url} ({page.url}) breaks WCAG 2.1 A/AA:\n" + "\n".join(found)
+
+
+def page_width(page: Page) -> int:
+    """How wide the page is: a mobile browser widens its layout viewport (innerWidth) to fit a
+    page wider than the screen, so the larger of that and the document's scroll width."""
+    wide, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    return max(int(wide), int(inner))
+
+
+def assert_fits_viewport(page: Page, where: str = "") -> None:
+    """Fail when the page scrolls sideways (WCAG 1.4.10, reflow)."""
+    asked = (page.viewport_size or {"width": 0})["width"]
+    width = page_width(page)
+    assert width <= asked, f"{where or page.url} ({page.url}) is {width} px wide in a {asked} px viewport"

@@ -1,5 +1,6 @@
 """An analyst imports a file of ads, links it, opens the largest network, reads why two ads
-are linked, and exports the network for Analyst's Notebook.
+are linked, and exports the network for Analyst's Notebook: on a phone (390×844) and a
+desktop (1440×900), every page screenshotted and checked by axe-core (``snap``).
 
 The import and the linking are background jobs: the page returns at once with the job's
 progress, the worker (``manage.py db_worker``, run here by the test) does the work, and the
@@ -21,9 +22,11 @@ from playwright.sync_api import Page, expect
 
 from samverkan.accounts.models import User
 from samverkan.intel.models import IntelItem, Network
-from samverkan.tests.browser.helpers import log_in, nav_link, ui_text
+from samverkan.tests.browser.helpers import log_in, nav_link, snap, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+JOURNEY = "analyst-import-network-export"
 
 
 @pytest.fixture
@@ -55,6 +58,7 @@ def run_worker(page: Page) -> None:
 
 def test_import_link_explain_and_export(
     page: Page,
+    viewport: str,
     personas: dict[str, User],
     authenticator: Callable[[User], TOTPDevice],
     ads_file: Path,
@@ -64,39 +68,51 @@ def test_import_link_explain_and_export(
     # Jobs wait in the database for the worker, as in production (the suite runs them at once).
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     log_in(page, "polis.analytiker", authenticator(personas["polis.analytiker"]))
+    snap(page, JOURNEY, "01-start", viewport)
 
     # Import: the page returns at once with the job waiting; the worker validates and writes
     # the file, and the job's page shows the result without a reload.
     nav_link(page, ui_text("sv", "Networks")).click()
+    expect(page.get_by_role("link", name=ui_text("sv", "Import"), exact=True)).to_be_visible()
+    snap(page, JOURNEY, "02-networks-empty", viewport)
     page.get_by_role("link", name=ui_text("sv", "Import"), exact=True).click()
+    expect(page.locator("input[name=file]")).to_be_attached()
+    snap(page, JOURNEY, "03-import-form", viewport)
     page.locator("input[name=file]").set_input_files(str(ads_file))
     page.get_by_role("button", name=ui_text("sv", "Import"), exact=True).click()
     expect(page.locator("#job-status")).to_have_attribute("data-state", "queued")
     expect(page.locator("#job-progress")).to_be_visible()
     assert IntelItem.objects.count() == 0
+    snap(page, JOURNEY, "04-import-queued", viewport)
     run_worker(page)
     expect(page.locator("#job-status")).to_have_attribute("data-state", "done", timeout=15_000)
     expect(page.locator("#job-summary")).to_contain_text(ui_text("sv", "New items: %(count)s", count=600))
+    snap(page, JOURNEY, "05-import-done", viewport)
     page.locator("#job-result").click()
     expect(page.locator("#import-created")).to_have_text("600")
     expect(page.locator("#import-skipped")).to_have_text("1")
     expect(page.locator("#skipped-table")).to_contain_text("601")
     expect(page.locator("#skipped-table")).to_contain_text("poster")
     assert IntelItem.objects.count() == 600
+    snap(page, JOURNEY, "06-import-result", viewport)
 
     # Link in the background, then open the largest network.
     page.get_by_role("button", name=ui_text("sv", "Link the items into networks")).click()
     expect(page.locator("#job-status")).to_have_attribute("data-state", "queued")
     run_worker(page)
     expect(page.locator("#job-status")).to_have_attribute("data-state", "done", timeout=15_000)
+    snap(page, JOURNEY, "07-linking-done", viewport)
     page.locator("#job-result").click()
     expect(page.locator("#network-table")).to_be_visible()
     page.locator("select[name=sort]").select_option("size")
     page.get_by_role("button", name=ui_text("sv", "Search")).click()
+    expect(page).to_have_url(re.compile(r"sort=size"))
+    snap(page, JOURNEY, "08-networks", viewport)
     largest = Network.objects.filter(status="active").order_by("-item_count", "key").first()
     assert largest is not None and largest.item_count >= 2
     page.locator("#network-table tbody tr").first.get_by_role("link").click()
     expect(page.locator("#network-items")).to_have_text(str(largest.item_count))
+    snap(page, JOURNEY, "09-network", viewport)
 
     # The graph draws from the JSON endpoint (a CSP violation would fail the test).
     page.get_by_role("link", name=ui_text("sv", "Graph"), exact=True).click()
@@ -114,13 +130,14 @@ def test_import_link_explain_and_export(
     focus.select_option(index=0)
     expect(page.locator("#intel-graph-status")).to_have_text(ui_text("sv", "Showing the whole network."))
     expect(page.locator("#graph-list .card").first).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]  # type: ignore[index]
+    snap(page, JOURNEY, "10-graph", viewport, full_page=False)  # the list of a large network is many screens
     page.go_back()
 
     # Why are two ads linked?
     page.locator("#link-table tbody tr").first.get_by_role("link", name=ui_text("sv", "Why?")).click()
     expect(page.locator("#match-weight")).not_to_be_empty()
     expect(page.locator("#link-explanation")).to_contain_text(ui_text("sv", "Shared entities"))
+    snap(page, JOURNEY, "11-why-linked", viewport)
     page.go_back()
 
     # Export for Analyst's Notebook.

@@ -1,4 +1,6 @@
-"""The way in and out, in a real browser: two-step login, language switch, logout."""
+"""The way in and out, in a real browser: two-step login, language switch, logout.
+
+Every page is screenshotted and checked by axe-core (``snap``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from samverkan.tests.browser.helpers import (
     current_code,
     log_in_with_password,
     open_menu,
+    snap,
     ui_text,
 )
 
@@ -29,16 +32,18 @@ LOGIN_URL = re.compile(r"/konto/logga-in/(\?.*)?$")
 
 
 def test_police_officer_logs_in_switches_language_and_logs_out(
-    page: Page, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
+    page: Page, viewport: str, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
 ) -> None:
     user = personas["polis.inre"]
     device = authenticator(user)
 
     page.goto("/")
     expect(page).to_have_url(LOGIN_URL)
+    snap(page, "login", "1-password", viewport)
 
     log_in_with_password(page, "polis.inre")
     expect(page).to_have_url(re.compile(r"/konto/logga-in/kod/$"))
+    snap(page, "login", "2-code", viewport)
     page.locator("input[name=code]").fill(current_code(device))
     page.get_by_role("button", name=ui_text("sv", "Log in"), exact=True).click()
 
@@ -51,12 +56,14 @@ def test_police_officer_logs_in_switches_language_and_logs_out(
     whoami = page.locator(".whoami")
     expect(whoami).to_contain_text(ui_text("sv", "Police officer"))
     expect(whoami).to_contain_text("Polisregion Stockholm")
+    snap(page, "login", "3-start", viewport)
 
     open_menu(page)
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.display_name}")
     expect(whoami).to_contain_text("Police officer")
+    snap(page, "login", "4-start-english", viewport)
 
     open_menu(page)
     page.get_by_role("button", name="Svenska").click()
@@ -78,7 +85,7 @@ def test_police_officer_logs_in_switches_language_and_logs_out(
 
 
 def test_first_login_enrols_an_authenticator_app(
-    page: Page, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
+    page: Page, viewport: str, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
 ) -> None:
     """Outside demo mode a user without an app connects one before getting in, with an
     activation code that an administrator of their agency issued on the user administration."""
@@ -95,6 +102,7 @@ def test_first_login_enrols_an_authenticator_app(
     page.locator("select[name=action]").select_option("issue_activation_code")
     page.locator("button[name=index]").click()
     code = page.locator("code.activation-code").inner_text()
+    snap(page, "enrol", "1-admin-code", viewport)
     open_menu(page)
     page.get_by_role("button", name=ui_text("sv", "Log out")).click()
     expect(page).to_have_url(LOGIN_URL)
@@ -103,18 +111,21 @@ def test_first_login_enrols_an_authenticator_app(
     log_in_with_password(page, "polis.inre")
     expect(page).to_have_url(re.compile(r"/konto/logga-in/koppla-app/$"))
     expect(page.locator("img.qr")).to_have_count(0)
+    snap(page, "enrol", "2-activation", viewport)
     page.locator("input[name=activation_code]").fill(code)
     page.get_by_role("button", name=ui_text("sv", "Continue")).click()
     # The QR code is an inline SVG image: the CSP's img-src must allow data: URIs.
     qr = page.locator("img.qr")
     expect(qr).to_be_visible()
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    snap(page, "enrol", "3-app", viewport)
 
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     page.locator("input[name=code]").fill(current_code(device))
     page.get_by_role("button", name=ui_text("sv", "Confirm and log in")).click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator(".whoami")).to_contain_text(ui_text("sv", "Police officer"))
+    snap(page, "enrol", "4-start", viewport)
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
 
 

@@ -1,6 +1,7 @@
 """A coordinator opens the map with no tile server: the areas' outlines, the venues clustered, a click
 opens what they may see of a point. At 390×844 (phone) and 1440×900 (desktop); any console error
-(a CSP violation, a missing vendored file) fails the test."""
+(a CSP violation, a missing vendored file) fails the test; every page is screenshotted and checked
+by axe-core (``snap``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
-from samverkan.tests.browser.helpers import log_in
+from samverkan.tests.browser.helpers import log_in, snap
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +50,7 @@ def test_a_coordinator_opens_the_map_without_tiles(
     # No tiles: the areas' outlines are drawn (SVG paths), and nothing asked a tile server.
     assert page.locator("#map path.map-area").count() >= 5
     assert page.locator("#map img.leaflet-tile").count() == 0
+    snap(page, "coordinator-map", "1-map", viewport)
     clusters = page.locator("#map .marker-cluster")
     if clusters.count():
         clusters.first.click()  # zooms in (or spreads the markers out)
@@ -64,8 +66,10 @@ def test_a_coordinator_opens_the_map_without_tiles(
         except PlaywrightTimeoutError:
             continue
     expect(popup).to_be_visible()
+    snap(page, "coordinator-map", "2-popup", viewport)
     link = popup.get_by_role("link")
     href = link.get_attribute("href") or ""
     assert href.startswith("/pass/platser/")
     link.click()
     expect(page.locator("h1")).to_contain_text("Kartan")
+    snap(page, "coordinator-map", "3-venue", viewport)

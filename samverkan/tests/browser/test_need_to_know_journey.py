@@ -2,7 +2,8 @@
 
 Social services disclosed a client to the officer who asked. The officer says why, then
 reads the disclosed fields; a second police user of the same region gets the
-not-found page, and the attempt is logged as denied.
+not-found page, and the attempt is logged as denied. Every page is screenshotted and checked
+by axe-core (``snap``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from samverkan.audit.models import AuditEvent
 from samverkan.support import actions as social
 from samverkan.support.models import Client
 from samverkan.tests.browser.conftest import VIEWPORTS
-from samverkan.tests.browser.helpers import log_in, ui_text
+from samverkan.tests.browser.helpers import log_in, snap, ui_text
 from samverkan.tests.common import disclose_client_to, met_on_a_shift
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,11 +66,13 @@ def test_a_second_police_user_cannot_read_a_client_disclosed_to_the_first(
         ui_text("sv", "Why do you read this record?")
     )
     expect(page.get_by_text(PSEUDONYM)).to_have_count(0)
+    snap(page, "need-to-know", "1-purpose", viewport)
     page.get_by_label(ui_text("sv", "Purpose of reading")).fill("Förhör med målsägande, K100001-26")
     page.get_by_role("button", name=ui_text("sv", "Show the record")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(PSEUDONYM)
     expect(page.get_by_text("rumänska")).to_be_visible()
     expect(page.get_by_text("Hemlig kontaktväg")).to_have_count(0)
+    snap(page, "need-to-know", "2-record", viewport)
 
     # A second police user of the same region: not found, whatever they try.
     other_context = browser.new_context(
@@ -81,8 +84,10 @@ def test_a_second_police_user_cannot_read_a_client_disclosed_to_the_first(
         response = other.goto(url)
         assert response is not None and response.status == 404
         expect(other.get_by_text(PSEUDONYM)).to_have_count(0)
+        snap(other, "need-to-know", "3-other-not-found", viewport)
         other.goto(reverse("support:client_list"))
         expect(other.get_by_text(PSEUDONYM)).to_have_count(0)
+        snap(other, "need-to-know", "4-other-clients", viewport)
     finally:
         other_context.close()
 

@@ -24,7 +24,13 @@ from pytest_django.live_server_helper import LiveServer
 from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, ShiftStatus, Venue
-from samverkan.tests.browser.helpers import SCREENSHOTS, log_in, ui_text
+from samverkan.tests.browser.helpers import (
+    SCREENSHOTS,
+    assert_accessible,
+    assert_fits_viewport,
+    log_in,
+    ui_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +54,7 @@ def screenshots() -> Path:
 
 
 class Journey:
-    """A page whose taps are counted, with a screenshot per step and no page wider than the viewport."""
+    """A page whose taps are counted, with a screenshot per step, axe-core on it and no page wider than the viewport."""
 
     def __init__(self, page: Page, name: str, directory: Path) -> None:
         self.page = page
@@ -68,12 +74,12 @@ class Journey:
         locator.fill(text)
 
     def shot(self, label: str) -> None:
+        """A screenshot of the step; the page meets WCAG 2.1 A/AA (axe-core) and fits the screen."""
         self.step += 1
         self.page.screenshot(path=str(self.directory / f"officer-shift-{self.name}-{self.step:02d}-{label}.png"), full_page=True, caret="initial")
-        width = self.page.evaluate("document.documentElement.scrollWidth")
-        viewport = self.page.viewport_size
-        assert viewport is not None
-        assert width <= viewport["width"], f"{self.page.url} is {width} px wide on a {viewport['width']} px screen"
+        where = f"officer-shift {self.name} {self.step:02d}-{label}"
+        assert_accessible(self.page, where)
+        assert_fits_viewport(self.page, where)
 
 
 @pytest.fixture(params=sorted(JOURNEY_VIEWPORTS))
@@ -145,7 +151,10 @@ def test_the_officers_shift_in_at_most_ten_taps(
     journey.tap(shifts_link)
 
     # Tonight's shift is started from "now and next": the page opens on the running shift.
-    journey.tap(page.locator(f"#start-{tonight.pk}"))
+    start = page.locator(f"#start-{tonight.pk}")
+    expect(start).to_be_visible()
+    journey.shot("shifts")
+    journey.tap(start)
     expect(page.locator("#shift-status")).to_have_text(sv("Ongoing"))
     journey.shot("started")
 

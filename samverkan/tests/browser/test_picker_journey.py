@@ -1,4 +1,5 @@
-"""A searchable picker in the browser: the social worker links a child-concern report to a client by a search."""
+"""A searchable picker in the browser: the social worker links a child-concern report to a client by a search;
+the coordinator filters the venues of a new shift. Every page is screenshotted and checked by axe-core (``snap``)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from samverkan.operations import actions
 from samverkan.operations.models import ChildConcernReport
 from samverkan.support.actions import do_create_client
 from samverkan.support.models import ConcernClientLink
-from samverkan.tests.browser.helpers import log_in, ui_text
+from samverkan.tests.browser.helpers import log_in, snap, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_client_is_found_by_a_search_not_a_dropdown(
-    page: Page, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
+    page: Page, viewport: str, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
 ) -> None:
     collaboration = Collaboration.objects.get(code="stockholm")
     officer, worker = personas["polis.inre"], personas["soc.handlaggare"]
@@ -47,6 +48,7 @@ def test_a_client_is_found_by_a_search_not_a_dropdown(
     expect(picker.locator("select")).to_be_hidden()
     expect(picker.locator("select")).to_be_disabled()
     expect(picker.locator(".picker__option")).to_have_count(0)
+    snap(page, "client-picker", "1-report", viewport)
     search = picker.get_by_role("searchbox")
     search.fill("ungdom")
     expect(picker.locator(".picker__option")).to_have_count(1)
@@ -58,14 +60,16 @@ def test_a_client_is_found_by_a_search_not_a_dropdown(
     chosen = picker.get_by_role("radio", name="Ungdomen")
     chosen.check()
     expect(chosen).to_be_checked()
+    snap(page, "client-picker", "2-found", viewport)
     page.get_by_role("button", name=ui_text("sv", "Link to client")).click()
     expect(page.locator("main")).to_contain_text(ui_text("sv", "The report was linked to the client."))
+    snap(page, "client-picker", "3-linked", viewport)
     assert ConcernClientLink.objects.get(report=report).client.pseudonym == "Ungdomen"
     assert AuditEvent.objects.filter(action="list", record_type="client", detail__contains=f"child-concern report {report.pk}").exists()
 
 
 def test_the_venues_of_a_shift_are_filtered_not_scrolled(
-    page: Page, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
+    page: Page, viewport: str, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
 ) -> None:
     collaboration = Collaboration.objects.get(code="stockholm")
     planner = personas["polis.samordnare"]
@@ -80,6 +84,7 @@ def test_the_venues_of_a_shift_are_filtered_not_scrolled(
     expect(venues.get_by_label("Salong Norra")).to_be_visible()
     # A venue already ticked stays in view.
     expect(venues.get_by_label("Hotell Södra")).to_be_visible()
+    snap(page, "venue-picker", "1-filtered", viewport)
     venues.get_by_role("searchbox").fill("salong")
     expect(venues.get_by_label("Hotell Norra")).to_be_hidden()
     venues.get_by_role("searchbox").press("Enter")

@@ -1,6 +1,7 @@
 """A coordinator opens the week's patterns, asks for a proposed plan, changes it (one shift moved to
 18:00, the other left out), plans it in one step and finds the shift in the calendar. At 390×844
-(phone) and 1440×900 (desktop); any console error fails the test."""
+(phone) and 1440×900 (desktop); any console error fails the test, and every page is screenshotted
+and checked by axe-core (``snap``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.intel import actions as intel
 from samverkan.operations import actions
 from samverkan.operations.models import Shift, ShiftStatus
-from samverkan.tests.browser.helpers import log_in, nav_link, ui_text
+from samverkan.tests.browser.helpers import log_in, nav_link, snap, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +41,10 @@ def test_a_coordinator_accepts_a_changed_proposal(
     log_in(page, coordinator.username, authenticator(coordinator))
     nav_link(page, ui_text("sv", "Patterns")).click()
     expect(page.get_by_role("heading", name=ui_text("sv", "Trends by month"))).to_be_visible()
+    snap(page, "coordinator-proposal", "1-patterns", viewport)
     page.get_by_role("link", name=ui_text("sv", "Propose a plan")).click()
+    expect(page.get_by_label(ui_text("sv", "Number of shifts"))).to_be_visible()
+    snap(page, "coordinator-proposal", "2-ask", viewport)
     page.get_by_label(ui_text("sv", "Number of shifts")).fill("2")
     page.get_by_role("button", name=ui_text("sv", "Propose")).click()
     shifts = page.locator("fieldset.proposed-shift")
@@ -49,6 +53,7 @@ def test_a_coordinator_accepts_a_changed_proposal(
     ours = shifts.filter(has=why)
     expect(ours).to_have_count(1)
     expect(ours.get_by_label("Hotell Planen")).to_be_checked()
+    snap(page, "coordinator-proposal", "3-proposal", viewport)
     ours.get_by_label(ui_text("sv", "Starts")).fill("18:00")
     other = shifts.filter(has_not=why)
     other.get_by_label(ui_text("sv", "Plan this shift")).uncheck()
@@ -60,3 +65,4 @@ def test_a_coordinator_accepts_a_changed_proposal(
     link = page.locator(f"a.calendar__shift[href='/pass/{shift.pk}/']")
     expect(link).to_contain_text("18:00")
     expect(link).to_contain_text("Farsta")
+    snap(page, "coordinator-proposal", "4-calendar", viewport)

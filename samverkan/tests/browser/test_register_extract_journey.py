@@ -3,7 +3,8 @@
 The social worker registers the request by the client's personal identity
 number, reviews the gathered draft, withholds a note about another person under
 OSL 26:1, approves, and downloads the PDF and the JSON. A police investigator
-(who makes the police's own extracts) gets the not-found page for it.
+(who makes the police's own extracts) gets the not-found page for it. Every page is
+screenshotted and checked by axe-core (``snap``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from samverkan.lib.identity import luhn_check_digit
 from samverkan.support import actions as social
 from samverkan.support.models import Client
 from samverkan.tests.browser.conftest import VIEWPORTS
-from samverkan.tests.browser.helpers import log_in, nav_link, ui_text
+from samverkan.tests.browser.helpers import log_in, nav_link, snap, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,6 +62,7 @@ def test_a_social_worker_delivers_a_reviewed_extract_and_the_police_cannot_see_i
     log_in(page, "soc.handlaggare", authenticator(personas["soc.handlaggare"]))
     nav_link(page, ui_text("sv", "Register extracts")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(ui_text("sv", "Register extracts"))
+    snap(page, "register-extract", "1-extracts", viewport)
 
     # The request, by the number the person gave.
     page.get_by_label(ui_text("sv", "Kind of identity number")).select_option("personnummer")
@@ -68,6 +70,7 @@ def test_a_social_worker_delivers_a_reviewed_extract_and_the_police_cannot_see_i
     page.get_by_role("button", name=ui_text("sv", "Gather a draft")).click()
     expect(page.get_by_text(PSEUDONYM)).to_be_visible()
     expect(page.get_by_text(NOTE)).to_be_visible()
+    snap(page, "register-extract", "2-draft", viewport)
 
     # The note is about her brother: withheld under OSL 26:1, with a reason.
     card = page.locator("li.card").filter(has_text=NOTE)
@@ -76,11 +79,13 @@ def test_a_social_worker_delivers_a_reviewed_extract_and_the_police_cannot_see_i
     card.get_by_label(ui_text("sv", "Reason")).fill("Uppgiften rör brodern, inte sökanden.")
     card.get_by_role("button", name=ui_text("sv", "Withhold"), exact=True).click()
     expect(page.locator("li.card").filter(has_text=NOTE).get_by_text(ui_text("sv", "Withheld"), exact=True)).to_be_visible()
+    snap(page, "register-extract", "3-withheld", viewport)
 
     # Reviewed: approve, then download both.
     page.get_by_label(ui_text("sv", "I have reviewed every part and marked what secrecy withholds.")).check()
     page.get_by_role("button", name=ui_text("sv", "Approve the extract")).click()
     expect(page.get_by_role("link", name=ui_text("sv", "Download PDF"))).to_be_visible()
+    snap(page, "register-extract", "4-approved", viewport)
     with page.expect_download() as pdf_download:
         page.get_by_role("link", name=ui_text("sv", "Download PDF")).click()
     pdf_path = pdf_download.value.path()
@@ -108,9 +113,12 @@ def test_a_social_worker_delivers_a_reviewed_extract_and_the_police_cannot_see_i
         for path in (url, f"{url}utdrag.pdf", f"{url}utdrag.json"):
             response = other.goto(path)
             assert response is not None and response.status == 404, path
+            if path == url:
+                snap(other, "register-extract", "5-police-not-found", viewport)
         other.goto("/registerutdrag/")
         expect(other.get_by_text(PNR.replace("-", "")[:8])).to_have_count(0)
         expect(other.get_by_text(PSEUDONYM)).to_have_count(0)
+        snap(other, "register-extract", "6-police-extracts", viewport)
     finally:
         other_context.close()
 

@@ -1,4 +1,6 @@
-"""A joint shift run end to end from two phones: the police officer and the social worker."""
+"""A joint shift run end to end from two phones: the police officer and the social worker.
+
+Every page is screenshotted and checked by axe-core (``snap``)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from samverkan.accounts.models import Area, Collaboration, User
 from samverkan.operations import actions
 from samverkan.operations.models import ChildConcernReport, Encounter, Shift, ShiftStatus
 from samverkan.tests.browser.conftest import VIEWPORTS
-from samverkan.tests.browser.helpers import log_in, nav_link, ui_text
+from samverkan.tests.browser.helpers import log_in, nav_link, snap, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,11 +65,14 @@ def test_a_joint_shift_from_start_to_finish(
 
         # The officer finds the shift under "now and next" and starts it.
         nav_link(officer, ui_text("sv", "Shifts")).click()
+        expect(officer.locator(f'a[href="/pass/{planned_shift.pk}/"]').first).to_be_visible()
+        snap(officer, "joint-shift", "1-officer-shifts", viewport)
         officer.locator(f'a[href="/pass/{planned_shift.pk}/"]').first.click()
         officer.get_by_role("button", name=ui_text("sv", "Start the shift")).click()
         expect(officer.locator("#shift-status")).to_have_text(ui_text("sv", "Ongoing"))
         officer.get_by_role("button", name=ui_text("sv", "Check in")).click()
         expect(officer.locator("main")).to_contain_text(ui_text("sv", "You have checked in to the shift."))
+        snap(officer, "joint-shift", "2-officer-checked-in", viewport)
 
         # The social worker checks in and records an adult met at the hotel.
         worker.goto(f"/pass/{planned_shift.pk}/")
@@ -76,6 +81,7 @@ def test_a_joint_shift_from_start_to_finish(
         record(worker, "Person in prostitution", "18 or over")
         expect(worker.locator("#encounter-panel")).to_contain_text(ui_text("sv", "Encounter recorded."))
         expect(worker.locator("#encounter-count")).to_have_text("1")
+        snap(worker, "joint-shift", "3-worker-recorded", viewport)
 
         # The officer records a person who may be a child: a child-concern report is made at once.
         officer.reload()
@@ -83,15 +89,18 @@ def test_a_joint_shift_from_start_to_finish(
         expect(officer.locator("#concern-notice")).to_be_visible()
         expect(officer.locator("#encounter-count")).to_have_text("2")
         assert ChildConcernReport.objects.filter(encounter__shift=planned_shift).count() == 1
+        snap(officer, "joint-shift", "4-officer-concern", viewport)
 
         # It reaches the social worker's inbox.
         worker.goto(reverse("support:concern_inbox"))
         expect(worker.locator("main")).to_contain_text(ui_text("sv", "Child in prostitution"))
+        snap(worker, "joint-shift", "5-worker-inbox", viewport)
 
         # The officer completes the shift, behind its confirm step.
         officer.locator("#complete-confirm summary").click()
         officer.get_by_role("button", name=ui_text("sv", "Yes, complete the shift")).click()
         expect(officer.locator("#shift-status")).to_have_text(ui_text("sv", "Completed"))
+        snap(officer, "joint-shift", "6-officer-completed", viewport)
     finally:
         worker_context.close()
 
@@ -118,6 +127,7 @@ def test_a_coordinator_staffs_field_staff_only_and_a_shift_waits_for_its_start(
     )
     log_in(page, "polis.samordnare", authenticator(personas["polis.samordnare"]))
     page.goto(f"/pass/{shift.pk}/")
+    snap(page, "staffing", "1-coordinator-shift", viewport)
 
     picker = page.locator("select[name=user]")
     offered = picker.locator("option").all_inner_texts()
@@ -142,6 +152,7 @@ def test_a_coordinator_staffs_field_staff_only_and_a_shift_waits_for_its_start(
     expect(page.locator("section[aria-labelledby=staff-heading] > ul")).to_contain_text("Socialsekreterare (demo)")
     page.get_by_role("button", name=ui_text("sv", "Start the shift")).click()
     expect(page.locator("#shift-status")).to_have_text(ui_text("sv", "Ongoing"))
+    snap(page, "staffing", "2-coordinator-staffed", viewport)
     for name in ("polis.inre", "soc.handlaggare"):
         actions.do_check_in(shift, acting_user=personas[name])
 
@@ -159,6 +170,7 @@ def test_a_coordinator_staffs_field_staff_only_and_a_shift_waits_for_its_start(
         officer.get_by_role("button", name=ui_text("sv", "Yes, complete the shift")).click()
         expect(officer.locator("main")).to_contain_text("Passet kan inte avslutas innan det har börjat")
         expect(officer.locator("#shift-status")).to_have_text(ui_text("sv", "Ongoing"))
+        snap(officer, "staffing", "3-officer-refused", viewport)
     finally:
         officer_context.close()
     assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
