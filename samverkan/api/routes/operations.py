@@ -28,6 +28,7 @@ from samverkan.operations import actions
 from samverkan.operations.forms import (
     CancelForm,
     EncounterForm,
+    OperationForm,
     ParticipantForm,
     ShiftForm,
     VenueForm,
@@ -38,6 +39,8 @@ from samverkan.operations.models import (
     AgeBand,
     Encounter,
     EncounterRole,
+    Operation,
+    OperationKind,
     Shift,
     ShiftBasis,
     ShiftParticipant,
@@ -63,6 +66,66 @@ class AreaOut(Schema):
 @router.get("/areas/", response={200: list[AreaOut], **ERRORS}, summary="Areas (police areas, city districts) with their validity")
 def areas(request: HttpRequest) -> list[Area]:
     return list(Area.objects.order_by("kind", "name", "pk"))
+
+
+class OperationOut(Schema):
+    id: int
+    collaboration: str = Field(description="The collaboration's code.")
+    name: str
+    kind: str
+    description: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+class OperationIn(Schema):
+    name: str = Field(max_length=200)
+    kind: OperationKind = OperationKind.JOINT
+    description: str = Field("", max_length=10000)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+def _operation(operation: Operation) -> dict[str, Any]:
+    return {
+        "id": operation.pk, "collaboration": operation.collaboration.code, "name": operation.name, "kind": operation.kind,
+        "description": operation.description, "starts_on": operation.starts_on, "ends_on": operation.ends_on,
+    }
+
+
+def _shift_page_user(request: HttpRequest) -> User:
+    """As the shift and operation pages: a role that neither lists nor views shifts gets 404 (audited)."""
+    user = caller(request)
+    require_list(user, RecordType.SHIFT, Action.LIST)
+    require_list(user, RecordType.SHIFT, Action.VIEW)
+    return user
+
+
+@router.get("/operations/", response={200: Page[OperationOut], **ERRORS}, summary="Operations (named campaigns) of your collaborations")
+def operations(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+    user = _shift_page_user(request)
+    qs = Operation.objects.visible_to(user).select_related("collaboration")
+    return page_of(qs, paging, lambda rows: [_operation(o) for o in rows])
+
+
+@router.post("/operations/", response={201: OperationOut, **ERRORS}, summary="Create an operation (Idempotency-Key)")
+def create_operation(request: HttpRequest, payload: OperationIn) -> Status[dict[str, Any]]:
+    """In the collaboration you work in, as the operations page; only the police create the police's own."""
+    user = _shift_page_user(request)
+    require(user, RecordType.SHIFT, Action.CREATE)
+    collaboration = _collaboration(user)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = OperationForm(form_data(payload.dict()), instance=Operation(collaboration=collaboration))
+        data = cleaned(form)
+        try:
+            made = actions.do_create_operation(collaboration=collaboration, acting_user=user, **data)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _json(OperationOut, _operation(made))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
 
 
 class ShiftOut(Schema):

@@ -20,7 +20,7 @@ from samverkan.api.tests.test_writes import send
 from samverkan.audit.models import AuditEvent
 from samverkan.investigations.models import CrimeReportParty, SuspectConsent
 from samverkan.operations import actions as ops
-from samverkan.operations.models import Shift, ShiftParticipant, ShiftStatus, Venue
+from samverkan.operations.models import Operation, Shift, ShiftParticipant, ShiftStatus, Venue
 from samverkan.sharing.tests.conftest import add_suspect
 from samverkan.support.models import Client, ClientIdentifier, IdentifierKind
 
@@ -264,3 +264,32 @@ def test_staff_check_in_and_out_and_a_planned_shift_is_cancelled_with_a_reason(
     planned.refresh_from_db()
     assert planned.status == ShiftStatus.CANCELLED
     assert Client.objects.count() == 0
+
+
+# --- Operations ----------------------------------------------------------------------------------
+
+
+def test_an_operation_is_created_once_and_listed_for_the_collaboration(
+    officer: User, worker: User, personas: dict[str, User], reference: None
+) -> None:
+    police = token_for(officer)
+    body = {"name": "Operation Api", "kind": "police", "starts_on": "2026-03-01", "ends_on": "2026-03-31"}
+    first = send(police, "post", "/operations/", body, **{"Idempotency-Key": "op1"})
+    assert first.status_code == 201, first.content
+    assert first.json()["kind"] == "police" and first.json()["collaboration"] == "stockholm"
+    assert send(police, "post", "/operations/", body, **{"Idempotency-Key": "op1"}).json() == first.json()
+    assert Operation.objects.filter(name="Operation Api").count() == 1
+    backwards = send(police, "post", "/operations/", {**body, "name": "Baklänges", "ends_on": "2026-02-01"})
+    assert backwards.status_code == 422 and backwards.json()["error"]["details"][0]["field"] == "ends_on"
+    assert send(police, "post", "/operations/", body).status_code == 422  # the same name twice in the collaboration
+    # Only the police create the police's own operation (the action's rule, on its field).
+    social = token_for(worker)
+    own = send(social, "post", "/operations/", {**body, "name": "Socialens"})
+    assert own.status_code == 422 and own.json()["error"]["details"][0]["field"] == "kind"
+    assert send(social, "post", "/operations/", {"name": "Gemensam"}).status_code == 201
+    listed = send(social, "get", "/operations/")
+    assert listed.status_code == 200
+    assert {"Operation Api", "Gemensam"} <= {o["name"] for o in listed.json()["items"]}
+    # Another region's collaboration sees none of Stockholm's operations.
+    west = send(token_for(personas["vast.polis"]), "get", "/operations/?limit=200")
+    assert not {"Operation Api", "Gemensam"} & {o["name"] for o in west.json()["items"]}

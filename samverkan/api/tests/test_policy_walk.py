@@ -165,6 +165,10 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
                 can(user, RecordType.SUSPECT, Action.CREATE) and can(user, RecordType.CRIME_REPORT, Action.UPDATE)
                 and CrimeReport.objects.visible_to(user, Action.UPDATE).filter(pk=crime_report.pk).exists(),
             ),
+            "create an operation": (
+                _post(token, "/operations/", {"name": f"Insats {user.pk}"}),
+                can(user, RecordType.SHIFT, Action.LIST) and can(user, RecordType.SHIFT, Action.VIEW) and can(user, RecordType.SHIFT, Action.CREATE),
+            ),
             "staff a shift": (
                 _post(token, f"/shifts/{shift.pk}/staff/", {"user": officer.pk}),
                 sees_shift and can(user, RecordType.SHIFT, Action.UPDATE),
@@ -199,7 +203,7 @@ def test_each_persona_writes_exactly_what_the_policy_allows(
         after = {model: model.objects.count() for model in before}
         forbidden = social_kinds if user.agency and user.agency.kind == AgencyKind.POLICE else police_kinds
         assert all(after[m] == before[m] for m in forbidden), user.username
-    assert checked >= len(personas) * 16
+    assert checked >= len(personas) * 17
 
 
 def test_no_answer_of_any_read_carries_the_other_agencys_secrets(
