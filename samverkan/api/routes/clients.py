@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from samverkan.accounts.access import require
 from samverkan.accounts.models import User
@@ -29,6 +29,7 @@ from samverkan.accounts.policy import Action, RecordType
 from samverkan.api import idempotency
 from samverkan.api.errors import ERRORS, UPDATE_ERRORS, ApiError, ErrorOut
 from samverkan.api.paging import MAX_ID
+from samverkan.api.routes.records import purpose_required
 from samverkan.api.security import caller
 from samverkan.api.writes import action_refused, check_if_match, cleaned, etag, form_data
 from samverkan.sharing import gate
@@ -153,9 +154,19 @@ def _own_client(user: User, client_id: int, action: Action) -> Client:
     "/clients/{client_id}/", response={200: ClientDetailOut, **ERRORS},
     summary="The client's own fields, with the ETag a change names (own agency only)",
 )
-def client(request: HttpRequest, client_id: ClientId, response: HttpResponse) -> dict[str, Any]:
-    """A read of the client, audited as the client page's (protected personal data noted)."""
-    out = _client_detail(_own_client(caller(request), client_id, Action.VIEW))
+def client(
+    request: HttpRequest, client_id: ClientId, response: HttpResponse,
+    purpose: Annotated[str, Query(max_length=300, pattern=r"^[^\x00]*$", description="Why you read it: required for a client with protected personal data.")] = "",
+) -> dict[str, Any]:
+    """A read of the client, audited as the client page's: a client with protected personal data
+    is shown only to a reader who says why (428 without a purpose, as /records/client/{id}/)."""
+    user = caller(request)
+    if gate.is_disclosed_read(user, RecordType.CLIENT):
+        raise Http404
+    protected = Client.objects.visible_to(user, Action.VIEW).filter(pk=client_id, protected_identity=True).exists()
+    if protected and not purpose.strip():
+        raise purpose_required()
+    out = _client_detail(access_client_for_user(user, client_id, purpose=purpose.strip()))
     response["ETag"] = etag(out)
     return out
 

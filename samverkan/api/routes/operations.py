@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from samverkan.accounts.access import access_or_404, require, require_list
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import Area, User
 from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
 from samverkan.api import idempotency
 from samverkan.api.errors import ERRORS, UPDATE_ERRORS
@@ -113,7 +113,7 @@ def create_operation(request: HttpRequest, payload: OperationIn) -> Status[dict[
     """In the collaboration you work in, as the operations page; only the police create the police's own."""
     user = _shift_page_user(request)
     require(user, RecordType.SHIFT, Action.CREATE)
-    collaboration = _collaboration(user)
+    collaboration = actions.working_collaboration(user)
 
     def create() -> tuple[int, dict[str, Any]]:
         form = OperationForm(form_data(payload.dict()), instance=Operation(collaboration=collaboration))
@@ -205,12 +205,6 @@ def _shift_for(user: User, shift_id: int, action: Action = Action.VIEW) -> Shift
     return found
 
 
-def _collaboration(user: User) -> Collaboration:
-    from samverkan.operations.views import _collaboration as of_pages
-
-    return of_pages(user)
-
-
 @router.get("/shifts/{shift_id}/", response={200: ShiftOut, **ERRORS}, url_name="shift", summary="One shift (with its ETag)")
 def shift(request: HttpRequest, shift_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
     out = _shift(_shift_for(caller(request), shift_id))
@@ -244,7 +238,7 @@ def create_shift(request: HttpRequest, payload: ShiftIn) -> Status[dict[str, Any
     if not can(user, RecordType.SHIFT, Action.LIST):
         raise Http404
     require(user, RecordType.SHIFT, Action.CREATE)
-    collaboration = _collaboration(user)
+    collaboration = actions.working_collaboration(user)
 
     def create() -> tuple[int, dict[str, Any]]:
         form = ShiftForm(form_data(payload.dict()), user=user, collaboration=collaboration)
@@ -624,7 +618,7 @@ def create_venue(request: HttpRequest, payload: VenueIn) -> Status[dict[str, Any
         form = VenueForm(form_data(payload.dict()), user=user)
         data = cleaned(form)
         try:
-            venue, created = actions.do_find_or_create_venue(collaboration=_collaboration(user), acting_user=user, **data)
+            venue, created = actions.do_find_or_create_venue(collaboration=actions.working_collaboration(user), acting_user=user, **data)
         except ValidationError as exc:
             raise action_refused(form, exc) from None
         return (201 if created else 200), _json(VenueOut, _venue(venue))

@@ -92,6 +92,15 @@ def test_a_client_is_changed_only_with_the_etag_of_what_was_read(
     assert send(other, "get", f"/clients/{client.pk}/").status_code == 404
     assert send(other, "patch", f"/clients/{client.pk}/", {"language": "x"}, **{"If-Match": tag}).status_code == 404
     assert send(token, "get", f"/clients/{MISSING}/").status_code == 404
+    # Protected personal data: as on the client page, read only by one who says why (audited).
+    latest = send(token, "get", f"/clients/{client.pk}/")["ETag"]
+    protect = send(token, "patch", f"/clients/{client.pk}/", {"protected_identity": True}, **{"If-Match": latest})
+    assert protect.status_code == 200 and protect.json()["protected_identity"] is True
+    unsaid = send(token, "get", f"/clients/{client.pk}/")
+    assert unsaid.status_code == 428 and unsaid.json()["error"]["code"] == "purpose_required"
+    said = send(token, "get", f"/clients/{client.pk}/?purpose=Uppf%C3%B6ljning")
+    assert said.status_code == 200 and said["ETag"] == protect["ETag"]
+    assert AuditEvent.objects.filter(username=worker.username, record_type="client", action="view", purpose="Uppföljning").exists()
 
 
 def test_a_referral_moves_on_through_the_pages_steps(worker: User, officer: User, personas: dict[str, User], make_client: Any) -> None:
