@@ -31,6 +31,11 @@ from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
 from samverkan.investigations import disclosure
+from samverkan.investigations.access import (
+    report_for_write,
+    suspect_consent_for_write,
+    suspect_for_write,
+)
 from samverkan.investigations.actions import (
     do_add_party,
     do_add_suspect,
@@ -51,7 +56,7 @@ from samverkan.investigations.forms import (
     SuspectForm,
     SuspectIdentityForm,
 )
-from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect, SuspectConsent
+from samverkan.investigations.models import CrimeReport, CrimeReportParty, Suspect
 from samverkan.operations.models import Encounter, Shift
 from samverkan.sharing import gate, purposes
 from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, project
@@ -59,19 +64,6 @@ from samverkan.sharing.gate import Disclosable, ProjectedField, Projection, proj
 PAGE_SIZE = 50
 NOT_GIVEN = "\N{EN DASH}"
 
-
-
-def _report_for_write(user: User, pk: int) -> CrimeReport:
-    """404 for hidden or missing (audited as denied); 403 for a user who may only read."""
-    report = access_or_404(
-        CrimeReport.objects.visible_to(user, Action.VIEW).select_related("offence").prefetch_related("offence__names"),
-        user,
-        RecordType.CRIME_REPORT,
-        pk,
-        action=Action.UPDATE,
-    )
-    require(user, RecordType.CRIME_REPORT, Action.UPDATE)
-    return report
 
 
 # --- What a page shows of a record ------------------------------------------------------
@@ -317,7 +309,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    report = _report_for_write(user, pk)
+    report = report_for_write(user, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a status from the list."))
@@ -342,7 +334,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suspect_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    report = _report_for_write(user, pk)
+    report = report_for_write(user, pk)
     require(user, RecordType.SUSPECT, Action.CREATE)
     if not report.is_open:
         messages.error(request, _("The crime report is closed; no suspects can be added."))
@@ -403,25 +395,12 @@ def _render_suspect(
     return render(request, "investigations/suspect_detail.html", context, status=status)
 
 
-def _own_suspect(user: User, pk: int) -> Suspect:
-    return access_or_404(
-        Suspect.objects.visible_to(user, Action.VIEW).select_related(
-            "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"
-        ),
-        user,
-        RecordType.SUSPECT,
-        pk,
-        action=Action.UPDATE,
-    )
-
-
 @require_POST
 @login_required
 def suspect_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the suspect's consent that the police tell social services (OSL 12 kap. 2 §)."""
     user = signed_in(request)
-    suspect = _own_suspect(user, pk)
-    require(user, RecordType.SUSPECT, Action.UPDATE)
+    suspect = suspect_for_write(user, pk)
     form = SuspectConsentForm(request.POST, prefix="consent")
     if not form.is_valid():
         return _render_suspect(request, user, suspect, form, status=400)
@@ -438,13 +417,7 @@ def suspect_consent_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suspect_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    consent = access_or_404(
-        SuspectConsent.objects.visible_to(user, Action.UPDATE).select_related("suspect"),
-        user,
-        RecordType.SUSPECT,
-        pk,
-        action=Action.UPDATE,
-    )
+    consent = suspect_consent_for_write(user, pk)
     do_withdraw_suspect_consent(consent, acting_user=user)
     messages.success(request, _("The consent was withdrawn."))
     return redirect(reverse("investigations:suspect_detail", args=[consent.suspect_id]) + "#consents")
@@ -454,14 +427,7 @@ def suspect_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    suspect = access_or_404(
-        Suspect.objects.visible_to(user, Action.VIEW).select_related("crime_report"),
-        user,
-        RecordType.SUSPECT,
-        pk,
-        action=Action.UPDATE,
-    )
-    require(user, RecordType.SUSPECT, Action.UPDATE)
+    suspect = suspect_for_write(user, pk)
     template = "investigations/suspect_correct.html"
     if request.method == "GET":
         form = SuspectIdentityForm(
@@ -501,7 +467,7 @@ def suspect_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def party_add(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
-    report = _report_for_write(user, pk)
+    report = report_for_write(user, pk)
     if not report.is_open:
         messages.error(request, _("The crime report is closed; no parties can be added."))
         return redirect("investigations:report_detail", pk=report.pk)

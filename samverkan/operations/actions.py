@@ -10,12 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from samverkan.accounts.access import require
-from samverkan.accounts.models import Agency, AgencyKind, Area, User
+from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, goes_out_in_field
 from samverkan.audit.actions import audit_record, do_record_event
 from samverkan.audit.models import AuditAction
@@ -43,6 +44,15 @@ from samverkan.operations.models import (
     VisitOutcome,
     entry_edit_limit,
 )
+
+
+def working_collaboration(user: User) -> Collaboration:
+    """The collaboration the user works in (the first of their agency's): where the pages and
+    the API plan shifts and operations and add venues; 404 for a user in none."""
+    collaboration = user.collaborations().order_by("pk").first()
+    if collaboration is None:
+        raise Http404
+    return collaboration
 
 
 def _when(moment: dt.datetime) -> str:

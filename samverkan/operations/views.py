@@ -26,7 +26,7 @@ from samverkan.accounts.forms import (
     apply_errors,
     picker_results,
 )
-from samverkan.accounts.models import Collaboration, User
+from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
 from samverkan.lib.places import venue_key
 from samverkan.operations import actions
@@ -58,14 +58,6 @@ from samverkan.operations.models import (
     entry_edit_limit,
 )
 from samverkan.operations.venues import Candidate, similar_venues
-
-
-def _collaboration(user: User) -> Collaboration:
-    """The collaboration the user works in (the first of their agency's)."""
-    collaboration = user.collaborations().order_by("pk").first()
-    if collaboration is None:
-        raise Http404
-    return collaboration
 
 
 def _shift(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Shift:
@@ -166,7 +158,7 @@ def shift_create(request: HttpRequest) -> HttpResponse:
     if not can(user, RecordType.SHIFT, Action.LIST):
         raise Http404
     require(user, RecordType.SHIFT, Action.CREATE)
-    collaboration = _collaboration(user)
+    collaboration = actions.working_collaboration(user)
     form = ShiftForm(request.POST or None, user=user, collaboration=collaboration)
     if request.method == "POST" and form.is_valid():
         try:
@@ -678,7 +670,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.venue_fields()
         if not form.cleaned_data["confirm_new"]:
-            collaboration = _collaboration(user)
+            collaboration = actions.working_collaboration(user)
             key = venue_key(data["name"], data["address"])
             visible = Venue.objects.visible_to(user).filter(collaboration=collaboration)
             if not visible.filter(kind=data["kind"], search_key=key).exists():
@@ -689,7 +681,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
             return render(request, "operations/venue_form.html", {"form": form, "venue": None, "candidates": candidates})
         try:
             venue, created = actions.do_find_or_create_venue(
-                collaboration=_collaboration(user), acting_user=user, **data
+                collaboration=actions.working_collaboration(user), acting_user=user, **data
             )
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -736,7 +728,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def operation_list(request: HttpRequest) -> HttpResponse:
     user = _visible_or_404(request, RecordType.SHIFT)
-    collaboration = _collaboration(user)
+    collaboration = actions.working_collaboration(user)
     form = OperationForm(request.POST or None)
     if request.method == "POST":
         require(user, RecordType.SHIFT, Action.CREATE)

@@ -1,10 +1,12 @@
-"""Social services' clients: creating one, and what is recorded on them (support, referrals, consent).
+"""Social services' clients: creating and changing one, and what is recorded on them
+(identity numbers, support, referrals and their steps, consent).
 
 The same doors as the client pages (``support.views``): the role's permission first
 (``require``: 403 for a role that may not write), the client through
 ``access_client_for_user`` for a change (hidden and missing both 404), the page's own form
 for validation and the page's own ``do_*`` action to write. Reads stay at
-``/records/client/`` and its kin, through the gate.
+``/records/client/`` and its kin, through the gate; ``GET /clients/{id}/`` answers only the
+client's own agency, with the ETag that a change names.
 """
 
 from __future__ import annotations
@@ -15,28 +17,46 @@ from typing import Annotated, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Path, Router, Schema, Status
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from samverkan.accounts.access import require
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.api import idempotency
-from samverkan.api.errors import ERRORS
+from samverkan.api.errors import ERRORS, UPDATE_ERRORS, ApiError, ErrorOut
 from samverkan.api.paging import MAX_ID
+from samverkan.api.routes.records import purpose_required
 from samverkan.api.security import caller
-from samverkan.api.writes import action_refused, cleaned, form_data
+from samverkan.api.writes import action_refused, check_if_match, cleaned, etag, form_data
+from samverkan.sharing import gate
 from samverkan.support import actions
-from samverkan.support.access import access_client_for_user, access_consent_for_user
-from samverkan.support.forms import ClientCreateForm, ConsentForm, ReferralForm, SupportActionForm
+from samverkan.support.access import (
+    access_client_for_user,
+    access_consent_for_user,
+    access_referral_for_user,
+)
+from samverkan.support.forms import (
+    ClientCreateForm,
+    ClientEditForm,
+    ConsentForm,
+    IdentifierForm,
+    ReferralForm,
+    ReferralStatusForm,
+    SupportActionForm,
+)
 from samverkan.support.models import (
     Client,
+    ClientIdentifier,
     Consent,
     ConsentGiver,
     ConsentScope,
     IdentifierKind,
     Referral,
+    ReferralStatus,
     SupportAction,
     SupportActionKind,
 )
@@ -44,6 +64,7 @@ from samverkan.support.models import (
 router = Router(tags=["clients"])
 ClientId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ConsentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ReferralId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # The pages' renames of an action's field names to the form's.
 IDENTIFIER_RENAME = {"value": "identifier", "kind": "identifier_kind"}
@@ -97,6 +118,137 @@ def create_client(request: HttpRequest, payload: ClientIn) -> Status[dict[str, A
             raise action_refused(form, exc, IDENTIFIER_RENAME) from None
         out = {"id": client.pk, "pseudonym": client.pseudonym, "protected_identity": client.protected_identity}
         return (201 if created else 200), _json(ClientOut, out)
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+class ClientDetailOut(ClientOut):
+    language: str
+    contact: str
+
+
+class ClientPatch(Schema):
+    pseudonym: str | None = Field(None, max_length=100)
+    language: str | None = Field(None, max_length=100)
+    contact: str | None = Field(None, max_length=200)
+    protected_identity: bool | None = None
+
+
+def _client_detail(client: Client) -> dict[str, Any]:
+    return {
+        "id": client.pk, "pseudonym": client.pseudonym, "protected_identity": client.protected_identity,
+        "language": client.language, "contact": client.contact,
+    }
+
+
+def _own_client(user: User, client_id: int, action: Action) -> Client:
+    """The client as the client's own agency reaches it; the other agency reads only what was
+    disclosed, at /records/client/ (here 404, as for hidden and missing)."""
+    if gate.is_disclosed_read(user, RecordType.CLIENT):
+        raise Http404
+    return access_client_for_user(user, client_id, action=action)
+
+
+@router.get(
+    "/clients/{client_id}/", response={200: ClientDetailOut, **ERRORS},
+    summary="The client's own fields, with the ETag a change names (own agency only)",
+)
+def client(
+    request: HttpRequest, client_id: ClientId, response: HttpResponse,
+    purpose: Annotated[str, Query(max_length=300, pattern=r"^[^\x00]*$", description="Why you read it: required for a client with protected personal data.")] = "",
+) -> dict[str, Any]:
+    """A read of the client, audited as the client page's: a client with protected personal data
+    is shown only to a reader who says why (428 without a purpose, as /records/client/{id}/)."""
+    user = caller(request)
+    if gate.is_disclosed_read(user, RecordType.CLIENT):
+        raise Http404
+    protected = Client.objects.visible_to(user, Action.VIEW).filter(pk=client_id, protected_identity=True).exists()
+    if protected and not purpose.strip():
+        raise purpose_required()
+    out = _client_detail(access_client_for_user(user, client_id, purpose=purpose.strip()))
+    response["ETag"] = etag(out)
+    return out
+
+
+@router.patch(
+    "/clients/{client_id}/", response={200: ClientDetailOut, **UPDATE_ERRORS},
+    summary="Change a client's pseudonym, language, contact or protection (If-Match)",
+)
+def update_client(request: HttpRequest, client_id: ClientId, payload: ClientPatch, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    found = _own_client(user, client_id, Action.UPDATE)
+    with transaction.atomic():
+        locked = Client.objects.select_for_update().get(pk=found.pk)
+        check_if_match(request, etag(_client_detail(locked)))
+        data = {name: getattr(locked, name) for name in ("pseudonym", "language", "contact", "protected_identity")}
+        data.update({name: value for name, value in payload.dict(exclude_unset=True).items() if value is not None})
+        # The page's form checks the input only; the action writes (the instance is not saved by the form).
+        form = ClientEditForm(data, instance=Client(agency_id=locked.agency_id))
+        fields = cleaned(form)
+        try:
+            actions.do_update_client(
+                locked, pseudonym=fields["pseudonym"], language=fields["language"], contact=fields["contact"],
+                protected_identity=fields["protected_identity"], acting_user=user,
+            )
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+    locked.refresh_from_db()
+    out = _client_detail(locked)
+    response["ETag"] = etag(out)
+    return out
+
+
+class IdentifierIn(Schema):
+    identifier_kind: IdentifierKind = Field(description="'none' records that no number is known.")
+    identifier: str = Field("", max_length=100, description="YYYYMMDD-NNNN or YYMMDD-NNNN, or the reserve number.")
+    issuer: str = Field("", max_length=100, description="For a reserve number: the region, municipality or agency.")
+
+
+class IdentifierOut(Schema):
+    id: int
+    client: int
+    kind: str
+    value: str = Field(description="As the client page shows it: YYYYMMDD-NNNN, or the reserve number.")
+    issuer: str
+    birth_date: dt.date | None
+    added_at: dt.datetime
+
+
+def _identifier(made: ClientIdentifier) -> dict[str, Any]:
+    return _json(IdentifierOut, {
+        "id": made.pk, "client": made.client_id, "kind": made.kind,
+        "value": made.display if made.kind != IdentifierKind.NONE else "", "issuer": made.issuer,
+        "birth_date": made.birth_date, "added_at": made.added_at,
+    })
+
+
+@router.post(
+    "/clients/{client_id}/identifiers/", response={201: IdentifierOut, 409: ErrorOut, **ERRORS},
+    summary="Add an identity number to a client (Idempotency-Key)",
+)
+def add_identifier(request: HttpRequest, client_id: ClientId, payload: IdentifierIn) -> Status[dict[str, Any]]:
+    """As the client page: the number the client already has answers it again; a number of
+    another client of the agency is a conflict (409) that names that client."""
+    user = caller(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    found = access_client_for_user(user, client_id, action=Action.UPDATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = IdentifierForm(form_data(payload.dict()))
+        data = cleaned(form)
+        ident = data["clean_identifier"]
+        try:
+            made = actions.do_add_identifier(found, kind=ident.kind, value=ident.value, issuer=ident.issuer, acting_user=user)
+        except actions.DuplicateIdentifier as exc:
+            raise ApiError(
+                409, "duplicate_identifier", _("This number already belongs to another client."),
+                [{"field": "identifier", "message": " ".join(exc.messages), "client": exc.client.pk}],
+            ) from None
+        except ValidationError as exc:
+            raise action_refused(form, exc, IDENTIFIER_RENAME) from None
+        return 201, _identifier(made)
 
     status, body = idempotency.once(request, user, create)
     return Status(status, body)
@@ -253,3 +405,29 @@ def withdraw_consent(request: HttpRequest, consent_id: ConsentId) -> dict[str, A
     require(user, RecordType.CLIENT, Action.UPDATE)
     consent = access_consent_for_user(user, consent_id)
     return _consent(actions.do_withdraw_consent(consent, acting_user=user))
+
+
+class ReferralStep(Schema):
+    status: ReferralStatus = Field(description="received, closed, or declined (with a reason).")
+    on: dt.date | None = Field(None, description="When; today if left out.")
+    reason: str = Field("", max_length=300, description="Why the unit declined.")
+
+
+@router.post(
+    "/referrals/{referral_id}/status/", response={200: ReferralOut, **ERRORS},
+    summary="Move a referral on: received, closed or declined",
+)
+def referral_status(request: HttpRequest, referral_id: ReferralId, payload: ReferralStep) -> dict[str, Any]:
+    """A state change, as the client page's referral steps: the step it is at changes nothing."""
+    user = caller(request)
+    require(user, RecordType.REFERRAL, Action.UPDATE)
+    referral = access_referral_for_user(user, referral_id)
+    form = ReferralStatusForm(_today_unless(payload.dict(), "on"))
+    data = cleaned(form)
+    try:
+        moved = actions.do_update_referral(
+            referral, status=data["status"], on=data["on"], reason=data["reason"], acting_user=user,
+        )
+    except ValidationError as exc:
+        raise action_refused(form, exc) from None
+    return _referral(moved)

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from samverkan.accounts.access import access_or_404, require, require_list
-from samverkan.accounts.models import Area, Collaboration, User
+from samverkan.accounts.models import Area, User
 from samverkan.accounts.policy import Action, RecordType, can, is_field_staff
 from samverkan.api import idempotency
 from samverkan.api.errors import ERRORS, UPDATE_ERRORS
@@ -26,7 +26,10 @@ from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
 from samverkan.operations import actions
 from samverkan.operations.forms import (
+    CancelForm,
     EncounterForm,
+    OperationForm,
+    ParticipantForm,
     ShiftForm,
     VenueForm,
     VenueSearchForm,
@@ -36,8 +39,11 @@ from samverkan.operations.models import (
     AgeBand,
     Encounter,
     EncounterRole,
+    Operation,
+    OperationKind,
     Shift,
     ShiftBasis,
+    ShiftParticipant,
     ShiftStatus,
     Venue,
     VenueKind,
@@ -60,6 +66,66 @@ class AreaOut(Schema):
 @router.get("/areas/", response={200: list[AreaOut], **ERRORS}, summary="Areas (police areas, city districts) with their validity")
 def areas(request: HttpRequest) -> list[Area]:
     return list(Area.objects.order_by("kind", "name", "pk"))
+
+
+class OperationOut(Schema):
+    id: int
+    collaboration: str = Field(description="The collaboration's code.")
+    name: str
+    kind: str
+    description: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+class OperationIn(Schema):
+    name: str = Field(max_length=200)
+    kind: OperationKind = OperationKind.JOINT
+    description: str = Field("", max_length=10000)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+def _operation(operation: Operation) -> dict[str, Any]:
+    return {
+        "id": operation.pk, "collaboration": operation.collaboration.code, "name": operation.name, "kind": operation.kind,
+        "description": operation.description, "starts_on": operation.starts_on, "ends_on": operation.ends_on,
+    }
+
+
+def _shift_page_user(request: HttpRequest) -> User:
+    """As the shift and operation pages: a role that neither lists nor views shifts gets 404 (audited)."""
+    user = caller(request)
+    require_list(user, RecordType.SHIFT, Action.LIST)
+    require_list(user, RecordType.SHIFT, Action.VIEW)
+    return user
+
+
+@router.get("/operations/", response={200: Page[OperationOut], **ERRORS}, summary="Operations (named campaigns) of your collaborations")
+def operations(request: HttpRequest, paging: Query[PageIn]) -> dict[str, Any]:
+    user = _shift_page_user(request)
+    qs = Operation.objects.visible_to(user).select_related("collaboration")
+    return page_of(qs, paging, lambda rows: [_operation(o) for o in rows])
+
+
+@router.post("/operations/", response={201: OperationOut, **ERRORS}, summary="Create an operation (Idempotency-Key)")
+def create_operation(request: HttpRequest, payload: OperationIn) -> Status[dict[str, Any]]:
+    """In the collaboration you work in, as the operations page; only the police create the police's own."""
+    user = _shift_page_user(request)
+    require(user, RecordType.SHIFT, Action.CREATE)
+    collaboration = actions.working_collaboration(user)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = OperationForm(form_data(payload.dict()), instance=Operation(collaboration=collaboration))
+        data = cleaned(form)
+        try:
+            made = actions.do_create_operation(collaboration=collaboration, acting_user=user, **data)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _json(OperationOut, _operation(made))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
 
 
 class ShiftOut(Schema):
@@ -139,12 +205,6 @@ def _shift_for(user: User, shift_id: int, action: Action = Action.VIEW) -> Shift
     return found
 
 
-def _collaboration(user: User) -> Collaboration:
-    from samverkan.operations.views import _collaboration as of_pages
-
-    return of_pages(user)
-
-
 @router.get("/shifts/{shift_id}/", response={200: ShiftOut, **ERRORS}, url_name="shift", summary="One shift (with its ETag)")
 def shift(request: HttpRequest, shift_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
     out = _shift(_shift_for(caller(request), shift_id))
@@ -178,7 +238,7 @@ def create_shift(request: HttpRequest, payload: ShiftIn) -> Status[dict[str, Any
     if not can(user, RecordType.SHIFT, Action.LIST):
         raise Http404
     require(user, RecordType.SHIFT, Action.CREATE)
-    collaboration = _collaboration(user)
+    collaboration = actions.working_collaboration(user)
 
     def create() -> tuple[int, dict[str, Any]]:
         form = ShiftForm(form_data(payload.dict()), user=user, collaboration=collaboration)
@@ -242,6 +302,136 @@ def start_shift(request: HttpRequest, shift_id: ShiftId, response: HttpResponse)
 @router.post("/shifts/{shift_id}/complete/", response={200: ShiftOut, **ERRORS}, summary="Complete an ongoing shift")
 def complete_shift(request: HttpRequest, shift_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
     return _state_change(request, shift_id, response, actions.do_complete_shift)
+
+
+class CancelIn(Schema):
+    reason: str = Field(max_length=300, description="Why the shift is cancelled.")
+
+
+@router.post("/shifts/{shift_id}/cancel/", response={200: ShiftOut, **ERRORS}, summary="Cancel a planned shift, saying why")
+def cancel_shift(request: HttpRequest, shift_id: ShiftId, payload: CancelIn, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    form = CancelForm(form_data(payload.dict()))
+    data = cleaned(form)
+    try:
+        actions.do_cancel_shift(found, reason=data["reason"], acting_user=user)
+    except ValidationError as exc:
+        raise action_refused(form, exc, {"cancel_reason": "reason"}) from None
+    out = _shift(_shift_for(user, shift_id, Action.UPDATE))
+    response["ETag"] = etag(out)
+    return out
+
+
+# --- The staff of a shift ---------------------------------------------------------------
+
+
+class StaffOut(Schema):
+    user: int
+    name: str
+    agency: str = Field(description="The agency's code.")
+    role: str = Field(description="The role when staffed.")
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+
+
+class CandidateOut(Schema):
+    user: int
+    name: str
+    agency: str = Field(description="The agency's code.")
+    role: str
+
+
+class StaffIn(Schema):
+    user: Id = Field(description="Field staff of one of the collaboration's agencies (see …/staff/candidates/).")
+
+
+def _staff(participant: ShiftParticipant) -> dict[str, Any]:
+    return {
+        "user": participant.user_id, "name": participant.user.display_name, "agency": participant.agency.code,
+        "role": participant.role, "checked_in_at": participant.checked_in_at, "checked_out_at": participant.checked_out_at,
+    }
+
+
+def _staff_of(shift: Shift) -> list[dict[str, Any]]:
+    return [_staff(p) for p in shift.participants.select_related("user", "agency").order_by("pk")]
+
+
+def _participant(shift: Shift, user_id: int) -> ShiftParticipant:
+    found = shift.participants.select_related("user", "agency").filter(user_id=user_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.get("/shifts/{shift_id}/staff/", response={200: list[StaffOut], **ERRORS}, summary="The staff of a shift, with their check-in and check-out")
+def staff(request: HttpRequest, shift_id: ShiftId) -> list[dict[str, Any]]:
+    return _staff_of(_shift_for(caller(request), shift_id))
+
+
+@router.get(
+    "/shifts/{shift_id}/staff/candidates/", response={200: list[CandidateOut], **ERRORS},
+    summary="Who can be staffed on the shift: field staff of its agencies not yet on it",
+)
+def staff_candidates(request: HttpRequest, shift_id: ShiftId) -> list[dict[str, Any]]:
+    """The choices of the shift page's staffing form, for a role that may change the shift."""
+    found = _shift_for(caller(request), shift_id, Action.UPDATE)
+    users = ParticipantForm(shift=found).fields["user"].queryset  # type: ignore[attr-defined]
+    return [
+        {"user": u.pk, "name": u.display_name, "agency": u.membership_record.agency.code, "role": u.membership_record.role}
+        for u in users
+    ]
+
+
+@router.post("/shifts/{shift_id}/staff/", response={201: StaffOut, **ERRORS}, summary="Staff a shift (Idempotency-Key)")
+def add_staff(request: HttpRequest, shift_id: ShiftId, payload: StaffIn) -> Status[dict[str, Any]]:
+    """As the shift page's staffing form; one already on the shift is answered as they are."""
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = ParticipantForm(form_data(payload.dict()), shift=found)
+        if not form.is_valid() and "user" in form.errors and found.participants.filter(user_id=payload.user).exists():
+            # Already staffed: the form no longer offers them, the action would change nothing.
+            return 201, _json(StaffOut, _staff(_participant(found, payload.user)))
+        data = cleaned(form)
+        try:
+            participant = actions.do_add_participant(found, user=data["user"], acting_user=user)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _json(StaffOut, _staff(_participant(found, participant.user_id)))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+@router.delete(
+    "/shifts/{shift_id}/staff/{user_id}/", response={204: None, **ERRORS},
+    summary="Take a staff member off a planned shift (not one who has checked in)",
+)
+def remove_staff(request: HttpRequest, shift_id: ShiftId, user_id: ShiftId) -> Status[None]:
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    participant = _participant(found, user_id)
+    actions.do_remove_participant(found, user=participant.user, acting_user=user)
+    return Status(204, None)
+
+
+@router.post("/shifts/{shift_id}/check-in/", response={200: StaffOut, **ERRORS}, summary="Check in to a shift yourself (staffed first if need be)")
+def check_in(request: HttpRequest, shift_id: ShiftId) -> dict[str, Any]:
+    """As the page's button: checking in twice changes nothing."""
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    participant = actions.do_check_in(found, acting_user=user)
+    return _staff(_participant(found, participant.user_id))
+
+
+@router.post("/shifts/{shift_id}/check-out/", response={200: StaffOut, **ERRORS}, summary="Check out of a shift yourself")
+def check_out(request: HttpRequest, shift_id: ShiftId) -> dict[str, Any]:
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    participant = actions.do_check_out(found, acting_user=user)
+    return _staff(_participant(found, participant.user_id))
 
 
 # --- What is recorded on a shift ------------------------------------------------------
@@ -428,7 +618,7 @@ def create_venue(request: HttpRequest, payload: VenueIn) -> Status[dict[str, Any
         form = VenueForm(form_data(payload.dict()), user=user)
         data = cleaned(form)
         try:
-            venue, created = actions.do_find_or_create_venue(collaboration=_collaboration(user), acting_user=user, **data)
+            venue, created = actions.do_find_or_create_venue(collaboration=actions.working_collaboration(user), acting_user=user, **data)
         except ValidationError as exc:
             raise action_refused(form, exc) from None
         return (201 if created else 200), _json(VenueOut, _venue(venue))

@@ -63,7 +63,7 @@ def _needs_purpose(registered: gate.Disclosable[Any], record: Any) -> bool:
     return registered.needs_purpose is not None and registered.needs_purpose(record)
 
 
-def _purpose_required() -> ApiError:
+def purpose_required() -> ApiError:
     return ApiError(
         428, "purpose_required",
         _("Say why you read this record: send the purpose as ?purpose=… (it is written to the audit log)."),
@@ -119,11 +119,11 @@ def read_record(
         try:
             return _out(gate.read(user, rt, record_id, purpose=purpose, detail="api"), True)
         except gate.PurposeRequired:
-            raise _purpose_required() from None
+            raise purpose_required() from None
     manager: Any = registered.model._default_manager
     visible = manager.visible_to(user, Action.VIEW)
     found = visible.filter(pk=record_id).first()
     if found is not None and _needs_purpose(registered, found) and not purpose.strip():
-        raise _purpose_required()
+        raise purpose_required()
     record = access_or_404(visible, user, RecordType(rt), record_id, purpose=purpose.strip())
     return _out(_own(registered, record), False)
