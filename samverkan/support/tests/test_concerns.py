@@ -300,6 +300,26 @@ def test_handling_order_is_enforced(encounter: EncounterFactory, worker: User) -
     ).exists()
 
 
+def test_a_time_typed_to_the_minute_of_the_previous_step_is_that_steps_time(
+    clock: time_machine.Traveller, encounter: EncounterFactory, worker: User, login: Login
+) -> None:
+    """The forms give the time to the minute: a report assessed as soon as it came in is not refused."""
+    clock.move_to(T0 + dt.timedelta(seconds=40))
+    report = report_for(encounter)
+    minute = T0.strftime("%Y-%m-%dT%H:%M")
+    with pytest.raises(ValidationError):
+        actions.do_assess_protection(
+            report, assessment="Ok", assessed_at=T0 - dt.timedelta(minutes=1), acting_user=worker
+        )
+    response = login(worker).post(
+        reverse("support:concern_assess", args=[report.pk]),
+        {"protection-assessment": "Inget akut skyddsbehov.", "protection-assessed_at": minute},
+    )
+    assert response.status_code == 302
+    handling = ConcernHandling.objects.get(report=report)
+    assert handling.protection_assessed_at == report.created_at == T0 + dt.timedelta(seconds=40)
+
+
 def test_linking_a_report_to_another_client_than_its_encounters_is_refused(
     encounter: EncounterFactory, worker: User, make_client: ClientFactory
 ) -> None:
