@@ -138,7 +138,13 @@ def menu_entry(html: str, url: str) -> str | None:
     """The main menu's link to ``url`` as a screen reader names it ("Tips, 2 new"); None if absent."""
     nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S)
     assert nav is not None, "no main menu"
-    link = re.search(rf'<a href="{re.escape(url)}"[^>]*>(.*?)</a>', nav.group(0), re.S)
+    link = re.search(rf'<a href="{re.escape(url)}"([^>]*)>(.*?)</a>', nav.group(0), re.S)
     if link is None:
         return None
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", link.group(1))).strip()
+    label = re.search(r'aria-label="([^"]*)"', link.group(1))
+    if label is not None:
+        # The name is the label and the counts as the link shows them, punctuated.
+        shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", link.group(2))).strip()
+        assert label.group(1).replace(",", "") == shown, (label.group(1), shown)
+        return label.group(1)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", link.group(2))).strip()

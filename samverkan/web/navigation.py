@@ -34,6 +34,11 @@ class NavItem:
     url: str
     counts: tuple[NavCount, ...] = ()
 
+    @property
+    def name(self) -> str:
+        """The link's name as a screen reader says it: "Child-concern reports, 3 new, 1 overdue"."""
+        return ", ".join((self.label, *(count.text for count in self.counts)))
+
 
 # Order is the menu's order. Entries whose page does not exist yet are skipped.
 ENTRIES: tuple[NavEntry, ...] = (
