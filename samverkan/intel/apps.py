@@ -22,3 +22,9 @@ class IntelConfig(AppConfig):
         from samverkan.intel.panels import start_panels
 
         return start_panels(user)
+
+    def nav_counts(self, user: Any) -> list[Any]:
+        """The counter on this app's menu entry (read by ``web.navigation``)."""
+        from samverkan.intel.panels import nav_counts
+
+        return nav_counts(user)

@@ -7,11 +7,12 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
 from samverkan.accounts.models import Role, User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
 from samverkan.intel.models import Network, NetworkEvent, NetworkEventKind, Tip, TipStatus
-from samverkan.lib.panels import Line, Panel
+from samverkan.lib.panels import Line, NavCount, Panel
 
 SHOWN = 5
 # A network that grew in a linkage run of the last week is news.
@@ -55,3 +56,19 @@ def start_panels(user: User) -> list[Panel]:
             )
         )
     return panels
+
+
+def nav_counts(user: User) -> list[NavCount]:
+    """The counter on the menu's tips: new ones, for those who assess them."""
+    if user_scope(user, RecordType.TIP, Action.UPDATE) is not Scope.OWN_AGENCY:
+        return []
+    new = Tip.objects.visible_to(user).filter(status=TipStatus.NEW).count()
+    if not new:
+        return []
+    return [
+        NavCount(
+            "intel:tip_list",
+            new,
+            npgettext("tips", "%(count)s new", "%(count)s new", new) % {"count": new},
+        )
+    ]

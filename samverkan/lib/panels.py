@@ -44,3 +44,20 @@ class Panel:
     form_action: str = ""
     form_submit: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class NavCount:
+    """A count beside a main-menu entry: what waits for the user behind it.
+
+    The apps that own the work declare them (``AppConfig.nav_counts(user)``), through
+    their access functions, like their start-page panels; the menu (``web``) puts each
+    beside the entry of its page. ``text`` says the count in words ("3 new"), already
+    translated: it is what the badge shows and what a screen reader says, never colour
+    alone. Only counts above zero are declared.
+    """
+
+    url_name: str  # the menu entry's page, as ``web.navigation.ENTRIES`` names it
+    count: int
+    text: str
+    tone: str = "warn"  # "warn" or "danger"

@@ -16,3 +16,9 @@ class SharingConfig(AppConfig):
         from samverkan.sharing.panels import start_panels
 
         return start_panels(user)
+
+    def nav_counts(self, user: Any) -> list[Any]:
+        """The counter on this app's menu entry (read by ``web.navigation``)."""
+        from samverkan.sharing.panels import nav_counts
+
+        return nav_counts(user)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType, Scope, user_scope
-from samverkan.lib.panels import Line, Panel
+from samverkan.lib.panels import Line, NavCount, Panel
 from samverkan.sharing.models import Disclosure, DisclosureStatus
 
 
@@ -43,3 +45,33 @@ def start_panels(user: User) -> list[Panel]:
             )
         ]
     return []
+
+
+def nav_counts(user: User) -> list[NavCount]:
+    """The counter on the menu's disclosures, for those who decide and accept them.
+
+    Requests to the user's agency that wait for a decision, and answers to the user's own
+    requests that wait to be accepted (the start page's lines): one query.
+    """
+    agency = user.agency
+    if (
+        agency is None
+        or user_scope(user, RecordType.DISCLOSURE, Action.UPDATE) is not Scope.OWN_AGENCY
+    ):
+        return []
+    waiting = Disclosure.objects.visible_to(user).aggregate(
+        to_decide=Count("pk", filter=Q(owning_agency=agency, status=DisclosureStatus.REQUESTED)),
+        to_accept=Count(
+            "pk",
+            filter=Q(requesting_agency=agency, requested_by=user, status=DisclosureStatus.APPROVED),
+        ),
+    )
+    to_decide, to_accept = waiting["to_decide"], waiting["to_accept"]
+    said = (
+        (to_decide, ngettext("%(count)s to decide", "%(count)s to decide", to_decide)),
+        (
+            to_accept,
+            ngettext("%(count)s answer to accept", "%(count)s answers to accept", to_accept),
+        ),
+    )
+    return [NavCount("sharing:inbox", n, text % {"count": n}) for n, text in said if n]

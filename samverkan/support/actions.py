@@ -98,6 +98,10 @@ def _moment(
     if moment > now + CLOCK_SKEW:
         raise ValidationError({field: _("The time cannot be in the future.")}, code="future")
     if not_before is not None and moment < not_before:
+        # The forms give a time to the minute: one in the previous step's own minute
+        # (a report assessed as soon as it came in) is that step's time, not before it.
+        if moment >= not_before.replace(second=0, microsecond=0):
+            return not_before
         raise ValidationError(
             {
                 field: _("The time cannot be before the previous step (%(time)s).")

@@ -31,3 +31,9 @@ class SupportConfig(AppConfig):
         from samverkan.support.panels import reminders
 
         return reminders(agency, now)
+
+    def nav_counts(self, user: Any) -> list[Any]:
+        """The counter on the menu's child-concern reports (read by ``web.navigation``)."""
+        from samverkan.support.panels import nav_counts
+
+        return nav_counts(user)

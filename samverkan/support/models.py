@@ -859,14 +859,19 @@ class ConcernHandling(models.Model):
         return f"{self.report} – {self.get_status_display()}"
 
     @classmethod
-    def of_each(cls, reports: Iterable[ChildConcernReport]) -> list[ConcernHandling]:
+    def of_each(
+        cls,
+        reports: Iterable[ChildConcernReport],
+        deadlines: list[ConcernDeadline] | None = None,
+    ) -> list[ConcernHandling]:
         """The handling of each report, in order, in one query; unsaved where there is none yet.
 
-        The caller has fetched the reports through ``concern_reports_handled_by``.
+        The caller has fetched the reports through ``concern_reports_handled_by``, and
+        perhaps every deadline (``deadlines``), else they are fetched here.
         """
         reports = list(reports)
         found = cls.objects.in_bulk([report.pk for report in reports])
-        all_deadlines = list(ConcernDeadline.objects.all())
+        all_deadlines = list(ConcernDeadline.objects.all()) if deadlines is None else deadlines
         handlings = []
         for report in reports:
             handling = found.get(report.pk) or cls(report=report, agency_id=report.addressed_to_id)

@@ -8,6 +8,7 @@ without breaking a test).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -175,3 +176,19 @@ def disclose_client_to(officer: User, worker: User, met: Encounter, client: Any)
         acting_user=worker,
     )
     do_accept_disclosure(d, acting_user=officer)
+
+
+def menu_entry(html: str, url: str) -> str | None:
+    """The main menu's link to ``url`` as a screen reader names it ("Tips, 2 new"); None if absent."""
+    nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S)
+    assert nav is not None, "no main menu"
+    link = re.search(rf'<a href="{re.escape(url)}"([^>]*)>(.*?)</a>', nav.group(0), re.S)
+    if link is None:
+        return None
+    label = re.search(r'aria-label="([^"]*)"', link.group(1))
+    if label is not None:
+        # The name is the label and the counts as the link shows them, punctuated.
+        shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", link.group(2))).strip()
+        assert label.group(1).replace(",", "") == shown, (label.group(1), shown)
+        return label.group(1)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", link.group(2))).strip()

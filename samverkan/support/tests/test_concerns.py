@@ -306,6 +306,26 @@ def test_handling_order_is_enforced(encounter: EncounterFactory, worker: User) -
     ).exists()
 
 
+def test_a_time_typed_to_the_minute_of_the_previous_step_is_that_steps_time(
+    clock: time_machine.Traveller, encounter: EncounterFactory, worker: User, login: Login
+) -> None:
+    """The forms give the time to the minute: a report assessed as soon as it came in is not refused."""
+    clock.move_to(T0 + dt.timedelta(seconds=40))
+    report = report_for(encounter)
+    minute = T0.strftime("%Y-%m-%dT%H:%M")
+    with pytest.raises(ValidationError):
+        actions.do_assess_protection(
+            report, assessment="Ok", assessed_at=T0 - dt.timedelta(minutes=1), acting_user=worker
+        )
+    response = login(worker).post(
+        reverse("support:concern_assess", args=[report.pk]),
+        {"protection-assessment": "Inget akut skyddsbehov.", "protection-assessed_at": minute},
+    )
+    assert response.status_code == 302
+    handling = ConcernHandling.objects.get(report=report)
+    assert handling.protection_assessed_at == report.created_at == T0 + dt.timedelta(seconds=40)
+
+
 def test_linking_a_report_to_another_client_than_its_encounters_is_refused(
     encounter: EncounterFactory, worker: User, make_client: ClientFactory
 ) -> None:
@@ -392,14 +412,17 @@ def test_inbox_query_count_is_flat(
         return len(captured)
 
     actions.do_assess_protection(report_for(encounter), assessment="Ok.", acting_user=worker)
+    # One nobody has acted on yet, which the menu's counter reads too.
+    report_for(encounter)
     one = queries()
     for _ in range(5):
         report_for(encounter)
     # The reports and their handling: one query each, however many there are.
     assert queries() == one
     # The reports, their handling and the dated deadlines (legal.ConcernDeadline): once each;
-    # and the navigation's count of unread notifications (web.context_processors.nav_counts).
-    with django_assert_max_num_queries(18):  # type: ignore[operator]
+    # the navigation's count of unread notifications (web.context_processors.nav_counts) and
+    # the menu's counters: of reports (support.panels.nav_counts: three) and of disclosures (one).
+    with django_assert_max_num_queries(22):  # type: ignore[operator]
         assert http.get(INBOX).status_code == 200
 
 
