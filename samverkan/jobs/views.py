@@ -1,4 +1,8 @@
-"""A job's page: progress while it runs (htmx polls the status fragment), then its result."""
+"""A job's page: progress while it runs (htmx polls the status fragment), then its result.
+
+An export job's result is a file (``files.py``): ``job_file`` serves it to the job's starter
+alone, while they still hold the export's right, and audits each download as an export.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,20 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from samverkan.accounts.access import signed_in
 from samverkan.audit.actions import do_record_event
 from samverkan.audit.models import AuditAction
+from samverkan.jobs import files
 from samverkan.jobs.actions import do_retry_job
 from samverkan.jobs.kinds import registry
-from samverkan.jobs.models import Job
+from samverkan.jobs.models import Job, JobState
 
 LIST_SIZE = 50
 
@@ -32,7 +39,13 @@ def _own_job(request: HttpRequest, pk: uuid.UUID) -> Job:
 
 
 def _context(job: Job) -> dict[str, object]:
-    return {"job": job, "kind": registry().get(job.kind)}
+    return {
+        "job": job,
+        "kind": registry().get(job.kind),
+        "file_expires_at": files.expires_at(job),
+        "file_expired": files.is_expired(job) or bool(job.result.get("expired")),
+        "file_days": files.export_days(),
+    }
 
 
 @require_GET
@@ -68,3 +81,38 @@ def job_retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, _("The job is started again."))
     return redirect("jobs:job_detail", pk=job.pk)
+
+
+@require_GET
+@login_required
+@never_cache
+def job_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """An export job's file, for its starter while they still may export; each download audited."""
+    user = signed_in(request)
+    job = _own_job(request, pk)
+    kind = registry().get(job.kind)
+    if kind is None or not job.result.get("file") or (kind.may_download is not None and not kind.may_download(user)):
+        do_record_event(user=user, action=AuditAction.DENIED, record_type="job", record_id=f"job:{job.pk}", detail="file")
+        raise Http404
+    if job.state != JobState.DONE:
+        messages.error(request, _("The file is not ready yet."))
+        return redirect("jobs:job_detail", pk=job.pk)
+    path = files.path_of(job)
+    if path is None:
+        messages.error(request, _("The file is no longer kept: exported files are removed after %(days)s days. Start the export again.") % {"days": files.export_days()})
+        return redirect("jobs:job_detail", pk=job.pk)
+    handle = path.open("rb")
+    with transaction.atomic():
+        do_record_event(
+            user=user,
+            action=AuditAction.EXPORT,
+            record_type=kind.record_type,
+            record_id=f"job:{job.pk}",
+            detail=str(job.result.get("audit_detail", "")),
+        )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=str(job.result.get("filename") or path.name),
+        content_type=str(job.result.get("content_type") or "application/octet-stream"),
+    )
