@@ -39,11 +39,17 @@ def export_days() -> int:
     return int(getattr(settings, "SAMVERKAN_EXPORT_DAYS", 7))
 
 
-def storage() -> FileSystemStorage:
-    """Private: no ``base_url``, so the storage itself can give no address to a file."""
+class PrivateStorage(FileSystemStorage):
+    """A folder no web server serves: a file in it has no address of its own."""
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("An export's file has no address: it is served by jobs.views.job_file only.")
+
+
+def storage() -> PrivateStorage:
     location = Path(settings.SAMVERKAN_JOB_FILES_DIR) / FOLDER
     location.mkdir(parents=True, exist_ok=True)
-    return FileSystemStorage(location=location, base_url=None)
+    return PrivateStorage(location=location)
 
 
 def stored_name(job: Job, extension: str) -> str:
@@ -110,20 +116,18 @@ def expire(now: dt.datetime | None = None, progress: Progress | None = None) -> 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=export_days())
     removed = 0
-    expired = Job.objects.filter(state=JobState.DONE, finished_at__lte=cutoff, result__has_key="file").exclude(
-        result__expired=True
-    )
+    # An expired job's result loses its file's name and says ``expired`` instead.
+    expired = Job.objects.filter(state=JobState.DONE, finished_at__lte=cutoff, result__has_key="file")
     for job in expired.iterator():
         name = Path(str(job.result.get("file") or "")).name
         if name:
             (Path(storage().location) / name).unlink(missing_ok=True)
-        Job.objects.filter(pk=job.pk).update(result={**job.result, "expired": True})
+        result = {key: value for key, value in job.result.items() if key != "file"}
+        Job.objects.filter(pk=job.pk).update(result={**result, "expired": True})
         removed += 1
     # A file with no job (the job deleted, or a write broken off) is removed after the same time.
     folder = Path(storage().location)
-    kept = set(
-        Job.objects.filter(result__has_key="file").exclude(result__expired=True).values_list("result__file", flat=True)
-    )
+    kept = set(Job.objects.filter(result__has_key="file").values_list("result__file", flat=True))
     for path in folder.iterdir():
         if path.name in kept or not path.is_file():
             continue

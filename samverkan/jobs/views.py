@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -86,17 +87,20 @@ def job_retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @require_GET
 @login_required
 @never_cache
-def job_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def job_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
     """An export job's file, for its starter while they still may export; each download audited."""
     user = signed_in(request)
     job = _own_job(request, pk)
     kind = registry().get(job.kind)
-    if kind is None or not job.result.get("file") or (kind.may_download is not None and not kind.may_download(user)):
+    if kind is None or kind.may_download is None or not kind.may_download(user):
+        # Not an export, or its starter no longer holds the right the export needs.
         do_record_event(user=user, action=AuditAction.DENIED, record_type="job", record_id=f"job:{job.pk}", detail="file")
         raise Http404
     if job.state != JobState.DONE:
         messages.error(request, _("The file is not ready yet."))
         return redirect("jobs:job_detail", pk=job.pk)
+    if not job.result.get("file") and not job.result.get("expired"):
+        raise Http404
     path = files.path_of(job)
     if path is None:
         messages.error(request, _("The file is no longer kept: exported files are removed after %(days)s days. Start the export again.") % {"days": files.export_days()})
