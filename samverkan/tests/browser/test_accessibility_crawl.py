@@ -66,7 +66,7 @@ PUBLIC = ("/konto/logga-in/", "/tillganglighet/")
 DEPTH = 3  # links followed from the menu's pages
 # Links the crawl does not follow: downloads, machine answers, the way out.
 SKIP_PREFIXES = ("/api/", "/i18n/", "/static/", "/konto/logga-ut/")
-SKIP_PARTS = ("/export/", "graf.json", ".csv", ".xlsx", ".pdf")
+SKIP_PARTS = ("/export/", "/fil/", "graf.json", ".csv", ".xlsx", ".pdf")
 
 AXE_RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
