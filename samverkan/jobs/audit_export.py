@@ -13,6 +13,7 @@ filter, as the export in the request was.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,6 +49,16 @@ class AuditExportForm(AuditEventFilterForm):
 
 def may_export(user: Any) -> bool:
     return export.may_read_log(user, Action.EXPORT)
+
+
+def params_of(form: AuditEventFilterForm) -> dict[str, Any]:
+    """A valid filter as the job keeps it: the criteria in use, as the form reads them again."""
+    criteria = {}
+    for name in AuditEventFilterForm.base_fields:
+        value = form.cleaned_data.get(name)
+        if value not in (None, ""):
+            criteria[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+    return {"filter": criteria}
 
 
 def _bound(job: Job) -> int:
@@ -120,9 +131,8 @@ def start_audit_export(request: HttpRequest) -> HttpResponse:
         shown = AuditEventFilterForm(request.POST)
         error = "" if not shown.is_valid() else _("The export form is out of date: reload the page and try again.")
         return render(request, "audit/event_list.html", {"form": shown, "page": None, "error": error}, status=400)
-    criteria = {name: request.POST.get(name, "") for name in AuditEventFilterForm.base_fields if request.POST.get(name)}
     key = form.cleaned_data.get("key")
-    job = do_start_job(AUDIT_EXPORT, acting_user=user, params={"filter": criteria}, key=str(key) if key else "")
+    job = do_start_job(AUDIT_EXPORT, acting_user=user, params=params_of(form), key=str(key) if key else "")
     return redirect("jobs:job_detail", pk=job.pk)
 
 

@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.models import AuditAction
 from samverkan.jobs.models import Job, JobState
 
 if TYPE_CHECKING:
@@ -136,3 +140,48 @@ def expire(now: dt.datetime | None = None, progress: Progress | None = None) -> 
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+class Refused(Exception):
+    """Not an export, or the user no longer holds the right it needs: answered as 404."""
+
+
+class NotReady(Exception):
+    """The job has not (or not yet) written its file."""
+
+
+class Expired(Exception):
+    """The file was kept its days and is gone."""
+
+
+def download(job: Job, user: Any) -> FileResponse:
+    """The file of ``job`` (the caller has found it among the user's own jobs), its export audited.
+
+    Both doors use it: the job's page (``views.job_file``) and the API (``/jobs/{id}/file/``).
+    """
+    from samverkan.jobs.kinds import registry
+
+    kind = registry().get(job.kind)
+    if kind is None or kind.may_download is None or not kind.may_download(user):
+        do_record_event(user=user, action=AuditAction.DENIED, record_type="job", record_id=f"job:{job.pk}", detail="file")
+        raise Refused
+    if job.state != JobState.DONE or not (job.result.get("file") or job.result.get("expired")):
+        raise NotReady
+    path = path_of(job)
+    if path is None:
+        raise Expired
+    handle = path.open("rb")
+    with transaction.atomic():
+        do_record_event(
+            user=user,
+            action=AuditAction.EXPORT,
+            record_type=kind.record_type,
+            record_id=f"job:{job.pk}",
+            detail=str(job.result.get("audit_detail", "")),
+        )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=str(job.result.get("filename") or path.name),
+        content_type=str(job.result.get("content_type") or "application/octet-stream"),
+    )

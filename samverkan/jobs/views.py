@@ -11,8 +11,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from samverkan.audit.models import AuditAction
 from samverkan.jobs import files
 from samverkan.jobs.actions import do_retry_job
 from samverkan.jobs.kinds import registry
-from samverkan.jobs.models import Job, JobState
+from samverkan.jobs.models import Job
 
 LIST_SIZE = 50
 
@@ -89,34 +88,17 @@ def job_retry(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @never_cache
 def job_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponseBase:
     """An export job's file, for its starter while they still may export; each download audited."""
-    user = signed_in(request)
     job = _own_job(request, pk)
-    kind = registry().get(job.kind)
-    if kind is None or kind.may_download is None or not kind.may_download(user):
-        # Not an export, or its starter no longer holds the right the export needs.
-        do_record_event(user=user, action=AuditAction.DENIED, record_type="job", record_id=f"job:{job.pk}", detail="file")
-        raise Http404
-    if job.state != JobState.DONE:
+    try:
+        return files.download(job, signed_in(request))
+    except files.Refused:
+        raise Http404 from None
+    except files.NotReady:
         messages.error(request, _("The file is not ready yet."))
-        return redirect("jobs:job_detail", pk=job.pk)
-    if not job.result.get("file") and not job.result.get("expired"):
-        raise Http404
-    path = files.path_of(job)
-    if path is None:
-        messages.error(request, _("The file is no longer kept: exported files are removed after %(days)s days. Start the export again.") % {"days": files.export_days()})
-        return redirect("jobs:job_detail", pk=job.pk)
-    handle = path.open("rb")
-    with transaction.atomic():
-        do_record_event(
-            user=user,
-            action=AuditAction.EXPORT,
-            record_type=kind.record_type,
-            record_id=f"job:{job.pk}",
-            detail=str(job.result.get("audit_detail", "")),
+    except files.Expired:
+        messages.error(
+            request,
+            _("The file is no longer kept: exported files are removed after %(days)s days. Start the export again.")
+            % {"days": files.export_days()},
         )
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=str(job.result.get("filename") or path.name),
-        content_type=str(job.result.get("content_type") or "application/octet-stream"),
-    )
+    return redirect("jobs:job_detail", pk=job.pk)

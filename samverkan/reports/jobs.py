@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from samverkan.jobs.models import Job
 from samverkan.lib.swedish_numbers import Language
 from samverkan.reports import access
 from samverkan.reports.exports import CONTENT_TYPES, render
+from samverkan.reports.forms import ReportForm
 from samverkan.reports.report import Report
 
 RESULTS_EXPORT = "results_export"
@@ -40,6 +42,27 @@ def filename(report: Report, fmt: str) -> str:
 
 def audit_detail(report: Report, fmt: str) -> str:
     return f"{fmt} {report.mode.value} {report.period.start}–{report.period.end}"[:500]
+
+
+def query_of(form: ReportForm) -> dict[str, list[str]]:
+    """A valid report form's choices as the job keeps them (the page's query, read again by the worker).
+
+    Without a year or dates, the page's default year is fixed now: a job run after New Year
+    exports the year that was asked for.
+    """
+    data = form.cleaned_data
+    query: dict[str, list[str]] = {}
+    if data.get("date_from") and data.get("date_to"):
+        query["date_from"], query["date_to"] = [data["date_from"].isoformat()], [data["date_to"].isoformat()]
+    else:
+        query["year"] = [str(data.get("year") or timezone.localdate().year - 1)]
+    if data.get("areas"):
+        query["areas"] = [str(area.pk) for area in data["areas"]]
+    if data.get("operation"):
+        query["operation"] = [str(data["operation"].pk)]
+    if data.get("public"):
+        query["public"] = ["on"]
+    return query
 
 
 def language() -> Language:

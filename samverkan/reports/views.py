@@ -26,7 +26,7 @@ from samverkan.lib.swedish_numbers import Language
 from samverkan.operations.models import Encounter
 from samverkan.reports import access, definitions
 from samverkan.reports.forms import ExportForm, ReportForm
-from samverkan.reports.jobs import RESULTS_EXPORT
+from samverkan.reports.jobs import RESULTS_EXPORT, query_of
 from samverkan.reports.press import press_text
 from samverkan.reports.report import Headline, Mode, Report, build_report
 from samverkan.support.models import Client, ClientEncounter
@@ -166,13 +166,9 @@ def results_export(request: HttpRequest) -> HttpResponse:
     if not choice.is_valid() or not report_ok:
         error = " ".join(str(m) for errors in choice.errors.values() for m in errors)
         return render(request, "reports/results.html", {"form": form, "error": error}, status=400)
-    query = {name: request.POST.getlist(name) for name in ReportForm.base_fields if request.POST.getlist(name)}
-    if not {"year", "date_from", "date_to"} & set(query):
-        # The page's default year, fixed now: a job run after New Year exports the year asked for.
-        query["year"] = [str(timezone.localdate().year - 1)]
     key = choice.cleaned_data.get("key")
     job = do_start_job(
-        RESULTS_EXPORT, acting_user=user, params={"fmt": choice.cleaned_data["fmt"], "query": query},
+        RESULTS_EXPORT, acting_user=user, params={"fmt": choice.cleaned_data["fmt"], "query": query_of(form)},
         key=str(key) if key else "",
     )
     return redirect("jobs:job_detail", pk=job.pk)
