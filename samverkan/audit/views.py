@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -48,13 +48,6 @@ def access_audit_log(user: User, action: Action) -> AuditEventQuerySet:
     return readable_events(user)
 
 
-def _filter_query(query: QueryDict) -> str:
-    """The filter as a query string, for page links and the export link."""
-    data = query.copy()
-    data.pop("page", None)
-    return data.urlencode()
-
-
 def _invalid_filter(request: HttpRequest, form: AuditEventFilterForm) -> HttpResponse:
     return render(request, "audit/event_list.html", {"form": form, "page": None}, status=400)
 
@@ -81,7 +74,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "page": page,
-        "filter_query": _filter_query(request.GET),
         "filtered": bool(summary),
         # The export form carries the filter in use, and a key so that a form sent twice starts one job.
         "export_fields": [(name, request.GET.get(name, "")) for name in form.fields if request.GET.get(name)],

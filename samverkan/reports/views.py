@@ -138,7 +138,6 @@ def results_page(request: HttpRequest) -> HttpResponse:
             "report": report,
             "press": press_text(report, _language()),
             "missing": missing,
-            "query": request.GET.urlencode(),
             "export_fields": _export_fields(form),
             "export_key": uuid.uuid4(),
         },
