@@ -130,6 +130,7 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "api/v1/records/<record_type>/": {"record_type": RECORD_TYPES},
     "api/v1/records/<record_type>/<record_id>/": {"record_type": RECORD_TYPES, "record_id": "client"},
     "api/v1/jobs/<job_id>/": {"job_id": (UUID,)},
+    "api/v1/jobs/<job_id>/file/": {"job_id": (UUID,)},
     "konto/api-nycklar/<int:pk>/aterkalla/": {"pk": ("1", "2")},
     "konto/api-nycklar/tjanstekonton/<int:pk>/nyckel/": {"pk": ("1", "2")},
     "konto/api-nycklar/tjanstekonton/<int:pk>/nyckel/<int:token_pk>/aterkalla/": {"pk": ("1",), "token_pk": ("1", "2")},
