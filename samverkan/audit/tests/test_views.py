@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 
 from samverkan.accounts.models import Agency, Role, User
 from samverkan.audit.actions import do_record_event, verify_chain
-from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.audit.export import CSV_COLUMNS, FORMULA_TRIGGERS
+from samverkan.audit.models import AuditAction, AuditEvent
 from samverkan.audit.views import PAGE_SIZE
 from samverkan.demo.personas import STOCKHOLM_POLICE
 from samverkan.jobs.models import Job
