@@ -405,6 +405,8 @@ SAMVERKAN_API_RATE = env("SAMVERKAN_API_RATE") or "600/min"
 SAMVERKAN_IMPORT_REBUILD_INDEXES = env_bool("SAMVERKAN_IMPORT_REBUILD_INDEXES", False)
 # Uploaded files wait here for their import job; removed when the import has run.
 SAMVERKAN_JOB_FILES_DIR = Path(env("SAMVERKAN_JOB_FILES_DIR") or BASE_DIR / "var" / "job-files")
+# An export job's file (jobs/files.py) is kept this many days after the job finished, then removed.
+SAMVERKAN_EXPORT_DAYS = env_int("SAMVERKAN_EXPORT_DAYS", 7)
 
 # Notifications' e-mail digest (notices/reminders.py): it says only that something waits,
 # with a link to this address. The demo and development print it on the console; production

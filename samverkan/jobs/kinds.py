@@ -79,6 +79,9 @@ class JobKind:
     # A second job of this kind for the same agency while one is waiting or running is not
     # started: the one that runs is returned (linking twice at once would do the work twice).
     one_at_a_time_per_agency: bool = False
+    # An export's file (``files.py``) is served to the job's starter only, and only while
+    # they still hold the right the export needs: this says whether ``user`` does.
+    may_download: Callable[[Any], bool] | None = None
 
 
 @cache

@@ -16,3 +16,9 @@ class ReportsConfig(AppConfig):
         from samverkan.reports.panels import start_panels
 
         return start_panels(user)
+
+    def job_kinds(self) -> list[Any]:
+        """The results' downloads, built in the background (``jobs.py``)."""
+        from samverkan.reports.jobs import JOB_KINDS
+
+        return JOB_KINDS

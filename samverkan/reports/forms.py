@@ -11,6 +11,7 @@ from samverkan.accounts.forms import IdsChoiceField
 from samverkan.accounts.models import Area, AreaKind, User
 from samverkan.operations.models import Operation
 from samverkan.reports.definitions import Filter
+from samverkan.reports.exports import CONTENT_TYPES
 
 # The years a report can cover (as ``year``): a period and the one before it stay within dates.
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -62,3 +63,17 @@ class ReportForm(forms.Form):
             operation_id=data["operation"].pk if data.get("operation") else None,
             collaboration_ids=self.collaboration_ids,
         )
+
+
+class ExportForm(forms.Form):
+    """A download button of the results page: the format, and a key so that a form sent twice starts one job."""
+
+    fmt = forms.ChoiceField(
+        label=_("Format"),
+        choices=[(fmt, fmt) for fmt in CONTENT_TYPES],
+        error_messages={
+            "required": _("Choose a format: PDF, XLSX, CSV, JSON or text."),
+            "invalid_choice": _("Choose a format: PDF, XLSX, CSV, JSON or text."),
+        },
+    )
+    key = forms.UUIDField(required=False, error_messages={"invalid": _("The download form is out of date: reload the page and try again.")})

@@ -6,5 +6,5 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.results_page, name="results"),
-    path("export/<str:fmt>/", views.results_export, name="export"),
+    path("export/", views.results_export, name="export"),
 ]

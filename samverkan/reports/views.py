@@ -1,7 +1,8 @@
-"""The results page and its downloads."""
+"""The results page, and the download buttons that start its export jobs (``jobs.py``)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -10,22 +11,22 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from samverkan.accounts.access import signed_in
 from samverkan.accounts.models import User
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.audit.actions import do_record_event, do_record_views
 from samverkan.audit.models import AuditAction
+from samverkan.jobs.actions import do_start_job
 from samverkan.lib.swedish_numbers import Language
 from samverkan.operations.models import Encounter
 from samverkan.reports import access, definitions
-from samverkan.reports.exports import CONTENT_TYPES
-from samverkan.reports.exports import render as render_export
-from samverkan.reports.forms import ReportForm
+from samverkan.reports.forms import ExportForm, ReportForm
+from samverkan.reports.jobs import RESULTS_EXPORT, query_of
 from samverkan.reports.press import press_text
 from samverkan.reports.report import Headline, Mode, Report, build_report
 from samverkan.support.models import Client, ClientEncounter
@@ -137,30 +138,36 @@ def results_page(request: HttpRequest) -> HttpResponse:
             "report": report,
             "press": press_text(report, _language()),
             "missing": missing,
-            "query": request.GET.urlencode(),
+            "export_fields": _export_fields(form),
+            "export_key": uuid.uuid4(),
         },
     )
 
 
-@require_GET
+def _export_fields(form: ReportForm) -> list[tuple[str, str]]:
+    """The report's choices as hidden fields of the download form: the file is the report shown."""
+    data = form.data
+    fields = []
+    for name in ReportForm.base_fields:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        fields += [(name, str(v)) for v in values if v not in (None, "")]
+    return fields
+
+
+@require_POST
 @login_required
-def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def results_export(request: HttpRequest) -> HttpResponse:
+    """A download button: checks the choices, starts the job and sends the user to its page."""
     user = _results_user(request)
-    if fmt not in CONTENT_TYPES:
-        raise Http404
-    form, report = _build(request, user)
-    if report is None:
-        return render(request, "reports/results.html", {"form": form}, status=400)
-    body = render_export(report, fmt, _language())
-    with transaction.atomic():
-        do_record_event(
-            user=user,
-            action=AuditAction.EXPORT,
-            record_type="results",
-            detail=f"{fmt} {report.mode.value} {report.period.start}–{report.period.end}"[:500],
-        )
-    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    extension = {"text": "txt"}.get(fmt, fmt)
-    name = f"samverkan-resultat-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}-{report.mode.value}.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    choice = ExportForm(request.POST)
+    form = ReportForm(request.POST, user=user)
+    report_ok = form.is_valid()
+    if not choice.is_valid() or not report_ok:
+        error = " ".join(str(m) for errors in choice.errors.values() for m in errors)
+        return render(request, "reports/results.html", {"form": form, "error": error}, status=400)
+    key = choice.cleaned_data.get("key")
+    job = do_start_job(
+        RESULTS_EXPORT, acting_user=user, params={"fmt": choice.cleaned_data["fmt"], "query": query_of(form)},
+        key=str(key) if key else "",
+    )
+    return redirect("jobs:job_detail", pk=job.pk)

@@ -99,6 +99,7 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "jobb/<uuid:pk>/": {"pk": (UUID,)},
     "jobb/<uuid:pk>/status/": {"pk": (UUID,)},
     "jobb/<uuid:pk>/igen/": {"pk": (UUID,)},
+    "jobb/<uuid:pk>/fil/": {"pk": (UUID,)},
     # notifications (each its recipient's only)
     "aviseringar/<int:pk>/oppna/": {"pk": "notice"},
     # the API and its tokens
@@ -129,6 +130,7 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "api/v1/records/<record_type>/": {"record_type": RECORD_TYPES},
     "api/v1/records/<record_type>/<record_id>/": {"record_type": RECORD_TYPES, "record_id": "client"},
     "api/v1/jobs/<job_id>/": {"job_id": (UUID,)},
+    "api/v1/jobs/<job_id>/file/": {"job_id": (UUID,)},
     "konto/api-nycklar/<int:pk>/aterkalla/": {"pk": ("1", "2")},
     "konto/api-nycklar/tjanstekonton/<int:pk>/nyckel/": {"pk": ("1", "2")},
     "konto/api-nycklar/tjanstekonton/<int:pk>/nyckel/<int:token_pk>/aterkalla/": {"pk": ("1",), "token_pk": ("1", "2")},
@@ -138,8 +140,6 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
     "utlamnanden/<int:pk>/beslut/": {"pk": "disclosure"},
     "utlamnanden/<int:pk>/ta-emot/": {"pk": "disclosure"},
     "utlamnanden/<int:pk>/aterkalla/": {"pk": "disclosure"},
-    # reports
-    "resultat/export/<str:fmt>/": {"fmt": REPORT_FORMATS},
     # intel
     "underrattelser/tips/<int:pk>/": {"pk": "tip"},
     "underrattelser/tips/<int:pk>/bedom/": {"pk": "tip"},
@@ -183,6 +183,17 @@ FILL: dict[str, Mapping[str, str | tuple[str, ...]]] = {
 REVEAL: dict[str, Mapping[str, str]] = {
     "stod/klienter/": {"q": ""},  # the client search is POSTed, so a personnummer stays out of URLs
     "underrattelser/tips/<int:pk>/kalla/": {"purpose": "Kontroll av källans trovärdighet"},
+}
+
+
+# Forms that start an export job (POST only): what the leak crawl posts to each, before it
+# downloads the file from the job's page (``jobb/<uuid>/fil/``) and searches it.
+EXPORT_JOBS: dict[str, Sequence[Mapping[str, str]]] = {
+    "resultat/export/": [
+        *({"fmt": fmt} for fmt in REPORT_FORMATS),
+        *({"fmt": fmt, "public": "on"} for fmt in ("csv", "json")),
+    ],
+    "jobb/export/logg/": [{}],
 }
 
 

@@ -33,7 +33,6 @@ PAGES: tuple[tuple[str, RecordType, Action], ...] = (
     ("/utlamnanden/begar/", RecordType.DISCLOSURE, Action.CREATE),
     ("/utlamnanden/muntliga/", RecordType.DISCLOSURE, Action.CREATE),
     ("/logg/", RecordType.AUDIT_EVENT, Action.LIST),
-    ("/logg/export/", RecordType.AUDIT_EVENT, Action.EXPORT),
     ("/anvandare/accounts/user/", RecordType.USER, Action.LIST),
 )
 READING = {Scope.COLLABORATION, Scope.OWN_AGENCY, Scope.CREATED_BY_OWN_AGENCY, Scope.DISCLOSED}
@@ -53,6 +52,23 @@ def test_every_persona_on_every_page(
         assert user.role is not None
         response = login(user).get(url)
         assert response.status_code == expected_status(user.role, record, action), (username, url)
+
+
+# Forms that start an export job (POST): the job starts (302 to its page) for whom the policy lets export.
+EXPORT_FORMS: tuple[tuple[str, RecordType, Action], ...] = (
+    ("/jobb/export/logg/", RecordType.AUDIT_EVENT, Action.EXPORT),
+)
+
+
+@pytest.mark.parametrize(("url", "record", "action"), EXPORT_FORMS, ids=[p[0] for p in EXPORT_FORMS])
+def test_every_persona_on_every_export_form(
+    personas: dict[str, User], login: Callable[[User], Client], url: str, record: RecordType, action: Action
+) -> None:
+    for username, user in personas.items():
+        assert user.role is not None
+        expected = 302 if expected_status(user.role, record, action) == 200 else 404
+        assert login(user).post(url).status_code == expected, (username, url)
+    assert Client().post(url).status_code == 302 and "/konto/logga-in/" in Client().post(url)["Location"]
 
 
 def test_pages_of_figures_only(personas: dict[str, User], login: Callable[[User], Client]) -> None:

@@ -156,12 +156,20 @@ def test_every_route_forbids_caching_for_every_role() -> None:
 def test_exports_forbid_caching() -> None:
     auditor = User.objects.get(username="polis.granskare")
     manager = User.objects.get(username="polis.chef")
-    export = login_verified(Client(), auditor).get("/logg/export/")
+    # An export is a job: its form redirects to the job's page, whose file is the download.
+    http = login_verified(Client(), auditor)
+    started = http.post("/jobb/export/logg/")
+    assert_not_stored(started, "audit export started")
+    export = http.get(started["Location"] + "fil/")
     assert export.status_code == 200
     assert export["Content-Disposition"].startswith("attachment")
     assert_not_stored(export, "audit export")
+    http = login_verified(Client(), manager)
     for fmt in ("csv", "xlsx", "json"):
-        results = login_verified(Client(), manager).get(f"/resultat/export/{fmt}/", {"year": 2021})
+        started = http.post("/resultat/export/", {"fmt": fmt, "year": 2021})
+        assert started.status_code == 302, fmt
+        assert_not_stored(started, f"results export {fmt} started")
+        results = http.get(started["Location"] + "fil/")
         assert results.status_code == 200, fmt
         assert_not_stored(results, f"results export {fmt}")
 

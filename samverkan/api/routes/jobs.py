@@ -1,4 +1,4 @@
-"""Background jobs: start the slow work, then follow it."""
+"""Background jobs: start the slow work, then follow it; an export's file when it is done."""
 
 from __future__ import annotations
 
@@ -7,21 +7,27 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
-from ninja import File, Form, Router, Schema, Status
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from samverkan.accounts.access import require, require_list
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.api import idempotency
-from samverkan.api.errors import ERRORS, ApiError
+from samverkan.api.errors import ERRORS, ApiError, ErrorOut
 from samverkan.api.security import caller
-from samverkan.api.writes import cleaned, form_key
+from samverkan.api.writes import cleaned, form_data, form_key
+from samverkan.audit.actions import do_record_event
+from samverkan.audit.forms import AuditEventFilterForm
+from samverkan.audit.models import AuditAction
 from samverkan.intel import jobs as intel_jobs
 from samverkan.intel.forms import ImportForm
 from samverkan.intel.importing import detect_format
+from samverkan.jobs import audit_export, files
 from samverkan.jobs.actions import do_start_job
 from samverkan.jobs.models import Job
 
@@ -37,6 +43,7 @@ class JobOut(Schema):
     progress_note: str
     summary: list[str]
     result_url: str
+    file_url: str = Field("", description="An export's file, once written (empty otherwise).")
     error: str
     created_at: dt.datetime
     finished_at: dt.datetime | None
@@ -49,6 +56,7 @@ def job_out(job: Job) -> dict[str, Any]:
         "progress_total": job.progress_total, "progress_note": job.progress_note, "summary": job.summary,
         "result_url": job.result_url, "error": job.error, "created_at": job.created_at,
         "finished_at": job.finished_at, "url": reverse("api-v1:job", kwargs={"job_id": job.pk}),
+        "file_url": reverse("api-v1:job_file", kwargs={"job_id": job.pk}) if job.result.get("file") else "",
     }
 
 
@@ -58,6 +66,66 @@ def job(request: HttpRequest, job_id: uuid.UUID) -> dict[str, Any]:
     if found is None:
         raise ApiError(404, "not_found", "Not found.")
     return job_out(found)
+
+
+# What an export's file may be, as the download documents it.
+FILE_TYPES = (
+    "text/csv", "application/json", "text/plain", "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+@router.get(
+    "/jobs/{job_id}/file/", response={200: None, 409: ErrorOut, 410: ErrorOut, **ERRORS}, url_name="job_file",
+    summary="The file of an export job you started",
+    openapi_extra={"responses": {"200": {
+        "description": "The file, as an attachment (each download is logged as an export).",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in FILE_TYPES},
+    }}},
+)
+def job_file(request: HttpRequest, job_id: uuid.UUID) -> HttpResponseBase:
+    """409 while the job has no file (waiting, running, failed); 410 once the file has expired."""
+    user = caller(request)
+    found = Job.objects.of(user).filter(pk=job_id).first()
+    if found is None:
+        raise ApiError(404, "not_found", "Not found.")
+    try:
+        return files.download(found, user)
+    except files.Refused:
+        raise ApiError(404, "not_found", "Not found.") from None
+    except files.NotReady:
+        raise ApiError(409, "not_ready", _("The file is not ready yet.")) from None
+    except files.Expired:
+        raise ApiError(410, "expired", _("The file is no longer kept: start the export again.")) from None
+
+
+class AuditExportIn(Schema):
+    user: str = Field("", max_length=150, description="Username contains (your own agency's users).")
+    record_type: str = ""
+    record_id: str = Field("", max_length=64)
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@router.post(
+    "/audit/export/", response={202: JobOut, **ERRORS},
+    summary="Export your agency's audit log as CSV (a job, for auditors; Idempotency-Key)",
+)
+def export_audit_log(request: HttpRequest, body: AuditExportIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    if not audit_export.may_export(user):
+        do_record_event(user=user, action=AuditAction.DENIED, record_type=RecordType.AUDIT_EVENT, detail="audit log export")
+        raise Http404
+
+    def start() -> tuple[int, dict[str, Any]]:
+        form = AuditEventFilterForm(form_data({k: v for k, v in body.dict().items() if v != ""}))
+        cleaned(form)
+        started = do_start_job(audit_export.AUDIT_EXPORT, acting_user=user, params=audit_export.params_of(form))
+        return 202, JobOut.model_validate(job_out(started)).model_dump(mode="json")
+
+    status, answer = idempotency.once(request, user, start)
+    return Status(status, answer)
 
 
 @router.post("/intel/link/", response={202: JobOut, **ERRORS}, summary="Link the agency's intelligence items (a job)")

@@ -1,4 +1,4 @@
-"""The auditor's list and CSV export, through HTTP with the personas."""
+"""The auditor's list and CSV export (a background job), through HTTP with the personas."""
 
 from __future__ import annotations
 
@@ -12,19 +12,22 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
-from django.http import StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from samverkan.accounts.models import Agency, Role, User
 from samverkan.audit.actions import do_record_event, verify_chain
+from samverkan.audit.export import CSV_COLUMNS, FORMULA_TRIGGERS
 from samverkan.audit.models import AuditAction, AuditEvent
-from samverkan.audit.views import CSV_COLUMNS, FORMULA_TRIGGERS, PAGE_SIZE
+from samverkan.audit.views import PAGE_SIZE
 from samverkan.demo.personas import STOCKHOLM_POLICE
+from samverkan.jobs.models import Job
+from samverkan.jobs.tests import exporting
 
 LIST = "/logg/"
-EXPORT = "/logg/export/"
+# The export button starts a job (POST); its file is downloaded from the job's page.
+EXPORT = "/jobb/export/logg/"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 Login = Callable[[User], Client]
@@ -36,9 +39,17 @@ def rows_on_page(html: str) -> list[int]:
 
 
 def csv_rows(response: HttpResponseBase) -> list[list[str]]:
-    assert isinstance(response, StreamingHttpResponse), response
-    body = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[arg-type]
-    return list(csv.reader(io.StringIO(body)))
+    return list(csv.reader(io.StringIO(exporting.body(response).decode("utf-8-sig"))))
+
+
+def exported(client: Client, query: dict[str, str] | None = None) -> list[list[str]]:
+    """The rows of the file an export job wrote for ``query``."""
+    return csv_rows(exporting.download(client, EXPORT, query))
+
+
+def ask(client: Client, url: str, query: dict[str, str] | None = None) -> HttpResponseBase:
+    """The list is read with GET; the export is started with POST."""
+    return client.get(url, query) if url == LIST else client.post(url, query or {})
 
 
 def last_event() -> AuditEvent:
@@ -86,7 +97,7 @@ def test_auditor_sees_only_own_agencys_events(
     client = login(personas[auditor_name])
 
     page = client.get(LIST).content.decode()
-    export = csv_rows(client.get(EXPORT))
+    export = exported(client)
 
     assert f"marker-{own}" in page
     assert any(f"marker-{own}" in row for row in export)
@@ -123,7 +134,7 @@ def test_everyone_but_auditors_gets_404_and_is_logged_as_denied(
     assert len(outsiders) == len(personas) - 2
 
     for user in outsiders:
-        response = login(user).get(url)
+        response = ask(login(user), url)
 
         assert response.status_code == 404, user.username
         denied = last_event()
@@ -132,20 +143,23 @@ def test_everyone_but_auditors_gets_404_and_is_logged_as_denied(
         assert denied.record_type == "audit_event"
         assert denied.detail == ("audit log list" if url == LIST else "audit log export")
     assert not AuditEvent.objects.filter(action__in=[AuditAction.LIST, AuditAction.EXPORT]).exists()
+    assert not Job.objects.exists()
 
 
 @pytest.mark.parametrize("url", [LIST, EXPORT])
 def test_anonymous_is_sent_to_login(client: Client, db: None, url: str) -> None:
-    response = client.get(url)
+    response = ask(client, url)
 
     assert response.status_code == 302
     assert response["Location"] == f"/konto/logga-in/?next={url}"
     assert not AuditEvent.objects.exists()
 
 
-@pytest.mark.parametrize("url", [LIST, EXPORT])
-@pytest.mark.parametrize("method", ["post", "put", "delete"])
-def test_only_get_is_allowed(auditor: Client, url: str, method: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "method"),
+    [(LIST, "post"), (LIST, "put"), (LIST, "delete"), (EXPORT, "get"), (EXPORT, "put"), (EXPORT, "delete")],
+)
+def test_only_get_lists_and_only_post_exports(auditor: Client, url: str, method: str) -> None:
     response = getattr(auditor, method)(url)
 
     assert response.status_code == 405
@@ -175,13 +189,17 @@ def test_only_get_is_allowed(auditor: Client, url: str, method: str) -> None:
 def test_bad_filter_is_a_400_with_a_message(
     auditor: Client, url: str, query: dict[str, str], message: str
 ) -> None:
-    response = auditor.get(url, query, headers={"Accept-Language": "en"})
+    if url == LIST:
+        response = auditor.get(url, query, headers={"Accept-Language": "en"})
+    else:
+        response = auditor.post(url, query, headers={"Accept-Language": "en"})
 
     assert response.status_code == 400
     html = response.content.decode()
     assert 'class="errorlist"' in html
     assert message in html.replace("&#x27;", "'")
     assert not AuditEvent.objects.exists()
+    assert not Job.objects.exists()
 
 
 @pytest.fixture
@@ -229,10 +247,10 @@ def test_filters_narrow_the_list_and_the_export(
     made = {event.seq: name for name, event in varied_events.items()}
 
     listed = rows_on_page(auditor.get(LIST, query).content.decode())
-    exported = [int(row[0]) for row in csv_rows(auditor.get(EXPORT, query))[1:]]
+    in_file = [int(row[0]) for row in exported(auditor, query)[1:]]
 
     assert {made[seq] for seq in listed if seq in made} == expected
-    assert {made[seq] for seq in exported if seq in made} == expected
+    assert {made[seq] for seq in in_file if seq in made} == expected
 
 
 def test_list_is_paginated_newest_first(personas: dict[str, User], auditor: Client) -> None:
@@ -293,7 +311,7 @@ def test_export_neutralises_formulas_and_is_logged(
         do_record_event(user=personas["polis.inre"], action=AuditAction.VIEW, purpose=text)
     before = last_event().seq
 
-    response = auditor.get(EXPORT)
+    response = exporting.download(auditor, EXPORT)
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -312,15 +330,19 @@ def test_export_neutralises_formulas_and_is_logged(
         "'" + text for text in FORMULAS[1:]
     )
 
-    export = last_event()
-    assert export.seq == before + 1
-    assert (export.action, export.username) == (AuditAction.EXPORT, "polis.granskare")
+    # The file is the log up to the job's start (its create event), the download is the export.
+    job = Job.objects.get()
+    start, export = AuditEvent.objects.filter(seq__gt=before).order_by("seq")
+    assert (start.action, start.record_id) == (AuditAction.CREATE, f"job:{job.pk}")
+    assert (export.action, export.username, export.record_id) == (
+        AuditAction.EXPORT, "polis.granskare", f"job:{job.pk}",
+    )
     assert export.record_type == "audit_event"
     assert verify_chain() == (export.seq, None)
 
 
 def test_filtered_export_logs_its_filter(auditor: Client, agency_events: None) -> None:
-    rows = csv_rows(auditor.get(EXPORT, {"record_type": "encounter", "record_id": "7"}))
+    rows = exported(auditor, {"record_type": "encounter", "record_id": "7"})
 
     assert len(rows) == 2
     export = last_event()

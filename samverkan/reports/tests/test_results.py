@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from samverkan.accounts.models import User
 from samverkan.audit.models import AuditEvent
 from samverkan.demo.tests.test_demo_data import demo_db  # noqa: F401  (the module-wide demo database)
+from samverkan.jobs.tests import exporting
 from samverkan.lib import disclosure_control as sdc
 from samverkan.reports.definitions import Dimension, Figure, Filter
 from samverkan.reports.exports import render
@@ -131,18 +132,19 @@ def test_the_pdf_and_xlsx_show_the_figures_of_the_page(demo_db: object, personas
         assert f'data-figure="{figure}"' in body
         assert f'<td class="num">{value}</td>' in body
 
-    xlsx = client.get("/resultat/export/xlsx/?year=2021")
+    # The download buttons start a job; the file is downloaded from the job's page.
+    xlsx = exporting.download(client, "/resultat/export/", {"fmt": "xlsx", "year": "2021"})
     assert xlsx.status_code == 200
-    book = load_workbook(io.BytesIO(xlsx.content))
+    book = load_workbook(io.BytesIO(exporting.body(xlsx)))
     summary = book.worksheets[0]
     assert summary["A1"].value == "Intern – inte för publicering"  # the marking, over every sheet
     values = [row[1] for row in summary.iter_rows(min_row=6, max_row=10, values_only=True)]
     assert values == [117, 10, 240, 220, 3]
     assert len(book.worksheets) == 1 + len(build_report(Filter.year(2021)).sections)
 
-    pdf = client.get("/resultat/export/pdf/?year=2021")
+    pdf = exporting.download(client, "/resultat/export/", {"fmt": "pdf", "year": "2021"})
     assert pdf.status_code == 200
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(exporting.body(pdf))).pages)
     assert "117 gemensamma pass" in text
     assert "Tio personer under 18" in text
     assert "240 personer" in text and "220 personer" in text
@@ -171,7 +173,8 @@ def test_bad_report_input_is_a_form_error(personas: dict[str, User], login: Call
     client = login(personas["polis.chef"])
     for query in ("year=abc", "date_from=2021-05-01", "date_from=2021-05-01&date_to=2021-04-01", "areas=999999", "year=1800"):
         assert client.get(f"/resultat/?{query}").status_code == 400, query
-    assert client.get("/resultat/export/exe/?year=2021").status_code == 404
+    for data in ({"fmt": "exe", "year": "2021"}, {"year": "2021"}, {"fmt": "pdf", "year": "abc"}, {"fmt": "pdf", "key": "x"}):
+        assert client.post("/resultat/export/", data).status_code == 400, data
 
 
 def test_the_page_issues_a_bounded_number_of_queries(
@@ -226,7 +229,8 @@ def test_the_public_report_of_an_empty_year_publishes(personas: dict[str, User],
         page = client.get(f"/resultat/?{query}")
         assert page.status_code == 200, query
     for fmt in ("text", "json", "csv", "xlsx", "pdf"):
-        assert client.get(f"/resultat/export/{fmt}/?year=2019&public=on").status_code == 200, fmt
+        response = exporting.download(client, "/resultat/export/", {"fmt": fmt, "year": "2019", "public": "on"})
+        assert response.status_code == 200, fmt
 
 
 @pytest.fixture

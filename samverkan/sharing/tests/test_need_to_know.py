@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from samverkan.accounts.models import Membership, User
 from samverkan.accounts.policy import RecordType
 from samverkan.audit.models import AuditEvent
+from samverkan.jobs.tests import exporting
 from samverkan.legal.models import LegalBasis
 from samverkan.operations.models import Encounter, Shift
 from samverkan.sharing import gate
@@ -451,9 +452,8 @@ def test_the_owners_auditor_sees_every_read_of_its_records(
     named = auditor.get(reverse("audit:event_list"), {"user": "polis"})
     assert list(named.context["page"].object_list) == []
 
-    export = auditor.get(reverse("audit:event_export"), {"record_type": "client"})
-    assert isinstance(export, StreamingHttpResponse)
-    body = b"".join(export.streaming_content).decode("utf-8-sig")
+    export = exporting.download(auditor, reverse("jobs:audit_export"), {"record_type": "client"})
+    body = exporting.body(export).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
     theirs = [r for r in rows if r["agency"] == POLICE]
     assert {r["action"] for r in theirs} >= {"view", "denied", "list"}

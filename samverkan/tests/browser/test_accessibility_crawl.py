@@ -64,7 +64,7 @@ PUBLIC = ("/konto/logga-in/", "/tillganglighet/")
 DEPTH = 3  # links followed from the menu's pages
 # Links the crawl does not follow: downloads, machine answers, the way out.
 SKIP_PREFIXES = ("/api/", "/i18n/", "/static/", "/konto/logga-ut/")
-SKIP_PARTS = ("/export/", "graf.json", ".csv", ".xlsx", ".pdf")
+SKIP_PARTS = ("/export/", "/fil/", "graf.json", ".csv", ".xlsx", ".pdf")
 
 # The innermost elements that reach past the viewport's width, outside any scrolling box.
 WIDEST = """(width) => {
