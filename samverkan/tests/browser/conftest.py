@@ -159,3 +159,10 @@ def authenticator() -> Callable[[User], TOTPDevice]:
         return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
     return _authenticator
+
+
+@pytest.fixture
+def queued_jobs(settings: Any) -> None:
+    """Jobs wait in the database for the worker, as in production (the suite runs them at once);
+    ``helpers.run_worker`` then runs them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+from django.core.management import call_command
 from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -127,3 +128,16 @@ def assert_fits_viewport(page: Page, where: str = "") -> None:
     asked = (page.viewport_size or {"width": 0})["width"]
     width = page_width(page)
     assert width <= asked, f"{where or page.url} ({page.url}) is {width} px wide in a {asked} px viewport"
+
+
+def run_worker(page: Page) -> None:
+    """What ``manage.py db_worker`` does in production: every queued job, then stop.
+
+    The user leaves the job's page meanwhile and comes back (the test database is SQLite in
+    memory, where the worker's write lock and the page's polling cannot overlap), and the
+    page, polling again, shows the result.
+    """
+    job_page = page.url
+    page.goto("about:blank")
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    page.goto(job_page)

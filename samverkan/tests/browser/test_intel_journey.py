@@ -13,16 +13,14 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from samverkan.accounts.models import User
 from samverkan.intel.models import IntelItem, Network
-from samverkan.tests.browser.helpers import log_in, nav_link, snap, ui_text
+from samverkan.tests.browser.helpers import log_in, nav_link, run_worker, snap, ui_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,19 +41,6 @@ def ads_file(tmp_path: Path) -> Path:
     return path
 
 
-def run_worker(page: Page) -> None:
-    """What ``manage.py db_worker`` does in production: every queued job, then stop.
-
-    The user leaves the job's page meanwhile and comes back (the test database is SQLite in
-    memory, where the worker's write lock and the page's polling cannot overlap), and the
-    page, polling again, shows the result.
-    """
-    job_page = page.url
-    page.goto("about:blank")
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-    page.goto(job_page)
-
-
 def test_import_link_explain_and_export(
     page: Page,
     viewport: str,
@@ -63,10 +48,8 @@ def test_import_link_explain_and_export(
     authenticator: Callable[[User], TOTPDevice],
     ads_file: Path,
     tmp_path: Path,
-    settings: Any,
+    queued_jobs: None,
 ) -> None:
-    # Jobs wait in the database for the worker, as in production (the suite runs them at once).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     log_in(page, "polis.analytiker", authenticator(personas["polis.analytiker"]))
     snap(page, JOURNEY, "01-start", viewport)
 

@@ -30,7 +30,7 @@ from samverkan.audit.models import AuditAction
 from samverkan.operations.models import ChildConcernReport
 from samverkan.support import actions as social
 from samverkan.support.models import ConcernHandling, ConcernStatus, SupportUnit
-from samverkan.tests.browser.helpers import log_in, nav_link, snap, ui_text
+from samverkan.tests.browser.helpers import log_in, nav_link, run_worker, snap, ui_text
 from samverkan.tests.common import met_on_a_shift
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -170,7 +170,8 @@ def test_social_worker_from_the_notification_to_the_concern_report(
 
 
 def test_manager_downloads_the_public_pdf(
-    page: Page, viewport: str, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice]
+    page: Page, viewport: str, personas: dict[str, User], authenticator: Callable[[User], TOTPDevice],
+    queued_jobs: None,
 ) -> None:
     log_in(page, "soc.chef", authenticator(personas["soc.chef"]))
     figures = page.locator("#panel-figures")
@@ -186,8 +187,16 @@ def test_manager_downloads_the_public_pdf(
     expect(page.locator(".badge--ok")).to_be_visible()
     snap(page, "manager-public-pdf", "2-results", viewport)
 
+    # The PDF is built by a background job: the button leads to the job's page, which offers
+    # the file once the worker has run it.
+    page.get_by_role("button", name="PDF", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/jobb/[0-9a-f-]+/$"))
+    run_worker(page)
+    download = page.locator("#job-result")
+    expect(download).to_be_visible()
+    snap(page, "manager-public-pdf", "3-job", viewport)
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="PDF", exact=True).click()
+        download.click()
     path = download_info.value.path()
     assert path is not None
     with open(path, "rb") as pdf:
