@@ -1,0 +1,233 @@
+"""The API's writes of what happens on a shift after it is recorded: correcting an encounter or a
+venue visit, "left the venue", the shift's log, a venue added on the spot, and a completed
+shift's times corrected after the fact.
+
+Each through the shift page's own form and action: the happy path, a retry (Idempotency-Key on
+creates, If-Match on updates: 428 without, 412 on a conflict), the page's refusals in the one
+error shape, and the wrong agency or role answered as the pages answer it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from samverkan.accounts.models import User
+from samverkan.api.tests.test_api import token_for
+from samverkan.api.tests.test_writes import send
+from samverkan.audit.models import AuditEvent
+from samverkan.operations import actions as ops
+from samverkan.operations.models import (
+    ChildConcernReport,
+    Encounter,
+    Shift,
+    ShiftCorrection,
+    ShiftLogEntry,
+    ShiftStatus,
+    Venue,
+    VenueVisit,
+)
+
+MISSING = 10**9
+
+
+def _minutes(value: dt.datetime) -> dt.datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+def test_an_encounter_is_corrected_by_its_author_with_the_etag_of_what_was_read(
+    officer: User, worker: User, personas: dict[str, User], shift: Shift, venue: Venue, encounter: Any
+) -> None:
+    met = encounter(role="exploited", age_band="under_18")
+    assert ChildConcernReport.objects.filter(encounter=met).count() == 1
+    other_venue, _created = ops.do_add_shift_venue(shift, kind="street", name="Gatan", acting_user=officer)
+    police = token_for(officer)
+    path = f"/shifts/{shift.pk}/encounters/{met.pk}/"
+    read = send(police, "get", path)
+    assert read.status_code == 200, read.content
+    assert read.json()["id"] == met.pk and read.json()["child_concern_report"] is True
+    tag = read["ETag"]
+    assert AuditEvent.objects.filter(username=officer.username, record_type="encounter", action="view", record_id=str(met.pk)).exists()
+    body = {"venue": other_venue.pk}
+    assert send(police, "patch", path, body).status_code == 428
+    assert send(police, "patch", path, body, **{"If-Match": '"gammal"'}).json()["error"]["code"] == "precondition_failed"
+    moved = send(police, "patch", path, body, **{"If-Match": tag})
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["venue"] == other_venue.pk and moved.json()["role"] == "exploited"
+    assert moved["ETag"] != tag and moved["ETag"] == send(police, "get", path)["ETag"]
+    # The first read's tag names a version that is gone.
+    assert send(police, "patch", path, {"venue": venue.pk}, **{"If-Match": tag}).status_code == 412
+    # The page's rules of time, on their field, in Swedish and English; nothing changes.
+    early = (shift.starts_at - dt.timedelta(days=1)).isoformat()
+    refused = send(police, "patch", path, {"occurred_at": early}, **{"If-Match": moved["ETag"]})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "occurred_at"
+    assert set(refused.json()["error"]["messages"]) == {"sv", "en"}
+    # A venue not on the shift is not among the form's choices.
+    elsewhere, _created = ops.do_find_or_create_venue(collaboration=shift.collaboration, kind="hotel", name="Annat", acting_user=officer)
+    off = send(police, "patch", path, {"venue": elsewhere.pk}, **{"If-Match": moved["ETag"]})
+    assert off.status_code == 422 and off.json()["error"]["details"][0]["field"] == "venue"
+    when = _minutes(timezone.now() - dt.timedelta(minutes=20))
+    timed = send(police, "patch", path, {"occurred_at": when.isoformat()}, **{"If-Match": moved["ETag"]})
+    assert timed.status_code == 200, timed.content
+    met.refresh_from_db()
+    assert met.occurred_at == when and met.venue == other_venue and met.age_band == "under_18"
+    # Still one concern report: who was met stands.
+    assert ChildConcernReport.objects.filter(encounter=met).count() == 1
+    assert AuditEvent.objects.filter(username=officer.username, record_type="shift", detail__startswith=f"encounter {met.pk} corrected").count() == 2
+
+    # Only the author corrects it (403, as on the page); another region and a missing one: 404.
+    colleague = token_for(worker)
+    assert send(colleague, "get", path).status_code == 200
+    assert send(colleague, "patch", path, body, **{"If-Match": timed["ETag"]}).status_code == 403
+    west = token_for(personas["vast.polis"])
+    assert send(west, "get", path).status_code == 404
+    assert send(west, "patch", path, body, **{"If-Match": timed["ETag"]}).status_code == 404
+    assert send(police, "get", f"/shifts/{shift.pk}/encounters/{MISSING}/").status_code == 404
+    assert send(police, "patch", f"/shifts/{shift.pk}/encounters/{MISSING}/", body, **{"If-Match": "*"}).status_code == 404
+    # An encounter of another shift is not found under this one.
+    assert send(police, "get", f"/shifts/{MISSING}/encounters/{met.pk}/").status_code == 404
+    # A role that reads shifts but records no encounters may not correct one.
+    assert send(token_for(personas["polis.granskare"]), "patch", path, body, **{"If-Match": "*"}).status_code in (403, 404)
+    assert Encounter.objects.get(pk=met.pk).venue == other_venue
+
+
+def test_a_visit_is_corrected_and_left_by_its_author(
+    officer: User, worker: User, personas: dict[str, User], shift: Shift, venue: Venue
+) -> None:
+    police = token_for(officer)
+    made = send(police, "post", f"/shifts/{shift.pk}/visits/", {"venue": venue.pk, "outcome": "closed"}, **{"Idempotency-Key": "v1"})
+    assert made.status_code == 201, made.content
+    visit_id = made.json()["id"]
+    path = f"/shifts/{shift.pk}/visits/{visit_id}/"
+    read = send(police, "get", path)
+    assert read.status_code == 200 and read.json() == made.json() and read["ETag"]
+    assert send(police, "patch", path, {"outcome": "nothing_found"}).status_code == 428
+    changed = send(police, "patch", path, {"outcome": "nothing_found"}, **{"If-Match": read["ETag"]})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["outcome"] == "nothing_found" and changed.json()["left_at"] is None
+    assert send(police, "patch", path, {"outcome": "closed"}, **{"If-Match": read["ETag"]}).status_code == 412
+    backwards = (timezone.now() - dt.timedelta(hours=5)).isoformat()
+    refused = send(police, "patch", path, {"left_at": backwards}, **{"If-Match": changed["ETag"]})
+    assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "left_at"
+    assert send(police, "patch", path, {"outcome": "nonsens"}, **{"If-Match": changed["ETag"]}).status_code == 422
+
+    # Another of the shift's staff reads it but changes nothing of it; another region does not find it.
+    colleague = token_for(worker)
+    assert send(colleague, "get", path).status_code == 200
+    assert send(colleague, "patch", path, {"outcome": "closed"}, **{"If-Match": changed["ETag"]}).status_code == 403
+    assert send(colleague, "post", f"{path}left/").status_code == 403
+    west = token_for(personas["vast.polis"])
+    for method in ("get", "patch"):
+        assert send(west, method, path, {"outcome": "closed"} if method == "patch" else None, **{"If-Match": "*"}).status_code == 404
+    assert send(west, "post", f"{path}left/").status_code == 404
+    assert send(police, "post", f"/shifts/{shift.pk}/visits/{MISSING}/left/").status_code == 404
+    assert send(token_for(personas["polis.granskare"]), "post", f"{path}left/").status_code in (403, 404)
+
+    # "Left" is an action: now, once; a repeat answers the visit as it is.
+    left = send(police, "post", f"{path}left/")
+    assert left.status_code == 200, left.content
+    assert left.json()["left_at"] is not None and left.json()["outcome"] == "nothing_found"
+    assert left["ETag"] != changed["ETag"]
+    assert send(police, "post", f"{path}left/").json() == left.json()
+    assert AuditEvent.objects.filter(username=officer.username, record_type="shift", detail=f"venue visit {visit_id} left").count() == 1
+    visit = VenueVisit.objects.get(pk=visit_id)
+    assert visit.left_at is not None and visit.outcome == "nothing_found"
+
+
+def test_the_shifts_log_is_written_once_per_key_and_read_by_those_who_see_the_shift(
+    officer: User, worker: User, personas: dict[str, User], shift: Shift
+) -> None:
+    police = token_for(officer)
+    path = f"/shifts/{shift.pk}/log/"
+    assert send(police, "get", path).json()["items"] == []
+    first = send(police, "post", path, {"text": "Lugnt vid hotellet."}, **{"Idempotency-Key": "l1"})
+    assert first.status_code == 201, first.content
+    assert first.json()["author"] == officer.pk and first.json()["text"] == "Lugnt vid hotellet."
+    assert send(police, "post", path, {"text": "Lugnt vid hotellet."}, **{"Idempotency-Key": "l1"}).json() == first.json()
+    assert ShiftLogEntry.objects.filter(shift=shift).count() == 1
+    # The page's form and action refuse an empty entry on its field.
+    for text in ("", "   "):
+        empty = send(police, "post", path, {"text": text})
+        assert empty.status_code == 422 and empty.json()["error"]["details"][0]["field"] == "text"
+    send(token_for(worker), "post", path, {"text": "Två bilar."})
+    listed = send(token_for(worker), "get", path)
+    assert listed.status_code == 200
+    assert [e["text"] for e in listed.json()["items"]] == ["Lugnt vid hotellet.", "Två bilar."]
+    # Another region: 404; a role that only reads shifts reads the log and writes none.
+    west = token_for(personas["vast.polis"])
+    assert send(west, "get", path).status_code == 404
+    assert send(west, "post", path, {"text": "x"}).status_code == 404
+    assert send(police, "get", f"/shifts/{MISSING}/log/").status_code == 404
+    reader = token_for(personas["polis.granskare"])
+    assert send(reader, "post", path, {"text": "x"}).status_code in (403, 404)
+    # A completed shift's log is closed: the action's refusal.
+    for user in (officer, worker):
+        ops.do_check_in(shift, acting_user=user)
+    ops.do_complete_shift(shift, acting_user=officer)
+    closed = send(police, "post", path, {"text": "Sent."})
+    assert closed.status_code == 422 and closed.json()["error"]["code"] == "invalid"
+    assert ShiftLogEntry.objects.filter(shift=shift).count() == 2
+
+
+def test_a_venue_is_added_to_the_shift_on_the_spot_or_found_again(
+    officer: User, worker: User, personas: dict[str, User], shift: Shift, venue: Venue
+) -> None:
+    police = token_for(officer)
+    path = f"/shifts/{shift.pk}/venues/"
+    body = {"kind": "street", "name": "Hörnet", "address": "Storgatan 2"}
+    first = send(police, "post", path, body, **{"Idempotency-Key": "sv1"})
+    assert first.status_code == 201, first.content
+    assert send(police, "post", path, body, **{"Idempotency-Key": "sv1"}).json() == first.json()
+    new_id = first.json()["id"]
+    assert sorted(send(police, "get", f"/shifts/{shift.pk}/").json()["planned_venues"]) == sorted([venue.pk, new_id])
+    # The same venue again (another key, the address written otherwise): found, 200, not a second one.
+    again = send(token_for(worker), "post", path, {**body, "address": "storgatan 2"})
+    assert again.status_code == 200 and again.json()["id"] == new_id
+    assert Venue.objects.filter(name="Hörnet").count() == 1
+    # An existing venue not yet on the shift is added to it.
+    known, _created = ops.do_find_or_create_venue(collaboration=shift.collaboration, kind="hotel", name="Kända", acting_user=officer)
+    found = send(police, "post", path, {"kind": "hotel", "name": "Kända"})
+    assert found.status_code == 200 and found.json()["id"] == known.pk
+    assert known.pk in send(police, "get", f"/shifts/{shift.pk}/").json()["planned_venues"]
+    nameless = send(police, "post", path, {"kind": "street", "name": ""})
+    assert nameless.status_code == 422 and nameless.json()["error"]["details"][0]["field"] == "name"
+    assert send(police, "post", path, {"kind": "slott", "name": "X"}).status_code == 422
+    west = token_for(personas["vast.polis"])
+    assert send(west, "post", path, body).status_code == 404
+    assert send(police, "post", f"/shifts/{MISSING}/venues/", body).status_code == 404
+    assert send(token_for(personas["polis.granskare"]), "post", path, {**body, "name": "Granskat"}).status_code in (403, 404)
+    assert not Venue.objects.filter(name="Granskat").exists()
+
+
+def test_a_completed_shifts_times_are_corrected_explicitly_with_a_reason(
+    officer: User, worker: User, personas: dict[str, User], shift: Shift
+) -> None:
+    police = token_for(officer)
+    path = f"/shifts/{shift.pk}/correct/"
+    started = _minutes(shift.starts_at + dt.timedelta(minutes=10))
+    # Only a completed shift: the action's refusal.
+    ongoing = send(police, "post", path, {"reason": "Fel", "completed_at": timezone.now().isoformat()})
+    assert ongoing.status_code == 422 and ongoing.json()["error"]["code"] == "invalid"
+    for user in (officer, worker):
+        ops.do_check_in(shift, acting_user=user)
+    ops.do_complete_shift(shift, acting_user=officer)
+    no_reason = send(police, "post", path, {"started_at": started.isoformat()})
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["details"][0]["field"].endswith("reason")
+    blank = send(police, "post", path, {"started_at": started.isoformat(), "reason": "  "})
+    assert blank.status_code == 422 and blank.json()["error"]["details"][0]["field"] == "reason"
+    future = send(police, "post", path, {"completed_at": (timezone.now() + dt.timedelta(days=1)).isoformat(), "reason": "Fel"})
+    assert future.status_code == 422 and future.json()["error"]["details"][0]["field"] == "completed_at"
+    west = token_for(personas["vast.polis"])
+    assert send(west, "post", path, {"started_at": started.isoformat(), "reason": "Fel"}).status_code == 404
+    assert send(police, "post", f"/shifts/{MISSING}/correct/", {"reason": "Fel"}).status_code == 404
+    assert send(token_for(personas["polis.granskare"]), "post", path, {"reason": "Fel"}).status_code in (403, 404)
+    assert not ShiftCorrection.objects.exists()
+    corrected = send(police, "post", path, {"started_at": started.isoformat(), "reason": "Startade i appen för sent."})
+    assert corrected.status_code == 200, corrected.content
+    assert corrected.json()["status"] == ShiftStatus.COMPLETED and corrected["ETag"]
+    assert dt.datetime.fromisoformat(corrected.json()["started_at"]) == started
+    correction = ShiftCorrection.objects.get(record="shift")
+    assert list(correction.changes) == ["started_at"] and correction.reason == "Startade i appen för sent."
+    assert AuditEvent.objects.filter(username=officer.username, record_type="shift", detail__contains="corrected: started_at").exists()
