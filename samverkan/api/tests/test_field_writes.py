@@ -18,6 +18,7 @@ from samverkan.accounts.models import User
 from samverkan.api.tests.test_api import token_for
 from samverkan.api.tests.test_writes import send
 from samverkan.audit.models import AuditEvent
+from samverkan.investigations.models import Suspect
 from samverkan.operations import actions as ops
 from samverkan.operations.models import (
     ChildConcernReport,
@@ -29,6 +30,7 @@ from samverkan.operations.models import (
     Venue,
     VenueVisit,
 )
+from samverkan.sharing.tests.conftest import add_suspect
 
 MISSING = 10**9
 
@@ -231,3 +233,56 @@ def test_a_completed_shifts_times_are_corrected_explicitly_with_a_reason(
     correction = ShiftCorrection.objects.get(record="shift")
     assert list(correction.changes) == ["started_at"] and correction.reason == "Startade i appen för sent."
     assert AuditEvent.objects.filter(username=officer.username, record_type="shift", detail__contains="corrected: started_at").exists()
+
+
+# --- The police: a suspect's identity, corrected ("rätta") -----------------------------------------
+
+
+def test_a_suspects_identity_is_corrected_with_the_etag_of_what_was_read(
+    officer: User, worker: User, personas: dict[str, User], make_report: Any
+) -> None:
+    suspect = add_suspect(make_report(), officer)
+    police = token_for(officer)
+    path = f"/suspects/{suspect.pk}/"
+    read = send(police, "get", path)
+    assert read.status_code == 200, read.content
+    assert read.json()["name"] == "Sven Suspektsson" and read.json()["age_at_offence"] == 45
+    assert read.json()["personnummer"] == suspect.personnummer_display
+    assert AuditEvent.objects.filter(username=officer.username, record_type="suspect", action="view", record_id=str(suspect.pk)).exists()
+    tag = read["ETag"]
+    assert send(police, "patch", path, {"name": "Sven Svensson"}).status_code == 428
+    assert send(police, "patch", path, {"name": "Sven Svensson"}, **{"If-Match": '"annan"'}).status_code == 412
+    renamed = send(police, "patch", path, {"name": "Sven Svensson"}, **{"If-Match": tag})
+    assert renamed.status_code == 200, renamed.content
+    assert renamed.json()["name"] == "Sven Svensson" and renamed.json()["personnummer"] == read.json()["personnummer"]
+    assert send(police, "patch", path, {"name": "Sven S"}, **{"If-Match": tag}).status_code == 412
+    # The page's refusals, on their fields: a wrong check digit; no number and no date of birth.
+    number = suspect.personnummer_display
+    wrong = send(police, "patch", path, {"personnummer": number[:-1] + str((int(number[-1]) + 1) % 10)}, **{"If-Match": renamed["ETag"]})
+    assert wrong.status_code == 422 and wrong.json()["error"]["details"][0]["field"] == "personnummer"
+    latest = send(police, "get", path)["ETag"]
+    nothing = send(police, "patch", path, {"personnummer": None, "birth_date": None}, **{"If-Match": latest})
+    assert nothing.status_code == 422 and nothing.json()["error"]["code"] == "invalid"
+    assert set(nothing.json()["error"]["messages"]) == {"sv", "en"}
+    # A date of birth that makes the suspect a child at the offence files the missing concern report;
+    # the age registered stays.
+    committed = timezone.localdate(suspect.crime_report.committed_at)
+    child = committed.replace(year=committed.year - 16)
+    young = send(police, "patch", path, {"personnummer": "", "birth_date": child.isoformat()}, **{"If-Match": latest})
+    assert young.status_code == 200, young.content
+    assert young.json()["child_concern_report"] is True and young.json()["age_at_offence"] == 45
+    assert young.json()["personnummer"] == "" and young.json()["birth_date"] == child.isoformat()
+    suspect.refresh_from_db()
+    assert suspect.child_concern_report is not None and suspect.name == "Sven Svensson"
+    assert AuditEvent.objects.filter(username=officer.username, record_type="suspect", action="update", record_id=str(suspect.pk)).count() == 2
+
+    # An analyst reads but does not correct; social services and another region: 404; missing: 404.
+    analyst = token_for(personas["polis.analytiker"])
+    assert send(analyst, "get", path).status_code == 200
+    assert send(analyst, "patch", path, {"name": "X"}, **{"If-Match": "*"}).status_code == 403
+    for other in (token_for(worker), token_for(personas["vast.polis"])):
+        assert send(other, "get", path).status_code == 404
+        assert send(other, "patch", path, {"name": "X"}, **{"If-Match": "*"}).status_code in (403, 404)
+    assert send(police, "get", f"/suspects/{MISSING}/").status_code == 404
+    assert send(police, "patch", f"/suspects/{MISSING}/", {"name": "X"}, **{"If-Match": "*"}).status_code == 404
+    assert Suspect.objects.get(pk=suspect.pk).name == "Sven Svensson"
