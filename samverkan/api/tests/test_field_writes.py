@@ -31,6 +31,7 @@ from samverkan.operations.models import (
     VenueVisit,
 )
 from samverkan.sharing.tests.conftest import add_suspect
+from samverkan.support.models import AgeAssessment, ClientEncounter
 
 MISSING = 10**9
 
@@ -286,3 +287,70 @@ def test_a_suspects_identity_is_corrected_with_the_etag_of_what_was_read(
     assert send(police, "get", f"/suspects/{MISSING}/").status_code == 404
     assert send(police, "patch", f"/suspects/{MISSING}/", {"name": "X"}, **{"If-Match": "*"}).status_code == 404
     assert Suspect.objects.get(pk=suspect.pk).name == "Sven Svensson"
+
+
+# --- Social services: a client's ages, and the client linked to an encounter --------------------
+
+
+def test_a_clients_age_is_recorded_once_per_key_and_read_as_on_the_client_page(
+    worker: User, officer: User, personas: dict[str, User], make_client: Any
+) -> None:
+    client = make_client("Ålder", age=None)
+    token = token_for(worker)
+    path = f"/clients/{client.pk}/ages/"
+    body = {"basis": "professional", "min_years": 16, "max_years": 19, "note": "Bedömd vid samtal."}
+    first = send(token, "post", path, body, **{"Idempotency-Key": "a1"})
+    assert first.status_code == 201, first.content
+    assert first.json()["min_years"] == 16 and first.json()["max_years"] == 19
+    assert first.json()["assessed_on"] == timezone.localdate().isoformat()
+    assert send(token, "post", path, body, **{"Idempotency-Key": "a1"}).json() == first.json()
+    assert AgeAssessment.objects.filter(client=client).count() == 1
+    # One value is a range of one; the page's form refuses a range backwards, on its field.
+    one = send(token, "post", path, {"basis": "stated", "min_years": 22})
+    assert one.status_code == 201 and one.json()["max_years"] == 22
+    backwards = send(token, "post", path, {**body, "min_years": 20, "max_years": 18})
+    assert backwards.status_code == 422 and backwards.json()["error"]["details"][0]["field"] == "max_years"
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    later = send(token, "post", path, {**body, "assessed_on": future})
+    assert later.status_code == 422 and later.json()["error"]["details"][0]["field"] == "assessed_on"
+    listed = send(token, "get", path)
+    assert listed.status_code == 200 and {a["id"] for a in listed.json()} == {first.json()["id"], one.json()["id"]}
+    assert AuditEvent.objects.filter(username=worker.username, record_type="client", action="view", record_id=str(client.pk)).exists()
+    # The police, another municipality, a missing client: as the client page answers them.
+    police = token_for(officer)
+    assert send(police, "get", path).status_code == 404
+    assert send(police, "post", path, body).status_code == 403
+    other = token_for(personas["gbg.handlaggare"])
+    assert send(other, "get", path).status_code == 404
+    assert send(other, "post", path, body).status_code == 404
+    assert send(token, "post", f"/clients/{MISSING}/ages/", body).status_code == 404
+    assert send(token_for(personas["soc.granskare"]), "post", path, body).status_code in (403, 404)
+    assert AgeAssessment.objects.filter(client=client).count() == 2
+
+
+def test_a_client_is_linked_to_an_encounter_once_and_not_to_another_clients(
+    worker: User, officer: User, personas: dict[str, User], make_client: Any, encounter: Any
+) -> None:
+    client = make_client("Länkad", age=30)
+    met = encounter(role="exploited", age_band="adult")
+    token = token_for(worker)
+    path = f"/clients/{client.pk}/encounters/"
+    first = send(token, "post", path, {"encounter": met.pk}, **{"Idempotency-Key": "k1"})
+    assert first.status_code == 201, first.content
+    assert first.json()["encounter"] == met.pk and first.json()["age_years"] == 30
+    assert send(token, "post", path, {"encounter": met.pk}, **{"Idempotency-Key": "k1"}).json() == first.json()
+    # Linked already: answered as it is, one link.
+    assert send(token, "post", path, {"encounter": met.pk}).json() == first.json()
+    assert ClientEncounter.objects.filter(encounter=met).count() == 1
+    # Another client may not have the same encounter; a missing encounter is not among the choices.
+    other_client = make_client("Annan", age=None)
+    taken = send(token, "post", f"/clients/{other_client.pk}/encounters/", {"encounter": met.pk})
+    assert taken.status_code == 422 and taken.json()["error"]["details"][0]["field"] == "encounter"
+    assert send(token, "post", path, {"encounter": MISSING}).status_code == 422
+    # The police link no client; another municipality finds none; a missing client: 404.
+    fresh = encounter(role="exploited", age_band="adult", minutes_ago=30)
+    assert send(token_for(officer), "post", path, {"encounter": fresh.pk}).status_code == 403
+    assert send(token_for(personas["gbg.handlaggare"]), "post", path, {"encounter": fresh.pk}).status_code == 404
+    assert send(token, "post", f"/clients/{MISSING}/encounters/", {"encounter": fresh.pk}).status_code == 404
+    assert not ClientEncounter.objects.filter(encounter=fresh).exists()
+    assert AuditEvent.objects.filter(username=worker.username, record_type="client", action="update", record_id=str(client.pk)).exists()
