@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from samverkan.accounts.access import require
+from samverkan.accounts.access import access_or_404, require
 from samverkan.accounts.models import Agency, AgencyKind, Area, Collaboration, User
 from samverkan.accounts.policy import Action, RecordType, goes_out_in_field
 from samverkan.audit.actions import audit_record, do_record_event
@@ -102,6 +102,16 @@ def do_find_or_create_venue(
         return Venue.objects.get(collaboration=collaboration, kind=kind, search_key=venue.search_key), False
     audit_record(acting_user, AuditAction.CREATE, RecordType.VENUE, venue)
     return venue, True
+
+
+@transaction.atomic
+def do_add_shift_venue(shift: Shift, *, acting_user: User, **fields: Any) -> tuple[Venue, bool]:
+    """A venue added to the shift on the spot: an existing one (same kind, name and address) is
+    found again; either way it becomes one of the shift's venues. Returns it and whether it is new."""
+    require(acting_user, RecordType.SHIFT, Action.UPDATE)
+    venue, created = do_find_or_create_venue(collaboration=shift.collaboration, acting_user=acting_user, **fields)
+    shift.planned_venues.add(venue)
+    return venue, created
 
 
 @transaction.atomic
@@ -553,6 +563,24 @@ def do_correct_encounter(encounter: Encounter, *, occurred_at: dt.datetime, venu
     return encounter
 
 
+def shift_encounter(user: User, shift: Shift, encounter_id: int, *, action: Action = Action.UPDATE) -> Encounter:
+    """An encounter of ``shift`` as its pages fetch it: hidden and missing alike 404 (audited);
+    a read (``Action.VIEW``) is audited as one, a change by the action that makes it."""
+    return access_or_404(
+        Encounter.objects.visible_to(user, Action.VIEW).filter(shift=shift).select_related("shift", "venue"),
+        user, RecordType.ENCOUNTER, encounter_id, action=action,
+    )
+
+
+def shift_visit(user: User, shift: Shift, visit_id: int, *, action: Action = Action.UPDATE) -> VenueVisit:
+    """A venue visit of ``shift`` as its pages fetch it: hidden and missing alike 404 (the denial
+    audited); a visit names no one, so its read is not."""
+    return access_or_404(
+        VenueVisit.objects.visible_to(user, Action.VIEW).filter(shift=shift).select_related("shift", "venue"),
+        user, RecordType.SHIFT, visit_id, action=action, audit=False,
+    )
+
+
 def _check_visit_times(shift: Shift, arrived_at: dt.datetime, left_at: dt.datetime | None) -> None:
     _check_in_window(shift, arrived_at, "arrived_at")
     if left_at is not None:
@@ -632,6 +660,19 @@ def do_correct_venue_visit(
         reason="", acting_user=acting_user,
     )
     return visit
+
+
+def do_record_visit_left(visit: VenueVisit, *, acting_user: User) -> VenueVisit:
+    """One tap when the staff leave the venue: left now (not before arriving). A visit already
+    left is answered as it is, so that a repeated tap changes nothing."""
+    if visit.left_at is not None:
+        require(acting_user, RecordType.SHIFT, Action.UPDATE)
+        _check_editable(visit, acting_user)
+        return visit
+    return do_correct_venue_visit(
+        visit, arrived_at=visit.arrived_at, left_at=max(timezone.now(), visit.arrived_at), outcome=visit.outcome,
+        acting_user=acting_user,
+    )
 
 
 def _check_times_hold(shift: Shift) -> None:

@@ -260,6 +260,11 @@ class VenueForm(forms.ModelForm[Venue]):
             self.fields["kind"].choices = VenueKind.choices  # type: ignore[attr-defined]
 
 
+def shift_venue_form(shift: Shift, user: User, data: Any = None) -> VenueForm:
+    """The venue added to a shift on the spot: the kind in one tap, the areas in use on the shift's day."""
+    return VenueForm(data, user=user, on=timezone.localdate(shift.starts_at), field_entry=True, auto_id="venue_%s")
+
+
 class NewVenueForm(VenueForm):
     """A new venue: when like venues exist, the user is asked "Did you mean …?" before it is made."""
 

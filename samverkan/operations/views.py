@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -46,15 +45,14 @@ from samverkan.operations.forms import (
     VenueSearchForm,
     VenueVisitCorrectionForm,
     VenueVisitForm,
+    shift_venue_form,
 )
 from samverkan.operations.models import (
     ChildConcernReport,
-    Encounter,
     Operation,
     Shift,
     ShiftStatus,
     Venue,
-    VenueVisit,
     entry_edit_limit,
 )
 from samverkan.operations.venues import Candidate, similar_venues
@@ -210,11 +208,6 @@ def _can_enter(user: User, shift: Shift, participant: Any) -> bool:
     return shift.status == ShiftStatus.COMPLETED and participant is not None and timezone.now() <= shift.entry_deadline()
 
 
-def _shift_venue_form(shift: Shift, user: User, data: Any = None) -> VenueForm:
-    """The venue added on the spot: the kind in one tap, the areas in use on the shift's day."""
-    return VenueForm(data, user=user, on=timezone.localdate(shift.starts_at), field_entry=True, auto_id="venue_%s")
-
-
 def _shift_page_context(request: HttpRequest, shift: Shift, new_venue: Venue | None = None, **forms: Any) -> dict[str, Any]:
     user = signed_in(request)
     # A venue just added is the one the next encounter and visit are at.
@@ -252,7 +245,7 @@ def _shift_page_context(request: HttpRequest, shift: Shift, new_venue: Venue | N
         "log_form": forms.get("log_form") or LogEntryForm(),
         "participant_form": forms.get("participant_form") or ParticipantForm(shift=shift),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
-        "venue_form": forms.get("venue_form") or _shift_venue_form(shift, user),
+        "venue_form": forms.get("venue_form") or shift_venue_form(shift, user),
         "correction_form": forms.get("correction_form") or ShiftCorrectionForm(shift=shift),
         "is_participant": me is not None,
         "is_field_staff": is_field_staff(user),
@@ -474,10 +467,7 @@ def encounter_edit(request: HttpRequest, pk: int, encounter_id: int) -> HttpResp
     user = signed_in(request)
     shift = _shift(request, pk)
     require(user, RecordType.ENCOUNTER, Action.UPDATE)
-    encounter = access_or_404(
-        Encounter.objects.visible_to(user, Action.VIEW).filter(shift=shift).select_related("shift", "venue"),
-        user, RecordType.ENCOUNTER, encounter_id, action=Action.UPDATE,
-    )
+    encounter = actions.shift_encounter(user, shift, encounter_id)
     form = EncounterCorrectionForm(request.POST or None, encounter=encounter, user=user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -511,25 +501,15 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_post(request, shift)
 
 
-def _visit(request: HttpRequest, shift: Shift, visit_id: int) -> VenueVisit:
-    user = signed_in(request)
-    return access_or_404(
-        VenueVisit.objects.visible_to(user, Action.VIEW).filter(shift=shift).select_related("shift", "venue"),
-        user, RecordType.SHIFT, visit_id, action=Action.UPDATE, audit=False,
-    )
-
-
 @require_POST
 @login_required
 def visit_left(request: HttpRequest, pk: int, visit_id: int) -> HttpResponse:
     """One tap when the staff leave the venue."""
     user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
-    visit = _visit(request, shift, visit_id)
+    visit = actions.shift_visit(user, shift, visit_id)
     try:
-        actions.do_correct_venue_visit(
-            visit, arrived_at=visit.arrived_at, left_at=max(timezone.now(), visit.arrived_at), outcome=visit.outcome, acting_user=user
-        )
+        actions.do_record_visit_left(visit, acting_user=user)
     except ValidationError as exc:
         return _after_post(request, shift, exc)
     return _after_post(request, shift)
@@ -540,7 +520,7 @@ def visit_left(request: HttpRequest, pk: int, visit_id: int) -> HttpResponse:
 def visit_edit(request: HttpRequest, pk: int, visit_id: int) -> HttpResponse:
     user = signed_in(request)
     shift = _shift(request, pk, Action.UPDATE)
-    visit = _visit(request, shift, visit_id)
+    visit = actions.shift_visit(user, shift, visit_id)
     if visit.recorded_by_id != user.pk:
         raise PermissionDenied
     form = VenueVisitCorrectionForm(request.POST or None, visit=visit)
@@ -569,15 +549,11 @@ def shift_venue_add(request: HttpRequest, pk: int) -> HttpResponse:
     shift = _shift(request, pk, Action.UPDATE)
     require(user, RecordType.VENUE, Action.CREATE)
     htmx = bool(request.headers.get("HX-Request"))
-    form = _shift_venue_form(shift, user, request.POST)
+    form = shift_venue_form(shift, user, request.POST)
     venue: Venue | None = None
     if form.is_valid():
         try:
-            with transaction.atomic():
-                venue, created = actions.do_find_or_create_venue(
-                    collaboration=shift.collaboration, acting_user=user, **form.cleaned_data
-                )
-                shift.planned_venues.add(venue)
+            venue, created = actions.do_add_shift_venue(shift, acting_user=user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
             venue = None

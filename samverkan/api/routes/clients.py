@@ -40,16 +40,22 @@ from samverkan.support.access import (
     access_referral_for_user,
 )
 from samverkan.support.forms import (
+    AgeAssessmentForm,
     ClientCreateForm,
     ClientEditForm,
     ConsentForm,
+    EncounterLinkForm,
     IdentifierForm,
     ReferralForm,
     ReferralStatusForm,
     SupportActionForm,
 )
 from samverkan.support.models import (
+    MAX_AGE,
+    AgeAssessment,
+    AgeBasis,
     Client,
+    ClientEncounter,
     ClientIdentifier,
     Consent,
     ConsentGiver,
@@ -160,15 +166,19 @@ def client(
 ) -> dict[str, Any]:
     """A read of the client, audited as the client page's: a client with protected personal data
     is shown only to a reader who says why (428 without a purpose, as /records/client/{id}/)."""
-    user = caller(request)
+    out = _client_detail(_read_client(caller(request), client_id, purpose))
+    response["ETag"] = etag(out)
+    return out
+
+
+def _read_client(user: User, client_id: int, purpose: str) -> Client:
+    """The client page's read, audited as it: the own agency's client only, a protected one only with a purpose."""
     if gate.is_disclosed_read(user, RecordType.CLIENT):
         raise Http404
     protected = Client.objects.visible_to(user, Action.VIEW).filter(pk=client_id, protected_identity=True).exists()
     if protected and not purpose.strip():
         raise purpose_required()
-    out = _client_detail(access_client_for_user(user, client_id, purpose=purpose.strip()))
-    response["ETag"] = etag(out)
-    return out
+    return access_client_for_user(user, client_id, purpose=purpose.strip())
 
 
 @router.patch(
@@ -321,6 +331,108 @@ def record_support_action(request: HttpRequest, client_id: ClientId, payload: Su
         lambda client, data, user: actions.do_record_support_action(client, acting_user=user, **data),
         _support_action,
     )
+
+
+class AgeAssessmentIn(Schema):
+    basis: AgeBasis = Field(description="What the age is based on.")
+    min_years: int = Field(ge=0, le=MAX_AGE, description="The age; for a range, the lowest.")
+    max_years: int | None = Field(None, ge=0, le=MAX_AGE, description="Only for a range: the highest age.")
+    assessed_on: dt.date | None = Field(None, description="When; today if left out.")
+    note: str = Field("", max_length=300)
+
+
+class AgeAssessmentOut(Schema):
+    id: int
+    client: int
+    basis: str
+    min_years: int
+    max_years: int
+    assessed_on: dt.date
+    note: str
+
+
+def _age_assessment(made: AgeAssessment) -> dict[str, Any]:
+    return _json(AgeAssessmentOut, {
+        "id": made.pk, "client": made.client_id, "basis": made.basis, "min_years": made.min_years,
+        "max_years": made.max_years, "assessed_on": made.assessed_on, "note": made.note,
+    })
+
+
+@router.get(
+    "/clients/{client_id}/ages/", response={200: list[AgeAssessmentOut], **ERRORS},
+    summary="A client's stated and assessed ages, the latest first",
+)
+def age_assessments(
+    request: HttpRequest, client_id: ClientId,
+    purpose: Annotated[str, Query(max_length=300, pattern=r"^[^\x00]*$", description="Why you read it: required for a client with protected personal data.")] = "",
+) -> list[dict[str, Any]]:
+    """As the client page shows them, its read audited as the page's (a protected client only with a purpose)."""
+    user = caller(request)
+    found = _read_client(user, client_id, purpose)
+    return [_age_assessment(a) for a in AgeAssessment.objects.visible_to(user, Action.VIEW).filter(client=found)]
+
+
+@router.post(
+    "/clients/{client_id}/ages/", response={201: AgeAssessmentOut, **ERRORS},
+    summary="Record a client's stated or assessed age, one value or a range (Idempotency-Key)",
+)
+def record_age_assessment(request: HttpRequest, client_id: ClientId, payload: AgeAssessmentIn) -> Status[dict[str, Any]]:
+    """As the client page's age form: the statistics' established age at the client's encounters follows."""
+    return _on_client(
+        request, client_id, RecordType.CLIENT, Action.UPDATE,
+        lambda client: AgeAssessmentForm(_today_unless(payload.dict(), "assessed_on")),
+        lambda client, data, user: actions.do_record_age_assessment(client, acting_user=user, **data),
+        _age_assessment,
+    )
+
+
+class EncounterLinkIn(Schema):
+    encounter: Id = Field(description="An encounter of your collaboration's shifts, linked to no client yet.")
+
+
+class EncounterLinkOut(Schema):
+    client: int
+    encounter: int
+    age_years: int | None = Field(description="The client's age at the encounter, frozen on the link.")
+    age_source: str
+    age_band: str | None = Field(description="The established age band at the encounter; null while no age is established.")
+    linked_at: dt.datetime
+
+
+def _encounter_link(link: ClientEncounter) -> dict[str, Any]:
+    return _json(EncounterLinkOut, {
+        "client": link.client_id, "encounter": link.encounter_id, "age_years": link.age_years,
+        "age_source": link.age_source, "age_band": link.age_band, "linked_at": link.linked_at,
+    })
+
+
+@router.post(
+    "/clients/{client_id}/encounters/", response={201: EncounterLinkOut, **ERRORS},
+    summary="Link the client to an encounter: the client is the person met (Idempotency-Key)",
+)
+def link_encounter(request: HttpRequest, client_id: ClientId, payload: EncounterLinkIn) -> Status[dict[str, Any]]:
+    """As the client page's link: the age then is frozen on the link, open child-concern reports of
+    the encounter follow the client; the same link again answers it as it is."""
+    user = caller(request)
+    require(user, RecordType.CLIENT, Action.UPDATE)
+    client = access_client_for_user(user, client_id, action=Action.UPDATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = EncounterLinkForm(form_data(payload.dict()), user=user, shift=None)
+        if not form.is_valid() and "encounter" in form.errors:
+            # Already this client's: the form no longer offers it, the action would change nothing.
+            linked = ClientEncounter.objects.filter(client=client, encounter_id=payload.encounter).first()
+            if linked is not None:
+                return 201, _encounter_link(linked)
+        data = cleaned(form)
+        try:
+            link = actions.do_link_encounter(client, encounter=data["encounter"], acting_user=user)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _encounter_link(link)
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
 
 
 class ReferralIn(Schema):

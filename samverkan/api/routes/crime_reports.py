@@ -14,7 +14,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Router, Schema, Status
@@ -22,10 +23,10 @@ from ninja import Field, Path, Router, Schema, Status
 from samverkan.accounts.access import access_or_404, require
 from samverkan.accounts.policy import Action, RecordType
 from samverkan.api import idempotency
-from samverkan.api.errors import ERRORS, ApiError, ErrorOut
+from samverkan.api.errors import ERRORS, UPDATE_ERRORS, ApiError, ErrorOut
 from samverkan.api.paging import MAX_ID
 from samverkan.api.security import caller
-from samverkan.api.writes import action_refused, cleaned, form_data
+from samverkan.api.writes import action_refused, check_if_match, cleaned, etag, form_data
 from samverkan.investigations.access import (
     report_for_write,
     suspect_consent_for_write,
@@ -35,6 +36,7 @@ from samverkan.investigations.actions import (
     do_add_party,
     do_add_suspect,
     do_change_crime_report_status,
+    do_correct_suspect_identity,
     do_create_crime_report,
     do_record_suspect_consent,
     do_withdraw_suspect_consent,
@@ -45,6 +47,7 @@ from samverkan.investigations.forms import (
     StatusForm,
     SuspectConsentForm,
     SuspectForm,
+    SuspectIdentityForm,
 )
 from samverkan.investigations.models import (
     AgeAwareness,
@@ -172,6 +175,72 @@ def add_suspect(request: HttpRequest, report_id: ReportId, payload: SuspectIn) -
 
     status, body = idempotency.once(request, user, create)
     return Status(status, body)
+
+
+class SuspectDetailOut(Schema):
+    id: int
+    crime_report: int
+    name: str
+    personnummer: str = Field(description="YYYYMMDD-NNNN, or empty when none is known.")
+    birth_date: dt.date
+    role: str
+    age_at_offence: int = Field(description="As registered: a correction of the date of birth does not change it.")
+    encounter: int | None
+    child_concern_report: bool = Field(description="True when the suspect was under 18: a child-concern report went to social services.")
+
+
+class SuspectPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    personnummer: str | None = Field(None, max_length=15, description="YYYYMMDD-NNNN; a co-ordination number too; null or empty when none is known.")
+    birth_date: dt.date | None = Field(None, description="Required when there is no personal identity number.")
+
+
+def _suspect_detail(suspect: Suspect) -> dict[str, Any]:
+    return _json(SuspectDetailOut, {
+        "id": suspect.pk, "crime_report": suspect.crime_report_id, "name": suspect.name,
+        "personnummer": suspect.personnummer_display, "birth_date": suspect.birth_date, "role": suspect.role,
+        "age_at_offence": suspect.age_at_offence, "encounter": suspect.encounter_id,
+        "child_concern_report": suspect.child_concern_report_id is not None,
+    })
+
+
+@router.get("/suspects/{suspect_id}/", response={200: SuspectDetailOut, **ERRORS}, summary="One of your agency's suspects, with their identity (with its ETag)")
+def suspect(request: HttpRequest, suspect_id: SuspectId, response: HttpResponse) -> dict[str, Any]:
+    """The read of the suspect's page, audited as it; a suspect disclosed to social services is
+    read at /records/suspect/{id}/ (here: 404)."""
+    user = caller(request)
+    if gate.is_disclosed_read(user, RecordType.SUSPECT):
+        raise Http404
+    found = access_or_404(Suspect.objects.visible_to(user, Action.VIEW), user, RecordType.SUSPECT, suspect_id)
+    out = _suspect_detail(found)
+    response["ETag"] = etag(out)
+    return out
+
+
+@router.patch(
+    "/suspects/{suspect_id}/", response={200: SuspectDetailOut, **UPDATE_ERRORS},
+    summary="Correct a suspect's name, personnummer or date of birth (If-Match)",
+)
+def correct_suspect(request: HttpRequest, suspect_id: SuspectId, payload: SuspectPatch, response: HttpResponse) -> dict[str, Any]:
+    """As the suspect's correction page: the person key follows the identity, the age at the offence
+    stays as registered, and a correction that shows the suspect was under 18 files the missing
+    child-concern report. A field left out stays; a null personnummer or date of birth is cleared."""
+    user = caller(request)
+    found = suspect_for_write(user, suspect_id)
+    with transaction.atomic():
+        locked = Suspect.objects.select_for_update().get(pk=found.pk)
+        check_if_match(request, etag(_suspect_detail(locked)))
+        data: dict[str, Any] = {"name": locked.name, "personnummer": locked.personnummer_display, "birth_date": locked.birth_date}
+        data.update(payload.dict(exclude_unset=True))
+        form = SuspectIdentityForm(form_data(data))
+        fields = cleaned(form)
+        try:
+            corrected = do_correct_suspect_identity(locked, acting_user=user, **fields)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+    out = _suspect_detail(corrected)
+    response["ETag"] = etag(out)
+    return out
 
 
 class StatusIn(Schema):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema, Status
@@ -27,13 +27,18 @@ from samverkan.audit.models import AuditAction
 from samverkan.operations import actions
 from samverkan.operations.forms import (
     CancelForm,
+    EncounterCorrectionForm,
     EncounterForm,
+    LogEntryForm,
     OperationForm,
     ParticipantForm,
+    ShiftCorrectionForm,
     ShiftForm,
     VenueForm,
     VenueSearchForm,
+    VenueVisitCorrectionForm,
     VenueVisitForm,
+    shift_venue_form,
 )
 from samverkan.operations.models import (
     AgeBand,
@@ -43,6 +48,7 @@ from samverkan.operations.models import (
     OperationKind,
     Shift,
     ShiftBasis,
+    ShiftLogEntry,
     ShiftParticipant,
     ShiftStatus,
     Venue,
@@ -494,6 +500,57 @@ def record_encounter(request: HttpRequest, shift_id: ShiftId, payload: Encounter
     return Status(status, body)
 
 
+class EncounterPatch(Schema):
+    occurred_at: dt.datetime | None = Field(None, description="When it happened, within the shift.")
+    venue: Id | None = Field(None, description="A venue of the shift (see /venues/).")
+
+
+def _encounter_of(request: HttpRequest, shift_id: int, encounter_id: int, action: Action) -> tuple[User, Encounter]:
+    """As the encounter's page fetches it: the shift (audited as its page), then the encounter of it."""
+    user = caller(request)
+    found = _shift_for(user, shift_id)
+    if action is not Action.VIEW:
+        require(user, RecordType.ENCOUNTER, action)
+    return user, actions.shift_encounter(user, found, encounter_id, action=action)
+
+
+@router.get(
+    "/shifts/{shift_id}/encounters/{encounter_id}/", response={200: EncounterOut, **ERRORS},
+    summary="One encounter of a shift (with its ETag)",
+)
+def encounter(request: HttpRequest, shift_id: ShiftId, encounter_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
+    _user, found = _encounter_of(request, shift_id, encounter_id, Action.VIEW)
+    out = _encounter(found)
+    response["ETag"] = etag(out)
+    return out
+
+
+@router.patch(
+    "/shifts/{shift_id}/encounters/{encounter_id}/", response={200: EncounterOut, **UPDATE_ERRORS},
+    summary="Correct an encounter's time or venue: its author, for a limited time after recording it (If-Match)",
+)
+def update_encounter(
+    request: HttpRequest, shift_id: ShiftId, encounter_id: ShiftId, payload: EncounterPatch, response: HttpResponse
+) -> dict[str, Any]:
+    """As the encounter's correction page: who was met and their age band stand (a child-concern
+    report made from them is not undone); the change is shown on the shift and audited."""
+    user, found = _encounter_of(request, shift_id, encounter_id, Action.UPDATE)
+    with transaction.atomic():
+        locked = Encounter.objects.select_for_update().select_related("shift", "venue").get(pk=found.pk)
+        check_if_match(request, etag(_encounter(locked)))
+        data: dict[str, Any] = {"occurred_at": locked.occurred_at, "venue": locked.venue_id}
+        data.update(form_data(payload.dict(exclude_unset=True)))
+        form = EncounterCorrectionForm(data, encounter=locked, user=user)
+        fields = cleaned(form)
+        try:
+            corrected = actions.do_correct_encounter(locked, acting_user=user, **fields)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+    out = _encounter(corrected)
+    response["ETag"] = etag(out)
+    return out
+
+
 class VisitIn(Schema):
     venue: Id = Field(description="A venue of the shift (see /venues/).")
     outcome: VisitOutcome
@@ -541,6 +598,151 @@ def record_visit(request: HttpRequest, shift_id: ShiftId, payload: VisitIn) -> S
 
     status, body = idempotency.once(request, user, create)
     return Status(status, body)
+
+
+class VisitPatch(Schema):
+    outcome: VisitOutcome | None = None
+    arrived_at: dt.datetime | None = None
+    left_at: dt.datetime | None = Field(None, description="Null leaves the visit open; see also …/left/.")
+
+
+def _visit_of(request: HttpRequest, shift_id: int, visit_id: int) -> tuple[User, VenueVisit]:
+    """As the visit's pages fetch it: a shift the user may change, a visit of it."""
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    return user, actions.shift_visit(user, found, visit_id)
+
+
+@router.get(
+    "/shifts/{shift_id}/visits/{visit_id}/", response={200: VisitOut, **ERRORS},
+    summary="One venue visit of a shift (with its ETag)",
+)
+def visit(request: HttpRequest, shift_id: ShiftId, visit_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    found = _shift_for(user, shift_id)
+    out = _visit(actions.shift_visit(user, found, visit_id, action=Action.VIEW))
+    response["ETag"] = etag(out)
+    return out
+
+
+@router.patch(
+    "/shifts/{shift_id}/visits/{visit_id}/", response={200: VisitOut, **UPDATE_ERRORS},
+    summary="Correct a venue visit's times or outcome: its author, for a limited time (If-Match)",
+)
+def update_visit(
+    request: HttpRequest, shift_id: ShiftId, visit_id: ShiftId, payload: VisitPatch, response: HttpResponse
+) -> dict[str, Any]:
+    user, found = _visit_of(request, shift_id, visit_id)
+    if found.recorded_by_id != user.pk:
+        # Only its author changes a visit, as on its page.
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = VenueVisit.objects.select_for_update().select_related("shift", "venue").get(pk=found.pk)
+        check_if_match(request, etag(_visit(locked)))
+        data: dict[str, Any] = {"outcome": locked.outcome, "arrived_at": locked.arrived_at, "left_at": locked.left_at}
+        data.update(payload.dict(exclude_unset=True))
+        form = VenueVisitCorrectionForm(form_data(data), visit=locked)
+        fields = cleaned(form)
+        try:
+            corrected = actions.do_correct_venue_visit(locked, acting_user=user, **fields)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+    out = _visit(corrected)
+    response["ETag"] = etag(out)
+    return out
+
+
+@router.post(
+    "/shifts/{shift_id}/visits/{visit_id}/left/", response={200: VisitOut, **ERRORS},
+    summary="The staff left the venue now (a visit already left is answered as it is)",
+)
+def visit_left(request: HttpRequest, shift_id: ShiftId, visit_id: ShiftId, response: HttpResponse) -> dict[str, Any]:
+    user, found = _visit_of(request, shift_id, visit_id)
+    left = actions.do_record_visit_left(found, acting_user=user)
+    out = _visit(left)
+    response["ETag"] = etag(out)
+    return out
+
+
+# --- The shift's log ----------------------------------------------------------------------
+
+
+class LogEntryIn(Schema):
+    text: str = Field(max_length=2000, description="What happened; no names or other identities.")
+
+
+class LogEntryOut(Schema):
+    id: int
+    shift: int
+    written_at: dt.datetime
+    author: int
+    author_name: str
+    text: str
+
+
+def _log_entry(entry: ShiftLogEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk, "shift": entry.shift_id, "written_at": entry.written_at, "author": entry.author_id,
+        "author_name": entry.author.display_name, "text": entry.text,
+    }
+
+
+@router.get("/shifts/{shift_id}/log/", response={200: Page[LogEntryOut], **ERRORS}, summary="The shift's running log, oldest first")
+def log_entries(request: HttpRequest, shift_id: ShiftId, paging: Query[PageIn]) -> dict[str, Any]:
+    """As on the shift page, to everyone who sees the shift."""
+    found = _shift_for(caller(request), shift_id)
+    qs = found.log_entries.select_related("author")
+    return page_of(qs, paging, lambda rows: [_log_entry(e) for e in rows])
+
+
+@router.post("/shifts/{shift_id}/log/", response={201: LogEntryOut, **ERRORS}, summary="Write in the shift's log (Idempotency-Key)")
+def write_log(request: HttpRequest, shift_id: ShiftId, payload: LogEntryIn) -> Status[dict[str, Any]]:
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = LogEntryForm(form_data(payload.dict()))
+        data = cleaned(form)
+        try:
+            entry = actions.do_write_log(found, text=data["text"], acting_user=user)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return 201, _json(LogEntryOut, _log_entry(entry))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
+
+
+# --- Correcting a completed shift -----------------------------------------------------------
+
+
+class ShiftCorrectionIn(Schema):
+    reason: str = Field(max_length=300, description="Why the times are corrected (shown on the shift).")
+    starts_at: dt.datetime | None = Field(None, description="The planned start; left out, it stays.")
+    ends_at: dt.datetime | None = Field(None, description="The planned end; left out, it stays.")
+    started_at: dt.datetime | None = Field(None, description="When it started; left out, it stays.")
+    completed_at: dt.datetime | None = Field(None, description="When it was completed; left out, it stays.")
+
+
+@router.post(
+    "/shifts/{shift_id}/correct/", response={200: ShiftOut, **ERRORS},
+    summary="Correct a completed shift's times after the fact, saying why",
+)
+def correct_shift(request: HttpRequest, shift_id: ShiftId, payload: ShiftCorrectionIn, response: HttpResponse) -> dict[str, Any]:
+    """As the shift page's correction form: the same rules as live times; shown on the shift and audited."""
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    data: dict[str, Any] = {name: getattr(found, name) for name in ("starts_at", "ends_at", "started_at", "completed_at")}
+    data.update(form_data(payload.dict()))
+    form = ShiftCorrectionForm(form_data(data), shift=found)
+    fields = cleaned(form)
+    try:
+        actions.do_correct_shift_times(found, acting_user=user, **fields)
+    except ValidationError as exc:
+        raise action_refused(form, exc) from None
+    out = _shift(_shift_for(user, shift_id, Action.UPDATE))
+    response["ETag"] = etag(out)
+    return out
 
 
 # --- Venues -----------------------------------------------------------------------------
@@ -658,3 +860,27 @@ def update_venue(request: HttpRequest, venue_id: ShiftId, payload: VenuePatch, r
     out = _venue(_venue_for(user, venue_id))
     response["ETag"] = etag(out)
     return out
+
+
+@router.post(
+    "/shifts/{shift_id}/venues/", response={200: VenueOut, 201: VenueOut, **ERRORS},
+    summary="Add a venue to the shift on the spot, or the same one found again (Idempotency-Key)",
+)
+def add_shift_venue(request: HttpRequest, shift_id: ShiftId, payload: VenueIn) -> Status[dict[str, Any]]:
+    """As the shift page's venue form: 201 with a new venue, 200 with the existing one of the same
+    kind, name and address; either way it becomes one of the shift's venues."""
+    user = caller(request)
+    found = _shift_for(user, shift_id, Action.UPDATE)
+    require(user, RecordType.VENUE, Action.CREATE)
+
+    def create() -> tuple[int, dict[str, Any]]:
+        form = shift_venue_form(found, user, form_data(payload.dict()))
+        data = cleaned(form)
+        try:
+            venue, created = actions.do_add_shift_venue(found, acting_user=user, **data)
+        except ValidationError as exc:
+            raise action_refused(form, exc) from None
+        return (201 if created else 200), _json(VenueOut, _venue(venue))
+
+    status, body = idempotency.once(request, user, create)
+    return Status(status, body)
