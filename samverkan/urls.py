@@ -1,8 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from samverkan.accounts.admin import user_admin_site
-from samverkan.api.v1 import api
+from samverkan.api.v1 import api, unknown_path
 
 urlpatterns = [
     path("", include("samverkan.web.urls")),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("bevarande/", include("samverkan.retention.urls")),
     path("aviseringar/", include("samverkan.notices.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", unknown_path),  # after the API: any other path there, in its error shape
     path("konto/api-nycklar/", include("samverkan.api.urls")),
     path("anvandare/", user_admin_site.urls),
     path("i18n/setlang/", set_language, name="set_language"),

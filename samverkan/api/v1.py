@@ -8,6 +8,8 @@ second door to the same rooms, never a parallel implementation of the rules.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 
 from samverkan.api import errors
@@ -55,3 +57,8 @@ api.add_router("/", disclosures.router)
 api.add_router("/", networks.router)
 api.add_router("/", jobs.router)
 api.add_router("/", results.router)
+
+
+def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """A path under /api/v1/ that names no operation: the API's own 404 error shape, not the pages' HTML."""
+    return errors.respond(api, request, 404, "not_found", gettext_lazy("Not found."))

@@ -63,6 +63,15 @@ def test_an_expired_or_unknown_token_is_refused_in_one_error_shape(officer: User
         assert error["messages"]["sv"] != error["messages"]["en"]
 
 
+@pytest.mark.parametrize("path", ["/jobs/", "/ingenting-har/", "/shifts", "/shifts/1/okand/"])
+def test_a_path_that_names_no_operation_answers_in_the_error_shape(officer: User, path: str) -> None:
+    for token in (token_for(officer), ""):
+        answer = call(token, path)
+        assert answer.status_code == 404
+        assert answer["Content-Type"].startswith("application/json")
+        assert answer.json()["error"]["code"] == "not_found"
+
+
 def test_token_lifetime_is_bounded(officer: User) -> None:
     http = login_verified(HttpClient(), officer)
     for days in ("0", "366", "-1", "99999999999999999999", "x"):
