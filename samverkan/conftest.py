@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from samverkan.accounts.models import User
 from samverkan.demo.personas import ensure_personas
+from samverkan.demo.reference import reference_present, seed_all_reference
 
 PASSWORD = "correct horse battery staple"
 
@@ -30,6 +31,28 @@ def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
 def _job_files_in_tmp(settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Uploads waiting for their job go to a temporary folder, never the checkout's var/."""
     settings.SAMVERKAN_JOB_FILES_DIR = tmp_path_factory.mktemp("job-files")  # type: ignore[attr-defined]
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a transactional test the database is flushed, and with it the reference data the
+    migrations seeded (areas, offences, legal bases, deadlines, support units, retention rules):
+    seed it again, so that the next test in this process (the suite runs each file on one
+    worker, in whatever order) finds the database as the migrations left it."""
+    yield
+    if _transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            if not reference_present():
+                seed_all_reference()
 
 
 @pytest.fixture
