@@ -141,7 +141,9 @@ def give_consent(client: Client, worker: User) -> Consent:
         client,
         scope="share_with_police",
         given_by="client",
-        given_on=timezone.localdate(),
+        # Yesterday: a disclosure the tests date an hour back must find the consent in force
+        # then too, also in the hour after midnight.
+        given_on=timezone.localdate() - dt.timedelta(days=1),
         acting_user=worker,
     )
 
