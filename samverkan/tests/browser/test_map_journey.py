@@ -66,6 +66,8 @@ def test_a_coordinator_opens_the_map_without_tiles(
         except PlaywrightTimeoutError:
             continue
     expect(popup).to_be_visible()
+    # Leaflet fades a popup in: axe measures contrast on what is drawn, so wait for the fade's end.
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
     snap(page, "coordinator-map", "2-popup", viewport)
     link = popup.get_by_role("link")
     href = link.get_attribute("href") or ""
