@@ -47,7 +47,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     seed it again, so that the next test in this process (the suite runs each file on one
     worker, in whatever order) finds the database as the migrations left it."""
     yield
-    if _transactional(item):
+    # Not after the last test: the test database is gone by then (the session's fixtures are
+    # torn down with it), and the connection would name the real one.
+    if nextitem is not None and _transactional(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

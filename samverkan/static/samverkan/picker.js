@@ -47,6 +47,23 @@
       if (window.htmx) { window.htmx.trigger(target, "search"); }
     }
   });
+  // A choice made while a search was still on its way must survive that search's answer:
+  // the answer replaces the radio buttons, so the one chosen is chosen again if it is there.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches(".picker__results input[type=radio]")) {
+      target.closest(".picker__results").dataset.chosen = target.value;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail && event.detail.target;
+    if (!results || !results.classList || !results.classList.contains("picker__results")) { return; }
+    var chosen = results.dataset.chosen;
+    if (!chosen || results.querySelector("input[type=radio]:checked")) { return; }
+    results.querySelectorAll("input[type=radio]").forEach(function (input) {
+      if (input.value === chosen) { input.checked = true; }
+    });
+  });
   document.addEventListener("htmx:afterSettle", function () { upgrade(document); });
   upgrade(document);
 }());
