@@ -28,17 +28,23 @@ def report_for_write(user: User, pk: Any) -> CrimeReport:
     return report
 
 
-def suspect_for_write(user: User, pk: Any) -> Suspect:
-    """A suspect to change (their consent, a correction): 404 for hidden or missing; 403 for a reader."""
-    suspect = access_or_404(
+def suspect_or_404(user: User, pk: Any, *, action: Action = Action.VIEW) -> Suspect:
+    """A suspect the user may see, with what their page shows of the report, concern report and
+    venue; 404 for hidden or missing (the denied attempt audited as ``action``)."""
+    return access_or_404(
         Suspect.objects.visible_to(user, Action.VIEW).select_related(
             "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"
         ),
         user,
         RecordType.SUSPECT,
         pk,
-        action=Action.UPDATE,
+        action=action,
     )
+
+
+def suspect_for_write(user: User, pk: Any) -> Suspect:
+    """A suspect to change (their consent, a correction): 404 for hidden or missing; 403 for a reader."""
+    suspect = suspect_or_404(user, pk, action=Action.UPDATE)
     require(user, RecordType.SUSPECT, Action.UPDATE)
     return suspect
 

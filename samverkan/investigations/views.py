@@ -35,6 +35,7 @@ from samverkan.investigations.access import (
     report_for_write,
     suspect_consent_for_write,
     suspect_for_write,
+    suspect_or_404,
 )
 from samverkan.investigations.actions import (
     do_add_party,
@@ -370,15 +371,7 @@ def suspect_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if isinstance(read, HttpResponse):
             return read
         return _render_disclosed(request, read.projection, _("Suspect"), [])
-    suspect = access_or_404(
-        Suspect.objects.visible_to(user, Action.VIEW).select_related(
-            "crime_report__offence", "child_concern_report__addressed_to", "encounter__venue"
-        ),
-        user,
-        RecordType.SUSPECT,
-        pk,
-    )
-    return _render_suspect(request, user, suspect)
+    return _render_suspect(request, user, suspect_or_404(user, pk))
 
 
 def _render_suspect(
