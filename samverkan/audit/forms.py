@@ -101,11 +101,14 @@ class AuditEventFilterForm(forms.Form):
             events = events.filter(timestamp__lt=_start_of(next_day))
         return events
 
+    def criteria(self) -> list[tuple[str, str]]:
+        """The valid form's criteria in use, each as text a form reads back (dates ISO)."""
+        return [
+            (name, value.isoformat() if isinstance(value, datetime.date) else str(value))
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "")
+        ]
+
     def summary(self) -> str:
         """The criteria in use, for the audit event that records this search."""
-        parts = []
-        for name, value in self.cleaned_data.items():
-            if value not in (None, ""):
-                text = value.isoformat() if isinstance(value, datetime.date) else str(value)
-                parts.append(f"{name}={text}")
-        return "; ".join(parts)
+        return "; ".join(f"{name}={text}" for name, text in self.criteria())

@@ -76,7 +76,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filtered": bool(summary),
         # The export form carries the filter in use, and a key so that a form sent twice starts one job.
-        "export_fields": [(name, request.GET.get(name, "")) for name in form.fields if request.GET.get(name)],
+        "export_fields": form.criteria(),
         "export_key": uuid.uuid4(),
         "own_agency_id": user.agency.pk if user.agency else None,
     }
